@@ -1,0 +1,197 @@
+"""Factories for the Bot and Dispatcher, and `Product`: everything started and stopped together.
+
+`python -m bot` and the tests start the same `Product`, so tests drive the real start-up path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation
+from aiogram.types import Update
+from aiohttp import web
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+import handlers
+from bot.commands import set_default_commands
+from bot.config import RunMode, Settings
+from bot.demo import demo_cards, seed_demo
+from bot.i18n import text
+from bot.middlewares import (
+    InFlightMiddleware,
+    IsolationMiddleware,
+    PersonMiddleware,
+    UnitOfWorkMiddleware,
+)
+from bot.webchat.pages import Pages
+from bot.webchat.server import create_webchat_app, webchat_token
+from bot.webchat.store import WebchatStore
+from scheduler import create_scheduler
+from storage.db import create_engine, create_sessionmaker
+from storage.fsm import SqlStorage
+from storage.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(token: str, api_base: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessions: async_sessionmaker,
+    *,
+    isolation: BaseEventIsolation | None = None,
+) -> Dispatcher:
+    """The Dispatcher with its middlewares in order: in-flight count, isolation, unit of work,
+    person, FSM. `dp["in_flight"]` lets a graceful stop wait for updates being handled."""
+    dp = Dispatcher(storage=SqlStorage(), disable_fsm=True, settings=settings)
+    dp["in_flight"] = dp.update.outer_middleware(InFlightMiddleware())
+    dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation or SimpleEventIsolation()))
+    dp.update.outer_middleware(UnitOfWorkMiddleware(sessions))
+    dp.update.outer_middleware(PersonMiddleware(settings))
+    dp.update.outer_middleware(dp.fsm)
+    dp.include_routers(*handlers.routers())
+    return dp
+
+
+class Product:
+    """The whole product for one settings object: store, web server, bot, scheduler."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings.database_url)
+        self.sessions = create_sessionmaker(self.engine)
+        self.isolation: BaseEventIsolation = (
+            RedisEventIsolation.from_url(settings.redis_url)
+            if settings.redis_url
+            else SimpleEventIsolation()
+        )
+        self.dp = create_dispatcher(settings, self.sessions, isolation=self.isolation)
+        self.bot: Bot | None = None
+        self.webchat_store: WebchatStore | None = None
+        self.scheduler = create_scheduler(settings, self.sessions)
+        self._runner: web.AppRunner | None = None
+        self._polling: asyncio.Task[None] | None = None
+        self.port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.public_url or f"http://{self.settings.web_host}:{self.port}"
+
+    async def start(self) -> None:
+        await upgrade_database(self.engine)
+        if self.settings.demo_data and await seed_demo(self.sessions, self.settings):
+            log.info("demo data created")
+        mode = self.settings.mode
+        if mode is RunMode.WEBCHAT:
+            await self._start_webchat()
+        else:
+            self.bot = create_bot(
+                self.settings.bot_token.get_secret_value(), self.settings.bot_api_base
+            )
+            if mode is RunMode.WEBHOOK:
+                await self._serve(self._webhook_app())
+        await set_default_commands(self.bot, self.settings.default_locale)
+        if mode is RunMode.WEBHOOK:
+            await self.bot.set_webhook(
+                self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret.get_secret_value(),
+                allowed_updates=self.dp.resolve_used_update_types(),
+            )
+        else:
+            await self.bot.delete_webhook()
+            self._polling = asyncio.create_task(
+                self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+            )
+        self.scheduler.start()
+        log.info("started in %s mode", mode)
+
+    async def _start_webchat(self) -> None:
+        self.webchat_store = WebchatStore(
+            create_engine(self.settings.webchat_database_url), self.settings.webchat_files_dir
+        )
+        await self.webchat_store.create_schema()
+        token = webchat_token(self.settings)
+        bot_name = text(self.settings.default_locale, "common.bot_name")
+
+        async def cards(locale: str) -> list:
+            return await demo_cards(
+                self.sessions, self.settings, self.settings.bot_username, locale
+            )
+
+        pages = Pages(self.settings, cards, bot_name)
+        await self._serve(
+            create_webchat_app(
+                self.settings, self.webchat_store, token=token, bot_name=bot_name, pages=pages
+            )
+        )
+        self.bot = create_bot(token, api_base=f"http://127.0.0.1:{self.port}")
+
+    async def _serve(self, app: web.Application) -> None:
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def _webhook_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post(self.settings.webhook_path, self._webhook)
+        return app
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """Telegram retries any non-2xx answer, so an update that was not stored gets 500."""
+        secret = self.settings.webhook_secret.get_secret_value()
+        if not hmac.compare_digest(
+            request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), secret
+        ):
+            return web.Response(status=401)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except ValueError:
+            return web.Response(status=400)
+        try:
+            await self.dp.feed_update(self.bot, update)
+        except Exception:
+            log.exception("update not processed; Telegram will deliver it again")
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    async def demo_links(self, locale: str) -> list[dict[str, Any]]:
+        cards = await demo_cards(self.sessions, self.settings, self.settings.bot_username, locale)
+        return [
+            {
+                "role_label": card.role_label,
+                "link": card.deep_link or f"{self.base_url}{card.chat_url}",
+            }
+            for card in cards
+        ]
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._polling is not None:
+            await self.dp.stop_polling()
+            await self._polling
+        await self.dp["in_flight"].drained()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.bot is not None:
+            await self.bot.session.close()
+        await self.isolation.close()
+        if self.webchat_store is not None:
+            await self.webchat_store.engine.dispose()
+        await self.engine.dispose()

@@ -1,0 +1,42 @@
+"""The command menu each person sees, by their roles and language (setMyCommands scopes)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.config import LOCALES
+from bot.domain.roles import INVITES, Grant
+from bot.i18n import text
+
+BASE_COMMANDS = ("start", "help", "lang", "cancel")
+
+
+def command_names(grants: list[Grant]) -> list[str]:
+    names = list(BASE_COMMANDS)
+    if any(grant.role in INVITES for grant in grants):
+        names.append("invite")
+    return names
+
+
+def _commands(names: list[str], locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=text(locale, f"commands.{name}")) for name in names
+    ]
+
+
+async def set_default_commands(bot: Bot, default_locale: str) -> None:
+    """The menu of people the bot has not personalised yet, in each language we speak."""
+    names = list(BASE_COMMANDS)
+    await bot.set_my_commands(_commands(names, default_locale), scope=BotCommandScopeDefault())
+    for locale in LOCALES:
+        await bot.set_my_commands(
+            _commands(names, locale), scope=BotCommandScopeDefault(), language_code=locale[:2]
+        )
+
+
+async def set_person_commands(bot: Bot, chat_id: int, grants: list[Grant], locale: str) -> None:
+    """The menu of one person: their roles' commands in their chosen language."""
+    await bot.set_my_commands(
+        _commands(command_names(grants), locale), scope=BotCommandScopeChat(chat_id=chat_id)
+    )

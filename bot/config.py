@@ -1,0 +1,99 @@
+"""Settings from environment variables and an optional `.env` file (see README for the table)."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCALES = ("zh-CN", "en")
+
+
+class RunMode(StrEnum):
+    WEBCHAT = "webchat"
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_api_base: str | None = None
+    database_url: str = "sqlite+aiosqlite:///data/wangchuang.db"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/telegram/webhook"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    public_url: str | None = None
+    default_locale: str = "zh-CN"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+    webchat_database_url: str = "sqlite+aiosqlite:///data/webchat.db"
+    webchat_files_dir: Path = Path("data/webchat-files")
+    webchat_secret: SecretStr | None = None
+    webchat_flood_limits: bool = False
+    demo_data: bool = False
+    bot_username: str = "wangchuang_bot"
+    log_level: str = "INFO"
+    timezone: str = "Asia/Shanghai"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_lists(cls, data: dict) -> dict:
+        for key in ("admin_ids", "ADMIN_IDS"):
+            if key in data:
+                data[key] = _split_ids(data[key])
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.default_locale not in LOCALES:
+            raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        if self.webhook_url and not self.bot_token:
+            raise ValueError("WEBHOOK_URL needs BOT_TOKEN")
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "WEBHOOK_URL needs WEBHOOK_SECRET (Telegram sends it back on every update)"
+            )
+        if self.mode is RunMode.WEBCHAT and not self.binds_loopback and not self.webchat_secret:
+            raise ValueError(
+                f"WEB_HOST={self.web_host} is reachable from other machines: "
+                "set WEBCHAT_SECRET so that only people who know it can create web-chat users"
+            )
+        return self
+
+    @property
+    def mode(self) -> RunMode:
+        if not self.bot_token:
+            return RunMode.WEBCHAT
+        return RunMode.WEBHOOK if self.webhook_url else RunMode.POLLING
+
+    @property
+    def binds_loopback(self) -> bool:
+        if self.web_host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.web_host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"

@@ -1,0 +1,347 @@
+"""Durable state of the web chat: users, the update queue, messages, events, files, commands."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.types import UtcDateTime, utcnow
+
+metadata = MetaData()
+
+users = Table(
+    "webchat_user",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("first_name", String(64), nullable=False),
+    Column("last_name", String(64)),
+    Column("username", String(32)),
+    Column("language_code", String(16)),
+    Column("blocked", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+)
+updates = Table(
+    "webchat_update",
+    metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=True),
+    Column("payload", JSON, nullable=False),
+    sqlite_autoincrement=True,  # ids must keep growing after confirmed updates are deleted
+)
+messages = Table(
+    "webchat_message",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("message_id", Integer, primary_key=True, autoincrement=False),
+    Column("payload", JSON, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+)
+events = Table(
+    "webchat_event",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False, index=True),
+    Column("type", String(10), nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+    sqlite_autoincrement=True,
+)
+files = Table(
+    "webchat_file",
+    metadata,
+    Column("file_id", String(64), primary_key=True),
+    Column("file_unique_id", String(32), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("mime_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+)
+commands = Table(
+    "webchat_commands",
+    metadata,
+    Column("scope", String(80), primary_key=True),
+    Column("language_code", String(8), primary_key=True),
+    Column("commands", JSON, nullable=False),
+)
+
+FIRST_USER_ID = 10_000_001
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Signal:
+    """A version counter to long-poll on: waiters wake when it moves past what they saw."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.closed = False
+        self._condition = asyncio.Condition()
+
+    async def bump(self) -> None:
+        async with self._condition:
+            self.version += 1
+            self._condition.notify_all()
+
+    async def close(self) -> None:
+        """Release every waiter now and from now on (the server is shutting down)."""
+        self.closed = True
+        await self.bump()
+
+    async def wait_past(self, seen: int, timeout: float) -> None:
+        if timeout <= 0 or self.closed:
+            return
+        async with self._condition:
+            try:
+                await asyncio.wait_for(
+                    self._condition.wait_for(lambda: self.version != seen), timeout
+                )
+            except TimeoutError:
+                pass
+
+
+class WebchatStore:
+    """All reads and writes of the web chat. One process owns it; ids are allocated here."""
+
+    def __init__(self, engine: AsyncEngine, files_dir: Path) -> None:
+        self.engine = engine
+        self.files_dir = files_dir
+        self.updates_signal = Signal()
+        self.events_signal = Signal()
+        self._ids = asyncio.Lock()
+
+    async def close_waiters(self, _app: object = None) -> None:
+        await self.updates_signal.close()
+        await self.events_signal.close()
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    async def create_user(self, profile: dict[str, Any]) -> tuple[int, str]:
+        token = secrets.token_urlsafe(24)
+        async with self._ids, self.engine.begin() as conn:
+            highest = (await conn.execute(select(func.max(users.c.id)))).scalar()
+            user_id = (highest or FIRST_USER_ID - 1) + 1
+            await conn.execute(
+                insert(users).values(id=user_id, token_hash=hash_token(token), **profile)
+            )
+        return user_id, token
+
+    async def user_by_token(self, token: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(users).where(users.c.token_hash == hash_token(token)))
+            ).first()
+        return dict(row._mapping) if row else None
+
+    async def user(self, user_id: int) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(users).where(users.c.id == user_id).values(blocked=blocked))
+
+    async def enqueue_update(self, payload: dict[str, Any]) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(insert(updates).values(payload=payload))
+            update_id = result.inserted_primary_key[0]
+            payload = {"update_id": update_id, **payload}
+            await conn.execute(
+                update(updates).where(updates.c.update_id == update_id).values(payload=payload)
+            )
+        await self.updates_signal.bump()
+        return update_id
+
+    async def pending_updates(self, offset: int, limit: int, timeout: float) -> list[dict]:
+        """getUpdates: forget confirmed updates, then wait up to `timeout` for new ones."""
+        if offset > 0:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(updates).where(updates.c.update_id < offset))
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.updates_signal.version
+            async with self.engine.connect() as conn:
+                rows = (
+                    (
+                        await conn.execute(
+                            select(updates.c.payload)
+                            .where(updates.c.update_id >= offset)
+                            .order_by(updates.c.update_id)
+                            .limit(limit)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            remaining = deadline - time.monotonic()
+            if rows or remaining <= 0 or self.updates_signal.closed:
+                return list(rows)
+            await self.updates_signal.wait_past(seen, remaining)
+
+    async def pending_update_count(self) -> int:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(updates))).scalar_one()
+
+    async def add_message(self, chat_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        """Store a new message of the chat under the next message_id and publish it."""
+        async with self._ids, self.engine.begin() as conn:
+            highest = (
+                await conn.execute(
+                    select(func.max(messages.c.message_id)).where(messages.c.chat_id == chat_id)
+                )
+            ).scalar()
+            payload = {"message_id": (highest or 0) + 1, **payload}
+            await conn.execute(
+                insert(messages).values(
+                    chat_id=chat_id, message_id=payload["message_id"], payload=payload
+                )
+            )
+            await conn.execute(
+                insert(events).values(chat_id=chat_id, type="message", message=payload)
+            )
+        await self.events_signal.bump()
+        return payload
+
+    async def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(messages.c.payload).where(
+                        messages.c.chat_id == chat_id,
+                        messages.c.message_id == message_id,
+                        messages.c.deleted.is_(False),
+                    )
+                )
+            ).first()
+        return row[0] if row else None
+
+    async def replace_message(self, chat_id: int, payload: dict[str, Any]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(messages)
+                .where(
+                    messages.c.chat_id == chat_id,
+                    messages.c.message_id == payload["message_id"],
+                )
+                .values(payload=payload)
+            )
+            await conn.execute(insert(events).values(chat_id=chat_id, type="edit", message=payload))
+        await self.events_signal.bump()
+
+    async def delete_message(self, chat_id: int, message_id: int) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(messages)
+                .where(
+                    messages.c.chat_id == chat_id,
+                    messages.c.message_id == message_id,
+                    messages.c.deleted.is_(False),
+                )
+                .values(deleted=True)
+            )
+            if result.rowcount != 1:
+                return False
+            await conn.execute(
+                insert(events).values(
+                    chat_id=chat_id, type="delete", message={"message_id": message_id}
+                )
+            )
+        await self.events_signal.bump()
+        return True
+
+    async def events_after(self, chat_id: int, after: int, timeout: float) -> Sequence[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.events_signal.version
+            async with self.engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(events.c.seq, events.c.type, events.c.message)
+                        .where(events.c.chat_id == chat_id, events.c.seq > after)
+                        .order_by(events.c.seq)
+                        .limit(500)
+                    )
+                ).all()
+            remaining = deadline - time.monotonic()
+            if rows or remaining <= 0 or self.events_signal.closed:
+                return [dict(row._mapping) for row in rows]
+            await self.events_signal.wait_past(seen, remaining)
+
+    async def add_file(self, record: dict[str, Any], data: bytes) -> None:
+        """Keep the bytes on disk under the file's unique id, then record it."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        (self.files_dir / record["file_unique_id"]).write_bytes(data)
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(files).values(**record))
+
+    async def file(self, **where: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            query = select(files)
+            for key, value in where.items():
+                query = query.where(files.c[key] == value)
+            row = (await conn.execute(query)).first()
+        return dict(row._mapping) if row else None
+
+    async def set_commands(self, scope: str, language_code: str, items: list | None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(commands).where(
+                    commands.c.scope == scope, commands.c.language_code == language_code
+                )
+            )
+            if items:
+                await conn.execute(
+                    insert(commands).values(
+                        scope=scope, language_code=language_code, commands=items
+                    )
+                )
+
+    async def commands_for(self, scopes: list[str], language_code: str) -> list[dict]:
+        """Telegram's resolution: the narrowest scope first, its language before no language."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(commands).where(commands.c.scope.in_(scopes)))).all()
+        found = {(row.scope, row.language_code): row.commands for row in rows}
+        for scope in scopes:
+            for language in (language_code, ""):
+                if (scope, language) in found:
+                    return found[(scope, language)]
+        return []
+
+    async def commands_exact(self, scope: str, language_code: str) -> list[dict]:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(commands.c.commands).where(
+                        commands.c.scope == scope, commands.c.language_code == language_code
+                    )
+                )
+            ).first()
+        return row[0] if row else []

@@ -1,0 +1,12 @@
+"""Feature routers, in the order they are tried: specific first, catch-alls last."""
+
+from aiogram import Router
+
+from handlers import basics, errors, fallback, invites, language, start
+
+FEATURES = (errors, start, basics, language, invites, fallback)
+
+
+def routers() -> list[Router]:
+    """Fresh routers for one Dispatcher (a router can belong to one Dispatcher only)."""
+    return [feature.create_router() for feature in FEATURES]

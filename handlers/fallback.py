@@ -1,0 +1,25 @@
+"""Catch-alls, included last: anything not understood gets a short helpful answer."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import I18n
+
+
+async def stale_button(query: CallbackQuery, i18n: I18n) -> None:
+    """A button from an old message, from a step already finished, or with forged data."""
+    await query.answer(i18n("fallback.stale_button"), show_alert=True)
+
+
+async def not_understood(message: Message, i18n: I18n) -> None:
+    key = "fallback.text" if message.text else "fallback.media"
+    await message.answer(i18n(key))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(stale_button)
+    router.message.register(not_understood)
+    return router

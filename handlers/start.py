@@ -1,0 +1,97 @@
+"""/start: greet, record, and redeem an invitation carried by a deep link."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands import set_person_commands
+from bot.domain.invitations import InviteLimits, InviteProblem, invite_problem, looks_like_code
+from bot.domain.roles import Grant, Role
+from bot.i18n import I18n
+from bot.scopes import scope_name
+from storage import repo
+from storage.models import Person
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def start_with_invitation(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    await state.clear()
+    code = (command.args or "").strip()
+    invitation = await repo.invitation_by_code(session, code) if looks_like_code(code) else None
+    if invitation is not None and await repo.already_redeemed(session, invitation.id, person.id):
+        await message.answer(i18n("start.already_redeemed"))
+        return
+    limits = invitation and InviteLimits(
+        invitation.max_uses, invitation.uses, invitation.expires_at, invitation.revoked_at
+    )
+    problem = invite_problem(limits, utcnow())
+    if problem is None and not await repo.count_use(session, invitation, person.id):
+        problem = InviteProblem.USED_UP
+    if problem is not None:
+        log.info("invitation refused: %s", problem)
+        await message.answer(i18n(f"start.invite_{problem}"))
+        return
+    grant = Grant(Role(invitation.role), invitation.region_id, invitation.institution_id)
+    added = await repo.add_grant(
+        session, person.id, grant, granted_by=invitation.created_by, invitation_id=invitation.id
+    )
+    await repo.audit(
+        session,
+        "invitation.redeemed",
+        actor_id=person.id,
+        subject_id=person.id,
+        object_type="invitation",
+        object_id=invitation.id,
+        role=grant.role,
+        new_grant=added,
+    )
+    grants = [*grants, grant] if added else grants
+    await set_person_commands(bot, message.chat.id, grants, i18n.locale)
+    await message.answer(
+        i18n(
+            "start.welcome_role",
+            name=person.first_name,
+            role=grant.role,
+            scope=await scope_name(session, grant),
+            already=not added,
+        )
+    )
+
+
+async def start(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    await state.clear()
+    await set_person_commands(bot, message.chat.id, grants, i18n.locale)
+    roles = [(grant.role, await scope_name(session, grant)) for grant in grants]
+    await message.answer(i18n("start.welcome", name=person.first_name, roles=roles))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start_with_invitation, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    return router

@@ -1,0 +1,122 @@
+"""A person in the web chat, driven through its client API, as the page would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+WAIT = 10.0
+
+
+class ChatUser:
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, user_id: int, token: str):
+        self.http = http
+        self.base_url = base_url
+        self.user_id = user_id
+        self.token = token
+        self.seq = 0
+        self.messages: dict[int, dict[str, Any]] = {}
+
+    @classmethod
+    async def create(
+        cls,
+        http: aiohttp.ClientSession,
+        base_url: str,
+        first_name: str = "张三",
+        language_code: str | None = "zh-CN",
+    ) -> ChatUser:
+        async with http.post(
+            f"{base_url}/api/chat/users",
+            json={"first_name": first_name, "language_code": language_code},
+        ) as response:
+            assert response.status == 200, await response.text()
+            body = await response.json()
+        return cls(http, base_url, body["user_id"], body["token"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def send(self, text: str) -> int:
+        return await self._post("send", {"text": text})
+
+    async def send_json(self, body: dict[str, Any]) -> int:
+        return await self._post("send", body)
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        async with self.http.post(
+            f"{self.base_url}/api/chat/{path}", json=body, headers=self.headers
+        ) as response:
+            assert response.status == 200, await response.text()
+            result = await response.json()
+        return result.get("message_id", result)
+
+    async def press(self, message_id: int, data: str) -> dict[str, Any]:
+        return await self._post("press", {"message_id": message_id, "data": data})
+
+    async def poll(self, timeout: float = 0) -> list[dict[str, Any]]:
+        async with self.http.get(
+            f"{self.base_url}/api/chat/events",
+            params={"after": self.seq, "timeout": timeout},
+            headers=self.headers,
+        ) as response:
+            assert response.status == 200, await response.text()
+            events = (await response.json())["events"]
+        for event in events:
+            self.seq = event["seq"]
+            message = event["message"]
+            if event["type"] == "delete":
+                self.messages.pop(message["message_id"], None)
+            else:
+                self.messages[message["message_id"]] = message
+        return events
+
+    async def expect(
+        self, predicate: Callable[[dict[str, Any]], bool] | None = None, timeout: float = WAIT
+    ) -> dict[str, Any]:
+        """The next bot message (new or edited) that satisfies the predicate."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in await self.poll(timeout=min(2.0, deadline - time.monotonic())):
+                message = event["message"]
+                if event["type"] in ("message", "edit") and message["from"]["is_bot"]:
+                    if predicate is None or predicate(message):
+                        return message
+        raise AssertionError("the bot did not send the expected message")
+
+    async def reply_to(self, text: str, **kw: Any) -> dict[str, Any]:
+        """Send text and return the bot's next message."""
+        await self.send(text)
+        return await self.expect(**kw)
+
+    async def quiet(self, seconds: float = 1.0) -> list[dict[str, Any]]:
+        """Bot messages that arrive within `seconds` (to prove the bot said nothing more)."""
+        await asyncio.sleep(seconds)
+        return [e for e in await self.poll() if e["message"].get("from", {}).get("is_bot")]
+
+    async def commands(self) -> list[str]:
+        async with self.http.get(
+            f"{self.base_url}/api/chat/commands", headers=self.headers
+        ) as response:
+            return [item["command"] for item in (await response.json())["commands"]]
+
+
+def body(message: dict[str, Any]) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def button(message: dict[str, Any], label_part: str) -> str:
+    """callback_data of the inline button whose label contains `label_part`."""
+    for item in buttons(message):
+        if label_part in item["text"]:
+            return item["callback_data"]
+    raise AssertionError(f"no button containing {label_part!r} in {buttons(message)}")
