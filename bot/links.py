@@ -22,4 +22,4 @@ def qr_png(url: str) -> bytes:
 
 
 def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, border=2)
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)

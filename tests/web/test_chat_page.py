@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,6 @@ from playwright.async_api import Page, expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT = 15_000
-# What the bot controls in a message (not the page's own marks such as the `pressed` class).
-SNAPSHOT = """(id) => {
-    const node = document.querySelector(`.msg[data-message-id="${id}"]`);
-    if (!node) return null;
-    const buttons = [...node.querySelectorAll(".inline-btn")].map((b) => b.textContent);
-    return node.querySelector(".bubble").innerHTML + "|" + buttons.join("|");
-}"""
 
 
 async def send(page: Page, text: str) -> None:
@@ -39,31 +33,28 @@ async def message_ids(page: Page) -> list[str]:
 
 
 async def test_chat_page_start_and_button(live_app: Any, phone_page: Page) -> None:
-    page = phone_page
-    await open_started_chat(page, live_app.base_url, "t1")
-    await page.wait_for_timeout(500)  # let the bot finish its reply to /start
-    if not await page.locator(".msg.bot button.inline-btn").count():
-        await send(page, "/lang")  # /start without an invitation has no buttons; /lang has
+    """From the home page into the chat by an invitation, then a button and its reply."""
+    await phone_page.goto(f"{live_app.base_url}/")
+    card = phone_page.locator('.invite-card[data-role="institution"]')
+    async with phone_page.context.expect_page() as new_tab:
+        await card.get_by_role("link").click()
+    page = await new_tab.value
+    welcome = page.locator(".msg.bot", has_text="你现在是培训机构（示范网创培训学校）")
+    await expect(welcome).to_be_visible(timeout=TIMEOUT)
 
-    with_buttons = page.locator(".msg.bot:has(button.inline-btn)").last
-    await expect(with_buttons).to_be_visible(timeout=TIMEOUT)
-    message_id = await with_buttons.get_attribute("data-message-id")
-    bot_count = await page.locator(".msg.bot").count()
-    before = await page.evaluate(SNAPSHOT, message_id)
+    await send(page, "/invite")
+    choose = page.locator(".msg.bot", has_text="要邀请谁")
+    await expect(choose).to_be_visible(timeout=TIMEOUT)
+    trainee_button = choose.locator("button.inline-btn", has_text="学员")
+    await trainee_button.click()
 
-    await with_buttons.locator("button.inline-btn").first.click()
-
-    # The bot reacts to the press: a new message, or an edit (or deletion) of the pressed one.
-    await page.wait_for_function(
-        f"""([id, count, before]) => document.querySelectorAll(".msg.bot").length > count
-            || ({SNAPSHOT})(id) !== before""",
-        arg=[message_id, bot_count, before],
-        timeout=TIMEOUT,
+    await expect(page.locator(".msg.bot", has_text="这个邀请给几个人用")).to_be_visible(
+        timeout=TIMEOUT
     )
-    await expect(page.locator(".inline-btn.pending")).to_have_count(0, timeout=TIMEOUT)
-    pressed = page.locator(f'.msg[data-message-id="{message_id}"] .inline-btn.pressed')
-    assert await pressed.count() == 1 or await page.evaluate(SNAPSHOT, message_id) != before
+    await expect(trainee_button).to_have_class(re.compile(r"\bpressed\b"))
+    await expect(page.locator(".inline-btn.pending")).to_have_count(0)
     await expect(page.locator("#offline-banner")).to_be_hidden()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "webchat-390x844.png"))
@@ -171,7 +162,7 @@ async def test_reconnects_after_server_restart(live_app: Any, phone_page: Page) 
     await live_app.stop()
     await expect(page.locator("#offline-banner")).to_be_visible(timeout=TIMEOUT)
     await live_app.start()
-    await expect(page.locator("#offline-banner")).to_be_hidden(timeout=30_000)
+    await expect(page.locator("#offline-banner")).to_be_hidden(timeout=8_000)
 
     await send(page, "/help")
     await expect(page.locator(".msg.bot")).to_have_count(bots + 1, timeout=TIMEOUT)

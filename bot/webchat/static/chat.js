@@ -5,7 +5,7 @@ const config = JSON.parse(document.getElementById("config").textContent);
 const t = JSON.parse(document.getElementById("i18n").textContent);
 
 const POLL_TIMEOUT = 25; // seconds the server may hold one long poll
-const MAX_BACKOFF_MS = 15000;
+const MAX_BACKOFF_MS = 5000;
 const IDENTITY_KEY = `webchat:identity:${config.profile}`;
 const SECRET_KEY = "webchat:secret";
 
@@ -660,7 +660,9 @@ function onHistoryLoaded() {
 async function pollEvents() {
   let failures = 0;
   for (;;) {
-    const timeout = state.historyLoaded ? POLL_TIMEOUT : 0;
+    // Answer at once while loading history or right after a failure, so the page knows it is
+    // back online without waiting out a long poll.
+    const timeout = state.historyLoaded && failures === 0 ? POLL_TIMEOUT : 0;
     try {
       const data = await api(`/api/chat/events?after=${state.lastSeq}&timeout=${timeout}`, {
         timeoutMs: (timeout + 10) * 1000,
