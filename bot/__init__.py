@@ -1,1 +1,1 @@
-"""网创助手: the aiogram bot that runs the paperwork of the online-entrepreneurship training programme."""
+"""网创助手: the aiogram bot that runs the paperwork of online-entrepreneurship training."""

@@ -26,6 +26,7 @@ import handlers
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
 from bot.demo import demo_cards, seed_demo
+from bot.forms.registry import forms
 from bot.i18n import text
 from bot.middlewares import (
     InFlightMiddleware,
@@ -71,6 +72,7 @@ class Product:
     """The whole product for one settings object: store, web server, bot, scheduler."""
 
     def __init__(self, settings: Settings) -> None:
+        forms()  # a broken form definition stops start-up here, naming file and question
         self.settings = settings
         self.engine = create_engine(settings.database_url)
         self.sessions = create_sessionmaker(self.engine)

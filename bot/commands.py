@@ -6,14 +6,23 @@ from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.config import LOCALES
-from bot.domain.roles import INVITES, Grant
+from bot.domain.roles import INVITES, Grant, Role
 from bot.i18n import text
 
 BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
+ROLE_COMMANDS = {
+    Role.TRAINEE: ("status",),
+    Role.LECTURER: ("trainees",),
+    Role.INSTITUTION: ("trainees",),
+}
+
+
 def command_names(grants: list[Grant]) -> list[str]:
     names = list(BASE_COMMANDS)
+    for grant in grants:
+        names.extend(name for name in ROLE_COMMANDS.get(grant.role, ()) if name not in names)
     if any(grant.role in INVITES for grant in grants):
         names.append("invite")
     return names

@@ -2,9 +2,9 @@
 
 from aiogram import Router
 
-from handlers import basics, errors, fallback, invites, language, start
+from handlers import basics, errors, fallback, forms, intake, invites, language, start
 
-FEATURES = (errors, start, basics, language, invites, fallback)
+FEATURES = (errors, start, basics, language, invites, intake, forms, fallback)
 
 
 def routers() -> list[Router]:

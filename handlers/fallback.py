@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import I18n
+from handlers.forms import offer_resume
+from storage.models import Person
 
 
 async def stale_button(query: CallbackQuery, i18n: I18n) -> None:
@@ -13,7 +16,12 @@ async def stale_button(query: CallbackQuery, i18n: I18n) -> None:
     await query.answer(i18n("fallback.stale_button"), show_alert=True)
 
 
-async def not_understood(message: Message, i18n: I18n) -> None:
+async def not_understood(
+    message: Message, session: AsyncSession, person: Person, i18n: I18n
+) -> None:
+    """Unknown input; a person with an unfinished form is offered to continue it."""
+    if await offer_resume(message, session, person, i18n):
+        return
     key = "fallback.text" if message.text else "fallback.media"
     await message.answer(i18n(key))
 

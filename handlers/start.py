@@ -11,10 +11,13 @@ from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import set_person_commands
+from bot.config import Settings
 from bot.domain.invitations import InviteLimits, InviteProblem, invite_problem, looks_like_code
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
+from handlers.forms import offer_resume
+from handlers.intake import start_registration
 from storage import repo
 from storage.models import Person
 from storage.types import utcnow
@@ -31,6 +34,7 @@ async def start_with_invitation(
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     await state.clear()
     code = (command.args or "").strip()
@@ -73,6 +77,10 @@ async def start_with_invitation(
             already=not added,
         )
     )
+    if grant.role is Role.TRAINEE and added:
+        await start_registration(
+            bot, message.chat.id, session, person, i18n, settings, grant.institution_id
+        )
 
 
 async def start(
@@ -88,6 +96,7 @@ async def start(
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
     roles = [(grant.role, await scope_name(session, grant)) for grant in grants]
     await message.answer(i18n("start.welcome", name=person.first_name, roles=roles))
+    await offer_resume(message, session, person, i18n)
 
 
 def create_router() -> Router:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
@@ -124,3 +124,117 @@ class FsmRecord(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
     updated_at: datetime = _ts()
+
+
+class FormDraft(SQLModel, table=True):
+    """A form being filled: every accepted answer is saved here at once (S-50).
+
+    `position` is the key of the question being asked; `status` is active (the one form this
+    person is filling now), paused, submitted or cancelled.
+    """
+
+    __tablename__ = "form_draft"
+    __table_args__ = (Index("ix_form_draft_person_status", "person_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    form_id: str = Field(max_length=40)
+    form_version: int
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    status: str = Field(default="active", max_length=12)
+    position: str | None = Field(default=None, max_length=120)
+    reviewing: bool = False
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    pending: list[Any] = Field(default_factory=list, sa_type=JsonDoc)
+    revises_id: int | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class FormSubmission(SQLModel, table=True):
+    """A submitted form. One per draft (so a double submit records one); an edit after
+    submitting is a new submission that supersedes the earlier, which is kept."""
+
+    __tablename__ = "form_submission"
+    __table_args__ = (
+        UniqueConstraint("draft_id"),
+        Index("ix_form_submission_person_form", "person_id", "form_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="form_draft.id")
+    person_id: int = Field(foreign_key="person.id")
+    form_id: str = Field(max_length=40)
+    form_version: int
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    supersedes_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    current: bool = True
+    submitted_by: int = Field(foreign_key="person.id")
+    submitted_at: datetime = _ts()
+
+
+class FormAnswer(SQLModel, table=True):
+    """One answer of a submission, typed, so statistics filter and count without parsing.
+
+    A multiple-choice answer is one row per chosen value.
+    """
+
+    __tablename__ = "form_answer"
+    __table_args__ = (Index("ix_form_answer_question", "form_id", "question_id", "choice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="form_submission.id", index=True)
+    form_id: str = Field(max_length=40)
+    question_id: str = Field(max_length=120)
+    choice: str | None = Field(default=None, max_length=40)
+    number: float | None = None
+    text: str | None = None
+    day: date | None = None
+    flag: bool | None = None
+
+
+class TraineeCycle(SQLModel, table=True):
+    """Where a trainee stands in one programme's cycle (S-1)."""
+
+    __tablename__ = "trainee_cycle"
+    __table_args__ = (UniqueConstraint("person_id", "programme", "institution_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    programme: str = Field(max_length=20)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    state: str = Field(max_length=30)
+    step: str = Field(max_length=20)
+    updated_at: datetime = _ts()
+
+
+class CycleTransition(SQLModel, table=True):
+    __tablename__ = "cycle_transition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="trainee_cycle.id", index=True)
+    from_state: str | None = Field(default=None, max_length=30)
+    to_state: str = Field(max_length=30)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    reason: str | None = None
+    at: datetime = _ts()
+
+
+class ScreeningCase(SQLModel, table=True):
+    """A trainee's screening: the computed recommendation and the person's final decision."""
+
+    __tablename__ = "screening_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    registration_id: int = Field(foreign_key="form_submission.id")
+    appendix_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    recommended: str = Field(max_length=12)
+    reasons: list[str] = Field(default_factory=list, sa_type=JsonDoc)
+    decided: str | None = Field(default=None, max_length=12)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    override_reason: str | None = None
+    created_at: datetime = _ts()

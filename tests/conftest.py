@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Product
 from bot.config import Settings
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, unit_of_work
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"]
@@ -125,6 +127,16 @@ class Running:
     @property
     def base_url(self) -> str:
         return self.product.base_url
+
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[Any]:
+        """A unit of work on the product's store, once no update is being handled: the bot
+        replies inside its transaction, so on PostgreSQL a reply can arrive before the
+        handler's writes are committed."""
+        await asyncio.sleep(0.05)
+        await self.product.dp["in_flight"].drained()
+        async with unit_of_work(self.product.sessions) as session:
+            yield session
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from bot.logs import MaskingFormatter, setup_logging
 from bot.privacy import mask_id_number, mask_phone, redact
-from tests.chat import ChatUser, body
+from tests.chat import ChatUser
 
 
 @pytest.mark.parametrize(

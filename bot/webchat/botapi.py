@@ -18,16 +18,31 @@ from bot.webchat import content
 from bot.webchat.errors import (
     BLOCKED,
     CHAT_NOT_FOUND,
+    NOT_FOUND,
     TOO_LARGE,
     UNAUTHORIZED,
     BotApiError,
     bad_request,
 )
 from bot.webchat.store import WebchatStore
+from bot.webchat.tg_html import ParsedText
 
 log = logging.getLogger(__name__)
 Method = Callable[[dict[str, Any]], Awaitable[Any]]
 SEND_METHODS = {"sendmessage", "sendphoto", "senddocument"}
+CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
 
 
 class FloodGate:
@@ -104,7 +119,7 @@ class BotApi:
             name = request.match_info["method"].lower()
             method = self.methods.get(name)
             if method is None:
-                raise BotApiError(404, "Not Found: method not found")
+                raise NOT_FOUND
             params = await _params(request)
             if self.flood is not None and name in SEND_METHODS:
                 self.flood.check(_int(params, "chat_id"))
@@ -120,7 +135,7 @@ class BotApi:
         unique_id = Path(request.match_info["path"]).stem
         record = await self.store.file(file_unique_id=unique_id)
         if record is None or record["size"] > content.DOWNLOAD_LIMIT:
-            return bad_request("file not found").response()
+            return NOT_FOUND.response()
         return web.FileResponse(self.store.files_dir / record["file_unique_id"])
 
     async def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -140,11 +155,15 @@ class BotApi:
         return content.for_bot(await self.store.add_message(user["id"], payload))
 
     async def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Only the bot's own messages can be edited, and not in a chat that blocked it."""
         if params.get("inline_message_id"):
             raise bad_request("inline messages are not supported by the web chat")
-        message = await self.store.message(_int(params, "chat_id"), _int(params, "message_id"))
-        if message is None or not message["from"].get("is_bot"):
+        user = await self._chat(params)
+        message = await self.store.message(user["id"], _int(params, "message_id"))
+        if message is None:
             raise bad_request("message to edit not found")
+        if not message["from"].get("is_bot"):
+            raise bad_request("message can't be edited")
         return message
 
     async def _replace(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +187,12 @@ class BotApi:
             return record
         if isinstance(value, str) and value:
             record = await self.store.file(file_id=value)
-            if record is not None:
+            if record is not None and record["kind"] == kind:
                 return record
+            if record is not None:  # Telegram never changes a file's type on resending
+                raise bad_request(
+                    f"can't use file of type {record['kind'].title()} as {kind.title()}"
+                )
         raise bad_request("wrong file identifier/HTTP URL specified")
 
     async def m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +207,8 @@ class BotApi:
         if self.webhook_url:
             raise BotApiError(
                 409,
-                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
             )
         limit = min(max(_int(params, "limit", 100), 1), 100)
         timeout = min(max(_int(params, "timeout", 0), 0), 50)
@@ -193,12 +217,21 @@ class BotApi:
     async def m_setWebhook(self, params: dict[str, Any]) -> bool:
         """Accepted so a webhook-mode bot can start against the web chat; updates still go
         through getUpdates only, so the web chat refuses getUpdates while a webhook is set."""
-        self.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.lower().startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook_url = url
+        await self._drop_pending(params)
         return True
 
     async def m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        await self._drop_pending(params)
         return True
+
+    async def _drop_pending(self, params: dict[str, Any]) -> None:
+        if _bool(params.get("drop_pending_updates")):
+            await self.store.drop_updates()
 
     async def m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
         count = await self.store.pending_update_count()
@@ -230,14 +263,8 @@ class BotApi:
         return await self.store.commands_exact(scope, params.get("language_code") or "")
 
     async def m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        parsed = _message_text(params)
         user = await self._chat(params)
-        if not str(params.get("text") or "").strip():
-            raise bad_request("message text is empty")
-        parsed = content.formatted(
-            params.get("text"), params.get("parse_mode"), limit=content.TEXT_LIMIT, what="text"
-        )
-        if not parsed.text:
-            raise bad_request("message text is empty")
         return await self._send(user, content.text_fields(parsed), params)
 
     async def m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -262,17 +289,15 @@ class BotApi:
 
     async def m_sendChatAction(self, params: dict[str, Any]) -> bool:
         await self._chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
         return True
 
     async def m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        parsed = _message_text(params)
         before = await self._editable(params)
         if "text" not in before:
             raise bad_request("there is no text in the message to edit")
-        parsed = content.formatted(
-            params.get("text"), params.get("parse_mode"), limit=content.TEXT_LIMIT, what="text"
-        )
-        if not parsed.text:
-            raise bad_request("message text is empty")
         after = {k: v for k, v in before.items() if k not in ("entities", "reply_markup")}
         after.update(content.text_fields(parsed))
         markup = content.reply_markup(params)
@@ -289,7 +314,8 @@ class BotApi:
         return await self._replace(before, after)
 
     async def m_deleteMessage(self, params: dict[str, Any]) -> bool:
-        if not await self.store.delete_message(_int(params, "chat_id"), _int(params, "message_id")):
+        user = await self._chat(params)
+        if not await self.store.delete_message(user["id"], _int(params, "message_id")):
             raise bad_request("message to delete not found")
         return True
 
@@ -318,6 +344,18 @@ class BotApi:
             "file_size": record["size"],
             "file_path": f"{record['kind']}s/{record['file_unique_id']}{suffix}",
         }
+
+
+def _message_text(params: dict[str, Any]) -> ParsedText:
+    """The Bot API refuses a missing text; Telegram then refuses one its clean-up empties."""
+    if not params.get("text"):
+        raise bad_request("message text is empty")
+    parsed = content.formatted(
+        str(params["text"]), params.get("parse_mode"), limit=content.TEXT_LIMIT, what="text"
+    )
+    if not parsed.text:
+        raise bad_request("message must be non-empty")
+    return parsed
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.webchat.store import WebchatStore
 PRESS_TIMEOUT = 10.0
 EVENTS_TIMEOUT_MAX = 30.0
 PROFILE_FIELDS = {"first_name": 64, "last_name": 64, "username": 32, "language_code": 16}
+FILE_TOO_LARGE = "file too large (50 MB at most)"
 
 
 class ClientError(Exception):
@@ -38,7 +39,7 @@ async def client_errors(request: web.Request, handler: Any) -> web.StreamRespons
     except ClientError as error:
         return web.json_response({"error": error.message}, status=error.status)
     except web.HTTPRequestEntityTooLarge:
-        return web.json_response({"error": "file too large (50 MB at most)"}, status=413)
+        return web.json_response({"error": FILE_TOO_LARGE}, status=413)
 
 
 class ClientApi:
@@ -110,6 +111,8 @@ class ClientApi:
                     data, upload.filename or kind, kind, upload.content_type
                 )
             except BotApiError as error:
+                if error.code == 413:
+                    raise ClientError(413, FILE_TOO_LARGE) from error
                 raise ClientError(400, error.description.removeprefix("Bad Request: ")) from error
             await self.store.add_file(record, data)
             fields = content.file_fields(record, f"/media/{record['file_unique_id']}")

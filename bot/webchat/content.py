@@ -7,21 +7,27 @@ import json
 import mimetypes
 import re
 import secrets
+from array import array
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.webchat.errors import bad_request
+from bot.webchat.errors import TOO_LARGE, bad_request
 from bot.webchat.tg_html import EntityParseError, ParsedText, parse_html, parse_plain
+from bot.webchat.tg_html import render as render_html
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 UPLOAD_LIMIT = 50 * 1024 * 1024
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
+PHOTO_SIDES_LIMIT = 10_000  # width + height
+PHOTO_RATIO_LIMIT = 20
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 SAFE_URL = re.compile(r"^(https?|tg)://", re.IGNORECASE)
+BLANKS = (0x20, 0x0A)  # the only characters TDLib trims: space and newline
+KEEP_BLANK = {"text_link", "text_mention", "custom_emoji"}  # TDLib keeps these on blanks
 
 
 def utf16_len(text: str) -> int:
@@ -39,22 +45,63 @@ def json_param(params: dict[str, Any], name: str) -> Any:
 
 
 def formatted(source: str | None, parse_mode: str | None, *, limit: int, what: str) -> ParsedText:
-    """Parse text or a caption like Telegram: trimmed, HTML checked, length after parsing."""
-    source = (source or "").strip()
-    if parse_mode is None or parse_mode == "":
-        parsed = parse_plain(source)
-    elif parse_mode.lower() == "html":
+    """Parse text or a caption like Telegram: the source as sent (so error offsets match),
+    then TDLib's clean-up, then the length. An empty result is the caller's to refuse."""
+    mode = (parse_mode or "none").lower()
+    if mode == "none":
+        parsed = parse_plain(source or "")
+    elif mode == "html":
         try:
-            parsed = parse_html(source)
+            parsed = parse_html(source or "")
         except EntityParseError as error:
             raise bad_request(error.description.removeprefix("Bad Request: ")) from error
+    elif mode in ("markdown", "markdownv2"):
+        raise bad_request(f"the web chat supports parse_mode HTML only, not {parse_mode}")
     else:
-        raise bad_request(f"unsupported parse_mode {parse_mode!r}")
+        raise bad_request("unsupported parse_mode")
+    parsed = cleaned(parsed)
     if utf16_len(parsed.text) > limit:
         raise bad_request(
             "message is too long" if what == "text" else "message caption is too long"
         )
     return parsed
+
+
+def cleaned(parsed: ParsedText) -> ParsedText:
+    """TDLib's fix_formatted_text, which Telegram runs on every text and caption it keeps:
+    control characters become spaces and carriage returns go, entities lose leading blanks
+    (and go if blank), the text loses trailing blanks and the leading ones before any entity."""
+    kept = array("H")
+    moved = [0]  # moved[i]: where UTF-16 unit i of the parsed text ends up
+    for unit in array("H", parsed.text.encode("utf-16-le")):
+        if unit != 0x0D:
+            kept.append(0x20 if unit < 0x20 and unit != 0x0A else unit)
+        moved.append(len(kept))
+    entities = []
+    for entity in parsed.entities:
+        start, stop = moved[entity["offset"]], moved[entity["offset"] + entity["length"]]
+        while entity["type"] not in KEEP_BLANK and start < stop and kept[start] in BLANKS:
+            start += 1
+        if start < stop:
+            entities.append({**entity, "offset": start, "length": stop - start})
+    end = len(kept)
+    while end and kept[end - 1] in BLANKS:
+        end -= 1
+    begin, first = 0, min((entity["offset"] for entity in entities), default=end)
+    while begin < first and kept[begin] in BLANKS:
+        begin += 1
+    entities = [
+        {
+            **e,
+            "offset": e["offset"] - begin,
+            "length": min(e["offset"] + e["length"], end) - e["offset"],
+        }
+        for e in entities
+        if e["offset"] < end
+    ]
+    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
+    text = kept[begin:end].tobytes().decode("utf-16-le")
+    return ParsedText(text, entities, render_html(text, entities))
 
 
 def text_fields(parsed: ParsedText, key: str = "text") -> dict[str, Any]:
@@ -142,10 +189,16 @@ def scope_keys(scope: dict[str, Any] | None) -> str:
 
 
 def new_file_record(data: bytes, name: str, kind: str, content_type: str | None) -> dict[str, Any]:
-    """A file row for stored bytes; photos must be images and get their dimensions."""
+    """A file row for stored bytes; photos must be images of Telegram's proportions.
+    Over 50 MB is Telegram's 413, whether or not the request itself passed the size cap.
+    Like Telegram, the type comes from the name (bot libraries declare every part as
+    octet-stream), or from the image itself for photos."""
     if len(data) > UPLOAD_LIMIT:
-        raise bad_request("file is too big")
-    mime = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        raise TOO_LARGE
+    if not data:
+        raise bad_request("file must be non-empty")
+    declared = None if content_type == "application/octet-stream" else content_type
+    mime = mimetypes.guess_type(name)[0] or declared or "application/octet-stream"
     record: dict[str, Any] = {
         "file_id": secrets.token_urlsafe(24),
         "file_unique_id": secrets.token_urlsafe(12),
@@ -157,9 +210,14 @@ def new_file_record(data: bytes, name: str, kind: str, content_type: str | None)
     if kind == "photo":
         try:
             with Image.open(io.BytesIO(data)) as image:
-                record["width"], record["height"] = image.size
+                width, height = image.size
+                record["mime_type"] = Image.MIME.get(image.format or "", mime)
         except (UnidentifiedImageError, OSError) as error:
             raise bad_request("IMAGE_PROCESS_FAILED") from error
+        too_narrow = max(width, height) > PHOTO_RATIO_LIMIT * min(width, height)
+        if width + height > PHOTO_SIDES_LIMIT or too_narrow:
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        record.update(width=width, height=height)
     return record
 
 

@@ -26,4 +26,5 @@ def bad_request(what: str) -> BotApiError:
 CHAT_NOT_FOUND = "chat not found"
 BLOCKED = BotApiError(403, "Forbidden: bot was blocked by the user")
 UNAUTHORIZED = BotApiError(401, "Unauthorized")
+NOT_FOUND = BotApiError(404, "Not Found")
 TOO_LARGE = BotApiError(413, "Request Entity Too Large")

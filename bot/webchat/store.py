@@ -206,6 +206,11 @@ class WebchatStore:
                 return list(rows)
             await self.updates_signal.wait_past(seen, remaining)
 
+    async def drop_updates(self) -> None:
+        """deleteWebhook/setWebhook with drop_pending_updates: ids still keep growing."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(updates))
+
     async def pending_update_count(self) -> int:
         async with self.engine.connect() as conn:
             return (await conn.execute(select(func.count()).select_from(updates))).scalar_one()

@@ -69,7 +69,7 @@ def parse_plain(source: str) -> ParsedText:
 def parse_html(source: str) -> ParsedText:
     """Parse like Telegram, or raise EntityParseError with Telegram's description."""
     text, entities = _Parser(source).run()
-    return ParsedText(text, entities, _render(text, entities))
+    return ParsedText(text, entities, render(text, entities))
 
 
 class _Open(NamedTuple):
@@ -314,7 +314,7 @@ def _checked_url(url: str) -> str | None:
     return url
 
 
-def _render(text: str, entities: list[dict]) -> str:
+def render(text: str, entities: list[dict]) -> str:
     """Escaped text inside tags for the entities, which are sorted outer first and nested."""
     out: list[str] = []
     closing: list[tuple[int, str]] = []  # (UTF-16 end, end tag) of the open entities

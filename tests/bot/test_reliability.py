@@ -7,10 +7,9 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-
 from aiogram.filters import Command
 from aiogram.types import Message, Update
+from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import func, select
 
@@ -26,7 +25,7 @@ from tests.conftest import make_settings
 
 
 async def _trainee_code(app) -> str:
-    async with unit_of_work(app.product.sessions) as session:
+    async with app.store() as session:
         return next(
             inv.code for inv in await repo.demo_invitations(session) if inv.role == Role.TRAINEE
         )
@@ -90,7 +89,7 @@ async def test_a_failing_handler_leaves_no_partial_write(app_factory, http):
     await user.expect(lambda m: body(m) == "half done")
     apology = await user.expect()
     assert "这一步没有保存" in body(apology)
-    async with unit_of_work(app.product.sessions) as session:
+    async with app.store() as session:
         person = (await session.exec(select(Person))).one()
         assert person.locale == "zh-CN"
         actions = [e.action for e in (await session.exec(select(AuditEntry))).all()]

@@ -14,13 +14,15 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from storage.db import create_engine
-from storage.migrate import DatabaseTooNew, upgrade_database
+from storage.migrate import MIGRATIONS, DatabaseTooNew, upgrade_database
+
+HEAD = max(path.name.split("_")[0] for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
 async def test_upgrade_is_idempotent_and_matches_the_models(database_url):
     engine = create_engine(database_url)
-    assert await upgrade_database(engine) == "0001"
-    assert await upgrade_database(engine) == "0001"
+    assert await upgrade_database(engine) == HEAD
+    assert await upgrade_database(engine) == HEAD
     async with engine.connect() as conn:
         diff = await conn.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
@@ -49,7 +51,7 @@ def test_migrate_command_and_refusal_message(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "database at revision 0001" in done.stdout
+    assert f"database at revision {HEAD}" in done.stdout
     import sqlite3
 
     with sqlite3.connect(tmp_path / "cli.db") as conn:

@@ -1,0 +1,1 @@
+"""Forms as data: definitions, expressions, validation and the generic runner."""

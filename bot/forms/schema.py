@@ -1,0 +1,246 @@
+"""What a form definition file may say: the useful core of XLSForm, checked at start-up.
+
+A broken definition stops start-up with the file, the question and the reason, so a wording
+change by an institution can never break a conversation half-way.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.forms.expr import Expression, ExpressionError, compile_expression
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class QuestionType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    YES_NO = "yes_no"
+    RATING = "rating"
+    SCALE = "scale"
+    MOBILE = "mobile"
+    ID_CARD = "id_card"
+    REGION = "region"
+    LOCATION = "location"
+    PHOTO = "photo"
+    FILE = "file"
+    NOTE = "note"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    COMPUTED = "computed"
+    REPEAT = "repeat"
+
+
+ASKED_WITHOUT_ANSWER = {QuestionType.NOTE, QuestionType.COMPUTED, QuestionType.REPEAT}
+WITH_CHOICES = {QuestionType.SINGLE, QuestionType.MULTIPLE}
+PERSONAL = {QuestionType.ID_CARD, QuestionType.MOBILE}
+DERIVED = {
+    QuestionType.ID_CARD: ("birth_date", "age", "gender"),
+    QuestionType.REGION: ("province", "city"),
+}
+
+
+class LocalText(BaseModel):
+    """A label in every locale we speak; a definition missing one is refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    zh_cn: str = Field(alias="zh-CN", min_length=1)
+    en: str = Field(min_length=1)
+
+    def __call__(self, locale: str) -> str:
+        return self.zh_cn if locale == "zh-CN" else self.en
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str
+    label: LocalText
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"choice value {value!r} must be lower-case letters, digits and _")
+        return value
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    id: str
+    type: QuestionType
+    label: LocalText
+    hint: LocalText | None = None
+    required: bool = False
+    required_message: LocalText | None = None
+    constraint: Expression | None = None
+    constraint_message: LocalText | None = None
+    relevant: Expression | None = None
+    calculation: Expression | None = None
+    choices: list[Choice] = []
+    min_selected: int | None = None
+    max_selected: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = 500
+    max_files: int = 1
+    max_size_mb: float = 20
+    accept: list[str] = []
+    count: Expression | None = None
+    max_count: int = 10
+    questions: list[Question] = []
+    editable_after_submit: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"question id {value!r} must be lower-case letters, digits and _")
+        return value
+
+    @field_validator("constraint", "relevant", "calculation", "count", mode="before")
+    @classmethod
+    def _expression(cls, value: Any) -> Any:
+        if value is None or isinstance(value, Expression):
+            return value
+        try:
+            return compile_expression(str(value))
+        except ExpressionError as error:
+            raise ValueError(f"expression {value!r}: {error}") from error
+
+    @model_validator(mode="after")
+    def _shape(self) -> Question:
+        kind = self.type
+        if kind in WITH_CHOICES and len(self.choices) < 2:
+            raise ValueError("a single or multiple choice question needs at least two choices")
+        if kind not in WITH_CHOICES and self.choices:
+            raise ValueError(f"a {kind} question has no choices")
+        if len({choice.value for choice in self.choices}) != len(self.choices):
+            raise ValueError("choice values must be unique")
+        if kind is QuestionType.MULTIPLE:
+            low, high = self.min_selected or 0, self.max_selected or len(self.choices)
+            if not 0 <= low <= high <= len(self.choices):
+                raise ValueError("min_selected/max_selected do not fit the choices")
+        if kind is QuestionType.COMPUTED and self.calculation is None:
+            raise ValueError("a computed question needs a calculation")
+        if kind is QuestionType.REPEAT and (not self.questions or self.count is None):
+            raise ValueError("a repeat group needs questions and a count")
+        if kind is not QuestionType.REPEAT and self.questions:
+            raise ValueError("only a repeat group contains questions")
+        if any(child.type is QuestionType.REPEAT for child in self.questions):
+            raise ValueError("repeat groups cannot be nested")
+        if kind in ASKED_WITHOUT_ANSWER and self.required:
+            raise ValueError(f"a {kind} is never answered, so it cannot be required")
+        return self
+
+    @property
+    def personal(self) -> bool:
+        return self.type in PERSONAL
+
+    @property
+    def derived_names(self) -> tuple[str, ...]:
+        """Answers computed from this one (see bot.forms.answers.derived)."""
+        suffixes = DERIVED.get(self.type, ())
+        return tuple(f"{self.id}_{suffix}" for suffix in suffixes)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: LocalText
+    questions: list[Question]
+
+
+class FormDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    version: int = 1
+    title: LocalText
+    intro: LocalText | None = None
+    editable: bool = False
+    sections: list[Section]
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"form id {value!r} must be lower-case letters, digits and _")
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> FormDefinition:
+        """Every ${name} refers to a question asked earlier (or a sibling in the same group)."""
+        seen: set[str] = set()
+        for question in self.questions():
+            if question.id in seen:
+                raise ValueError(f"question id {question.id!r} is used twice")
+            _check_refs(question, seen, "")
+            seen.add(question.id)
+            seen.update(question.derived_names)
+            if question.type is QuestionType.REPEAT:
+                inner: set[str] = set()
+                for child in question.questions:
+                    if child.id in inner or child.id in seen:
+                        raise ValueError(f"question id {child.id!r} is used twice")
+                    _check_refs(child, seen | inner, f"{question.id}.")
+                    inner.add(child.id)
+        return self
+
+    def questions(self) -> list[Question]:
+        return [question for section in self.sections for question in section.questions]
+
+
+def _check_refs(question: Question, known: set[str], prefix: str) -> None:
+    for name in ("relevant", "constraint", "calculation", "count"):
+        expression: Expression | None = getattr(question, name)
+        if expression is None:
+            continue
+        unknown = sorted(expression.names - known)
+        if unknown:
+            raise ValueError(
+                f"question {prefix}{question.id!r}: {name} refers to {', '.join(unknown)}, "
+                "which is not a question asked before it"
+            )
+
+
+class FormDefinitionError(ValueError):
+    """A definition file that cannot be used; the message names the file, question and reason."""
+
+
+def load_definition(path: Path) -> FormDefinition:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise FormDefinitionError(f"{path}: not valid YAML: {error}") from error
+    try:
+        return FormDefinition.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{_where(data, err['loc'])}: {err['msg']}" for err in error.errors())
+        raise FormDefinitionError(f"{path}: {problems}") from error
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into 'question <id>' when it points inside one."""
+    node, where = data, "form"
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "id" in node and "type" in node:
+            where = f"question {node['id']!r}"
+    return where

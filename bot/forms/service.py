@@ -1,0 +1,228 @@
+"""Drafts and submissions in the store, for the generic runner and the features that use it.
+
+One form is active per person; starting another pauses it. Submitting is idempotent: a draft
+becomes one submission, whatever is pressed twice or delivered again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from aiogram import Bot
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.forms.registry import form
+from bot.forms.runner import FormRun
+from bot.forms.schema import Question, QuestionType
+from bot.i18n import I18n
+from storage.models import FormAnswer, FormDraft, FormSubmission, Person
+from storage.types import utcnow
+
+ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
+
+
+@dataclass
+class Submitted:
+    """What a feature hook gets when one of its forms is submitted."""
+
+    session: AsyncSession
+    person: Person
+    submission: FormSubmission
+    first_time: bool
+    bot: Bot
+    i18n: I18n
+
+
+SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
+HOOKS: dict[str, SubmitHook] = {}
+
+
+@dataclass(frozen=True)
+class FormStart:
+    """A form a hook wants the person to fill next."""
+
+    form_id: str
+    context: dict[str, Any]
+
+
+def on_submit(form_id: str) -> Callable[[SubmitHook], SubmitHook]:
+    """Register what happens after a form is submitted (e.g. screening after registration)."""
+
+    def register(hook: SubmitHook) -> SubmitHook:
+        HOOKS[form_id] = hook
+        return hook
+
+    return register
+
+
+async def active_draft(session: AsyncSession, person_id: int) -> FormDraft | None:
+    query = select(FormDraft).where(FormDraft.person_id == person_id, FormDraft.status == ACTIVE)
+    return (await session.exec(query)).first()
+
+
+async def paused_drafts(session: AsyncSession, person_id: int) -> list[FormDraft]:
+    query = (
+        select(FormDraft)
+        .where(FormDraft.person_id == person_id, FormDraft.status == PAUSED)
+        .order_by(col(FormDraft.updated_at).desc())
+    )
+    return list((await session.exec(query)).all())
+
+
+async def draft(session: AsyncSession, draft_id: int, person_id: int) -> FormDraft | None:
+    found = await session.get(FormDraft, draft_id)
+    return found if found is not None and found.person_id == person_id else None
+
+
+async def start(
+    session: AsyncSession,
+    person_id: int,
+    form_id: str,
+    context: dict[str, Any],
+    answers: dict[str, Any] | None = None,
+    revises_id: int | None = None,
+) -> FormDraft:
+    """A new active draft; any other active draft of the person is paused (kept)."""
+    await session.exec(
+        update(FormDraft)
+        .where(col(FormDraft.person_id) == person_id, col(FormDraft.status) == ACTIVE)
+        .values(status=PAUSED, updated_at=utcnow())
+    )
+    definition = form(form_id)
+    created = FormDraft(
+        person_id=person_id,
+        form_id=form_id,
+        form_version=definition.version,
+        context=context,
+        answers=answers or {},
+        revises_id=revises_id,
+        reviewing=bool(answers),
+    )
+    session.add(created)
+    await session.flush()
+    return created
+
+
+async def resume(session: AsyncSession, chosen: FormDraft) -> None:
+    await session.exec(
+        update(FormDraft)
+        .where(col(FormDraft.person_id) == chosen.person_id, col(FormDraft.status) == ACTIVE)
+        .values(status=PAUSED, updated_at=utcnow())
+    )
+    chosen.status = ACTIVE
+    touch(chosen)
+
+
+def touch(changed: FormDraft) -> None:
+    """Mark JSON fields as changed (they are replaced, never mutated in place) and the time."""
+    changed.answers = dict(changed.answers)
+    changed.pending = list(changed.pending)
+    changed.updated_at = utcnow()
+
+
+async def latest_submission(
+    session: AsyncSession, person_id: int, form_id: str
+) -> FormSubmission | None:
+    query = select(FormSubmission).where(
+        FormSubmission.person_id == person_id,
+        FormSubmission.form_id == form_id,
+        col(FormSubmission.current),
+    )
+    return (await session.exec(query)).first()
+
+
+async def submission(session: AsyncSession, submission_id: int) -> FormSubmission | None:
+    return await session.get(FormSubmission, submission_id)
+
+
+async def submission_of(session: AsyncSession, draft_id: int) -> FormSubmission | None:
+    query = select(FormSubmission).where(FormSubmission.draft_id == draft_id)
+    return (await session.exec(query)).first()
+
+
+async def submit(
+    session: AsyncSession, filled: FormDraft, person: Person, today: date
+) -> tuple[FormSubmission, bool]:
+    """Record the draft as a submission once; (submission, True) only the first time."""
+    existing = await submission_of(session, filled.id)
+    if existing is not None:
+        return existing, False
+    definition = form(filled.form_id)
+    answers = FormRun(definition, filled.answers, today).final_answers()
+    previous = await latest_submission(session, person.id, filled.form_id)
+    if previous is not None:
+        previous.current = False
+    submission = FormSubmission(
+        draft_id=filled.id,
+        person_id=person.id,
+        form_id=filled.form_id,
+        form_version=filled.form_version,
+        context=filled.context,
+        answers=answers,
+        supersedes_id=previous.id if previous else None,
+        submitted_by=person.id,
+    )
+    session.add(submission)
+    filled.status = SUBMITTED
+    touch(filled)
+    await session.flush()
+    types = {question.id: question.type for question in _all_questions(filled.form_id)}
+    for key, value in answers.items():
+        for row in _typed_rows(key, _kind(key, types), value):
+            session.add(FormAnswer(submission_id=submission.id, form_id=filled.form_id, **row))
+    return submission, True
+
+
+def _all_questions(form_id: str) -> list[Question]:
+    questions = []
+    for question in form(form_id).questions():
+        questions.append(question)
+        questions.extend(question.questions)
+    return questions
+
+
+DERIVED_KINDS = {
+    "birth_date": QuestionType.DATE,
+    "age": QuestionType.INTEGER,
+    "gender": QuestionType.SINGLE,
+    "province": QuestionType.SINGLE,
+    "city": QuestionType.SINGLE,
+}
+CHOICE_KINDS = {QuestionType.SINGLE, QuestionType.REGION}
+FLAG_KINDS = {QuestionType.YES_NO, QuestionType.ACKNOWLEDGEMENT}
+NUMBER_KINDS = {QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.RATING, QuestionType.SCALE}
+
+
+def _kind(key: str, types: dict[str, QuestionType]) -> QuestionType | None:
+    name = key.rsplit(".", 1)[-1]
+    if name in types:
+        return types[name]
+    for suffix, kind in DERIVED_KINDS.items():
+        if name.removesuffix(f"_{suffix}") in types and name.endswith(f"_{suffix}"):
+            return kind
+    return None
+
+
+def _typed_rows(key: str, kind: QuestionType | None, value: Any) -> list[dict[str, Any]]:
+    """Answer rows that statistics can count by question and choice without parsing text."""
+    if value is None:
+        return []
+    base: dict[str, Any] = {"question_id": key}
+    if kind is QuestionType.MULTIPLE:
+        return [{**base, "choice": choice} for choice in value]
+    if kind in CHOICE_KINDS:
+        return [{**base, "choice": str(value)}]
+    if kind in FLAG_KINDS or isinstance(value, bool):
+        return [{**base, "flag": bool(value)}]
+    if kind in NUMBER_KINDS or isinstance(value, int | float):
+        return [{**base, "number": float(value)}]
+    if kind is QuestionType.DATE:
+        return [{**base, "day": date.fromisoformat(value)}]
+    if isinstance(value, str):
+        return [{**base, "text": value}]
+    return [{**base, "text": json.dumps(value, ensure_ascii=False, sort_keys=True)}]

@@ -1,0 +1,510 @@
+"""The generic form runner: one flow that walks any form definition, one question at a time.
+
+The active draft in the store is the whole state: every accepted answer is saved in the
+update's unit of work, so a restart or a pause loses nothing and resumes at the same question.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.forms import regions, service
+from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
+from bot.forms.callbacks import FormMonth, FormNav, FormPick
+from bot.forms.registry import form
+from bot.forms.render import display, question_view, reply_keyboard, review_view
+from bot.forms.runner import FormRun, Slot
+from bot.forms.schema import QuestionType
+from bot.i18n import I18n
+from storage import repo
+from storage.models import FormDraft, Person
+
+IDLE_BEFORE_OFFER = timedelta(hours=1)
+"""A message this long after the last answer is greeted with the question, not taken as an
+answer: days later, "你好" is not the answer to whatever was asked."""
+
+CHOICE_TYPES = {
+    QuestionType.SINGLE,
+    QuestionType.YES_NO,
+    QuestionType.RATING,
+    QuestionType.SCALE,
+    QuestionType.ACKNOWLEDGEMENT,
+    QuestionType.DATE,
+}
+FILE_TYPES = {QuestionType.PHOTO, QuestionType.FILE}
+
+
+class FillingForm(Filter):
+    """Passes when the person has an active draft, and injects it as `draft`."""
+
+    async def __call__(
+        self, event: TelegramObject, session: AsyncSession, person: Person | None = None
+    ) -> bool | dict[str, Any]:
+        if person is None:
+            return False
+        found = await service.active_draft(session, person.id)
+        return {"draft": found} if found is not None else False
+
+
+def today_in(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+class Runner:
+    """What one update needs to move a draft on: the draft, its run, and how to talk."""
+
+    def __init__(
+        self, bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n, settings: Settings
+    ) -> None:
+        self.bot, self.chat_id, self.draft, self.i18n = bot, chat_id, draft, i18n
+        self.today = today_in(settings)
+        self.run = FormRun(form(draft.form_id), draft.answers, self.today)
+
+    @property
+    def slot(self) -> Slot | None:
+        return None if self.draft.reviewing else self.run.slot(self.draft.position)
+
+    def index_of(self, slot: Slot | None) -> int:
+        keys = [candidate.key for candidate in self.run.asked]
+        return keys.index(slot.key) if slot is not None and slot.key in keys else -1
+
+    async def show(self) -> None:
+        """Ask the current question, or show the review screen when nothing is left."""
+        slot = self.slot
+        if slot is None and not self.draft.reviewing:
+            slot = self.run.next_open()
+            if slot is None:
+                self.draft.reviewing = True
+            else:
+                self.draft.position = slot.key
+        service.touch(self.draft)
+        if slot is None:
+            text, markup = review_view(self.run, self.draft, self.i18n)
+            await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+            return
+        text, markup = question_view(self.run, slot, self.draft, self.i18n, self.today)
+        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+        keyboard = reply_keyboard(slot.question, self.i18n)
+        if keyboard is not None:
+            await self.bot.send_message(
+                self.chat_id, self.i18n("forms.use_keyboard"), reply_markup=keyboard
+            )
+
+    async def refresh(self, message: Message | None) -> None:
+        """Redraw the current question's buttons in place (toggles, calendar, region level)."""
+        slot = self.slot
+        if message is None or slot is None:
+            await self.show()
+            return
+        text, markup = question_view(self.run, slot, self.draft, self.i18n, self.today)
+        service.touch(self.draft)
+        await self.bot.edit_message_text(
+            text=text, chat_id=self.chat_id, message_id=message.message_id, reply_markup=markup
+        )
+
+    async def accept(self, slot: Slot, given: Input) -> bool:
+        """Parse and store an answer, then move on; on a wrong answer explain and ask again."""
+        try:
+            value = parse(slot.question, given, answers=self.run.answers, today=self.today)
+            check_required(slot.question, value)
+        except Rejected as rejected:
+            await self.complain(rejected)
+            return False
+        answers = dict(self.draft.answers)
+        answers[slot.key] = value
+        prefix = f"{slot.group}.{slot.index}." if slot.group else ""
+        for name, extra in derived(slot.question, value, self.today).items():
+            answers[prefix + name] = extra
+        self.draft.answers = answers
+        self.draft.pending = []
+        if reply_keyboard(slot.question, self.i18n) is not None:
+            await self.bot.send_message(
+                self.chat_id,
+                self.i18n("forms.saved", value=display(slot.question, value, self.i18n)),
+                reply_markup=ReplyKeyboardRemove(),
+            )
+        await self.advance(slot.key)
+        return True
+
+    async def advance(self, after: str) -> None:
+        self.run = FormRun(form(self.draft.form_id), self.draft.answers, self.today)
+        following = self.run.next_open(after=after)
+        self.draft.position = following.key if following else None
+        self.draft.reviewing = following is None
+        await self.show()
+
+    async def complain(self, rejected: Rejected) -> None:
+        problem = rejected.problem
+        if problem.custom is not None:
+            text = problem.custom(self.i18n.locale)
+        else:
+            text = self.i18n("forms.problem", key=problem.key, params=problem.params)
+        await self.bot.send_message(self.chat_id, text)
+        await self.show()
+
+
+async def begin(
+    bot: Bot,
+    chat_id: int,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    form_id: str,
+    context: dict[str, Any],
+) -> FormDraft:
+    """Start a form for the person (pausing any other) and ask its first question."""
+    paused = await service.active_draft(session, person.id)
+    draft = await service.start(session, person.id, form_id, context)
+    if paused is not None:
+        await bot.send_message(
+            chat_id, i18n("forms.paused_other", title=form(paused.form_id).title(i18n.locale))
+        )
+    definition = form(form_id)
+    intro = definition.intro(i18n.locale) if definition.intro else None
+    await bot.send_message(
+        chat_id, i18n("forms.intro", title=definition.title(i18n.locale), text=intro)
+    )
+    await Runner(bot, chat_id, draft, i18n, settings).show()
+    return draft
+
+
+async def offer_resume(message: Message, session: AsyncSession, person: Person, i18n: I18n) -> bool:
+    """Offer the person's unfinished form, if any; True when one was offered."""
+    draft = await service.active_draft(session, person.id)
+    if draft is None:
+        paused = await service.paused_drafts(session, person.id)
+        draft = paused[0] if paused else None
+    if draft is None:
+        return False
+    definition = form(draft.form_id)
+    run = FormRun(definition, draft.answers, date.today())
+    answered = sum(1 for slot in run.asked if slot.key in run.answers)
+    from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+    builder = InlineKeyboardBuilder()
+    builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
+    builder.button(text=i18n("forms.restart"), callback_data=FormNav(d=draft.id, q=0, a="restart"))
+    await message.answer(
+        i18n(
+            "forms.resume_offer",
+            title=definition.title(i18n.locale),
+            number=answered,
+            total=len(run.asked),
+        ),
+        reply_markup=builder.as_markup(),
+    )
+    return True
+
+
+def _input(message: Message) -> Input:
+    files: list[FileRef] = []
+    if message.photo:
+        largest = message.photo[-1]
+        files.append(
+            FileRef(
+                largest.file_id,
+                largest.file_unique_id,
+                "photo.jpg",
+                largest.file_size or 0,
+                "image/jpeg",
+            )
+        )
+    if message.document:
+        document = message.document
+        files.append(
+            FileRef(
+                document.file_id,
+                document.file_unique_id,
+                document.file_name or "file",
+                document.file_size or 0,
+                document.mime_type or "application/octet-stream",
+            )
+        )
+    return Input(
+        text=message.text or message.caption if not files else None,
+        contact_phone=message.contact.phone_number if message.contact else None,
+        location=(message.location.latitude, message.location.longitude)
+        if message.location
+        else None,
+        files=tuple(files),
+    )
+
+
+async def answer_message(
+    message: Message,
+    draft: FormDraft,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    runner = Runner(bot, message.chat.id, draft, i18n, settings)
+    slot = runner.slot
+    idle = draft.updated_at < datetime.now(draft.updated_at.tzinfo) - IDLE_BEFORE_OFFER
+    if slot is None or idle:
+        await runner.show()
+        return
+    given = _input(message)
+    kind = slot.question.type
+    if kind in FILE_TYPES and given.files:
+        await _collect_files(runner, slot, given)
+    elif kind in CHOICE_TYPES - {QuestionType.DATE} and given.text is None:
+        await runner.complain(Rejected.of("choice_buttons"))
+    else:
+        await runner.accept(slot, given)
+
+
+async def _collect_files(runner: Runner, slot: Slot, given: Input) -> None:
+    """Files count as one answer (an album too): collect them until the limit or Done."""
+    pending = [*runner.draft.pending, *(file.as_dict() for file in given.files)]
+    question = slot.question
+    if len(pending) >= question.max_files:
+        files = tuple(FileRef(**item) for item in pending[: question.max_files])
+        await runner.accept(slot, Input(files=files))
+        return
+    try:
+        parse(
+            question,
+            Input(files=tuple(FileRef(**item) for item in pending)),
+            answers=runner.run.answers,
+            today=runner.today,
+        )
+    except Rejected as rejected:
+        await runner.complain(rejected)
+        return
+    runner.draft.pending = pending
+    await runner.show()
+
+
+async def _current(
+    query: CallbackQuery,
+    draft_id: int,
+    index: int,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> Runner | None:
+    """The runner when the button belongs to the question being asked now; else say stale."""
+    draft = await service.draft(session, draft_id, person.id)
+    if draft is None or draft.status != service.ACTIVE:
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return None
+    runner = Runner(bot, query.from_user.id, draft, i18n, settings)
+    if runner.slot is None or runner.index_of(runner.slot) != index:
+        await query.answer(i18n("forms.stale"))
+        await runner.show()
+        return None
+    return runner
+
+
+async def picked(
+    query: CallbackQuery,
+    callback_data: FormPick,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    runner = await _current(
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+    )
+    if runner is None:
+        return
+    await query.answer()
+    slot, value = runner.slot, callback_data.v
+    kind = slot.question.type
+    if kind is QuestionType.MULTIPLE:
+        chosen = list(runner.draft.pending)
+        chosen.remove(value) if value in chosen else chosen.append(value)
+        runner.draft.pending = [c.value for c in slot.question.choices if c.value in chosen]
+        await runner.refresh(query.message)
+    elif kind is QuestionType.REGION and (value == "root" or _not_district(value)):
+        runner.draft.pending = [] if value == "root" else [value]
+        await runner.refresh(query.message)
+    else:
+        await runner.accept(slot, Input(choice=value))
+
+
+def _not_district(code: str) -> bool:
+    found = regions.region(code)
+    return found is not None and found.level != "district"
+
+
+async def turned_month(
+    query: CallbackQuery,
+    callback_data: FormMonth,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    runner = await _current(
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+    )
+    if runner is None:
+        return
+    await query.answer()
+    if runner.draft.pending != [callback_data.m]:
+        runner.draft.pending = [callback_data.m]
+        await runner.refresh(query.message)
+
+
+async def navigated(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    action = callback_data.a
+    if action in ("resume", "restart", "submit", "edit", "cancel"):
+        await _draft_action(query, callback_data, session, person, i18n, settings, bot)
+        return
+    runner = await _current(
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+    )
+    if runner is None:
+        return
+    slot = runner.slot
+    if action == "back":
+        await query.answer()
+        previous = runner.run.previous(slot.key)
+        if previous is not None:
+            runner.draft.position, runner.draft.pending = previous.key, []
+        await runner.show()
+    elif action == "skip":
+        if slot.question.required:
+            await query.answer(i18n("forms.problem", key="required", params={}), show_alert=True)
+            return
+        await query.answer()
+        runner.draft.answers = {**runner.draft.answers, slot.key: None}
+        runner.draft.pending = []
+        await runner.advance(slot.key)
+    elif action == "next" and slot.question.type is QuestionType.NOTE:
+        await query.answer()
+        runner.draft.answers = {**runner.draft.answers, slot.key: True}
+        await runner.advance(slot.key)
+    elif action == "done" and slot.question.type is QuestionType.MULTIPLE:
+        await query.answer()
+        await runner.accept(slot, Input(choice=",".join(runner.draft.pending)))
+    elif action == "done" and slot.question.type in FILE_TYPES:
+        await query.answer()
+        files = tuple(FileRef(**item) for item in runner.draft.pending)
+        await runner.accept(slot, Input(files=files))
+    else:
+        await query.answer(i18n("forms.stale"))
+
+
+async def _draft_action(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """Buttons about the draft as a whole: resume, start over, pause, edit from review, submit."""
+    draft = await service.draft(session, callback_data.d, person.id)
+    action = callback_data.a
+    if draft is None:
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return
+    definition = form(draft.form_id)
+    title = definition.title(i18n.locale)
+    if draft.status == service.SUBMITTED:
+        await query.answer(i18n("forms.already_submitted", title=title), show_alert=True)
+        return
+    if draft.status == service.CANCELLED:
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return
+    chat_id = query.from_user.id
+    await query.answer()
+    if action == "resume":
+        await service.resume(session, draft)
+        await Runner(bot, chat_id, draft, i18n, settings).show()
+    elif action == "restart":
+        draft.status = service.CANCELLED
+        service.touch(draft)
+        await begin(bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context)
+    elif action == "cancel":
+        draft.status = service.PAUSED
+        service.touch(draft)
+        await bot.send_message(
+            chat_id, i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
+        )
+    elif draft.status != service.ACTIVE:
+        await bot.send_message(chat_id, i18n("forms.stale"))
+    elif action == "edit":
+        runner = Runner(bot, chat_id, draft, i18n, settings)
+        if not draft.reviewing or not 0 <= callback_data.q < len(runner.run.asked):
+            await runner.show()
+            return
+        draft.reviewing, draft.pending = False, []
+        draft.position = runner.run.asked[callback_data.q].key
+        await runner.show()
+    elif action == "submit":
+        await _submit(bot, chat_id, session, person, draft, i18n, settings)
+
+
+async def _submit(
+    bot: Bot,
+    chat_id: int,
+    session: AsyncSession,
+    person: Person,
+    draft: FormDraft,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    runner = Runner(bot, chat_id, draft, i18n, settings)
+    missing = runner.run.next_open()
+    if not draft.reviewing or missing is not None:
+        draft.reviewing = False
+        draft.position = missing.key if missing else None
+        await runner.show()
+        return
+    submission, first = await service.submit(session, draft, person, runner.today)
+    title = form(draft.form_id).title(i18n.locale)
+    await repo.audit(
+        session,
+        "form.submitted",
+        actor_id=person.id,
+        subject_id=person.id,
+        object_type="form_submission",
+        object_id=submission.id,
+        form=draft.form_id,
+        supersedes=submission.supersedes_id,
+    )
+    await bot.send_message(chat_id, i18n("forms.submitted", title=title))
+    hook = service.HOOKS.get(draft.form_id)
+    if hook is None:
+        return
+    follow_ups = await hook(service.Submitted(session, person, submission, first, bot, i18n)) or []
+    for follow_up in follow_ups:
+        await begin(
+            bot, chat_id, session, person, i18n, settings, follow_up.form_id, follow_up.context
+        )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(picked, FormPick.filter())
+    router.callback_query.register(turned_month, FormMonth.filter())
+    router.callback_query.register(navigated, FormNav.filter())
+    router.message.register(answer_message, FillingForm(), ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,410 @@
+"""Trainee intake (S-2 to S-6): registration, appendix 3, screening with reasons, the
+institution's confirmation or override, the needs questionnaire, and /status."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.domain.cycle import TraineeState
+from bot.domain.roles import Grant, Role
+from bot.domain.screening import Outcome, screen
+from bot.filters import HasRole
+from bot.forms import service
+from bot.forms.registry import form
+from bot.forms.render import display
+from bot.forms.service import FormStart, Submitted, on_submit
+from bot.i18n import I18n
+from handlers.forms import begin
+from storage import intake, repo
+from storage.models import Person, ScreeningCase
+from storage.types import utcnow
+
+OUTCOME_STATE = {
+    Outcome.ONLINE: TraineeState.SUITABLE_ONLINE,
+    Outcome.SIYB: TraineeState.REFERRED_SIYB,
+    Outcome.NOT_NOW: TraineeState.NOT_SUITABLE_NOW,
+}
+REASON_LENGTH = (4, 200)
+
+
+class Decision(CallbackData, prefix="sd"):
+    """A reviewer's decision on screening case `c`: the outcome they choose."""
+
+    c: int
+    o: Outcome
+
+
+class TraineeCard(CallbackData, prefix="tc"):
+    p: int
+
+
+class StartForm(CallbackData, prefix="sf"):
+    f: str
+
+
+class ReviewStates(StatesGroup):
+    reason = State()
+
+
+async def start_registration(
+    bot: Bot,
+    chat_id: int,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    institution_id: int | None,
+) -> None:
+    await begin(
+        bot,
+        chat_id,
+        session,
+        person,
+        i18n,
+        settings,
+        "registration",
+        {"institution_id": institution_id},
+    )
+
+
+@on_submit("registration")
+async def registration_submitted(done: Submitted) -> list[FormStart] | None:
+    institution_id = done.submission.context.get("institution_id")
+    if done.first_time:
+        await intake.move(
+            done.session,
+            done.person.id,
+            institution_id,
+            TraineeState.REGISTERED,
+            actor_id=done.person.id,
+            reason="registration submitted",
+        )
+    if done.submission.answers.get("direction") == "online":
+        return [
+            FormStart(
+                "appendix3",
+                {"institution_id": institution_id, "registration_id": done.submission.id},
+            )
+        ]
+    await _screen(done, done.submission.id, None)
+    return None
+
+
+@on_submit("appendix3")
+async def appendix_submitted(done: Submitted) -> None:
+    registration_id = done.submission.context.get("registration_id")
+    await _screen(done, registration_id, done.submission.id)
+
+
+@on_submit("needs")
+async def needs_submitted(done: Submitted) -> None:
+    institution_id = done.submission.context.get("institution_id")
+    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.SUITABLE_ONLINE:
+        await intake.move(
+            done.session,
+            done.person.id,
+            institution_id,
+            TraineeState.NEEDS_ANALYSED,
+            actor_id=done.person.id,
+            reason="needs questionnaire submitted",
+        )
+
+
+async def _screen(done: Submitted, registration_id: int, appendix_id: int | None) -> None:
+    """Recommend, record the case, tell the trainee why, and ask the reviewers to decide."""
+    session, person = done.session, done.person
+    registration = await service.submission(session, registration_id)
+    appendix = await service.submission(session, appendix_id) if appendix_id else None
+    institution_id = registration.context.get("institution_id")
+    cycle = await intake.cycle_of(session, person.id, institution_id)
+    if cycle is None or cycle.state != TraineeState.REGISTERED:
+        await intake.move(
+            session,
+            person.id,
+            institution_id,
+            TraineeState.REGISTERED,
+            actor_id=person.id,
+            reason="registration edited",
+        )
+    recommendation = screen(registration.answers, appendix.answers if appendix else None)
+    await intake.move(
+        session,
+        person.id,
+        institution_id,
+        TraineeState.SCREENED,
+        actor_id=None,
+        reason=recommendation.outcome,
+    )
+    case = ScreeningCase(
+        person_id=person.id,
+        institution_id=institution_id,
+        registration_id=registration.id,
+        appendix_id=appendix_id,
+        recommended=recommendation.outcome,
+        reasons=list(recommendation.reasons),
+    )
+    session.add(case)
+    await session.flush()
+    await repo.audit(
+        session,
+        "screening.recommended",
+        actor_id=None,
+        subject_id=person.id,
+        object_type="screening_case",
+        object_id=case.id,
+        outcome=recommendation.outcome,
+        reasons=list(recommendation.reasons),
+    )
+    reviewer_ids = await intake.reviewers(session, institution_id)
+    await done.bot.send_message(
+        person.tg_user_id,
+        done.i18n(
+            "intake.recommended",
+            outcome=case.recommended,
+            reasons=case.reasons,
+            reviewers=bool(reviewer_ids),
+        ),
+    )
+    for reviewer_id in reviewer_ids:
+        reviewer = await session.get(Person, reviewer_id)
+        await _send_case(done.bot, reviewer, person, case)
+
+
+async def _send_case(bot: Bot, reviewer: Person, trainee: Person, case: ScreeningCase) -> None:
+    i18n = I18n(reviewer.locale)
+    builder = InlineKeyboardBuilder()
+    for outcome in Outcome:
+        key = "intake.confirm" if outcome == case.recommended else "intake.override"
+        builder.button(
+            text=i18n(key, outcome=outcome), callback_data=Decision(c=case.id, o=outcome)
+        )
+    builder.adjust(1)
+    await bot.send_message(
+        reviewer.tg_user_id,
+        i18n(
+            "intake.case", name=trainee.first_name, outcome=case.recommended, reasons=case.reasons
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def _reviewable(
+    session: AsyncSession, case_id: int, grants: list[Grant]
+) -> ScreeningCase | None:
+    case = await session.get(ScreeningCase, case_id)
+    if case is None:
+        return None
+    allowed = any(
+        grant.role in (Role.INSTITUTION, Role.LECTURER)
+        and grant.institution_id == case.institution_id
+        for grant in grants
+    )
+    return case if allowed else None
+
+
+async def decision_pressed(
+    query: CallbackQuery,
+    callback_data: Decision,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    bot: Bot,
+    settings: Settings,
+) -> None:
+    case = await _reviewable(session, callback_data.c, grants)
+    if case is None:
+        await query.answer(i18n("intake.not_yours"), show_alert=True)
+        return
+    if case.decided is not None:
+        await query.answer(i18n("intake.already_decided", outcome=case.decided), show_alert=True)
+        return
+    await query.answer()
+    if callback_data.o == case.recommended:
+        await _decide(session, bot, case, callback_data.o, person, None)
+        await bot.send_message(query.from_user.id, i18n("intake.decided", outcome=case.decided))
+        return
+    await state.set_state(ReviewStates.reason)
+    await state.set_data({"case": case.id, "outcome": callback_data.o})
+    await bot.send_message(
+        query.from_user.id,
+        i18n(
+            "intake.ask_reason", outcome=callback_data.o, min=REASON_LENGTH[0], max=REASON_LENGTH[1]
+        ),
+    )
+
+
+async def reason_given(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    reason = " ".join((message.text or "").split())
+    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1] or reason.startswith("/"):
+        await message.answer(i18n("intake.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
+        return
+    data = await state.get_data()
+    await state.clear()
+    case = await _reviewable(session, data["case"], grants)
+    if case is None or case.decided is not None:
+        await message.answer(i18n("intake.already_decided", outcome=case.decided if case else ""))
+        return
+    await _decide(session, bot, case, Outcome(data["outcome"]), person, reason)
+    await message.answer(i18n("intake.decided", outcome=case.decided))
+
+
+async def _decide(
+    session: AsyncSession,
+    bot: Bot,
+    case: ScreeningCase,
+    outcome: Outcome,
+    reviewer: Person,
+    reason: str | None,
+) -> None:
+    case.decided, case.decided_by, case.decided_at = outcome, reviewer.id, utcnow()
+    case.override_reason = reason
+    await intake.move(
+        session,
+        case.person_id,
+        case.institution_id,
+        OUTCOME_STATE[outcome],
+        actor_id=reviewer.id,
+        reason=reason or "confirmed",
+    )
+    await repo.audit(
+        session,
+        "screening.decided",
+        actor_id=reviewer.id,
+        subject_id=case.person_id,
+        object_type="screening_case",
+        object_id=case.id,
+        reason=reason,
+        outcome=outcome,
+        recommended=case.recommended,
+        override=outcome != case.recommended,
+    )
+    trainee = await session.get(Person, case.person_id)
+    i18n = I18n(trainee.locale)
+    markup = None
+    if outcome is Outcome.ONLINE:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=i18n("intake.fill_needs"), callback_data=StartForm(f="needs"))
+        markup = builder.as_markup()
+    await bot.send_message(
+        trainee.tg_user_id, i18n("intake.result", outcome=outcome), reply_markup=markup
+    )
+
+
+async def start_form_pressed(
+    query: CallbackQuery,
+    callback_data: StartForm,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """Trainees start the needs questionnaire themselves once found suitable."""
+    case = await intake.open_case(session, person.id)
+    if callback_data.f != "needs" or case is None or case.decided != Outcome.ONLINE:
+        await query.answer(i18n("fallback.stale_button"), show_alert=True)
+        return
+    if await service.latest_submission(session, person.id, "needs") is not None:
+        await query.answer(
+            i18n("forms.already_submitted", title=form("needs").title(i18n.locale)), show_alert=True
+        )
+        return
+    await query.answer()
+    await begin(
+        bot,
+        query.from_user.id,
+        session,
+        person,
+        i18n,
+        settings,
+        "needs",
+        {"institution_id": case.institution_id},
+    )
+
+
+async def show_status(message: Message, session: AsyncSession, person: Person, i18n: I18n) -> None:
+    cycles = await intake.cycles_of(session, person.id)
+    case = await intake.open_case(session, person.id)
+    await message.answer(i18n("intake.status", states=[c.state for c in cycles], case=case))
+
+
+async def list_trainees(
+    message: Message, session: AsyncSession, grants: list[Grant], i18n: I18n
+) -> None:
+    """Lecturers and staff see their institution's trainees, each with a summary button."""
+    builder = InlineKeyboardBuilder()
+    rows = []
+    for institution_id in sorted({g.institution_id for g in grants if g.institution_id}):
+        for cycle in await intake.trainees_of(session, institution_id):
+            trainee = await session.get(Person, cycle.person_id)
+            rows.append((trainee.first_name, cycle.state))
+            builder.button(text=trainee.first_name, callback_data=TraineeCard(p=trainee.id))
+    builder.adjust(2)
+    await message.answer(i18n("intake.trainees", rows=rows), reply_markup=builder.as_markup())
+
+
+async def trainee_card(
+    query: CallbackQuery,
+    callback_data: TraineeCard,
+    session: AsyncSession,
+    grants: list[Grant],
+    i18n: I18n,
+) -> None:
+    """The needs-analysis summary: main form, appendix 3 and needs answers, ID/phone masked."""
+    institutions = {g.institution_id for g in grants if g.institution_id}
+    cycles = await intake.cycles_of(session, callback_data.p)
+    if not any(cycle.institution_id in institutions for cycle in cycles):
+        await query.answer(i18n("intake.not_yours"), show_alert=True)
+        return
+    await query.answer()
+    trainee = await session.get(Person, callback_data.p)
+    sections = []
+    for form_id in ("registration", "appendix3", "needs"):
+        submission = await service.latest_submission(session, trainee.id, form_id)
+        if submission is None:
+            continue
+        definition = form(form_id)
+        lines = [
+            (question.label(i18n.locale), display(question, submission.answers[question.id], i18n))
+            for question in definition.questions()
+            if question.id in submission.answers and question.type.value != "acknowledgement"
+        ]
+        sections.append((definition.title(i18n.locale), lines))
+    case = await intake.open_case(session, trainee.id)
+    await query.message.answer(
+        i18n("intake.card", name=trainee.first_name, sections=sections, case=case)
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(start_form_pressed, StartForm.filter())
+    router.message.register(show_status, Command("status"))
+    reviewers = Router(name=f"{__name__}.reviewers")
+    reviewers.message.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
+    reviewers.callback_query.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
+    reviewers.callback_query.register(decision_pressed, Decision.filter())
+    reviewers.message.register(reason_given, StateFilter(ReviewStates.reason), F.text)
+    reviewers.message.register(list_trainees, Command("trainees"))
+    reviewers.callback_query.register(trainee_card, TraineeCard.filter())
+    router.include_router(reviewers)
+    return router

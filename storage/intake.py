@@ -1,0 +1,97 @@
+"""Trainee cycle and screening cases in the store. Repositories never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.cycle import STEP_OF, TraineeState, check_move
+from storage.models import CycleTransition, RoleGrant, ScreeningCase, TraineeCycle
+from storage.types import utcnow
+
+TRAINEE_PROGRAMME = "trainee"
+
+
+async def cycle_of(
+    session: AsyncSession, person_id: int, institution_id: int | None
+) -> TraineeCycle | None:
+    query = select(TraineeCycle).where(
+        TraineeCycle.person_id == person_id,
+        TraineeCycle.programme == TRAINEE_PROGRAMME,
+        TraineeCycle.institution_id == institution_id,
+    )
+    return (await session.exec(query)).first()
+
+
+async def cycles_of(session: AsyncSession, person_id: int) -> Sequence[TraineeCycle]:
+    query = (
+        select(TraineeCycle).where(TraineeCycle.person_id == person_id).order_by(TraineeCycle.id)
+    )
+    return (await session.exec(query)).all()
+
+
+async def move(
+    session: AsyncSession,
+    person_id: int,
+    institution_id: int | None,
+    target: TraineeState,
+    *,
+    actor_id: int | None,
+    reason: str | None = None,
+) -> TraineeCycle:
+    """Move the trainee's cycle, refusing moves the cycle does not allow, and log it."""
+    cycle = await cycle_of(session, person_id, institution_id)
+    current = TraineeState(cycle.state) if cycle else None
+    check_move(current, target)
+    if cycle is None:
+        cycle = TraineeCycle(
+            person_id=person_id,
+            programme=TRAINEE_PROGRAMME,
+            institution_id=institution_id,
+            state=target,
+            step=STEP_OF[target],
+        )
+        session.add(cycle)
+        await session.flush()
+    cycle.state, cycle.step, cycle.updated_at = target, STEP_OF[target], utcnow()
+    session.add(
+        CycleTransition(
+            cycle_id=cycle.id,
+            from_state=current,
+            to_state=target,
+            actor_id=actor_id,
+            reason=reason,
+        )
+    )
+    return cycle
+
+
+async def open_case(session: AsyncSession, person_id: int) -> ScreeningCase | None:
+    query = (
+        select(ScreeningCase)
+        .where(ScreeningCase.person_id == person_id)
+        .order_by(col(ScreeningCase.id).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def reviewers(session: AsyncSession, institution_id: int | None) -> list[int]:
+    """Person ids of the institution's staff and lecturers: they confirm screenings."""
+    if institution_id is None:
+        return []
+    query = select(RoleGrant.person_id).where(
+        RoleGrant.institution_id == institution_id,
+        col(RoleGrant.role).in_(("institution", "lecturer")),
+    )
+    return sorted(set((await session.exec(query)).all()))
+
+
+async def trainees_of(session: AsyncSession, institution_id: int) -> Sequence[TraineeCycle]:
+    query = (
+        select(TraineeCycle)
+        .where(TraineeCycle.institution_id == institution_id)
+        .order_by(TraineeCycle.id)
+    )
+    return (await session.exec(query)).all()
