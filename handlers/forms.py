@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from contextlib import suppress
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,7 +22,7 @@ from bot.forms import regions, service
 from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
 from bot.forms.callbacks import FormMonth, FormNav, FormPick
 from bot.forms.registry import form
-from bot.forms.render import display, question_view, reply_keyboard, review_view
+from bot.forms.render import SEARCH, display, question_view, reply_keyboard, review_view
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import QuestionType
 from bot.i18n import I18n
@@ -115,6 +118,8 @@ class Runner:
             value = parse(slot.question, given, answers=self.run.answers, today=self.today)
             check_required(slot.question, value)
         except Rejected as rejected:
+            if rejected.problem.key == "region_ambiguous" and given.text:
+                self.draft.pending = [SEARCH + given.text.strip()]
             await self.complain(rejected)
             return False
         answers = dict(self.draft.answers)
@@ -124,7 +129,7 @@ class Runner:
             answers[prefix + name] = extra
         self.draft.answers = answers
         self.draft.pending = []
-        if reply_keyboard(slot.question, self.i18n) is not None:
+        if slot.question.personal or reply_keyboard(slot.question, self.i18n) is not None:
             await self.bot.send_message(
                 self.chat_id,
                 self.i18n("forms.saved", value=display(slot.question, value, self.i18n)),
@@ -255,12 +260,21 @@ async def answer_message(
         return
     given = _input(message)
     kind = slot.question.type
+    if slot.question.personal and (given.text or given.contact_phone):
+        await _hide(bot, message)
     if kind in FILE_TYPES and given.files:
         await _collect_files(runner, slot, given)
     elif kind in CHOICE_TYPES - {QuestionType.DATE} and given.text is None:
         await runner.complain(Rejected.of("choice_buttons"))
     else:
         await runner.accept(slot, given)
+
+
+async def _hide(bot: Bot, message: Message) -> None:
+    """An ID or mobile number typed or shared stays in clear in the chat unless removed: the
+    bot deletes it once read and echoes it masked (PIPL; SPEC S-53)."""
+    with suppress(TelegramBadRequest, TelegramForbiddenError):
+        await bot.delete_message(message.chat.id, message.message_id)
 
 
 async def _collect_files(runner: Runner, slot: Slot, given: Input) -> None:

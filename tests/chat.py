@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ class ChatUser:
         self.token = token
         self.seq = 0
         self.messages: dict[int, dict[str, Any]] = {}
+        self.unread: deque[dict[str, Any]] = deque()
 
     @classmethod
     async def create(
@@ -68,6 +70,7 @@ class ChatUser:
             events = (await response.json())["events"]
         for event in events:
             self.seq = event["seq"]
+            self.unread.append(event)
             message = event["message"]
             if event["type"] == "delete":
                 self.messages.pop(message["message_id"], None)
@@ -80,13 +83,18 @@ class ChatUser:
     ) -> dict[str, Any]:
         """The next bot message (new or edited) that satisfies the predicate."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for event in await self.poll(timeout=min(2.0, deadline - time.monotonic())):
+        while True:
+            while self.unread:
+                event = self.unread.popleft()
                 message = event["message"]
                 if event["type"] in ("message", "edit") and message["from"]["is_bot"]:
                     if predicate is None or predicate(message):
                         return message
-        raise AssertionError("the bot did not send the expected message")
+            if time.monotonic() >= deadline:
+                break
+            await self.poll(timeout=min(2.0, deadline - time.monotonic()))
+        recent = [body(m)[:80] for m in list(self.messages.values())[-4:]]
+        raise AssertionError(f"the bot did not send the expected message; last ones: {recent}")
 
     async def reply_to(self, text: str, **kw: Any) -> dict[str, Any]:
         """Send text and return the bot's next message."""
@@ -96,7 +104,9 @@ class ChatUser:
     async def quiet(self, seconds: float = 1.0) -> list[dict[str, Any]]:
         """Bot messages that arrive within `seconds` (to prove the bot said nothing more)."""
         await asyncio.sleep(seconds)
-        return [e for e in await self.poll() if e["message"].get("from", {}).get("is_bot")]
+        await self.poll()
+        events, self.unread = list(self.unread), deque()
+        return [e for e in events if e["message"].get("from", {}).get("is_bot")]
 
     async def commands(self) -> list[str]:
         async with self.http.get(

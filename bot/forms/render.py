@@ -176,8 +176,23 @@ def _calendar(draft: FormDraft, index: int, month: str, i18n: I18n) -> list[list
     return [header, *(buttons[i : i + 7] for i in range(0, len(buttons), 7))]
 
 
+SEARCH = "?"
+"""A pending region entry starting with this holds typed text that matched several places."""
+
+
 def _region_rows(draft: FormDraft, index: int, i18n: I18n) -> list[list]:
+    """Provinces, then the chosen level's children; or the places a typed name matched."""
     parent = draft.pending[0] if draft.pending else None
+    if parent and parent.startswith(SEARCH):
+        matches = regions.search(parent.removeprefix(SEARCH), level="district", limit=12)
+        buttons = [
+            _pick(draft, index, m.code, " ".join(r.name for r in regions.path(m.code)[1:]))
+            for m in matches
+        ]
+        return [
+            *([button] for button in buttons),
+            [_pick(draft, index, "root", i18n("forms.region_up"))],
+        ]
     options = regions.children(parent) if parent else regions.provinces()
     buttons = [_pick(draft, index, option.code, option.name) for option in options]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
@@ -209,18 +224,20 @@ def reply_keyboard(question: Question, i18n: I18n) -> ReplyKeyboardMarkup | None
 
 
 def review_view(run: FormRun, draft: FormDraft, i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
+    """Every answer, numbered, with a compact row of numbered buttons to change any one."""
     items = []
-    builder = InlineKeyboardBuilder()
+    edits = []
     for index, slot in enumerate(run.asked):
-        if slot.question.type is QuestionType.NOTE:
+        if slot.question.type in (QuestionType.NOTE, QuestionType.ACKNOWLEDGEMENT):
             continue
+        number = len(items) + 1
         label = slot.question.label(i18n.locale)
         value = run.answers.get(slot.key)
-        items.append((index + 1, label, slot.index, display(slot.question, value, i18n)))
-        short = label if len(label) <= 14 else label[:13] + "…"
-        builder.row(
-            _nav(draft.id, index, "edit", i18n("forms.edit", number=index + 1, label=short))
-        )
+        items.append((number, label, slot.index, display(slot.question, value, i18n)))
+        edits.append(_nav(draft.id, index, "edit", i18n("forms.edit", number=number)))
+    builder = InlineKeyboardBuilder()
+    for start in range(0, len(edits), 5):
+        builder.row(*edits[start : start + 5])
     builder.row(
         _nav(draft.id, 0, "submit", i18n("forms.submit")),
         _nav(draft.id, 0, "cancel", i18n("forms.cancel")),

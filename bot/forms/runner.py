@@ -63,17 +63,28 @@ class FormRun:
         self.form = form
         self.today = today
         self.answers = dict(answers)
+        self._visible: dict[str, Any] = {}
         self.slots = self._expand()
         self.asked = [slot for slot in self.slots if slot.asked]
 
     def _applies(self, slot: Slot) -> bool:
+        """Relevance sees only answers to questions that apply, so an answer made irrelevant
+        by an edit stops steering the rest of the form (it stays in the draft)."""
         relevant = slot.question.relevant
         if relevant is None:
             return True
         try:
-            return relevant.truthy(scope(self.answers, slot), today=self.today)
+            return relevant.truthy(scope(self._visible, slot), today=self.today)
         except ExpressionError:
             return False
+
+    def _include(self, slot: Slot) -> None:
+        if slot.question.type is QuestionType.COMPUTED:
+            self.answers[slot.key] = self._compute(slot)
+        prefix = slot.key.removesuffix(slot.question.id)
+        for key in (slot.key, *(prefix + name for name in slot.question.derived_names)):
+            if key in self.answers:
+                self._visible[key] = self.answers[key]
 
     def _expand(self) -> list[Slot]:
         slots: list[Slot] = []
@@ -81,8 +92,7 @@ class FormRun:
             slot = Slot(question.id, question)
             if not self._applies(slot):
                 continue
-            if question.type is QuestionType.COMPUTED:
-                self.answers[slot.key] = self._compute(slot)
+            self._include(slot)
             slots.append(slot)
             if question.type is QuestionType.REPEAT:
                 slots.extend(self._repeat(question))
@@ -90,7 +100,7 @@ class FormRun:
 
     def _repeat(self, group: Question) -> list[Slot]:
         try:
-            count = group.count.evaluate(scope(self.answers), today=self.today)
+            count = group.count.evaluate(scope(self._visible), today=self.today)
             count = max(0, min(int(count or 0), group.max_count))
         except (ExpressionError, TypeError, ValueError):
             count = 0
@@ -98,16 +108,14 @@ class FormRun:
         for index in range(1, count + 1):
             for child in group.questions:
                 slot = Slot(f"{group.id}.{index}.{child.id}", child, group.id, index)
-                if not self._applies(slot):
-                    continue
-                if child.type is QuestionType.COMPUTED:
-                    self.answers[slot.key] = self._compute(slot)
-                slots.append(slot)
+                if self._applies(slot):
+                    self._include(slot)
+                    slots.append(slot)
         return slots
 
     def _compute(self, slot: Slot) -> Any:
         try:
-            value = slot.question.calculation.evaluate(scope(self.answers, slot), today=self.today)
+            value = slot.question.calculation.evaluate(scope(self._visible, slot), today=self.today)
         except ExpressionError:
             return None
         return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,252 @@
+"""`make bench`: what one accepted form answer costs next to a bare aiogram echo.
+
+Run as `python -m tests.bench` (a module, not a pytest file: pytest never collects it). In one
+process, on this machine, both cases go through `Dispatcher.feed_update` with a real `Bot`
+whose session is a sink that answers every Bot API call at once (no network, no
+serialisation): sendMessage and editMessageText get a valid `Message`, anything else `True`.
+
+(a) echo: a bare `Dispatcher()` (aiogram's defaults only) with one `@router.message()` handler
+    that does `await message.answer(message.text)`.
+(b) form step: our full Dispatcher, `bot.app.create_dispatcher(settings, sessions)` (in-flight
+    count, isolation, unit of work with the update-id claim, person, FSM, routers), on a fresh
+    SQLite file in a temporary directory migrated with `upgrade_database`. The update is a
+    person answering the `name` question of an active "registration" draft (`consent` already
+    answered): parse and validate, save the draft, send the next question.
+
+Why the form step is measured on many persons rather than one draft reset between steps:
+before timing, one person per update (warm-up and measured) is created with the real store
+(`repo.upsert_person`, `service.start`, then `answers={"consent": True}`,
+`position="name"`), all in one untimed unit of work. Every measured update is then a genuine
+first answer to `name` by someone with an active draft, and nothing untimed runs between
+measured updates (a reset transaction in between would warm the SQLite page cache and the
+connection for the next step, and would hide the WAL growth the real bot sees). The tables
+hold as many rows as persons (about 1,300), all reached through indexes.
+
+Both cases: a warm-up first, then updates fed sequentially (one at a time), each with a unique
+update_id, each timed with `time.perf_counter`. Updates are built before timing. Logging stays
+at WARNING, so aiogram's per-update INFO line costs the same (nothing) in both. Throughput is
+updates / sum of per-update latencies; p99 is over the form-step latencies.
+
+The last four lines of stdout are the results (ratio = form / echo throughput).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import Message, Update
+from sqlmodel import func, select
+
+from bot.app import create_dispatcher
+from bot.config import Settings
+from bot.forms import service
+from storage import repo
+from storage.db import create_engine, create_sessionmaker, unit_of_work
+from storage.migrate import upgrade_database
+from storage.models import FormDraft
+
+TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
+ECHO_WARMUP, ECHO_COUNT = 300, 2_000
+FORM_WARMUP, FORM_COUNT = 100, 1_000
+FIRST_USER_ID = 700_000_000
+ANSWER = "张三丰"
+
+
+class SinkSession(BaseSession):
+    """A Bot API that answers instantly: a canned result for every method, no network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message_ids = itertools.count(1)
+        self.calls = 0
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
+        self.calls += 1
+        if isinstance(method, SendMessage | EditMessageText):
+            return Message.model_validate(
+                {
+                    "message_id": getattr(method, "message_id", None) or next(self.message_ids),
+                    "date": int(time.time()),
+                    "chat": {"id": method.chat_id, "type": "private"},
+                    "from": {"id": bot.id, "is_bot": True, "first_name": "bench"},
+                    "text": method.text,
+                },
+                context={"bot": bot},
+            )
+        return True
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def close(self) -> None:
+        return None
+
+
+def text_update(bot: Bot, update_id: int, user_id: int, text: str) -> Update:
+    person = {"id": user_id, "is_bot": False, "first_name": "张", "language_code": "zh"}
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private", "first_name": "张"},
+                "from": person,
+                "text": text,
+            },
+        },
+        context={"bot": bot},
+    )
+
+
+async def timed(dp: Dispatcher, bot: Bot, updates: list[Update]) -> list[float]:
+    """Feed the updates one at a time; the latency of each, in seconds."""
+    latencies = []
+    clock = time.perf_counter
+    for update in updates:
+        started = clock()
+        await dp.feed_update(bot, update)
+        latencies.append(clock() - started)
+    return latencies
+
+
+async def run_case(
+    dp: Dispatcher,
+    bot: Bot,
+    updates: list[Update],
+    warmup: int,
+    check: Callable[[int], Awaitable[None]],
+) -> list[float]:
+    """Warm up, then time the rest; `check(fed)` proves every update fed so far was handled."""
+    await timed(dp, bot, updates[:warmup])
+    await check(warmup)
+    gc.collect()
+    latencies = await timed(dp, bot, updates[warmup:])
+    await check(len(updates))
+    return latencies
+
+
+def per_second(latencies: list[float]) -> float:
+    return len(latencies) / sum(latencies)
+
+
+def p99_ms(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100, method="inclusive")[98] * 1000
+
+
+async def echo_case(bot: Bot, sink: SinkSession) -> list[float]:
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    total = ECHO_WARMUP + ECHO_COUNT
+    updates = [text_update(bot, 1 + n, FIRST_USER_ID + n % 50, f"hello {n}") for n in range(total)]
+    before = sink.calls
+
+    async def check(fed: int) -> None:
+        answered = sink.calls - before
+        assert answered == fed, f"echo answered {answered} of {fed} updates"
+
+    return await run_case(dp, bot, updates, ECHO_WARMUP, check)
+
+
+async def prepare_store(sessions: Any, count: int) -> None:
+    """One person per update, each with an active registration draft asking `name`."""
+    async with unit_of_work(sessions) as session:
+        for n in range(count):
+            person, _ = await repo.upsert_person(
+                session,
+                tg_user_id=FIRST_USER_ID + n,
+                first_name="张",
+                last_name=None,
+                username=None,
+                locale="zh-CN",
+            )
+            draft = await service.start(session, person.id, "registration", {})
+            draft.answers = {"consent": True}
+            draft.position = "name"
+            service.touch(draft)
+
+
+async def form_case(bot: Bot, sink: SinkSession, directory: Path) -> list[float]:
+    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+    engine = create_engine(url)
+    try:
+        await upgrade_database(engine)
+        sessions = create_sessionmaker(engine)
+        total = FORM_WARMUP + FORM_COUNT
+        await prepare_store(sessions, total)
+        settings = Settings(_env_file=None, database_url=url)
+        dp = create_dispatcher(settings, sessions)
+        updates = [text_update(bot, 1_000_000 + n, FIRST_USER_ID + n, ANSWER) for n in range(total)]
+        before = sink.calls
+
+        async def check(fed: int) -> None:
+            """Each answer fed so far was accepted (its draft moved past `name`) and the next
+            question was sent; a rejected answer would have left the draft at `name`."""
+            async with unit_of_work(sessions) as session:
+                waiting = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(FormDraft)
+                        .where(FormDraft.status == service.ACTIVE, FormDraft.position == "name")
+                    )
+                ).one()
+            moved, sent = total - waiting, sink.calls - before
+            assert moved == fed and sent >= fed, f"{moved} drafts moved, {sent} messages sent"
+
+        return await run_case(dp, bot, updates, FORM_WARMUP, check)
+    finally:
+        await engine.dispose()
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    sink = SinkSession()
+    bot = Bot(TOKEN, session=sink, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    echo = await echo_case(bot, sink)
+    with tempfile.TemporaryDirectory(prefix="bench-") as directory:
+        form = await form_case(bot, sink, Path(directory))
+    echo_rate, form_rate = per_second(echo), per_second(form)
+    print(
+        f"# echo: {len(echo)} updates, median {statistics.median(echo) * 1000:.3f} ms; "
+        f"form step: {len(form)} updates, median {statistics.median(form) * 1000:.2f} ms, "
+        f"max {max(form) * 1000:.2f} ms",
+        file=sys.stderr,
+    )
+    print(f"echo_updates_per_s={echo_rate:.1f}")
+    print(f"form_step_updates_per_s={form_rate:.1f}")
+    print(f"form_step_p99_ms={p99_ms(form):.1f}")
+    print(f"ratio={form_rate / echo_rate:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
