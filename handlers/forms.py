@@ -6,10 +6,9 @@ update's unit of work, so a restart or a pause loses nothing and resumes at the 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
-
-from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError

@@ -58,7 +58,8 @@ async def test_a_redelivered_update_has_no_second_effect(app_factory, http):
     await product.dp.feed_update(product.bot, update)
     await product.dp.feed_update(product.bot, update)
     await user.expect(lambda m: "你现在是学员" in body(m))
-    assert await user.quiet(0.5) == []
+    await user.expect(lambda m: "入学登记表  1/" in body(m))
+    assert await user.quiet(0.5) == [], "the second delivery sent nothing"
     async with unit_of_work(product.sessions) as session:
         assert len((await session.exec(select(RoleGrant))).all()) == 1
         invitation = await repo.invitation_by_code(session, code)

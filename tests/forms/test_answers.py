@@ -612,3 +612,23 @@ def test_parse_date_raises_only_value_error(text: str) -> None:
     except ValueError:
         return
     assert parse_date(day.isoformat()) == day
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_problem_has_its_own_message(locale):
+    """Whatever the parser refuses is explained specifically, never by the generic fallback."""
+    from bot.i18n import text
+
+    params = {
+        "min": 1,
+        "max": 5,
+        "count": 3,
+        "kind": "photo",
+        "max_mb": 20,
+        "code": "33",
+        "name": "浙江省",
+    }
+    fallback = text(locale, "forms.problem", key="no-such-key", params=params)
+    for key in PROBLEM_KEYS:
+        message = text(locale, "forms.problem", key=key, params=params)
+        assert message and message != fallback, key
