@@ -638,6 +638,10 @@ function applyEvents(events) {
       if (node) node.remove();
       continue;
     }
+    const id = event.message.message_id;
+    // The bot's edit is its answer to a press (a ✓ toggled, a calendar turned): the marks on
+    // its keyboard are the bot's now, so a settled press no longer shows as pressed.
+    if (event.type === "edit" && !state.pendingPress.has(id)) state.pressed.delete(id);
     showMessage(event.message);
     if (event.type === "message") {
       trackReplyKeyboard(event.message);
