@@ -24,12 +24,14 @@ FILE_TOO_LARGE = "file too large (50 MB at most)"
 
 
 class ClientError(Exception):
-    """Answered as {"error": message} with the status."""
+    """Answered as {"error": message, "code": code} with the status. The page shows its own
+    translation for a known code (what a person can cause), else the message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
 @web.middleware
@@ -37,9 +39,11 @@ async def client_errors(request: web.Request, handler: Any) -> web.StreamRespons
     try:
         return await handler(request)
     except ClientError as error:
-        return web.json_response({"error": error.message}, status=error.status)
+        return web.json_response(
+            {"error": error.message, "code": error.code}, status=error.status
+        )
     except web.HTTPRequestEntityTooLarge:
-        return web.json_response({"error": FILE_TOO_LARGE}, status=413)
+        return web.json_response({"error": FILE_TOO_LARGE, "code": "file_too_large"}, status=413)
 
 
 class ClientApi:
@@ -112,8 +116,9 @@ class ClientApi:
                 )
             except BotApiError as error:
                 if error.code == 413:
-                    raise ClientError(413, FILE_TOO_LARGE) from error
-                raise ClientError(400, error.description.removeprefix("Bad Request: ")) from error
+                    raise ClientError(413, FILE_TOO_LARGE, "file_too_large") from error
+                description = error.description.removeprefix("Bad Request: ")
+                raise ClientError(400, description, "bad_file") from error
             await self.store.add_file(record, data)
             fields = content.file_fields(record, f"/media/{record['file_unique_id']}")
             caption = str(form.get("caption") or "").strip()
@@ -213,7 +218,7 @@ class ClientApi:
 
 def _text_fields(text: str) -> dict[str, Any]:
     if content.utf16_len(text) > content.TEXT_LIMIT:
-        raise ClientError(400, "message is too long (4096 characters at most)")
+        raise ClientError(400, "message is too long (4096 characters at most)", "too_long")
     fields: dict[str, Any] = {"text": text, "html": content.parse_plain(text).html}
     if text.startswith("/"):
         command = text.split(maxsplit=1)[0]

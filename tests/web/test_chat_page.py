@@ -178,3 +178,12 @@ async def test_home_page(live_app: Any, phone_page: Page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "home-390x844.png"), full_page=True)
+
+
+async def test_a_message_too_long_is_explained_in_the_page_language(
+    live_app: Any, phone_page: Page
+) -> None:
+    page = phone_page
+    await open_started_chat(page, live_app.base_url, "t9")
+    await send(page, "长" * 4097)
+    await expect(page.locator("#toast")).to_contain_text("消息太长了，最多 4096 个字。")

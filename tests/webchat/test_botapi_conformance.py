@@ -782,7 +782,10 @@ async def test_uploads_over_50_mb_are_413(webchat, size):
     )
     assert (status, body) == (413, telegram_error(413, "Request Entity Too Large"))
     status, body = await person_upload(user, data)
-    assert (status, body) == (413, {"error": "file too large (50 MB at most)"})
+    assert (status, body) == (
+        413,
+        {"error": "file too large (50 MB at most)", "code": "file_too_large"},
+    )
     assert await user.poll() == []
     assert await webchat.bot.get_updates() == []
 
@@ -976,7 +979,7 @@ async def test_the_client_api_needs_a_known_token(webchat):
                 method, f"{webchat.base_url}/api/chat/{path}", json=body, headers=headers
             ) as response:
                 assert response.status == 401, (path, headers)
-                assert await response.json() == {"error": "missing or unknown token"}
+                assert await response.json() == {"error": "missing or unknown token", "code": None}
 
 
 async def test_creating_users_needs_the_secret_when_set(webchat_factory):

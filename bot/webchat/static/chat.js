@@ -35,9 +35,10 @@ const state = {
 };
 
 class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, code) {
     super(message);
     this.status = status;
+    this.code = code || null;
   }
 }
 
@@ -73,7 +74,8 @@ function formatTime(unixSeconds) {
 }
 
 function errorText(err) {
-  return err instanceof ApiError ? err.message : t.network_error;
+  if (!(err instanceof ApiError)) return t.network_error;
+  return (err.code && t[`error_${err.code}`]) || err.message;
 }
 
 function backoff(attempt) {
@@ -103,7 +105,9 @@ async function api(path, { method = "GET", json, form, headers = {}, auth = true
   try {
     const response = await fetch(path, init);
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, (data && data.error) || `HTTP ${response.status}`);
+    if (!response.ok) {
+      throw new ApiError(response.status, (data && data.error) || `HTTP ${response.status}`, data && data.code);
+    }
     return data;
   } finally {
     clearTimeout(timer);
