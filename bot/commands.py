@@ -13,7 +13,7 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status",),
+    Role.TRAINEE: ("status", "forms"),
     Role.LECTURER: ("trainees",),
     Role.INSTITUTION: ("trainees",),
 }

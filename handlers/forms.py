@@ -12,14 +12,15 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.forms import regions, service
 from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
-from bot.forms.callbacks import FormMonth, FormNav, FormPick
+from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick
 from bot.forms.registry import form
 from bot.forms.render import SEARCH, display, question_view, reply_keyboard, review_view
 from bot.forms.runner import FormRun, Slot
@@ -191,8 +192,6 @@ async def offer_resume(message: Message, session: AsyncSession, person: Person, 
     definition = form(draft.form_id)
     run = FormRun(definition, draft.answers, date.today())
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
-    from aiogram.utils.keyboard import InlineKeyboardBuilder
-
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
     builder.button(text=i18n("forms.restart"), callback_data=FormNav(d=draft.id, q=0, a="restart"))
@@ -514,8 +513,57 @@ async def _submit(
         )
 
 
+async def list_forms(
+    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+) -> None:
+    """The person's submitted forms that may still be changed, each with an edit button."""
+    rows = await service.editable_submissions(session, person.id)
+    builder = InlineKeyboardBuilder()
+    items = []
+    for row in rows:
+        title = form(row.form_id).title(i18n.locale)
+        when = row.submitted_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        items.append((title, when))
+        builder.button(text=i18n("forms.edit_form", title=title), callback_data=FormEdit(s=row.id))
+    builder.adjust(1)
+    await message.answer(i18n("forms.my_forms", items=items), reply_markup=builder.as_markup())
+
+
+async def edit_pressed(
+    query: CallbackQuery,
+    callback_data: FormEdit,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """Start a new draft holding the submitted answers, at its review screen."""
+    submitted = await service.submission(session, callback_data.s)
+    if (
+        submitted is None
+        or submitted.person_id != person.id
+        or not submitted.current
+        or not form(submitted.form_id).editable
+    ):
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return
+    await query.answer()
+    draft = await service.start(
+        session,
+        person.id,
+        submitted.form_id,
+        submitted.context,
+        answers=submitted.answers,
+        revises_id=submitted.id,
+    )
+    await Runner(bot, query.from_user.id, draft, i18n, settings).show()
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(list_forms, Command("forms"))
+    router.callback_query.register(edit_pressed, FormEdit.filter())
     router.callback_query.register(picked, FormPick.filter())
     router.callback_query.register(turned_month, FormMonth.filter())
     router.callback_query.register(navigated, FormNav.filter())

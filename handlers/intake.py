@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.domain.cycle import TraineeState
+from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.roles import Grant, Role
 from bot.domain.screening import Outcome, screen
 from bot.filters import HasRole
@@ -75,33 +75,53 @@ async def start_registration(
     )
 
 
-@on_submit("registration")
-async def registration_submitted(done: Submitted) -> list[FormStart] | None:
-    institution_id = done.submission.context.get("institution_id")
-    if done.first_time:
+async def _reopen(done: Submitted, institution_id: int | None, reason: str) -> bool:
+    """Back to registered, so the trainee is screened (again); False once enrolled."""
+    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.REGISTERED:
+        return True
+    try:
         await intake.move(
             done.session,
             done.person.id,
             institution_id,
             TraineeState.REGISTERED,
             actor_id=done.person.id,
-            reason="registration submitted",
+            reason=reason,
         )
-    if done.submission.answers.get("direction") == "online":
-        return [
-            FormStart(
-                "appendix3",
-                {"institution_id": institution_id, "registration_id": done.submission.id},
-            )
-        ]
-    await _screen(done, done.submission.id, None)
-    return None
+    except TransitionRefused:
+        return False
+    return True
+
+
+@on_submit("registration")
+async def registration_submitted(done: Submitted) -> list[FormStart] | None:
+    """First registration: on to appendix 3 or screening. A revised one is screened again
+    (with the appendix already given, if any)."""
+    institution_id = done.submission.context.get("institution_id")
+    revised = done.submission.supersedes_id is not None
+    reason = "registration revised" if revised else "registration submitted"
+    if not done.first_time or not await _reopen(done, institution_id, reason):
+        return None
+    if done.submission.answers.get("direction") != "online":
+        await _screen(done, done.submission.id, None)
+        return None
+    appendix = await service.latest_submission(done.session, done.person.id, "appendix3")
+    if revised and appendix is not None:
+        await _screen(done, done.submission.id, appendix.id)
+        return None
+    context = {"institution_id": institution_id, "registration_id": done.submission.id}
+    return [FormStart("appendix3", context)]
 
 
 @on_submit("appendix3")
 async def appendix_submitted(done: Submitted) -> None:
-    registration_id = done.submission.context.get("registration_id")
-    await _screen(done, registration_id, done.submission.id)
+    registration = await service.latest_submission(done.session, done.person.id, "registration")
+    institution_id = done.submission.context.get("institution_id")
+    if not done.first_time or registration is None:
+        return
+    if await _reopen(done, institution_id, "appendix 3 submitted"):
+        await _screen(done, registration.id, done.submission.id)
 
 
 @on_submit("needs")
@@ -125,16 +145,7 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
     registration = await service.submission(session, registration_id)
     appendix = await service.submission(session, appendix_id) if appendix_id else None
     institution_id = registration.context.get("institution_id")
-    cycle = await intake.cycle_of(session, person.id, institution_id)
-    if cycle is None or cycle.state != TraineeState.REGISTERED:
-        await intake.move(
-            session,
-            person.id,
-            institution_id,
-            TraineeState.REGISTERED,
-            actor_id=person.id,
-            reason="registration edited",
-        )
+    await intake.supersede_open_cases(session, person.id)
     recommendation = screen(registration.answers, appendix.answers if appendix else None)
     await intake.move(
         session,

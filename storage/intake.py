@@ -77,6 +77,18 @@ async def open_case(session: AsyncSession, person_id: int) -> ScreeningCase | No
     return (await session.exec(query)).first()
 
 
+SUPERSEDED = "superseded"
+
+
+async def supersede_open_cases(session: AsyncSession, person_id: int) -> None:
+    """Close undecided earlier cases when a revised form is screened again."""
+    query = select(ScreeningCase).where(
+        ScreeningCase.person_id == person_id, col(ScreeningCase.decided).is_(None)
+    )
+    for case in (await session.exec(query)).all():
+        case.decided, case.decided_at = SUPERSEDED, utcnow()
+
+
 async def reviewers(session: AsyncSession, institution_id: int | None) -> list[int]:
     """Person ids of the institution's staff and lecturers: they confirm screenings."""
     if institution_id is None:

@@ -43,14 +43,17 @@ DECIDED = (TraineeState.SUITABLE_ONLINE, TraineeState.REFERRED_SIYB, TraineeStat
 MOVES: dict[TraineeState | None, frozenset[TraineeState]] = {
     None: frozenset({TraineeState.REGISTERED}),
     TraineeState.REGISTERED: frozenset({TraineeState.SCREENED}),
-    TraineeState.SCREENED: frozenset(DECIDED),
-    # A lecturer may revise a decision (with a reason), and a trainee may register again.
+    # A trainee who revises the registration is screened again, before or after a decision;
+    # a lecturer may revise a decision (with a reason). Once enrolled, intake is closed.
+    TraineeState.SCREENED: frozenset({*DECIDED, TraineeState.REGISTERED}),
     TraineeState.SUITABLE_ONLINE: frozenset(
         {*DECIDED, TraineeState.NEEDS_ANALYSED, TraineeState.REGISTERED}
     ),
     TraineeState.REFERRED_SIYB: frozenset({*DECIDED, TraineeState.REGISTERED}),
     TraineeState.NOT_SUITABLE_NOW: frozenset({*DECIDED, TraineeState.REGISTERED}),
-    TraineeState.NEEDS_ANALYSED: frozenset({TraineeState.ENROLLED, *DECIDED}),
+    TraineeState.NEEDS_ANALYSED: frozenset(
+        {TraineeState.ENROLLED, *DECIDED, TraineeState.REGISTERED}
+    ),
     TraineeState.ENROLLED: frozenset(),
 }
 

@@ -28,3 +28,9 @@ class FormMonth(CallbackData, prefix="fm"):
     d: int
     q: int
     m: str
+
+
+class FormEdit(CallbackData, prefix="fe"):
+    """Change the answers of submission `s` (a new version; the earlier one is kept)."""
+
+    s: int

@@ -16,7 +16,7 @@ from aiogram import Bot
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.forms.registry import form
+from bot.forms.registry import form, forms
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
@@ -134,6 +134,17 @@ async def latest_submission(
         col(FormSubmission.current),
     )
     return (await session.exec(query)).first()
+
+
+async def editable_submissions(session: AsyncSession, person_id: int) -> list[FormSubmission]:
+    """The person's current submissions of forms that allow editing after submitting."""
+    query = (
+        select(FormSubmission)
+        .where(FormSubmission.person_id == person_id, col(FormSubmission.current))
+        .order_by(FormSubmission.id)
+    )
+    rows = (await session.exec(query)).all()
+    return [row for row in rows if row.form_id in forms() and form(row.form_id).editable]
 
 
 async def submission(session: AsyncSession, submission_id: int) -> FormSubmission | None:

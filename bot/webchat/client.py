@@ -39,9 +39,7 @@ async def client_errors(request: web.Request, handler: Any) -> web.StreamRespons
     try:
         return await handler(request)
     except ClientError as error:
-        return web.json_response(
-            {"error": error.message, "code": error.code}, status=error.status
-        )
+        return web.json_response({"error": error.message, "code": error.code}, status=error.status)
     except web.HTTPRequestEntityTooLarge:
         return web.json_response({"error": FILE_TOO_LARGE, "code": "file_too_large"}, status=413)
 

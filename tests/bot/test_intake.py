@@ -328,3 +328,41 @@ async def test_a_lecturer_overrides_with_a_reason(app_factory, http):
     assert decided.reason == "面谈后确认有茶叶货源，可以直接开网店"
     assert decided.details["override"] is True and decided.details["recommended"] == "siyb"
     assert case_row.decided == "online" and cycle.state == "suitable_online"
+
+
+async def test_revising_the_registration_keeps_the_old_version_and_screens_again(app_factory, http):
+    app = await app_factory()
+    user, consent = await join_as_trainee(app, http)
+    review = await fill_registration(user, consent, direction="SYB 创办你的企业")
+    await pick(user, review, "提交")
+    await user.expect(lambda m: "适合参加 SIYB 培训" in body(m))
+
+    mine = await user.reply_to("/forms", predicate=lambda m: "我提交的表" in body(m))
+    await pick(user, mine, "修改《创业培训学员入学登记表》")
+    review = await user.expect(lambda m: "请核对你的回答" in body(m))
+    assert "SYB 创办你的企业" in body(review)
+    await pick(user, review, "✏️ 11")
+    await pick(user, await ask(user, "创业方向"), "网络创业")
+    review = await user.expect(lambda m: "请核对你的回答" in body(m))
+    assert "11. 你的创业方向是？：网络创业" in body(review)
+    await pick(user, review, "提交")
+    await user.expect(lambda m: "网络创业登记表" in body(m))
+    result = await fill_appendix(user)
+    assert "适合参加网络创业培训" in body(result)
+
+    async with app.store() as session:
+        registrations = (
+            await session.exec(
+                select(FormSubmission)
+                .where(FormSubmission.form_id == "registration")
+                .order_by(FormSubmission.id)
+            )
+        ).all()
+        cases = (await session.exec(select(ScreeningCase).order_by(ScreeningCase.id))).all()
+        cycle = (await session.exec(select(TraineeCycle))).one()
+    first, second = registrations
+    assert first.answers["direction"] == "syb" and not first.current
+    assert second.answers["direction"] == "online" and second.current
+    assert second.supersedes_id == first.id and second.submitted_by == first.submitted_by
+    assert [(c.recommended, c.decided) for c in cases] == [("siyb", "superseded"), ("online", None)]
+    assert cycle.state == "screened"
