@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.i18n import I18n
 from handlers.forms import offer_resume
 from storage.models import Person
@@ -17,10 +18,10 @@ async def stale_button(query: CallbackQuery, i18n: I18n) -> None:
 
 
 async def not_understood(
-    message: Message, session: AsyncSession, person: Person, i18n: I18n
+    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
 ) -> None:
     """Unknown input; a person with an unfinished form is offered to continue it."""
-    if await offer_resume(message, session, person, i18n):
+    if await offer_resume(message, session, person, i18n, settings):
         return
     key = "fallback.text" if message.text else "fallback.media"
     await message.answer(i18n(key))

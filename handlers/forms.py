@@ -181,7 +181,9 @@ async def begin(
     return draft
 
 
-async def offer_resume(message: Message, session: AsyncSession, person: Person, i18n: I18n) -> bool:
+async def offer_resume(
+    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+) -> bool:
     """Offer the person's unfinished form, if any; True when one was offered."""
     draft = await service.active_draft(session, person.id)
     if draft is None:
@@ -190,7 +192,7 @@ async def offer_resume(message: Message, session: AsyncSession, person: Person, 
     if draft is None:
         return False
     definition = form(draft.form_id)
-    run = FormRun(definition, draft.answers, date.today())
+    run = FormRun(definition, draft.answers, today_in(settings))
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))

@@ -91,12 +91,13 @@ async def start(
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     await state.clear()
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
     roles = [(grant.role, await scope_name(session, grant)) for grant in grants]
     await message.answer(i18n("start.welcome", name=person.first_name, roles=roles))
-    await offer_resume(message, session, person, i18n)
+    await offer_resume(message, session, person, i18n, settings)
 
 
 def create_router() -> Router:
