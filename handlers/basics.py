@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.commands import command_names
 from bot.domain.roles import Grant
 from bot.forms import service
-from bot.forms.registry import form
 from bot.i18n import I18n
+from handlers.forms import pause
 from storage.models import Person
 
 
@@ -22,18 +22,18 @@ async def show_help(message: Message, grants: list[Grant], i18n: I18n) -> None:
 
 
 async def cancel(
-    message: Message, state: FSMContext, session: AsyncSession, person: Person, i18n: I18n
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
 ) -> None:
     """Stops the current step; a form being filled is paused with every answer kept."""
     draft = await service.active_draft(session, person.id)
     if draft is not None:
-        draft.status = service.PAUSED
-        service.touch(draft)
         await state.clear()
-        title = form(draft.form_id).title(i18n.locale)
-        await message.answer(
-            i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
-        )
+        await pause(bot, message.chat.id, draft, i18n)
         return
     if await state.get_state() is None:
         await message.answer(i18n("basics.nothing_to_cancel"), reply_markup=ReplyKeyboardRemove())

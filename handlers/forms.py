@@ -181,6 +181,16 @@ async def begin(
     return draft
 
 
+async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n) -> None:
+    """Stop filling for now; every answer stays in the draft for later."""
+    draft.status = service.PAUSED
+    service.touch(draft)
+    title = form(draft.form_id).title(i18n.locale)
+    await bot.send_message(
+        chat_id, i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
+    )
+
+
 async def offer_resume(
     message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
 ) -> bool:
@@ -457,11 +467,7 @@ async def _draft_action(
         service.touch(draft)
         await begin(bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context)
     elif action == "cancel":
-        draft.status = service.PAUSED
-        service.touch(draft)
-        await bot.send_message(
-            chat_id, i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
-        )
+        await pause(bot, chat_id, draft, i18n)
     elif draft.status != service.ACTIVE:
         await bot.send_message(chat_id, i18n("forms.stale"))
     elif action == "edit":

@@ -330,7 +330,7 @@ async def start_form_pressed(
     bot: Bot,
 ) -> None:
     """Trainees start the needs questionnaire themselves once found suitable."""
-    case = await intake.open_case(session, person.id)
+    case = await intake.latest_case(session, person.id)
     if callback_data.f != "needs" or case is None or case.decided != Outcome.ONLINE:
         await query.answer(i18n("fallback.stale_button"), show_alert=True)
         return
@@ -354,7 +354,7 @@ async def start_form_pressed(
 
 async def show_status(message: Message, session: AsyncSession, person: Person, i18n: I18n) -> None:
     cycles = await intake.cycles_of(session, person.id)
-    case = await intake.open_case(session, person.id)
+    case = await intake.latest_case(session, person.id)
     await message.answer(i18n("intake.status", states=[c.state for c in cycles], case=case))
 
 
@@ -400,7 +400,7 @@ async def trainee_card(
             if question.id in submission.answers and question.type.value != "acknowledgement"
         ]
         sections.append((definition.title(i18n.locale), lines))
-    case = await intake.open_case(session, trainee.id)
+    case = await intake.latest_case(session, trainee.id)
     await query.message.answer(
         i18n("intake.card", name=trainee.first_name, sections=sections, case=case)
     )

@@ -68,7 +68,7 @@ async def move(
     return cycle
 
 
-async def open_case(session: AsyncSession, person_id: int) -> ScreeningCase | None:
+async def latest_case(session: AsyncSession, person_id: int) -> ScreeningCase | None:
     query = (
         select(ScreeningCase)
         .where(ScreeningCase.person_id == person_id)

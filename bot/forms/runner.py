@@ -160,6 +160,3 @@ class FormRun:
                 if derived in self.answers:
                     kept[derived] = self.answers[derived]
         return kept
-
-    def complete(self) -> bool:
-        return self.next_open() is None

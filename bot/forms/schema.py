@@ -101,7 +101,6 @@ class Question(BaseModel):
     count: Expression | None = None
     max_count: int = 10
     questions: list[Question] = []
-    editable_after_submit: bool = True
 
     @field_validator("id")
     @classmethod

@@ -102,7 +102,7 @@ def test_next_open_skips_answered_and_wraps_to_earlier_gaps():
     run = FormRun(STORES, {"intro": True}, TODAY)
     assert run.next_open().key == "has_store"
     run = FormRun(STORES, {"intro": True, "has_store": False, "comment": None}, TODAY)
-    assert run.next_open() is None and run.complete()
+    assert run.next_open() is None
     edited = FormRun(STORES, {"intro": True, "has_store": True, "comment": "x"}, TODAY)
     assert edited.next_open(after="has_store").key == "store_count"
     assert edited.next_open(after="comment").key == "store_count"
