@@ -23,6 +23,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import handlers
+from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
 from bot.demo import demo_cards, seed_demo
@@ -55,10 +56,14 @@ def create_dispatcher(
     sessions: async_sessionmaker,
     *,
     isolation: BaseEventIsolation | None = None,
+    clock: Clock | None = None,
 ) -> Dispatcher:
     """The Dispatcher with its middlewares in order: in-flight count, isolation, unit of work,
-    person, FSM. `dp["in_flight"]` lets a graceful stop wait for updates being handled."""
-    dp = Dispatcher(storage=SqlStorage(), disable_fsm=True, settings=settings)
+    person, FSM. `dp["in_flight"]` lets a graceful stop wait for updates being handled;
+    handlers get `settings` and `clock` injected."""
+    dp = Dispatcher(
+        storage=SqlStorage(), disable_fsm=True, settings=settings, clock=clock or Clock()
+    )
     dp["in_flight"] = dp.update.outer_middleware(InFlightMiddleware())
     dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation or SimpleEventIsolation()))
     dp.update.outer_middleware(UnitOfWorkMiddleware(sessions))
@@ -71,9 +76,10 @@ def create_dispatcher(
 class Product:
     """The whole product for one settings object: store, web server, bot, scheduler."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         forms()  # a broken form definition stops start-up here, naming file and question
         self.settings = settings
+        self.clock = clock or Clock()
         self.engine = create_engine(settings.database_url)
         self.sessions = create_sessionmaker(self.engine)
         self.isolation: BaseEventIsolation = (
@@ -81,7 +87,9 @@ class Product:
             if settings.redis_url
             else SimpleEventIsolation()
         )
-        self.dp = create_dispatcher(settings, self.sessions, isolation=self.isolation)
+        self.dp = create_dispatcher(
+            settings, self.sessions, isolation=self.isolation, clock=self.clock
+        )
         self.bot: Bot | None = None
         self.webchat_store: WebchatStore | None = None
         self.scheduler = create_scheduler(settings, self.sessions)

@@ -71,6 +71,7 @@ class Invitation(SQLModel, table=True):
     region_id: int | None = Field(default=None, foreign_key="region.id")
     institution_id: int | None = Field(default=None, foreign_key="institution.id")
     created_by: int | None = Field(default=None, foreign_key="person.id")
+    class_id: int | None = Field(default=None, foreign_key="training_class.id")
     max_uses: int | None = None
     uses: int = 0
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -238,3 +239,182 @@ class ScreeningCase(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     override_reason: str | None = None
     created_at: datetime = _ts()
+
+
+class Certificate(SQLModel, table=True):
+    """A teaching certificate a lecturer or trainer declared in their profile.
+
+    `kind` says what it allows: "lecturer" (网络创业培训讲师培训合格证书, teaches trainee
+    classes) or "trainer" (网络创业培训师证书, teaches lecturer and trainer classes). Only a
+    verified certificate counts (S-8); the supervisor of `region_id`, or an admin, decides.
+    """
+
+    __table_args__ = (UniqueConstraint("kind", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=12)
+    number: str = Field(max_length=64)
+    course: str = Field(max_length=200)
+    issued_on: date
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    status: str = Field(default="pending", max_length=10)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reason: str | None = None
+    created_at: datetime = _ts()
+
+
+class TrainingClass(SQLModel, table=True):
+    """A class of one programme (trainee, lecturer or trainer class) run by an institution.
+
+    `status`: draft (being prepared) → submitted (to the region's supervisor) → approved (open:
+    enrolment and check-in) or returned (with `return_reason`, editable again) → closed.
+    Times of its sessions are in `timezone`.
+    """
+
+    __tablename__ = "training_class"
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme: str = Field(max_length=12)
+    name: str = Field(max_length=200)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    region_id: int = Field(foreign_key="region.id")
+    venue_address: str = Field(default="", max_length=300)
+    venue_lat: float | None = None
+    venue_lon: float | None = None
+    checkin_radius_m: int = 300
+    late_after_min: int = 10
+    timezone: str = Field(default="Asia/Shanghai", max_length=40)
+    start_date: date
+    capacity: int = 30
+    status: str = Field(default="draft", max_length=10)
+    invite_code: str | None = Field(default=None, max_length=64, unique=True)
+    equipment_confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    equipment_confirmed_by: int | None = Field(default=None, foreign_key="person.id")
+    submitted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    return_reason: str | None = None
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ClassTeacher(SQLModel, table=True):
+    """One of the (exactly two) teachers of a class."""
+
+    __tablename__ = "class_teacher"
+
+    class_id: int = Field(foreign_key="training_class.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    assigned_by: int | None = Field(default=None, foreign_key="person.id")
+    assigned_at: datetime = _ts()
+
+
+class ClassSession(SQLModel, table=True):
+    """One timetable session (a morning, afternoon or evening of a training day, T5).
+
+    Check-in: `checkin_secret` is set when a teacher opens it (the rotating code is derived
+    from it), `checkin_closed_at` when it closes; whoever is unmarked then is absent.
+    """
+
+    __tablename__ = "class_session"
+    __table_args__ = (UniqueConstraint("class_id", "day", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    day: int
+    slot: str = Field(max_length=10)
+    starts_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    hours: int
+    topic: str = Field(default="", max_length=200)
+    checkin_secret: str | None = Field(default=None, max_length=64)
+    checkin_opened_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    checkin_opened_by: int | None = Field(default=None, foreign_key="person.id")
+    checkin_closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class Enrollment(SQLModel, table=True):
+    """A trainee's place in a class. `status`: pending (joined by the class link, waiting
+    for screening), enrolled, or withdrawn."""
+
+    __table_args__ = (UniqueConstraint("class_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    status: str = Field(default="enrolled", max_length=10)
+    source: str = Field(default="staff", max_length=10)
+    enrolled_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class AttendanceMark(SQLModel, table=True):
+    """A person's attendance at one session: present, late, absent or excused.
+
+    `marked_by` is empty for a self check-in (or the absence recorded when check-in closes);
+    `outside_radius` flags a check-in whose location was farther than the class's radius.
+    """
+
+    __tablename__ = "attendance_mark"
+
+    session_id: int = Field(foreign_key="class_session.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    status: str = Field(max_length=10)
+    checked_in_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    lat: float | None = None
+    lon: float | None = None
+    distance_m: float | None = None
+    outside_radius: bool = False
+    marked_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = _ts()
+
+
+class LeaveRequest(SQLModel, table=True):
+    """A trainee's request for leave from some sessions of a class; a teacher decides."""
+
+    __tablename__ = "leave_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    session_ids: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    hours: int
+    reason: str
+    status: str = Field(default="pending", max_length=10)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A push waiting to be sent, or its result (S-52). Written in the unit of work that
+    decided to send it; a worker sends it later.
+
+    `key` makes a push happen once (e.g. the reminder of one session to one person);
+    `status`: pending → sending (leased until `lease_until`) → sent, or blocked (403), failed
+    (gave up) or expired (`expires_at` passed before it could be sent).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=200, unique=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    method: str = Field(default="sendMessage", max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    status: str = Field(default="pending", max_length=10)
+    not_before: datetime = _ts()
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = 0
+    lease_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    leased_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = None
+    message_id: int | None = None
+    created_at: datetime = _ts()
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import Product
+from bot.clock import Clock
 from bot.config import Settings
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 
@@ -101,13 +102,14 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
 class Running:
     """Starts and stops a Product; `restart()` keeps the databases, like a process restart."""
 
-    def __init__(self, settings: Settings, prepare: Any = None) -> None:
+    def __init__(self, settings: Settings, prepare: Any = None, clock: Clock | None = None):
         self.settings = settings
         self.prepare = prepare
+        self.clock = clock
         self.product: Product | None = None
 
     async def start(self) -> Product:
-        self.product = Product(self.settings)
+        self.product = Product(self.settings, clock=self.clock)
         if self.prepare is not None:
             self.prepare(self.product)
         await self.product.start()
@@ -148,8 +150,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def _factory(tmp_path: Path, database_url: str) -> AsyncIterator[Any]:
     started: list[Running] = []
 
-    async def factory(prepare: Any = None, **overrides: Any) -> Running:
-        running = Running(make_settings(tmp_path, database_url, **overrides), prepare)
+    async def factory(prepare: Any = None, clock: Clock | None = None, **overrides: Any) -> Running:
+        running = Running(make_settings(tmp_path, database_url, **overrides), prepare, clock)
         await running.start()
         started.append(running)
         return running
