@@ -72,6 +72,7 @@ class Invitation(SQLModel, table=True):
     institution_id: int | None = Field(default=None, foreign_key="institution.id")
     created_by: int | None = Field(default=None, foreign_key="person.id")
     class_id: int | None = Field(default=None, foreign_key="training_class.id")
+    label: str | None = Field(default=None, max_length=100)
     max_uses: int | None = None
     uses: int = 0
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

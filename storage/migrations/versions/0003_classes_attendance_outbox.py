@@ -287,6 +287,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("class_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
         batch_op.create_foreign_key(
             "fk_invitation_class_id", "training_class", ["class_id"], ["id"]
         )
@@ -295,6 +298,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_constraint("fk_invitation_class_id", type_="foreignkey")
+        batch_op.drop_column("label")
         batch_op.drop_column("class_id")
 
     op.drop_table("attendance_mark")
