@@ -35,6 +35,8 @@ from bot.middlewares import (
     PersonMiddleware,
     UnitOfWorkMiddleware,
 )
+from bot.outbox import OutboxWorker
+from bot.screen import Screen
 from bot.webchat.pages import Pages
 from bot.webchat.server import create_webchat_app, webchat_token
 from bot.webchat.store import WebchatStore
@@ -92,7 +94,9 @@ class Product:
         )
         self.bot: Bot | None = None
         self.webchat_store: WebchatStore | None = None
-        self.scheduler = create_scheduler(settings, self.sessions)
+        self.screen = Screen(settings, self.sessions, self.clock, lambda: self.bot)
+        self.outbox: OutboxWorker | None = None
+        self.scheduler = create_scheduler(settings, self.sessions, self.clock)
         self._runner: web.AppRunner | None = None
         self._polling: asyncio.Task[None] | None = None
         self.port: int | None = None
@@ -112,8 +116,7 @@ class Product:
             self.bot = create_bot(
                 self.settings.bot_token.get_secret_value(), self.settings.bot_api_base
             )
-            if mode is RunMode.WEBHOOK:
-                await self._serve(self._webhook_app())
+            await self._serve(self._webhook_app() if mode is RunMode.WEBHOOK else self._web_app())
         await set_default_commands(self.bot, self.settings.default_locale)
         if mode is RunMode.WEBHOOK:
             await self.bot.set_webhook(
@@ -126,6 +129,8 @@ class Product:
             self._polling = asyncio.create_task(
                 self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False)
             )
+        self.outbox = OutboxWorker(self.bot, self.sessions, self.settings, self.clock)
+        self.outbox.start()
         self.scheduler.start()
         log.info("started in %s mode", mode)
 
@@ -143,11 +148,11 @@ class Product:
             )
 
         pages = Pages(self.settings, cards, bot_name)
-        await self._serve(
-            create_webchat_app(
-                self.settings, self.webchat_store, token=token, bot_name=bot_name, pages=pages
-            )
+        app = create_webchat_app(
+            self.settings, self.webchat_store, token=token, bot_name=bot_name, pages=pages
         )
+        app.add_routes(self.screen.routes())
+        await self._serve(app)
         self.bot = create_bot(token, api_base=f"http://127.0.0.1:{self.port}")
 
     async def _serve(self, app: web.Application) -> None:
@@ -157,8 +162,14 @@ class Product:
         await site.start()
         self.port = self._runner.addresses[0][1]
 
-    def _webhook_app(self) -> web.Application:
+    def _web_app(self) -> web.Application:
+        """Pages people open in a browser (the classroom screen), served in every mode."""
         app = web.Application()
+        app.add_routes(self.screen.routes())
+        return app
+
+    def _webhook_app(self) -> web.Application:
+        app = self._web_app()
         app.router.add_post(self.settings.webhook_path, self._webhook)
         return app
 
@@ -197,6 +208,8 @@ class Product:
             await self.dp.stop_polling()
             await self._polling
         await self.dp["in_flight"].drained()
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         if self.bot is not None:

@@ -13,9 +13,10 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms"),
-    Role.LECTURER: ("trainees",),
-    Role.INSTITUTION: ("trainees",),
+    Role.TRAINEE: ("status", "forms", "leave"),
+    Role.LECTURER: ("trainees", "checkin", "roster", "profile"),
+    Role.TRAINER: ("checkin", "roster", "profile"),
+    Role.INSTITUTION: ("classes", "trainees", "enrol", "roster"),
 }
 
 

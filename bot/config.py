@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     bot_username: str = "wangchuang_bot"
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
+    reminder_lead_minutes: int = Field(default=30, ge=1)
+    checkin_window_minutes: int | None = Field(default=None, ge=1)
+    scan_interval_seconds: int = Field(default=30, ge=1)
+    outbox_rate: float = Field(default=25.0, ge=0)
+    outbox_chat_interval: float = Field(default=1.0, ge=0)
+    outbox_concurrency: int = Field(default=32, ge=1)
+    outbox_lease: float = Field(default=60.0, gt=0)
+    outbox_max_attempts: int = Field(default=5, ge=1)
+    outbox_backoff: float = Field(default=5.0, ge=0)
+    outbox_poll: float = Field(default=0.2, gt=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -2,9 +2,37 @@
 
 from aiogram import Router
 
-from handlers import basics, errors, fallback, forms, intake, invites, language, start
+from handlers import (
+    basics,
+    checkin,
+    classes,
+    enrolment,
+    errors,
+    fallback,
+    forms,
+    intake,
+    invites,
+    language,
+    leave,
+    start,
+    teachers,
+)
 
-FEATURES = (errors, start, basics, language, invites, intake, forms, fallback)
+FEATURES = (
+    errors,
+    start,
+    basics,
+    language,
+    invites,
+    intake,
+    teachers,
+    classes,
+    leave,
+    enrolment,
+    checkin,
+    forms,
+    fallback,
+)
 
 
 def routers() -> list[Router]:

@@ -10,7 +10,7 @@ from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
@@ -54,6 +54,14 @@ class FillingForm(Filter):
             return False
         found = await service.active_draft(session, person.id)
         return {"draft": found} if found is not None else False
+
+
+class NotCommand(Filter):
+    """Passes unless the message is a /command. A coroutine on purpose: aiogram runs a plain
+    callable filter (an `F` expression too) on a worker thread, a round trip per message."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
 
 
 def today_in(settings: Settings) -> date:
@@ -514,7 +522,8 @@ async def _submit(
     hook = service.HOOKS.get(draft.form_id)
     if hook is None:
         return
-    follow_ups = await hook(service.Submitted(session, person, submission, first, bot, i18n)) or []
+    done = service.Submitted(session, person, submission, first, bot, i18n, settings)
+    follow_ups = await hook(done) or []
     for follow_up in follow_ups:
         await begin(
             bot, chat_id, session, person, i18n, settings, follow_up.form_id, follow_up.context
@@ -575,5 +584,5 @@ def create_router() -> Router:
     router.callback_query.register(picked, FormPick.filter())
     router.callback_query.register(turned_month, FormMonth.filter())
     router.callback_query.register(navigated, FormNav.filter())
-    router.message.register(answer_message, FillingForm(), ~F.text.startswith("/"))
+    router.message.register(answer_message, NotCommand(), FillingForm())
     return router

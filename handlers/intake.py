@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.roles import Grant, Role
 from bot.domain.screening import Outcome, screen
@@ -22,8 +23,11 @@ from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.service import FormStart, Submitted, on_submit
 from bot.i18n import I18n
+from handlers import enrolment, leave
 from handlers.forms import begin
-from storage import intake, repo
+from storage import intake, outbox, repo
+from storage.classes import classes_taught_by
+from storage.enrolment import place_of, roster
 from storage.models import Person, ScreeningCase
 from storage.types import utcnow
 
@@ -187,10 +191,12 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
     )
     for reviewer_id in reviewer_ids:
         reviewer = await session.get(Person, reviewer_id)
-        await _send_case(done.bot, reviewer, person, case)
+        await _send_case(session, reviewer, person, case)
 
 
-async def _send_case(bot: Bot, reviewer: Person, trainee: Person, case: ScreeningCase) -> None:
+async def _send_case(
+    session: AsyncSession, reviewer: Person, trainee: Person, case: ScreeningCase
+) -> None:
     i18n = I18n(reviewer.locale)
     builder = InlineKeyboardBuilder()
     for outcome in Outcome:
@@ -199,12 +205,15 @@ async def _send_case(bot: Bot, reviewer: Person, trainee: Person, case: Screenin
             text=i18n(key, outcome=outcome), callback_data=Decision(c=case.id, o=outcome)
         )
     builder.adjust(1)
-    await bot.send_message(
-        reviewer.tg_user_id,
-        i18n(
+    await outbox.enqueue(
+        session,
+        chat_id=reviewer.tg_user_id,
+        person_id=reviewer.id,
+        key=f"case:{case.id}:{reviewer.id}",
+        text=i18n(
             "intake.case", name=trainee.first_name, outcome=case.recommended, reasons=case.reasons
         ),
-        reply_markup=builder.as_markup(),
+        reply_markup=builder.as_markup().model_dump(exclude_none=True),
     )
 
 
@@ -242,7 +251,7 @@ async def decision_pressed(
         return
     await query.answer()
     if callback_data.o == case.recommended:
-        await _decide(session, bot, case, callback_data.o, person, None)
+        await _decide(session, case, callback_data.o, person, None)
         await bot.send_message(query.from_user.id, i18n("intake.decided", outcome=case.decided))
         return
     await state.set_state(ReviewStates.reason)
@@ -274,13 +283,12 @@ async def reason_given(
     if case is None or case.decided is not None:
         await message.answer(i18n("intake.already_decided", outcome=case.decided if case else ""))
         return
-    await _decide(session, bot, case, Outcome(data["outcome"]), person, reason)
+    await _decide(session, case, Outcome(data["outcome"]), person, reason)
     await message.answer(i18n("intake.decided", outcome=case.decided))
 
 
 async def _decide(
     session: AsyncSession,
-    bot: Bot,
     case: ScreeningCase,
     outcome: Outcome,
     reviewer: Person,
@@ -314,10 +322,16 @@ async def _decide(
     if outcome is Outcome.ONLINE:
         builder = InlineKeyboardBuilder()
         builder.button(text=i18n("intake.fill_needs"), callback_data=StartForm(f="needs"))
-        markup = builder.as_markup()
-    await bot.send_message(
-        trainee.tg_user_id, i18n("intake.result", outcome=outcome), reply_markup=markup
+        markup = builder.as_markup().model_dump(exclude_none=True)
+    await outbox.enqueue(
+        session,
+        chat_id=trainee.tg_user_id,
+        person_id=trainee.id,
+        key=f"case-decided:{case.id}",
+        text=i18n("intake.result", outcome=outcome),
+        reply_markup=markup,
     )
+    await enrolment.screening_decided(session, case.person_id, reviewer.id, utcnow())
 
 
 async def start_form_pressed(
@@ -356,34 +370,64 @@ async def show_status(message: Message, session: AsyncSession, person: Person, i
     cycles = await intake.cycles_of(session, person.id)
     case = await intake.latest_case(session, person.id)
     await message.answer(i18n("intake.status", states=[c.state for c in cycles], case=case))
+    attendance = await leave.status_text(session, person, i18n)
+    if attendance:
+        await message.answer(attendance)
 
 
 async def list_trainees(
-    message: Message, session: AsyncSession, grants: list[Grant], i18n: I18n
+    message: Message, session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n
 ) -> None:
-    """Lecturers and staff see their institution's trainees, each with a summary button."""
+    """Teachers see the trainees of each open class they teach (S-6: before the class starts)
+    and staff their institution's trainees, each with a needs-analysis summary button."""
     builder = InlineKeyboardBuilder()
-    rows = []
+    groups: list[tuple[str | None, list[tuple[str, str, bool]]]] = []
+    for taught in await classes_taught_by(session, person.id):
+        if taught.status == ClassStatus.APPROVED:
+            ids = [place.person_id for place in await roster(session, taught.id)]
+            groups.append((taught.name, await _rows(session, builder, ids)))
     for institution_id in sorted({g.institution_id for g in grants if g.institution_id}):
-        for cycle in await intake.trainees_of(session, institution_id):
-            trainee = await session.get(Person, cycle.person_id)
-            rows.append((trainee.first_name, cycle.state))
-            builder.button(text=trainee.first_name, callback_data=TraineeCard(p=trainee.id))
+        cycles = await intake.trainees_of(session, institution_id)
+        groups.append((None, await _rows(session, builder, [c.person_id for c in cycles])))
     builder.adjust(2)
-    await message.answer(i18n("intake.trainees", rows=rows), reply_markup=builder.as_markup())
+    await message.answer(i18n("intake.trainees", groups=groups), reply_markup=builder.as_markup())
+
+
+async def _rows(
+    session: AsyncSession, builder: InlineKeyboardBuilder, person_ids: list[int]
+) -> list[tuple[str, str, bool]]:
+    rows = []
+    for person_id in person_ids:
+        trainee = await session.get(Person, person_id)
+        cycles = await intake.cycles_of(session, person_id)
+        rows.append((trainee.first_name, cycles[0].state if cycles else "", trainee.unreachable))
+        builder.button(text=trainee.first_name, callback_data=TraineeCard(p=trainee.id))
+    return rows
+
+
+async def _may_see(
+    session: AsyncSession, viewer: Person, grants: list[Grant], trainee_id: int
+) -> bool:
+    institutions = {g.institution_id for g in grants if g.institution_id}
+    cycles = await intake.cycles_of(session, trainee_id)
+    if any(cycle.institution_id in institutions for cycle in cycles):
+        return True
+    for taught in await classes_taught_by(session, viewer.id):
+        if await place_of(session, taught.id, trainee_id) is not None:
+            return True
+    return False
 
 
 async def trainee_card(
     query: CallbackQuery,
     callback_data: TraineeCard,
     session: AsyncSession,
+    person: Person,
     grants: list[Grant],
     i18n: I18n,
 ) -> None:
     """The needs-analysis summary: main form, appendix 3 and needs answers, ID/phone masked."""
-    institutions = {g.institution_id for g in grants if g.institution_id}
-    cycles = await intake.cycles_of(session, callback_data.p)
-    if not any(cycle.institution_id in institutions for cycle in cycles):
+    if not await _may_see(session, person, grants, callback_data.p):
         await query.answer(i18n("intake.not_yours"), show_alert=True)
         return
     await query.answer()

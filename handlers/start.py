@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.commands import set_person_commands
 from bot.config import Settings
+from bot.domain.checkin import DEEP_LINK_PREFIX
 from bot.domain.invitations import InviteLimits, InviteProblem, invite_problem, looks_like_code
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
+from handlers import checkin
+from handlers.enrolment import join_by_link
 from handlers.forms import offer_resume
 from handlers.intake import start_registration
+from handlers.teachers import offer_profile
 from storage import repo
 from storage.models import Person
 from storage.types import utcnow
@@ -35,12 +40,18 @@ async def start_with_invitation(
     state: FSMContext,
     bot: Bot,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     await state.clear()
     code = (command.args or "").strip()
     invitation = await repo.invitation_by_code(session, code) if looks_like_code(code) else None
     if invitation is not None and await repo.already_redeemed(session, invitation.id, person.id):
-        await message.answer(i18n("start.already_redeemed"))
+        if invitation.class_id is None:
+            await message.answer(i18n("start.already_redeemed"))
+        elif await join_by_link(message, session, person, i18n, settings, invitation, clock):
+            await start_registration(
+                bot, message.chat.id, session, person, i18n, settings, invitation.institution_id
+            )
         return
     limits = invitation and InviteLimits(
         invitation.max_uses, invitation.uses, invitation.expires_at, invitation.revoked_at
@@ -77,10 +88,15 @@ async def start_with_invitation(
             already=not added,
         )
     )
-    if grant.role is Role.TRAINEE and added:
+    register = grant.role is Role.TRAINEE and added
+    if invitation.class_id is not None:
+        register = await join_by_link(message, session, person, i18n, settings, invitation, clock)
+    if register:
         await start_registration(
             bot, message.chat.id, session, person, i18n, settings, grant.institution_id
         )
+    if grant.role in (Role.LECTURER, Role.TRAINER) and added:
+        await offer_profile(message, i18n)
 
 
 async def start(
@@ -102,6 +118,10 @@ async def start(
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(
+        checkin.start_with_code,
+        CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PREFIX)),
+    )
     router.message.register(start_with_invitation, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     return router

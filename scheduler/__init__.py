@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.clock import Clock
 from bot.config import Settings
+from scheduler.jobs import SCANS
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
 from storage.types import utcnow
@@ -25,8 +28,38 @@ async def prune_updates(sessions: async_sessionmaker) -> None:
     log.info("pruned %d processed update ids", removed)
 
 
-def create_scheduler(settings: Settings, sessions: async_sessionmaker) -> AsyncIOScheduler:
+async def run_scan(
+    scan: Callable[[async_sessionmaker, datetime, Settings], Awaitable[object]],
+    sessions: async_sessionmaker,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    result = await scan(sessions, clock.now(), settings)
+    if result:
+        log.info("%s: %s", scan.__name__, result)
+
+
+def create_scheduler(
+    settings: Settings, sessions: async_sessionmaker, clock: Clock
+) -> AsyncIOScheduler:
+    """The prune job and the store scans (reminders, closing check-ins, day summaries).
+
+    A scan that missed its turn (the loop was busy) still runs within one interval, and runs
+    never overlap or pile up; anything missed while the bot was down is found by the next run.
+    """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
+    for scan in SCANS:
+        scheduler.add_job(
+            run_scan,
+            "interval",
+            seconds=settings.scan_interval_seconds,
+            args=[scan, sessions, clock, settings],
+            id=scan.__name__,
+            next_run_time=utcnow(),
+            misfire_grace_time=settings.scan_interval_seconds,
+            coalesce=True,
+            max_instances=1,
+        )
     scheduler.add_job(
         prune_updates,
         "interval",

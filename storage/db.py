@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite
+
 current_session: ContextVar[AsyncSession] = ContextVar("current_session")
 
 
@@ -19,14 +21,20 @@ def create_engine(url: str) -> AsyncEngine:
     """Build the engine; for SQLite, every transaction takes the write lock up front.
 
     BEGIN IMMEDIATE makes concurrent writers wait on the busy timeout instead of failing
-    when a read transaction later tries to write.
+    when a read transaction later tries to write. Connections come from `storage.sqlite`
+    (one thread hop per statement).
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    async def connect() -> sqlite.Connection:
+        args, options = engine.dialect.create_connect_args(engine.url)
+        return await sqlite.connect(*args, **options, timeout=30)
+
+    engine = create_async_engine(url, async_creator=connect)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -39,7 +47,7 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.connection.driver_connection.begin_with_next("BEGIN IMMEDIATE")
 
     return engine
 

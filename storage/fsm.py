@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from storage.db import current_session
@@ -28,6 +29,10 @@ def _key(key: StorageKey) -> str:
     )
 
 
+_RECORD = select(FsmRecord).where(FsmRecord.key == bindparam("key"))
+_STATE = select(FsmRecord.state).where(FsmRecord.key == bindparam("key"))
+
+
 class SqlStorage(BaseStorage):
     """State survives restarts and is shared by every bot process using the same database.
 
@@ -36,29 +41,33 @@ class SqlStorage(BaseStorage):
     """
 
     async def _record(self, key: StorageKey) -> FsmRecord | None:
-        session = current_session.get()
-        result = await session.exec(select(FsmRecord).where(FsmRecord.key == _key(key)))
+        result = await current_session.get().exec(_RECORD, params={"key": _key(key)})
         return result.first()
 
-    async def _upsert(self, key: StorageKey) -> FsmRecord:
+    async def _write(self, key: StorageKey, field: str, value: Any) -> None:
+        """Set one field; nothing is written when it already holds the value (a missing
+        record reads as no state and no data, so clearing it writes nothing either)."""
         record = await self._record(key)
         if record is None:
+            if not value:
+                return
             record = FsmRecord(key=_key(key))
             current_session.get().add(record)
+        elif getattr(record, field) == value:
+            return
+        setattr(record, field, value)
         record.updated_at = utcnow()
-        return record
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        record = await self._upsert(key)
-        record.state = state.state if isinstance(state, State) else state
+        await self._write(key, "state", state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._record(key)
-        return record.state if record else None
+        """Asked on every update (aiogram's FSM middleware), so only the column is read."""
+        result = await current_session.get().exec(_STATE, params={"key": _key(key)})
+        return result.first()
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        record = await self._upsert(key)
-        record.data = dict(data)
+        await self._write(key, "data", dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         record = await self._record(key)

@@ -1,15 +1,29 @@
-"""The outbox (S-52): every push is a row here before anything is sent."""
+"""The outbox (S-52): every push is a row here before anything is sent.
+
+Handlers and jobs `enqueue` in their own unit of work; the worker (`bot/outbox.py`) `claim`s due
+rows under a lease, sends them, and writes what happened with `finish`. Times passed in come
+from the product's clock, so tests decide what is due, leased or expired.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam, or_, update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Person
 from storage.repo import insert_ignore
 from storage.types import utcnow
+
+ASAP = datetime(2000, 1, 1, tzinfo=UTC)
+"""`not_before` of a push with no lower bound: due whatever the clock says (tests move it)."""
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+BLOCKED, FAILED, EXPIRED = "blocked", "failed", "expired"
 
 
 async def enqueue(
@@ -26,7 +40,8 @@ async def enqueue(
     """Queue a message in the caller's unit of work; False when `key` was queued before.
 
     `reply_markup` is the Bot API JSON of the keyboard (`markup.model_dump(exclude_none=True)`).
-    A message still unsent at `expires_at` is dropped instead of sent late.
+    It is sent from `not_before` on (by default at once), and dropped instead of sent late if
+    still unsent at `expires_at`; both are compared with the product's clock.
     """
     payload: dict[str, Any] = {"text": text}
     if reply_markup is not None:
@@ -39,9 +54,143 @@ async def enqueue(
         person_id=person_id,
         method="sendMessage",
         payload=payload,
-        status="pending",
-        not_before=not_before or utcnow(),
+        status=PENDING,
+        not_before=not_before or ASAP,
         expires_at=expires_at,
         attempts=0,
         created_at=utcnow(),
+    )
+
+
+class Claimed(NamedTuple):
+    """A leased message: what sending it and recording the outcome need."""
+
+    id: int
+    chat_id: int
+    person_id: int | None
+    method: str
+    payload: dict[str, Any]
+    not_before: datetime
+    expires_at: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+_OUTBOX = OutboxMessage.__table__
+_CLAIMED = [_OUTBOX.c[name] for name in Claimed._fields]
+
+
+async def claim(
+    session: AsyncSession, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Lease up to `limit` due messages to `worker`, earliest due first, at most one per chat
+    and none for a chat that already has a message on its way (so no chat gets two at once).
+    Messages whose worker's lease ran out (it died mid-send) are due again. Expired ones are
+    marked so and not returned.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers claim disjoint
+    rows; SQLite's BEGIN IMMEDIATE serialises the whole claim. Both queries follow the
+    (status, not_before) index, so a claim costs the same however long the history is.
+    """
+    t = _OUTBOX.c
+    busy = select(t.chat_id).where(t.status == SENDING, t.lease_until >= now)
+    abandoned = select(*_CLAIMED).where(t.status == SENDING, t.lease_until < now).limit(limit)
+    due = (
+        select(*_CLAIMED)
+        .where(t.status == PENDING, t.not_before <= now, t.chat_id.not_in(busy))
+        .order_by(t.not_before, t.id)
+        .limit(limit * 2)
+    )
+    rows: list[Claimed] = []
+    for query in (abandoned, due):
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows += [Claimed(*row) for row in await session.exec(query)]
+    chats: set[int] = set()
+    expired: list[int] = []
+    claimed: list[Claimed] = []
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now:
+            expired.append(row.id)
+        elif row.chat_id not in chats and len(claimed) < limit:
+            chats.add(row.chat_id)
+            claimed.append(row)
+    await _set(session, expired, status=EXPIRED, lease_until=None, leased_by=None)
+    await _set(
+        session,
+        [row.id for row in claimed],
+        status=SENDING,
+        lease_until=now + lease,
+        leased_by=worker,
+    )
+    return claimed
+
+
+async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:
+    if ids:
+        await session.exec(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(**values))
+
+
+async def renew(
+    session: AsyncSession, *, worker: str, ids: Iterable[int], lease_until: datetime
+) -> None:
+    """Extend the lease of messages still with `worker` (a long 429 pause must not hand them
+    to another worker)."""
+    t = _OUTBOX.c
+    await session.exec(
+        update(_OUTBOX)
+        .where(t.id.in_(list(ids)), t.status == SENDING, t.leased_by == worker)
+        .values(lease_until=lease_until)
+    )
+
+
+_FINISH = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
+
+
+def outcome(
+    row: Claimed,
+    status: str,
+    *,
+    error: str | None = None,
+    message_id: int | None = None,
+    sent_at: datetime | None = None,
+    not_before: datetime | None = None,
+    attempts: int | None = None,
+) -> dict[str, Any]:
+    """What `finish` writes for one message; the lease is always cleared."""
+    return {
+        "row_id": row.id,
+        "status": status,
+        "lease_until": None,
+        "leased_by": None,
+        "not_before": not_before or row.not_before,
+        "attempts": row.attempts if attempts is None else attempts,
+        "last_error": error[:500] if error else row.last_error,
+        "message_id": message_id,
+        "sent_at": sent_at,
+    }
+
+
+async def finish(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write the outcomes of many sends in one statement (an executemany)."""
+    if outcomes:
+        await session.exec(_FINISH, params=list(outcomes))
+
+
+async def set_reachable(session: AsyncSession, rows: Sequence[Claimed], reachable: bool) -> None:
+    """Whether the people behind these chats get messages: a 403 says they blocked the bot
+    (institution views show it), a later delivery that they unblocked it."""
+    if not rows:
+        return
+    person = Person.__table__.c
+    await session.exec(
+        update(Person.__table__)
+        .where(
+            or_(
+                person.id.in_([row.person_id for row in rows if row.person_id is not None]),
+                person.tg_user_id.in_([row.chat_id for row in rows]),
+            ),
+            person.unreachable == reachable,
+        )
+        .values(unreachable=not reachable)
     )

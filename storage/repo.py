@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from types import ModuleType
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Executable, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,23 +27,54 @@ from storage.models import (
 from storage.types import utcnow
 
 
+def _dialect(session: AsyncSession) -> ModuleType:
+    return postgresql if session.bind.dialect.name == "postgresql" else sqlite
+
+
 async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: Any) -> bool:
     """INSERT that does nothing on a unique conflict; True when a row was inserted.
 
     On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
     reports the conflict, which is what makes it a safe claim across processes.
     """
-    dialect = session.bind.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    result = await session.exec(module.insert(model).values(**values).on_conflict_do_nothing())
+    insert = _dialect(session).insert(model).values(**values).on_conflict_do_nothing()
+    result = await session.exec(insert)
     return result.rowcount == 1
 
 
+# Every update runs the statements below, so each is built once per dialect and executed
+# with its values as parameters: building a statement costs more than SQLite running it.
+
+
+@cache
+def _claim(dialect: ModuleType) -> Executable:
+    return dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing()
+
+
 async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
-    """Record the update as processed; False when an earlier delivery already did."""
-    return await insert_ignore(
-        session, ProcessedUpdate, bot_id=bot_id, update_id=update_id, processed_at=utcnow()
+    """Record the update as processed; False when an earlier delivery already did.
+
+    The update's first statement, so there is nothing the session would flush before it."""
+    values = {"bot_id": bot_id, "update_id": update_id, "processed_at": utcnow()}
+    result = await session.exec(_claim(_dialect(session)), params=values)
+    return result.rowcount == 1
+
+
+@cache
+def _upsert_person(dialect: ModuleType) -> Executable:
+    table = Person.__table__
+    insert = dialect.insert(table)
+    fresh = insert.excluded
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.tg_user_id],
+        set_={
+            "first_name": fresh.first_name,
+            "last_name": fresh.last_name,
+            "username": fresh.username,
+            "last_seen_at": fresh.last_seen_at,
+        },
     )
+    return select(Person).from_statement(upsert.returning(*table.c))
 
 
 async def upsert_person(
@@ -55,36 +88,43 @@ async def upsert_person(
 ) -> tuple[Person, bool]:
     """The person behind a Telegram user, created on first sight; True when new.
 
-    On PostgreSQL the row is locked for the rest of the update, so one person's updates are
-    handled one at a time even by several bot processes.
+    One upsert inserts the row or refreshes its names and last_seen_at, and returns it. On
+    PostgreSQL it locks the row for the rest of the update, so one person's updates are
+    handled one at a time even by several bot processes. The row is new when its created_at
+    is this call's timestamp (an existing row keeps its own).
     """
     now = utcnow()
-    created = await insert_ignore(
-        session,
-        Person,
-        tg_user_id=tg_user_id,
-        first_name=first_name,
-        last_name=last_name,
-        username=username,
-        locale=locale,
-        unreachable=False,
-        created_at=now,
-        last_seen_at=now,
+    values = {
+        "tg_user_id": tg_user_id,
+        "first_name": first_name,
+        "last_name": last_name,
+        "username": username,
+        "locale": locale,
+        "unreachable": False,
+        "created_at": now,
+        "last_seen_at": now,
+    }
+    result = await session.exec(
+        _upsert_person(_dialect(session)),
+        params=values,
+        execution_options={"populate_existing": True},
     )
-    query = select(Person).where(Person.tg_user_id == tg_user_id)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    person = (await session.exec(query.execution_options(populate_existing=True))).one()
-    person.first_name, person.last_name, person.username = first_name, last_name, username
-    person.last_seen_at = now
-    return person, created
+    person = result.scalar_one()
+    return person, person.created_at == now
+
+
+_GRANTS = (
+    select(RoleGrant.role, RoleGrant.region_id, RoleGrant.institution_id)
+    .where(RoleGrant.person_id == bindparam("person_id"))
+    .order_by(col(RoleGrant.id))
+)
 
 
 async def grants_of(session: AsyncSession, person_id: int) -> list[Grant]:
-    rows = await session.exec(
-        select(RoleGrant).where(RoleGrant.person_id == person_id).order_by(col(RoleGrant.id))
-    )
-    return [Grant(Role(row.role), row.region_id, row.institution_id) for row in rows]
+    rows = await session.exec(_GRANTS, params={"person_id": person_id})
+    return [
+        Grant(Role(role), region_id, institution_id) for role, region_id, institution_id in rows
+    ]
 
 
 async def add_grant(

@@ -27,7 +27,9 @@ update_id, each timed with `time.perf_counter`. Updates are built before timing.
 at WARNING, so aiogram's per-update INFO line costs the same (nothing) in both. Throughput is
 updates / sum of per-update latencies; p99 is over the form-step latencies.
 
-The last four lines of stdout are the results (ratio = form / echo throughput).
+The last four lines of stdout are the results (ratio = form / echo throughput). Before them
+come the outbox's six (`outbox_*`, see `tests/bench_outbox.py`), measured after the form step so
+that neither run warms or loads the other.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from storage import repo
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
+from tests import bench_outbox
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -242,6 +245,8 @@ async def main() -> None:
         f"max {max(form) * 1000:.2f} ms",
         file=sys.stderr,
     )
+    for line in await bench_outbox.measure():
+        print(line)
     print(f"echo_updates_per_s={echo_rate:.1f}")
     print(f"form_step_updates_per_s={form_rate:.1f}")
     print(f"form_step_p99_ms={p99_ms(form):.1f}")

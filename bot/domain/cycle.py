@@ -44,17 +44,18 @@ MOVES: dict[TraineeState | None, frozenset[TraineeState]] = {
     None: frozenset({TraineeState.REGISTERED}),
     TraineeState.REGISTERED: frozenset({TraineeState.SCREENED}),
     # A trainee who revises the registration is screened again, before or after a decision;
-    # a lecturer may revise a decision (with a reason). Once enrolled, intake is closed.
+    # a lecturer may revise a decision (with a reason). Once enrolled, intake is closed; a
+    # trainee taken out of their only class goes back to where they were.
     TraineeState.SCREENED: frozenset({*DECIDED, TraineeState.REGISTERED}),
     TraineeState.SUITABLE_ONLINE: frozenset(
-        {*DECIDED, TraineeState.NEEDS_ANALYSED, TraineeState.REGISTERED}
+        {*DECIDED, TraineeState.NEEDS_ANALYSED, TraineeState.ENROLLED, TraineeState.REGISTERED}
     ),
     TraineeState.REFERRED_SIYB: frozenset({*DECIDED, TraineeState.REGISTERED}),
     TraineeState.NOT_SUITABLE_NOW: frozenset({*DECIDED, TraineeState.REGISTERED}),
     TraineeState.NEEDS_ANALYSED: frozenset(
         {TraineeState.ENROLLED, *DECIDED, TraineeState.REGISTERED}
     ),
-    TraineeState.ENROLLED: frozenset(),
+    TraineeState.ENROLLED: frozenset({TraineeState.SUITABLE_ONLINE, TraineeState.NEEDS_ANALYSED}),
 }
 
 

@@ -77,12 +77,9 @@ def question_view(
         current=None if current is ... else display(question, current, i18n),
     )
     index = number - 1
-    builder = InlineKeyboardBuilder()
     rows = _answer_rows(question, draft, index, i18n, today, current)
-    for row in rows:
-        builder.row(*row)
-    builder.row(*_nav_row(run, slot, draft.id, index, i18n))
-    return text, builder.as_markup()
+    rows.append(_nav_row(run, slot, draft.id, index, i18n))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _pick(draft: FormDraft, index: int, value: str, text: str) -> InlineKeyboardButton:

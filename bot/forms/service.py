@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from aiogram import Bot
+from sqlalchemy import bindparam
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.forms.registry import form, forms
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
@@ -36,6 +38,7 @@ class Submitted:
     first_time: bool
     bot: Bot
     i18n: I18n
+    settings: Settings
 
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
@@ -60,9 +63,14 @@ def on_submit(form_id: str) -> Callable[[SubmitHook], SubmitHook]:
     return register
 
 
+_ACTIVE_DRAFT = select(FormDraft).where(
+    FormDraft.person_id == bindparam("person_id"), FormDraft.status == ACTIVE
+)
+
+
 async def active_draft(session: AsyncSession, person_id: int) -> FormDraft | None:
-    query = select(FormDraft).where(FormDraft.person_id == person_id, FormDraft.status == ACTIVE)
-    return (await session.exec(query)).first()
+    """Asked on every message while a form is open, so the query is built once."""
+    return (await session.exec(_ACTIVE_DRAFT, params={"person_id": person_id})).first()
 
 
 async def paused_drafts(session: AsyncSession, person_id: int) -> list[FormDraft]:

@@ -1,0 +1,740 @@
+"""Classes (S-7 to S-10, S-23, S-31): institution staff prepare a class on one card — teachers,
+timetable (T5), equipment checklist (T4) — and submit it; the region's supervisor approves it
+or returns it with a reason.
+
+The card is one message edited in place; what still keeps the class from opening is always
+listed on it, from the same checks that refuse Submit (bot.domain.classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.class_callbacks import ClassDo, ClassNew, ClassRoster, ClassView, Decide, TeacherToggle
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.classes import (
+    EDITABLE,
+    MAX_CAPACITY,
+    REQUIREMENTS,
+    ClassFacts,
+    ClassStatus,
+    Found,
+    Programme,
+    Teacher,
+    check_class,
+    decides,
+    manages,
+    may_teach,
+    problems,
+)
+from bot.domain.roles import Grant, Role
+from bot.filters import HasRole
+from bot.forms import service
+from bot.forms.service import Submitted, on_submit
+from bot.i18n import I18n
+from bot.timetables import standard_timetables
+from handlers import timetable
+from handlers.forms import Runner, begin
+from storage import classes, outbox, repo
+from storage.models import ClassSession, Institution, Person, TrainingClass
+from storage.types import utcnow
+
+CLASS_FORM = "class"
+EQUIPMENT_FORM = "equipment"
+REASON_LENGTH = (4, 200)
+
+
+class ApplicationStates(StatesGroup):
+    reason = State()
+
+
+def local_today(found: TrainingClass, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(found.timezone)).date()
+
+
+# --- what the card shows ---------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """A class as its checks and messages see it."""
+
+    found: TrainingClass
+    institution: str
+    teachers: list[tuple[Person, str, Teacher]]
+    sessions: list[ClassSession]
+    facts: ClassFacts
+
+    def findings(self, now: datetime) -> list[Found]:
+        return check_class(self.facts, local_today(self.found, now))
+
+
+async def snapshot(session: AsyncSession, found: TrainingClass) -> Snapshot:
+    teachers = []
+    for person_id in await classes.teacher_ids(session, found.id):
+        person = await session.get(Person, person_id)
+        name = await classes.teacher_name(session, person)
+        kinds = await classes.verified_kinds(session, person_id)
+        teachers.append((person, name, Teacher(name, kinds)))
+    sessions = await classes.sessions_of(session, found.id)
+    institution = await session.get(Institution, found.institution_id)
+    facts = ClassFacts(
+        programme=Programme(found.programme),
+        capacity=found.capacity,
+        teachers=tuple(teacher for _, _, teacher in teachers),
+        days=timetable.days_of(sessions, found),
+        hours=sum(item.hours for item in sessions),
+        equipment_confirmed=found.equipment_confirmed_at is not None,
+        venue_located=found.venue_lat is not None and found.venue_lon is not None,
+        start_date=found.start_date,
+    )
+    return Snapshot(found, institution.name if institution else "", teachers, sessions, facts)
+
+
+def _local(moment: datetime | None, found: TrainingClass) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(found.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _summary(snap: Snapshot) -> dict:
+    """What the card and the application both show about the class."""
+    found = snap.found
+    need = REQUIREMENTS[Programme(found.programme)]
+    dates = [timetable.local_date(item, found) for item in snap.sessions]
+    return {
+        "cls": found,
+        "institution": snap.institution,
+        "teachers": [name for _, name, _ in snap.teachers],
+        "first": min(dates) if dates else None,
+        "last": max(dates) if dates else None,
+        "days": snap.facts.days,
+        "hours": snap.facts.hours,
+        "need_days": need.days,
+        "need_hours": need.hours,
+        "equipment_at": _local(found.equipment_confirmed_at, found),
+    }
+
+
+async def board(
+    session: AsyncSession, found: TrainingClass, i18n: I18n, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    snap = await snapshot(session, found)
+    found_now = snap.findings(now)
+    text = i18n(
+        "classes.board",
+        **_summary(snap),
+        findings=[(item.code, dict(item.params)) for item in found_now],
+        blocking=len(problems(found_now)),
+    )
+    builder = InlineKeyboardBuilder()
+    if found.status in EDITABLE:
+        builder.button(
+            text=i18n("classes.b_teachers", count=len(snap.teachers)),
+            callback_data=ClassView(c=found.id, v="teachers"),
+        )
+    builder.button(
+        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v="timetable")
+    )
+    if found.status in EDITABLE:
+        builder.button(
+            text=i18n("classes.b_equipment", done=snap.facts.equipment_confirmed),
+            callback_data=ClassDo(c=found.id, a="equipment"),
+        )
+        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a="edit"))
+        builder.button(
+            text=i18n("classes.b_submit", again=found.status == ClassStatus.RETURNED),
+            callback_data=ClassDo(c=found.id, a="submit"),
+        )
+    if found.status == ClassStatus.APPROVED:
+        builder.button(text=i18n("classes.b_enrolment"), callback_data=ClassRoster(c=found.id))
+    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v="list"))
+    builder.adjust(*((2, 2, 1, 1) if found.status in EDITABLE else (1, 1, 1)))
+    return text, builder.as_markup()
+
+
+async def class_list(
+    session: AsyncSession, grants: list[Grant], i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    sections = []
+    institution_ids = sorted({g.institution_id for g in grants if g.role is Role.INSTITUTION})
+    for institution_id in institution_ids:
+        institution = await session.get(Institution, institution_id)
+        if institution is None:
+            continue
+        listed = await classes.classes_of_institution(session, institution_id)
+        sections.append((institution.name, listed))
+        for item in listed:
+            builder.row(
+                InlineKeyboardButton(
+                    text=i18n("classes.b_open", cls=item),
+                    callback_data=ClassView(c=item.id, v="board").pack(),
+                )
+            )
+        builder.row(
+            InlineKeyboardButton(
+                text=i18n(
+                    "classes.b_new",
+                    institution=institution.name if len(institution_ids) > 1 else "",
+                ),
+                callback_data=ClassNew(i=institution_id).pack(),
+            )
+        )
+    return i18n("classes.list", sections=sections), builder.as_markup()
+
+
+# --- staff: list, new, card -------------------------------------------------------------------
+
+
+async def list_classes(
+    message: Message, session: AsyncSession, grants: list[Grant], i18n: I18n, state: FSMContext
+) -> None:
+    await state.clear()
+    text, markup = await class_list(session, grants, i18n)
+    await message.answer(text, reply_markup=markup)
+
+
+async def new_class(
+    query: CallbackQuery,
+    callback_data: ClassNew,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    institution = await session.get(Institution, callback_data.i)
+    if institution is None or not manages(grants, institution.id):
+        await query.answer(i18n("classes.not_found"), show_alert=True)
+        return
+    await query.answer()
+    await state.clear()
+    context = {"institution_id": institution.id}
+    await begin(bot, query.from_user.id, session, person, i18n, settings, CLASS_FORM, context)
+
+
+async def view_pressed(
+    query: CallbackQuery,
+    callback_data: ClassView,
+    session: AsyncSession,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    await state.clear()
+    if callback_data.v == "list":
+        text, markup = await class_list(session, grants, i18n)
+    else:
+        found = await classes.class_of_staff(session, callback_data.c, grants)
+        if found is None:
+            await query.answer(i18n("classes.not_found"), show_alert=True)
+            return
+        if callback_data.v == "teachers":
+            text, markup = await teachers_view(session, found, i18n)
+        elif callback_data.v == "timetable":
+            text, markup = await timetable.overview(session, found, i18n)
+        else:
+            text, markup = await board(session, found, i18n, clock.now())
+    await query.answer()
+    await timetable.show_in_place(query.message, text, markup)
+
+
+async def do_pressed(
+    query: CallbackQuery,
+    callback_data: ClassDo,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    found = await classes.class_of_staff(session, callback_data.c, grants)
+    if found is None:
+        await query.answer(i18n("classes.not_found"), show_alert=True)
+        return
+    if found.status not in EDITABLE:
+        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+        return
+    await state.clear()
+    chat_id = query.from_user.id
+    if callback_data.a == "equipment":
+        if found.equipment_confirmed_at is not None:
+            at = _local(found.equipment_confirmed_at, found)
+            await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
+            return
+        await query.answer()
+        context = {"class_id": found.id}
+        await begin(bot, chat_id, session, person, i18n, settings, EQUIPMENT_FORM, context)
+    elif callback_data.a == "edit":
+        await query.answer()
+        draft = await service.start(
+            session,
+            person.id,
+            CLASS_FORM,
+            {"institution_id": found.institution_id, "class_id": found.id},
+            answers={
+                "programme": found.programme,
+                "name": found.name,
+                "start_date": found.start_date.isoformat(),
+                "capacity": found.capacity,
+                "venue_address": found.venue_address,
+                "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
+            },
+        )
+        await Runner(bot, chat_id, draft, i18n, settings).show()
+    elif callback_data.a == "submit":
+        await submit(query, session, found, person, i18n, settings, clock)
+    else:
+        await query.answer(i18n("classes.not_found"), show_alert=True)
+
+
+# --- the class form and the equipment checklist -------------------------------------------------
+
+
+@on_submit(CLASS_FORM)
+async def class_submitted(done: Submitted) -> None:
+    """A new class, or new basic data for one being prepared. Moving the start date moves the
+    timetable with it."""
+    if not done.first_time:
+        return
+    session, person, answers = done.session, done.person, done.submission.answers
+    context = done.submission.context
+    grants = await repo.grants_of(session, person.id)
+    institution = await session.get(Institution, context["institution_id"])
+    if institution is None or not manages(grants, institution.id):
+        await done.bot.send_message(person.tg_user_id, done.i18n("classes.not_found"))
+        return
+    location = answers["venue_location"]
+    values = {
+        "programme": answers["programme"],
+        "name": answers["name"],
+        "start_date": date.fromisoformat(answers["start_date"]),
+        "capacity": answers.get("capacity") or MAX_CAPACITY,
+        "venue_address": answers["venue_address"],
+        "venue_lat": location["latitude"],
+        "venue_lon": location["longitude"],
+    }
+    class_id = context.get("class_id")
+    if class_id is None:
+        found = await classes.create_class(
+            session,
+            institution_id=institution.id,
+            region_id=institution.region_id,
+            timezone=done.settings.timezone,
+            status=ClassStatus.DRAFT,
+            created_by=person.id,
+            **values,
+        )
+        action = "class.created"
+    else:
+        found = await classes.class_of_staff(session, class_id, grants)
+        if found is None or found.status not in EDITABLE:
+            status = found.status if found else ClassStatus.CLOSED
+            await done.bot.send_message(
+                person.tg_user_id, done.i18n("classes.not_editable", status=status)
+            )
+            return
+        await timetable.move_start(session, found, values["start_date"])
+        for key, value in values.items():
+            setattr(found, key, value)
+        classes.touch(found)
+        action = "class.edited"
+    await session.flush()
+    await repo.audit(
+        session,
+        action,
+        actor_id=person.id,
+        object_type="training_class",
+        object_id=found.id,
+        programme=found.programme,
+        capacity=found.capacity,
+    )
+    text, markup = await board(session, found, done.i18n, utcnow())
+    await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
+
+
+@on_submit(EQUIPMENT_FORM)
+async def equipment_submitted(done: Submitted) -> None:
+    """Every item answered yes (the form refuses a no): the checklist is confirmed (T4)."""
+    if not done.first_time:
+        return
+    session, person = done.session, done.person
+    grants = await repo.grants_of(session, person.id)
+    found = await classes.class_of_staff(session, done.submission.context["class_id"], grants)
+    if found is None or found.status not in EDITABLE:
+        await done.bot.send_message(person.tg_user_id, done.i18n("classes.not_found"))
+        return
+    if not all(done.submission.answers.values()):
+        return
+    if found.equipment_confirmed_at is None:
+        found.equipment_confirmed_at, found.equipment_confirmed_by = utcnow(), person.id
+        classes.touch(found)
+        await repo.audit(
+            session,
+            "class.equipment_confirmed",
+            actor_id=person.id,
+            object_type="training_class",
+            object_id=found.id,
+            submission_id=done.submission.id,
+        )
+    text, markup = await board(session, found, done.i18n, utcnow())
+    await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
+
+
+# --- teachers ----------------------------------------------------------------------------------
+
+
+async def teachers_view(
+    session: AsyncSession, found: TrainingClass, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Candidates with how their certificate stands; pressing one assigns or removes them."""
+    programme = Programme(found.programme)
+    kind = REQUIREMENTS[programme].teacher_kind
+    chosen = await classes.teacher_ids(session, found.id)
+    editable = found.status in EDITABLE
+    rows = []
+    builder = InlineKeyboardBuilder()
+    for person in await classes.candidate_teachers(session, found):
+        name = await classes.teacher_name(session, person)
+        held = [c for c in await classes.certificates_of(session, person.id) if c.kind == kind]
+        if person.id in chosen:
+            standing = "chosen"
+        elif any(c.status == "verified" for c in held):
+            standing = "verified"
+        elif any(c.status == "pending" for c in held):
+            standing = "pending"
+        else:
+            standing = "none"
+        rows.append((name, standing))
+        if editable:
+            builder.row(
+                InlineKeyboardButton(
+                    text=i18n("classes.b_teacher", name=name, standing=standing),
+                    callback_data=TeacherToggle(
+                        c=found.id, p=person.id, on=person.id not in chosen
+                    ).pack(),
+                )
+            )
+    builder.row(
+        InlineKeyboardButton(
+            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v="board").pack()
+        )
+    )
+    text = i18n(
+        "classes.teachers", cls=found, kind=kind, count=len(chosen), rows=rows, editable=editable
+    )
+    return text, builder.as_markup()
+
+
+async def teacher_toggled(
+    query: CallbackQuery,
+    callback_data: TeacherToggle,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+) -> None:
+    found = await classes.class_of_staff(session, callback_data.c, grants)
+    if found is None:
+        await query.answer(i18n("classes.not_found"), show_alert=True)
+        return
+    if found.status not in EDITABLE:
+        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+        return
+    teacher = await session.get(Person, callback_data.p)
+    candidates = {p.id for p in await classes.candidate_teachers(session, found)}
+    if teacher is None or teacher.id not in candidates:
+        await query.answer(i18n("classes.not_found"), show_alert=True)
+        return
+    name = await classes.teacher_name(session, teacher)
+    chosen = await classes.teacher_ids(session, found.id)
+    programme = Programme(found.programme)
+    if not callback_data.on:
+        if not await classes.unassign_teacher(session, found.id, teacher.id):
+            await query.answer(i18n("classes.teacher_removed", name=name))
+            return
+        action, notice = "class.teacher_removed", "classes.teacher_removed_notice"
+        await query.answer(i18n("classes.teacher_removed", name=name))
+    elif teacher.id in chosen:
+        await query.answer(i18n("classes.teacher_assigned", name=name))
+        return
+    elif not may_teach(programme, await classes.verified_kinds(session, teacher.id)):
+        kind = REQUIREMENTS[programme].teacher_kind
+        await query.answer(i18n("classes.not_certified", name=name, kind=kind), show_alert=True)
+        return
+    elif len(chosen) >= 2:
+        await query.answer(i18n("classes.two_already"), show_alert=True)
+        return
+    else:
+        await classes.assign_teacher(session, found.id, teacher.id, by=person.id)
+        action, notice = "class.teacher_assigned", "classes.teacher_assigned_notice"
+        await query.answer(i18n("classes.teacher_assigned", name=name))
+    classes.touch(found)
+    await repo.audit(
+        session,
+        action,
+        actor_id=person.id,
+        subject_id=teacher.id,
+        object_type="training_class",
+        object_id=found.id,
+    )
+    snap = await snapshot(session, found)
+    await outbox.enqueue(
+        session,
+        chat_id=teacher.tg_user_id,
+        person_id=teacher.id,
+        text=I18n(teacher.locale)(notice, **_summary(snap)),
+    )
+    text, markup = await teachers_view(session, found, i18n)
+    await timetable.show_in_place(query.message, text, markup)
+
+
+# --- submitting and deciding -------------------------------------------------------------------
+
+
+async def reviewers(
+    session: AsyncSession, settings: Settings, found: TrainingClass
+) -> list[classes.Recipient]:
+    """The region's supervisors; the admins while the region has none."""
+    regional = await classes.supervisors(session, found.region_id)
+    return regional or await classes.admins(session, settings.admin_ids, settings.default_locale)
+
+
+async def submit(
+    query: CallbackQuery,
+    session: AsyncSession,
+    found: TrainingClass,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    now = clock.now()
+    snap = await snapshot(session, found)
+    blocking = problems(snap.findings(now))
+    if blocking:
+        await query.answer(i18n("classes.submit_blocked", count=len(blocking)), show_alert=True)
+        await query.message.answer(
+            i18n(
+                "classes.submit_refused",
+                findings=[(item.code, dict(item.params)) for item in blocking],
+            )
+        )
+        return
+    again = found.status == ClassStatus.RETURNED
+    if not await classes.move_class(
+        session, found, EDITABLE, ClassStatus.SUBMITTED, submitted_at=now
+    ):
+        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+        return
+    await repo.audit(
+        session,
+        "class.submitted",
+        actor_id=person.id,
+        object_type="training_class",
+        object_id=found.id,
+        resubmitted=again,
+    )
+    sent_to = await reviewers(session, settings, found)
+    for reviewer in sent_to:
+        text, markup = await application(session, found, I18n(reviewer.locale))
+        await outbox.enqueue(
+            session,
+            chat_id=reviewer.chat_id,
+            person_id=reviewer.person_id,
+            text=text,
+            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+            key=f"class:{found.id}:{now.isoformat()}:{reviewer.chat_id}",
+        )
+    await query.answer(i18n("classes.submitted", count=len(sent_to)), show_alert=True)
+    text, markup = await board(session, found, i18n, now)
+    await timetable.show_in_place(query.message, text, markup)
+
+
+async def application(
+    session: AsyncSession, found: TrainingClass, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The class application as the supervisor reads it; buttons while it waits."""
+    snap = await snapshot(session, found)
+    kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
+    teachers = []
+    for person, name, _ in snap.teachers:
+        numbers = [
+            c.number
+            for c in await classes.certificates_of(session, person.id)
+            if c.kind == kind and c.status == "verified"
+        ]
+        teachers.append((name, numbers))
+    summary = _summary(snap) | {"teachers": teachers}
+    text = i18n("classes.application", **summary)
+    if found.status != ClassStatus.SUBMITTED:
+        return text, None
+    builder = InlineKeyboardBuilder()
+    builder.button(text=i18n("classes.b_approve"), callback_data=Decide(c=found.id, a="ok"))
+    builder.button(text=i18n("classes.b_return"), callback_data=Decide(c=found.id, a="ret"))
+    builder.button(text=i18n("classes.b_view_timetable"), callback_data=Decide(c=found.id, a="tt"))
+    builder.adjust(2, 1)
+    return text, builder.as_markup()
+
+
+async def decide_pressed(
+    query: CallbackQuery,
+    callback_data: Decide,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    found = await classes.get_class(session, callback_data.c)
+    if found is None or not decides(grants, found.region_id):
+        await query.answer(i18n("classes.not_yours"), show_alert=True)
+        return
+    if callback_data.a == "tt":
+        await query.answer()
+        text, _ = await timetable.overview(session, found, i18n, detailed=True)
+        await query.message.answer(text)
+        return
+    if found.status != ClassStatus.SUBMITTED:
+        await query.answer(i18n("classes.already_decided", status=found.status), show_alert=True)
+        return
+    if callback_data.a == "ret":
+        await query.answer()
+        await state.set_state(ApplicationStates.reason)
+        await state.set_data({"class": found.id, "card": query.message.message_id})
+        await query.message.answer(
+            i18n(
+                "classes.ask_return_reason",
+                name=found.name,
+                min=REASON_LENGTH[0],
+                max=REASON_LENGTH[1],
+            )
+        )
+        return
+    if not await _decide(session, found, ClassStatus.APPROVED, person, None, clock):
+        await query.answer(i18n("classes.already_decided", status=found.status), show_alert=True)
+        return
+    await query.answer(i18n("classes.decided", status=found.status))
+    text, _ = await application(session, found, i18n)
+    await query.message.edit_text(text, reply_markup=None)
+
+
+async def return_reason_given(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+    state: FSMContext,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    reason = " ".join((message.text or "").split())
+    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+        await message.answer(i18n("classes.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
+        return
+    data = await state.get_data()
+    await state.clear()
+    found = await classes.get_class(session, data["class"])
+    if found is None or not decides(grants, found.region_id):
+        await message.answer(i18n("classes.not_yours"))
+        return
+    if not await _decide(session, found, ClassStatus.RETURNED, person, reason, clock):
+        await message.answer(i18n("classes.already_decided", status=found.status))
+        return
+    await message.answer(i18n("classes.decided", status=found.status))
+    text, _ = await application(session, found, i18n)
+    await bot.edit_message_text(
+        text=text, chat_id=message.chat.id, message_id=data["card"], reply_markup=None
+    )
+
+
+async def _decide(
+    session: AsyncSession,
+    found: TrainingClass,
+    status: ClassStatus,
+    supervisor: Person,
+    reason: str | None,
+    clock: Clock,
+) -> bool:
+    """Approve or return a submitted class once; both the institution and, on approval, the
+    teachers are told."""
+    values = {"decided_by": supervisor.id, "decided_at": clock.now()}
+    if reason is not None:
+        values["return_reason"] = reason
+    if not await classes.move_class(session, found, [ClassStatus.SUBMITTED], status, **values):
+        return False
+    await repo.audit(
+        session,
+        f"class.{status}",
+        actor_id=supervisor.id,
+        object_type="training_class",
+        object_id=found.id,
+        reason=reason,
+    )
+    summary = _summary(await snapshot(session, found))
+    for member in await classes.staff(session, found.institution_id):
+        i18n = I18n(member.locale)
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=i18n("classes.b_open", cls=found), callback_data=ClassView(c=found.id, v="board")
+        )
+        await outbox.enqueue(
+            session,
+            chat_id=member.chat_id,
+            person_id=member.person_id,
+            text=i18n("classes.decision_notice", **summary),
+            reply_markup=builder.as_markup().model_dump(exclude_none=True),
+        )
+    if status is ClassStatus.APPROVED:
+        for person_id in await classes.teacher_ids(session, found.id):
+            teacher = await session.get(Person, person_id)
+            await outbox.enqueue(
+                session,
+                chat_id=teacher.tg_user_id,
+                person_id=teacher.id,
+                text=I18n(teacher.locale)("classes.teacher_approved_notice", **summary),
+            )
+    return True
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    standard_timetables()  # a broken timetable template stops start-up here, naming the file
+    staff = Router(name=f"{__name__}.staff")
+    staff.message.filter(HasRole(Role.INSTITUTION))
+    staff.callback_query.filter(HasRole(Role.INSTITUTION))
+    staff.message.register(list_classes, Command("classes"))
+    staff.callback_query.register(new_class, ClassNew.filter())
+    staff.callback_query.register(view_pressed, ClassView.filter())
+    staff.callback_query.register(do_pressed, ClassDo.filter())
+    staff.callback_query.register(teacher_toggled, TeacherToggle.filter())
+    staff.include_router(timetable.create_router())
+    deciding = Router(name=f"{__name__}.supervisors")
+    deciding.message.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.callback_query.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.callback_query.register(decide_pressed, Decide.filter())
+    deciding.message.register(
+        return_reason_given, StateFilter(ApplicationStates.reason), F.text, ~F.text.startswith("/")
+    )
+    router.include_routers(staff, deciding)
+    return router

@@ -1,0 +1,187 @@
+"""Store scans: each finds due work for `now` and queues keyed messages in one unit of work.
+
+The keys make a scan safe to run again, late, or in two processes at once; nothing is kept in
+memory between runs. Tests call these functions with a chosen `now` instead of waiting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.domain.attendance import (
+    SessionView,
+    checkin_closes_at,
+    close_due,
+    day_over,
+    local_day,
+    reminder_due,
+)
+from bot.domain.checkin import Mark
+from bot.domain.classes import ClassStatus
+from storage import attendance
+from storage.db import unit_of_work
+from storage.models import ClassSession, Person, TrainingClass
+
+SUMMARY_USEFUL = timedelta(hours=12)
+"""An end-of-day summary more than this late (the bot was down) is not sent any more."""
+
+
+async def _sessions_of_classes(
+    session: AsyncSession, statuses: tuple[ClassStatus, ...], *conditions: object
+) -> Sequence[tuple[ClassSession, TrainingClass]]:
+    query = (
+        select(ClassSession, TrainingClass)
+        .join(TrainingClass, col(TrainingClass.id) == ClassSession.class_id)
+        .where(col(TrainingClass.status).in_(statuses), *conditions)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
+    return (await session.exec(query)).all()
+
+
+async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
+    """Remind every enrolled learner of a session starting within the lead time, unless on
+    leave or already marked. A reminder still unsent when the session starts is dropped."""
+    lead = timedelta(minutes=settings.reminder_lead_minutes)
+    queued = 0
+    async with unit_of_work(sessions) as session:
+        due = await _sessions_of_classes(
+            session,
+            (ClassStatus.APPROVED,),
+            ClassSession.starts_at > now,
+            ClassSession.starts_at <= now + lead,
+        )
+        for class_session, training_class in due:
+            if not reminder_due(class_session.starts_at, now, lead):
+                continue
+            skip = await attendance.on_leave(session, training_class.id, class_session.id)
+            skip |= set(await attendance.marks_of(session, class_session.id))
+            for person_id in await attendance.enrolled_ids(session, training_class.id):
+                if person_id in skip:
+                    continue
+                queued += await attendance.notify(
+                    session,
+                    person_id,
+                    f"remind:{class_session.id}:{person_id}",
+                    "attendance.reminder",
+                    expires_at=class_session.starts_at,
+                    name=training_class.name,
+                    s=attendance.view(class_session, training_class),
+                    venue=training_class.venue_address,
+                )
+    return queued
+
+
+async def scan_checkins(
+    sessions: async_sessionmaker, now: datetime, settings: Settings
+) -> list[int]:
+    """Close every opened check-in whose time is up; returns the closed sessions' ids.
+
+    A session whose check-in was never opened is left alone: nobody could check in, so
+    nobody is marked absent by the clock (a teacher can still mark by hand)."""
+    window = settings.checkin_window_minutes
+    window = timedelta(minutes=window) if window else None
+    closed = []
+    async with unit_of_work(sessions) as session:
+        query = select(ClassSession).where(
+            col(ClassSession.checkin_opened_at).is_not(None),
+            col(ClassSession.checkin_closed_at).is_(None),
+            ClassSession.starts_at <= now,
+        )
+        for class_session in (await session.exec(query)).all():
+            closes_at = checkin_closes_at(class_session.starts_at, class_session.ends_at, window)
+            due = close_due(
+                class_session.checkin_opened_at, class_session.checkin_closed_at, closes_at, now
+            )
+            if due:
+                await attendance.close_checkin(session, class_session, now)
+                if class_session.checkin_closed_at is not None:
+                    closed.append(class_session.id)
+    return closed
+
+
+@dataclass
+class SummaryRow:
+    s: SessionView
+    held: bool
+    present: int = 0
+    late: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    excused: list[str] = field(default_factory=list)
+
+
+async def _summary_rows(
+    session: AsyncSession, training_class: TrainingClass, day: list[ClassSession]
+) -> list[SummaryRow]:
+    enrolled = await attendance.enrolled_ids(session, training_class.id)
+    names = {pid: (await session.get(Person, pid)).first_name for pid in enrolled}
+    rows = []
+    for class_session in day:
+        marks = await attendance.marks_of(session, class_session.id)
+        row = SummaryRow(
+            attendance.view(class_session, training_class),
+            held=class_session.checkin_opened_at is not None or bool(marks),
+        )
+        for person_id in enrolled:
+            match marks.get(person_id):
+                case Mark.PRESENT:
+                    row.present += 1
+                case Mark.LATE:
+                    row.late.append(names[person_id])
+                case Mark.EXCUSED:
+                    row.excused.append(names[person_id])
+                case Mark.ABSENT:
+                    row.absent.append(names[person_id])
+        rows.append(row)
+    return rows
+
+
+async def scan_day_summaries(
+    sessions: async_sessionmaker, now: datetime, settings: Settings
+) -> int:
+    """Once a class day's last session has ended and its check-ins are closed, each teacher
+    gets that day's attendance once (also for the last day of a class closed meanwhile)."""
+    queued = 0
+    async with unit_of_work(sessions) as session:
+        recent = await _sessions_of_classes(
+            session,
+            (ClassStatus.APPROVED, ClassStatus.CLOSED),
+            ClassSession.ends_at > now - SUMMARY_USEFUL - timedelta(days=1),
+            ClassSession.ends_at <= now + timedelta(days=1),
+        )
+        days: dict[tuple[int, int], list[ClassSession]] = defaultdict(list)
+        classes: dict[int, TrainingClass] = {}
+        for class_session, training_class in recent:
+            days[training_class.id, class_session.day].append(class_session)
+            classes[training_class.id] = training_class
+        for (class_id, day), day_sessions in days.items():
+            last_end = max(s.ends_at for s in day_sessions)
+            still_open = any(s.checkin_opened_at and not s.checkin_closed_at for s in day_sessions)
+            over = day_over((s.ends_at for s in day_sessions), now)
+            if not over or last_end <= now - SUMMARY_USEFUL or still_open:
+                continue
+            training_class = classes[class_id]
+            rows = await _summary_rows(session, training_class, day_sessions)
+            for teacher_id in await attendance.teacher_ids(session, class_id):
+                queued += await attendance.notify(
+                    session,
+                    teacher_id,
+                    f"daysum:{class_id}:{day}:{teacher_id}",
+                    "attendance.day_summary",
+                    expires_at=last_end + SUMMARY_USEFUL,
+                    name=training_class.name,
+                    day=day,
+                    date=local_day(day_sessions[0].starts_at, training_class.timezone),
+                    rows=rows,
+                )
+    return queued
+
+
+SCANS = (scan_checkins, scan_reminders, scan_day_summaries)

@@ -1,0 +1,349 @@
+"""Attendance in the store: records, closing check-ins, leave, eligibility notices.
+
+Every push goes through the outbox with a key, so each notice happens once however often the
+code that decides it runs (a re-delivered update, a repeated job, a second process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.attendance import (
+    AttendanceRecord,
+    Notice,
+    SessionView,
+    eligibility,
+    local_day,
+    notice,
+    session_view,
+)
+from bot.domain.checkin import Mark
+from bot.domain.classes import ClassStatus
+from bot.i18n import I18n
+from storage import repo
+from storage.models import (
+    AttendanceMark,
+    ClassSession,
+    ClassTeacher,
+    Enrollment,
+    LeaveRequest,
+    Person,
+    TrainingClass,
+)
+from storage.outbox import enqueue
+
+APPROVED = "approved"
+PENDING = "pending"
+REFUSED = "refused"
+
+
+def view(class_session: ClassSession, training_class: TrainingClass) -> SessionView:
+    s = class_session
+    return session_view(
+        s.day, s.slot, s.starts_at, s.ends_at, s.hours, s.topic, training_class.timezone
+    )
+
+
+async def enrolled_ids(session: AsyncSession, class_id: int) -> list[int]:
+    query = (
+        select(Enrollment.person_id)
+        .where(Enrollment.class_id == class_id, Enrollment.status == "enrolled")
+        .order_by(Enrollment.person_id)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
+    query = (
+        select(ClassTeacher.person_id)
+        .where(ClassTeacher.class_id == class_id)
+        .order_by(ClassTeacher.person_id)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def sessions_of(session: AsyncSession, class_id: int) -> Sequence[ClassSession]:
+    query = (
+        select(ClassSession)
+        .where(ClassSession.class_id == class_id)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
+    return (await session.exec(query)).all()
+
+
+async def leaves_of(
+    session: AsyncSession, class_id: int, person_id: int | None = None, *statuses: str
+) -> Sequence[LeaveRequest]:
+    query = select(LeaveRequest).where(LeaveRequest.class_id == class_id)
+    if person_id is not None:
+        query = query.where(LeaveRequest.person_id == person_id)
+    if statuses:
+        query = query.where(col(LeaveRequest.status).in_(statuses))
+    return (await session.exec(query.order_by(LeaveRequest.id))).all()
+
+
+async def on_leave(session: AsyncSession, class_id: int, session_id: int) -> set[int]:
+    """Who has approved leave for this session."""
+    return {
+        leave.person_id
+        for leave in await leaves_of(session, class_id, None, APPROVED)
+        if session_id in leave.session_ids
+    }
+
+
+async def marks_of(session: AsyncSession, session_id: int) -> dict[int, str]:
+    query = select(AttendanceMark).where(AttendanceMark.session_id == session_id)
+    return {mark.person_id: mark.status for mark in await session.exec(query)}
+
+
+async def attendance_record(
+    session: AsyncSession, class_id: int, person_id: int
+) -> AttendanceRecord:
+    """Marks of every session of the class; a session covered by approved leave and not yet
+    marked counts as excused already."""
+    session_ids = {s.id for s in await sessions_of(session, class_id)}
+    query = select(AttendanceMark).where(
+        AttendanceMark.person_id == person_id, col(AttendanceMark.session_id).in_(session_ids)
+    )
+    marks = {mark.session_id: mark.status for mark in await session.exec(query)}
+    covered = {
+        session_id
+        for leave in await leaves_of(session, class_id, person_id, APPROVED)
+        for session_id in leave.session_ids
+        if session_id in session_ids and session_id not in marks
+    }
+    return AttendanceRecord.of(len(session_ids), [*marks.values(), *[Mark.EXCUSED] * len(covered)])
+
+
+async def set_mark(
+    session: AsyncSession,
+    session_id: int,
+    person_id: int,
+    status: Mark,
+    now: datetime,
+    *,
+    marked_by: int | None,
+) -> bool:
+    """Record a mark where there is none yet; False when the person was already marked."""
+    return await repo.insert_ignore(
+        session,
+        AttendanceMark,
+        session_id=session_id,
+        person_id=person_id,
+        status=status,
+        outside_radius=False,
+        marked_by=marked_by,
+        updated_at=now,
+    )
+
+
+async def notify(
+    session: AsyncSession,
+    person_id: int,
+    key: str,
+    message: str,
+    /,
+    *,
+    expires_at: datetime | None = None,
+    **context: object,
+) -> bool:
+    """Queue message `message` for a person, in their language, once per `key`."""
+    person = await session.get(Person, person_id)
+    text = I18n(person.locale)(message, **context)
+    return await enqueue(
+        session,
+        chat_id=person.tg_user_id,
+        person_id=person.id,
+        text=text,
+        key=key,
+        expires_at=expires_at,
+    )
+
+
+async def close_checkin(
+    session: AsyncSession,
+    class_session: ClassSession,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+) -> list[int]:
+    """Close the session's check-in: every enrolled learner still unmarked is absent, or
+    excused when on approved leave. Returns who became absent; [] when it was closed already
+    (by a teacher, an earlier job run or another process), in which case `class_session` is
+    left as it was loaded."""
+    closed = await session.exec(
+        update(ClassSession)
+        .where(col(ClassSession.id) == class_session.id)
+        .where(col(ClassSession.checkin_closed_at).is_(None))
+        .values(checkin_closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        return []
+    class_session.checkin_closed_at = now
+    training_class = await session.get(TrainingClass, class_session.class_id)
+    leave = await on_leave(session, training_class.id, class_session.id)
+    absent, excused = [], []
+    for person_id in await enrolled_ids(session, training_class.id):
+        status = Mark.EXCUSED if person_id in leave else Mark.ABSENT
+        if await set_mark(session, class_session.id, person_id, status, now, marked_by=None):
+            (excused if status is Mark.EXCUSED else absent).append(person_id)
+    await repo.audit(
+        session,
+        "attendance.checkin_closed",
+        actor_id=actor_id,
+        object_type="class_session",
+        object_id=class_session.id,
+        absent=absent,
+        excused=excused,
+    )
+    shown = view(class_session, training_class)
+    for person_id in absent:
+        await notify(
+            session,
+            person_id,
+            f"absent:{class_session.id}:{person_id}",
+            "attendance.absent",
+            name=training_class.name,
+            s=shown,
+        )
+    await after_marks_changed(session, training_class, [*absent, *excused], now)
+    return absent
+
+
+async def after_marks_changed(
+    session: AsyncSession,
+    training_class: TrainingClass,
+    person_ids: Iterable[int],
+    now: datetime,
+) -> None:
+    """Warn a learner once when one more miss would cost the assessment; tell them and the
+    class's teachers once when it is lost."""
+    class_id = training_class.id
+    for person_id in sorted(set(person_ids)):
+        record = await attendance_record(session, class_id, person_id)
+        result = eligibility(training_class.programme, record)
+        context = {
+            "name": training_class.name,
+            "programme": training_class.programme,
+            "e": result,
+        }
+        match notice(result):
+            case Notice.WARN:
+                await notify(
+                    session,
+                    person_id,
+                    f"elig_warn:{class_id}:{person_id}",
+                    "attendance.warn",
+                    **context,
+                )
+            case Notice.LOST:
+                first = await notify(
+                    session,
+                    person_id,
+                    f"elig_lost:{class_id}:{person_id}",
+                    "attendance.lost",
+                    **context,
+                )
+                trainee = await session.get(Person, person_id)
+                for teacher_id in await teacher_ids(session, class_id):
+                    await notify(
+                        session,
+                        teacher_id,
+                        f"elig_lost:{class_id}:{person_id}:{teacher_id}",
+                        "attendance.lost_teacher",
+                        trainee=trainee.first_name,
+                        **context,
+                    )
+                if first:
+                    await repo.audit(
+                        session,
+                        "attendance.eligibility_lost",
+                        actor_id=None,
+                        subject_id=person_id,
+                        object_type="training_class",
+                        object_id=class_id,
+                        absences=result.absences,
+                        leaves=result.leaves,
+                        at=now.isoformat(),
+                    )
+
+
+async def learner_classes(session: AsyncSession, person_id: int) -> Sequence[TrainingClass]:
+    """Open classes the person is enrolled in as a learner."""
+    query = (
+        select(TrainingClass)
+        .join(Enrollment, col(Enrollment.class_id) == TrainingClass.id)
+        .where(
+            Enrollment.person_id == person_id,
+            Enrollment.status == "enrolled",
+            TrainingClass.status == ClassStatus.APPROVED,
+        )
+        .order_by(TrainingClass.start_date, TrainingClass.id)
+    )
+    return (await session.exec(query)).all()
+
+
+async def leave_choices(
+    session: AsyncSession, training_class: TrainingClass, person_id: int, now: datetime
+) -> list[ClassSession]:
+    """Sessions leave can still be asked for: today's (in the class's time zone) and later
+    ones, not attended, not excused, not in another pending or approved request."""
+    today = local_day(now, training_class.timezone)
+    asked = {
+        session_id
+        for leave in await leaves_of(session, training_class.id, person_id, PENDING, APPROVED)
+        for session_id in leave.session_ids
+    }
+    query = select(AttendanceMark).where(AttendanceMark.person_id == person_id)
+    marked = {m.session_id for m in await session.exec(query) if m.status != Mark.ABSENT}
+    return [
+        s
+        for s in await sessions_of(session, training_class.id)
+        if local_day(s.starts_at, training_class.timezone) >= today
+        and s.id not in asked
+        and s.id not in marked
+    ]
+
+
+async def decide_leave(
+    session: AsyncSession, leave: LeaveRequest, status: str, teacher_id: int, now: datetime
+) -> bool:
+    """Record the decision unless someone decided first; False then (first decision wins,
+    also between two processes)."""
+    decided = await session.exec(
+        update(LeaveRequest)
+        .where(col(LeaveRequest.id) == leave.id, col(LeaveRequest.status) == PENDING)
+        .values(status=status, decided_by=teacher_id, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(leave)
+    return decided.rowcount == 1
+
+
+async def excuse_closed_sessions(
+    session: AsyncSession, leave: LeaveRequest, teacher_id: int, now: datetime
+) -> list[int]:
+    """Approved leave: sessions whose check-in already closed become excused for the learner
+    (unless they attended); the others are excused when their check-in closes."""
+    changed = []
+    for session_id in leave.session_ids:
+        class_session = await session.get(ClassSession, session_id)
+        if class_session is None or class_session.checkin_closed_at is None:
+            continue
+        mark = await session.get(AttendanceMark, (session_id, leave.person_id))
+        if mark is None:
+            await set_mark(
+                session, session_id, leave.person_id, Mark.EXCUSED, now, marked_by=teacher_id
+            )
+        elif mark.status == Mark.ABSENT:
+            mark.status, mark.marked_by, mark.updated_at = Mark.EXCUSED, teacher_id, now
+        else:
+            continue
+        changed.append(session_id)
+    return changed
