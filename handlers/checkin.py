@@ -53,7 +53,8 @@ from bot.filters import HasRole
 from bot.forms import service
 from bot.i18n import I18n
 from storage import checkin as store
-from storage.attendance import after_marks_changed, close_checkin, enrolled_ids, sessions_of, view
+from storage.attendance import after_marks_changed, close_checkin, enrolled_ids, view
+from storage.classes import sessions_of
 from storage.enrolment import names
 from storage.models import AttendanceMark, ClassSession, Person, TrainingClass
 

@@ -54,6 +54,7 @@ from bot.xlsx import SheetUnreadable, read_rows, write_rows
 from handlers.forms import offer_resume
 from storage import enrolment as store
 from storage import enrolment_import
+from storage.classes import get_class
 from storage.models import Invitation, Person, TrainingClass
 from storage.outbox import enqueue
 
@@ -113,7 +114,7 @@ async def _staff_class(
     session: AsyncSession, grants: list[Grant], class_id: int, *, lock: bool = False
 ) -> TrainingClass | None:
     """The class, when the person is staff of its institution."""
-    training_class = await store.get_class(session, class_id, lock=lock)
+    training_class = await get_class(session, class_id, lock=lock)
     if training_class is None:
         return None
     allowed = any(
@@ -164,7 +165,7 @@ async def join_by_link(
 ) -> bool:
     """Take a place in the invitation's class, or say why not; True when the person still has
     to register (the caller starts the registration form)."""
-    training_class = await store.get_class(session, invitation.class_id, lock=True)
+    training_class = await get_class(session, invitation.class_id, lock=True)
     submitted, drafting = await _registration_open(session, person.id)
     found = await store.admit(
         session, training_class, person.id, actor_id=person.id, source="link", now=clock.now()

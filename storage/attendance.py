@@ -26,6 +26,7 @@ from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
 from bot.i18n import I18n
 from storage import repo
+from storage.classes import sessions_of
 from storage.models import (
     AttendanceMark,
     ClassSession,
@@ -65,15 +66,6 @@ async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
         .order_by(ClassTeacher.person_id)
     )
     return list((await session.exec(query)).all())
-
-
-async def sessions_of(session: AsyncSession, class_id: int) -> Sequence[ClassSession]:
-    query = (
-        select(ClassSession)
-        .where(ClassSession.class_id == class_id)
-        .order_by(ClassSession.starts_at, ClassSession.id)
-    )
-    return (await session.exec(query)).all()
 
 
 async def leaves_of(

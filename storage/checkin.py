@@ -32,7 +32,8 @@ from bot.domain.checkin import (
 )
 from bot.domain.classes import ClassStatus
 from storage import repo
-from storage.attendance import enrolled_ids, on_leave, sessions_of
+from storage.attendance import enrolled_ids, on_leave
+from storage.classes import sessions_of
 from storage.enrolment import names
 from storage.models import (
     AttendanceMark,

@@ -216,8 +216,16 @@ async def create_class(session: AsyncSession, **values: Any) -> TrainingClass:
     return made
 
 
-async def get_class(session: AsyncSession, class_id: int) -> TrainingClass | None:
-    return await session.get(TrainingClass, class_id)
+async def get_class(
+    session: AsyncSession, class_id: int, *, lock: bool = False
+) -> TrainingClass | None:
+    """The class; `lock` holds its row on PostgreSQL until the update ends, so two people
+    taking the last place one after the other cannot both get it (SQLite's write lock
+    already serialises every transaction)."""
+    if not lock or session.bind.dialect.name != "postgresql":
+        return await session.get(TrainingClass, class_id)
+    query = select(TrainingClass).where(TrainingClass.id == class_id).with_for_update()
+    return (await session.exec(query)).first()
 
 
 async def class_of_staff(

@@ -31,6 +31,7 @@ from bot.domain.enrolment import (
 from bot.domain.invitations import new_code
 from bot.domain.roles import Role
 from storage import intake, repo
+from storage.classes import get_class
 from storage.models import (
     ClassSession,
     CycleTransition,
@@ -47,18 +48,6 @@ from storage.models import (
 
 READY = (TraineeState.SUITABLE_ONLINE, TraineeState.NEEDS_ANALYSED)
 """Cycle states that move on to enrolled when the trainee gets a place."""
-
-
-async def get_class(
-    session: AsyncSession, class_id: int, *, lock: bool = False
-) -> TrainingClass | None:
-    """The class; `lock` holds its row on PostgreSQL until the update ends, so two people
-    taking the last place one after the other cannot both get it (SQLite's write lock
-    already serialises every transaction)."""
-    query = select(TrainingClass).where(TrainingClass.id == class_id)
-    if lock and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
 
 
 async def span_of(session: AsyncSession, training_class: TrainingClass) -> Span:

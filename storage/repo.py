@@ -60,21 +60,23 @@ async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bo
     return result.rowcount == 1
 
 
+_PERSON = Person.__table__
+_SEEN = ("first_name", "last_name", "username", "last_seen_at")
+"""What every update refreshes on the person's row."""
+
+_REFRESH_PERSON = select(Person).from_statement(
+    update(_PERSON).where(_PERSON.c.tg_user_id == bindparam("user")).returning(*_PERSON.c)
+)
+
+
 @cache
 def _upsert_person(dialect: ModuleType) -> Executable:
-    table = Person.__table__
-    insert = dialect.insert(table)
-    fresh = insert.excluded
+    insert = dialect.insert(_PERSON)
     upsert = insert.on_conflict_do_update(
-        index_elements=[table.c.tg_user_id],
-        set_={
-            "first_name": fresh.first_name,
-            "last_name": fresh.last_name,
-            "username": fresh.username,
-            "last_seen_at": fresh.last_seen_at,
-        },
+        index_elements=[_PERSON.c.tg_user_id],
+        set_={name: insert.excluded[name] for name in _SEEN},
     )
-    return select(Person).from_statement(upsert.returning(*table.c))
+    return select(Person).from_statement(upsert.returning(*_PERSON.c))
 
 
 async def upsert_person(
@@ -88,26 +90,27 @@ async def upsert_person(
 ) -> tuple[Person, bool]:
     """The person behind a Telegram user, created on first sight; True when new.
 
-    One upsert inserts the row or refreshes its names and last_seen_at, and returns it. On
-    PostgreSQL it locks the row for the rest of the update, so one person's updates are
-    handled one at a time even by several bot processes. The row is new when its created_at
-    is this call's timestamp (an existing row keeps its own).
+    One statement for someone known: an UPDATE refreshes the names and last_seen_at and
+    returns the row. Someone new (or racing their own first update) gets an upsert, so a
+    PostgreSQL sequence number is only spent on a real newcomer. On PostgreSQL either locks
+    the row for the rest of the update, so one person's updates are handled one at a time
+    even by several bot processes. An upserted row is new when its created_at is this
+    call's timestamp (an existing row keeps its own).
     """
     now = utcnow()
-    values = {
-        "tg_user_id": tg_user_id,
-        "first_name": first_name,
-        "last_name": last_name,
-        "username": username,
-        "locale": locale,
-        "unreachable": False,
-        "created_at": now,
-        "last_seen_at": now,
-    }
+    seen = dict(first_name=first_name, last_name=last_name, username=username, last_seen_at=now)
+    reload = {"populate_existing": True}
+    result = await session.exec(
+        _REFRESH_PERSON, params={"user": tg_user_id, **seen}, execution_options=reload
+    )
+    person = result.scalar_one_or_none()
+    if person is not None:
+        return person, False
+    values = {"tg_user_id": tg_user_id, "locale": locale, "unreachable": False, **seen}
     result = await session.exec(
         _upsert_person(_dialect(session)),
-        params=values,
-        execution_options={"populate_existing": True},
+        params={**values, "created_at": now},
+        execution_options=reload,
     )
     person = result.scalar_one()
     return person, person.created_at == now
