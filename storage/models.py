@@ -419,3 +419,24 @@ class OutboxMessage(SQLModel, table=True):
     message_id: int | None = None
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """An evaluation one person owes for one class day: the daily feedback (T6), the mid-term or
+    the final evaluation. Made when the form is pushed (so its count is the attendees); answered
+    once, by the submission recorded in `submission_id`, between `opens_at` and `closes_at`."""
+
+    __tablename__ = "feedback_request"
+    __table_args__ = (UniqueConstraint("class_id", "kind", "day", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    kind: str = Field(max_length=10)
+    day: int
+    person_id: int = Field(foreign_key="person.id", index=True)
+    form_id: str = Field(max_length=40)
+    opens_at: datetime = Field(sa_type=UtcDateTime)
+    closes_at: datetime = Field(sa_type=UtcDateTime)
+    submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()
