@@ -27,7 +27,7 @@ from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
 from bot.demo import demo_cards, seed_demo
-from bot.forms.registry import forms
+from bot.forms.registry import load as load_forms
 from bot.i18n import text
 from bot.middlewares import (
     InFlightMiddleware,
@@ -79,7 +79,7 @@ class Product:
     """The whole product for one settings object: store, web server, bot, scheduler."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
-        forms()  # a broken form definition stops start-up here, naming file and question
+        load_forms(settings.forms_dir)  # a broken definition stops start-up here
         self.settings = settings
         self.clock = clock or Clock()
         self.engine = create_engine(settings.database_url)

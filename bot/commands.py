@@ -13,10 +13,10 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms", "leave"),
-    Role.LECTURER: ("trainees", "checkin", "roster", "profile"),
-    Role.TRAINER: ("checkin", "roster", "profile"),
-    Role.INSTITUTION: ("classes", "trainees", "enrol", "roster"),
+    Role.TRAINEE: ("status", "forms", "leave", "myfeedback"),
+    Role.LECTURER: ("trainees", "checkin", "roster", "feedback", "profile"),
+    Role.TRAINER: ("checkin", "roster", "feedback", "profile"),
+    Role.INSTITUTION: ("classes", "trainees", "enrol", "roster", "feedback"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -47,11 +48,14 @@ class Settings(BaseSettings):
     webchat_flood_limits: bool = False
     demo_data: bool = False
     bot_username: str = "wangchuang_bot"
+    forms_dir: Path | None = None
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
     reminder_lead_minutes: int = Field(default=30, ge=1)
     checkin_window_minutes: int | None = Field(default=None, ge=1)
     scan_interval_seconds: int = Field(default=30, ge=1)
+    feedback_summary_time: time = time(7, 30)
+    feedback_reminder_minutes: int = Field(default=120, ge=1)
     outbox_rate: float = Field(default=25.0, ge=0)
     outbox_chat_interval: float = Field(default=1.0, ge=0)
     outbox_concurrency: int = Field(default=32, ge=1)

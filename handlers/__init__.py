@@ -9,6 +9,8 @@ from handlers import (
     enrolment,
     errors,
     fallback,
+    feedback,
+    feedback_views,
     forms,
     intake,
     invites,
@@ -30,6 +32,8 @@ FEATURES = (
     leave,
     enrolment,
     checkin,
+    feedback,
+    feedback_views,
     forms,
     fallback,
 )

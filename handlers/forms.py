@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramO
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.forms import regions, service
 from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
@@ -76,7 +77,7 @@ class Runner:
     ) -> None:
         self.bot, self.chat_id, self.draft, self.i18n = bot, chat_id, draft, i18n
         self.today = today_in(settings)
-        self.run = FormRun(form(draft.form_id), draft.answers, self.today)
+        self.run = FormRun(form(draft.form_id), draft.answers, self.today, draft.context)
 
     @property
     def slot(self) -> Slot | None:
@@ -105,7 +106,9 @@ class Runner:
         keyboard = reply_keyboard(slot.question, self.i18n)
         if keyboard is not None:
             await self.bot.send_message(
-                self.chat_id, self.i18n("forms.use_keyboard"), reply_markup=keyboard
+                self.chat_id,
+                self.i18n("forms.use_keyboard", kind=slot.question.type),
+                reply_markup=keyboard,
             )
 
     async def refresh(self, message: Message | None) -> None:
@@ -147,7 +150,9 @@ class Runner:
         return True
 
     async def advance(self, after: str) -> None:
-        self.run = FormRun(form(self.draft.form_id), self.draft.answers, self.today)
+        self.run = FormRun(
+            form(self.draft.form_id), self.draft.answers, self.today, self.draft.context
+        )
         following = self.run.next_open(after=after)
         self.draft.position = following.key if following else None
         self.draft.reviewing = following is None
@@ -210,7 +215,7 @@ async def offer_resume(
     if draft is None:
         return False
     definition = form(draft.form_id)
-    run = FormRun(definition, draft.answers, today_in(settings))
+    run = FormRun(definition, draft.answers, today_in(settings), draft.context)
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
@@ -284,6 +289,8 @@ async def answer_message(
         await _collect_files(runner, slot, given)
     elif kind in CHOICE_TYPES - {QuestionType.DATE} and given.text is None:
         await runner.complain(Rejected.of("choice_buttons"))
+    elif kind is QuestionType.NOTE:
+        await runner.complain(Rejected.of("press_next"))
     else:
         await runner.accept(slot, given)
 
@@ -402,10 +409,11 @@ async def navigated(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     action = callback_data.a
     if action in ("resume", "restart", "submit", "edit", "cancel"):
-        await _draft_action(query, callback_data, session, person, i18n, settings, bot)
+        await _draft_action(query, callback_data, session, person, i18n, settings, bot, clock)
         return
     runner = await _current(
         query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
@@ -450,6 +458,7 @@ async def _draft_action(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Buttons about the draft as a whole: resume, start over, pause, edit from review, submit."""
     draft = await service.draft(session, callback_data.d, person.id)
@@ -487,7 +496,7 @@ async def _draft_action(
         draft.position = runner.run.asked[callback_data.q].key
         await runner.show()
     elif action == "submit":
-        await _submit(bot, chat_id, session, person, draft, i18n, settings)
+        await _submit(bot, chat_id, session, person, draft, i18n, settings, clock)
 
 
 async def _submit(
@@ -498,6 +507,7 @@ async def _submit(
     draft: FormDraft,
     i18n: I18n,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     runner = Runner(bot, chat_id, draft, i18n, settings)
     missing = runner.run.next_open()
@@ -522,7 +532,7 @@ async def _submit(
     hook = service.HOOKS.get(draft.form_id)
     if hook is None:
         return
-    done = service.Submitted(session, person, submission, first, bot, i18n, settings)
+    done = service.Submitted(session, person, submission, first, bot, i18n, settings, clock.now())
     follow_ups = await hook(done) or []
     for follow_up in follow_ups:
         await begin(

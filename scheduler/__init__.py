@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from scheduler.feedback import scan_feedback
+from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
@@ -42,13 +44,14 @@ async def run_scan(
 def create_scheduler(
     settings: Settings, sessions: async_sessionmaker, clock: Clock
 ) -> AsyncIOScheduler:
-    """The prune job and the store scans (reminders, closing check-ins, day summaries).
+    """The prune job and the store scans (reminders, closing check-ins, day summaries,
+    feedback forms, morning feedback summaries).
 
     A scan that missed its turn (the loop was busy) still runs within one interval, and runs
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in SCANS:
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
         scheduler.add_job(
             run_scan,
             "interval",

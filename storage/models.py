@@ -427,7 +427,10 @@ class FeedbackRequest(SQLModel, table=True):
     once, by the submission recorded in `submission_id`, between `opens_at` and `closes_at`."""
 
     __tablename__ = "feedback_request"
-    __table_args__ = (UniqueConstraint("class_id", "kind", "day", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("class_id", "kind", "day", "person_id"),
+        Index("ix_feedback_request_due", "kind", "opens_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     class_id: int = Field(foreign_key="training_class.id", index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +49,22 @@ class ChatUser:
 
     async def send_json(self, body: dict[str, Any]) -> int:
         return await self._post("send", body)
+
+    async def send_file(
+        self, data: bytes, name: str, *, kind: str = "photo", content_type: str | None = None
+    ) -> int:
+        """Upload a photo or document as the page does (multipart). Telegram delivers an album
+        as one message per item, so an album is several of these in a row."""
+        form = aiohttp.FormData(quote_fields=False)  # UTF-8 file names, as browsers send them
+        form.add_field(kind, io.BytesIO(data), filename=name, content_type=content_type)
+        async with self.http.post(
+            f"{self.base_url}/api/chat/send", data=form, headers=self.headers
+        ) as response:
+            assert response.status == 200, await response.text()
+            return (await response.json())["message_id"]
+
+    async def send_location(self, latitude: float, longitude: float) -> int:
+        return await self.send_json({"location": {"latitude": latitude, "longitude": longitude}})
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         async with self.http.post(

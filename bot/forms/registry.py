@@ -1,24 +1,38 @@
-"""All form definitions shipped in templates/forms/, loaded and checked once at start-up."""
+"""All form definitions shipped in templates/forms/, plus those in the optional FORMS_DIR,
+loaded and checked once at start-up."""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from bot.forms.schema import FormDefinition, FormDefinitionError, load_definition
 from bot.i18n import TEMPLATES_DIR
 
 FORMS_DIR = TEMPLATES_DIR / "forms"
+_directories = [FORMS_DIR]
+
+
+def load(extra: Path | None = None) -> dict[str, FormDefinition]:
+    """Use the shipped definitions and those in `extra` (setting FORMS_DIR: an institution's
+    own forms), all checked now, so a broken one stops start-up."""
+    if extra is not None and not extra.is_dir():
+        raise FormDefinitionError(f"{extra}: FORMS_DIR is not a directory")
+    _directories[1:] = [extra] if extra is not None else []
+    forms.cache_clear()
+    return forms()
 
 
 @cache
 def forms() -> dict[str, FormDefinition]:
     """Every definition by id; raises FormDefinitionError naming the file and the question."""
     found: dict[str, FormDefinition] = {}
-    for path in sorted(FORMS_DIR.glob("*.yaml")):
-        form = load_definition(path)
-        if form.id in found:
-            raise FormDefinitionError(f"{path}: form id {form.id!r} is used by two files")
-        found[form.id] = form
+    for directory in _directories:
+        for path in sorted(directory.glob("*.yaml")):
+            form = load_definition(path)
+            if form.id in found:
+                raise FormDefinitionError(f"{path}: form id {form.id!r} is used by two files")
+            found[form.id] = form
     return found
 
 

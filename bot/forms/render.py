@@ -49,10 +49,12 @@ def display(question: Question, value: Any, i18n: I18n) -> str:
         return mask_id_number(str(value))
     if kind is QuestionType.REGION:
         return " ".join(region.name for region in regions.path(str(value))) or str(value)
+    if kind is QuestionType.DECIMAL:
+        return f"{value:.0f}" if float(value).is_integer() else str(value)
     if kind is QuestionType.LOCATION:
         return f"📍 {value['latitude']:.5f}, {value['longitude']:.5f}"
     if kind in (QuestionType.PHOTO, QuestionType.FILE):
-        return i18n("forms.files_value", count=len(value))
+        return i18n("forms.files_value", count=len(value), kind=kind)
     return str(value)
 
 
@@ -128,7 +130,7 @@ def _answer_rows(
     if kind is QuestionType.NOTE:
         return [[_nav(draft.id, index, "next", i18n("forms.next"))]]
     if kind in (QuestionType.PHOTO, QuestionType.FILE) and draft.pending:
-        label = i18n("forms.files_done", count=len(draft.pending))
+        label = i18n("forms.files_done", count=len(draft.pending), kind=kind)
         return [[_nav(draft.id, index, "done", label)]]
     return []
 

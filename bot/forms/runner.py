@@ -3,7 +3,9 @@
 Pure logic over a definition and the answers so far, so the same rules drive the first pass,
 Back, Skip, resuming days later, and editing an answer on the review screen (after an edit
 the next question is the first one that now applies and has no answer yet).
-Answers are a flat mapping: `name`, or `group.2.child` inside the second repeat.
+Answers are a flat mapping: `name`, or `group.2.child` inside the second repeat, or `name.2`
+for the second item of a question asked `for_each` item of a list in the draft's context
+(e.g. once per teacher of the class).
 """
 
 from __future__ import annotations
@@ -59,9 +61,16 @@ def _typed(value: Any) -> Any:
 class FormRun:
     """A definition with the answers given so far; computed values are filled in on the way."""
 
-    def __init__(self, form: FormDefinition, answers: Mapping[str, Any], today: date) -> None:
+    def __init__(
+        self,
+        form: FormDefinition,
+        answers: Mapping[str, Any],
+        today: date,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
         self.form = form
         self.today = today
+        self.context = context or {}
         self.answers = dict(answers)
         self._visible: dict[str, Any] = {}
         self.slots = self._expand()
@@ -89,6 +98,9 @@ class FormRun:
     def _expand(self) -> list[Slot]:
         slots: list[Slot] = []
         for question in self.form.questions():
+            if question.for_each is not None:
+                slots.extend(self._per_item(question))
+                continue
             slot = Slot(question.id, question)
             if not self._applies(slot):
                 continue
@@ -96,6 +108,16 @@ class FormRun:
             slots.append(slot)
             if question.type is QuestionType.REPEAT:
                 slots.extend(self._repeat(question))
+        return slots
+
+    def _per_item(self, question: Question) -> list[Slot]:
+        items = self.context.get(question.for_each) or []
+        slots = []
+        for number, item in enumerate(items, start=1):
+            slot = Slot(f"{question.id}.{number}", question.for_item(str(item)))
+            if self._applies(slot):
+                self._include(slot)
+                slots.append(slot)
         return slots
 
     def _repeat(self, group: Question) -> list[Slot]:

@@ -42,6 +42,7 @@ class QuestionType(StrEnum):
 
 
 ASKED_WITHOUT_ANSWER = {QuestionType.NOTE, QuestionType.COMPUTED, QuestionType.REPEAT}
+NOT_PER_ITEM = {QuestionType.COMPUTED, QuestionType.REPEAT}
 WITH_CHOICES = {QuestionType.SINGLE, QuestionType.MULTIPLE}
 PERSONAL = {QuestionType.ID_CARD, QuestionType.MOBILE}
 DERIVED = {
@@ -101,6 +102,7 @@ class Question(BaseModel):
     count: Expression | None = None
     max_count: int = 10
     questions: list[Question] = []
+    for_each: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -140,9 +142,28 @@ class Question(BaseModel):
             raise ValueError("only a repeat group contains questions")
         if any(child.type is QuestionType.REPEAT for child in self.questions):
             raise ValueError("repeat groups cannot be nested")
+        if any(child.for_each for child in self.questions):
+            raise ValueError("a question inside a repeat group cannot have for_each")
+        if self.for_each is not None and (
+            not IDENTIFIER.match(self.for_each) or kind in NOT_PER_ITEM or kind in DERIVED
+        ):
+            raise ValueError(f"for_each {self.for_each!r} does not fit a {kind} question")
         if kind in ASKED_WITHOUT_ANSWER and self.required:
             raise ValueError(f"a {kind} is never answered, so it cannot be required")
         return self
+
+    def for_item(self, item: str) -> Question:
+        """This question about one item of its `for_each` list: `{item}` in the label and
+        hint becomes the item's name (a teacher's, a module's)."""
+
+        def named(text: LocalText | None) -> LocalText | None:
+            if text is None:
+                return None
+            return LocalText(
+                zh_cn=text.zh_cn.replace("{item}", item), en=text.en.replace("{item}", item)
+            )
+
+        return self.model_copy(update={"label": named(self.label), "hint": named(self.hint)})
 
     @property
     def personal(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -39,6 +39,8 @@ class Submitted:
     bot: Bot
     i18n: I18n
     settings: Settings
+    now: datetime
+    """The product's clock at submitting (tests move it)."""
 
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
@@ -172,7 +174,7 @@ async def submit(
     if existing is not None:
         return existing, False
     definition = form(filled.form_id)
-    answers = FormRun(definition, filled.answers, today).final_answers()
+    answers = FormRun(definition, filled.answers, today, filled.context).final_answers()
     previous = await latest_submission(session, person.id, filled.form_id)
     if previous is not None:
         previous.current = False
@@ -218,7 +220,9 @@ NUMBER_KINDS = {QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.RATING,
 
 
 def _kind(key: str, types: dict[str, QuestionType]) -> QuestionType | None:
-    name = key.rsplit(".", 1)[-1]
+    head, _, name = key.rpartition(".")
+    if name.isdigit() and head in types:
+        return types[head]
     if name in types:
         return types[name]
     for suffix, kind in DERIVED_KINDS.items():

@@ -625,6 +625,7 @@ def test_every_problem_has_its_own_message(locale):
         "count": 3,
         "kind": "photo",
         "max_mb": 20,
+        "accept": ".pdf",
         "code": "33",
         "name": "浙江省",
     }

@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_feedback_request_class_id"), ["class_id"], unique=False
         )
+        batch_op.create_index("ix_feedback_request_due", ["kind", "opens_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_feedback_request_person_id"), ["person_id"], unique=False
         )
@@ -59,6 +60,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("feedback_request", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_request_due")
         batch_op.drop_index(batch_op.f("ix_feedback_request_person_id"))
         batch_op.drop_index(batch_op.f("ix_feedback_request_class_id"))
 

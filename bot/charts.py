@@ -1,0 +1,140 @@
+"""Small PNG charts for feedback summaries, sized for a phone (600 px wide).
+
+Chinese text needs a CJK font (WenQuanYi Micro Hei on our machines); without it Pillow's
+default font is used, which draws Latin text and never fails on the rest.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+WIDTH, HEIGHT = 600, 360
+MARGIN = 40
+TOP = 64
+BOTTOM = 48
+BACKGROUND = "white"
+INK = "#222222"
+GRID = "#dddddd"
+BAR = "#3b82f6"
+LINE = "#16a34a"
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@cache
+def font(size: int, path: Path | None = FONT_PATH) -> Font:
+    """The CJK font at `size`, else Pillow's default font."""
+    if path is not None:
+        try:
+            return ImageFont.truetype(str(path), size)
+        except OSError:
+            pass
+    return ImageFont.load_default(size=size)
+
+
+def _canvas(title: str, font_path: Path | None) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 18), title, fill=INK, font=font(22, font_path))
+    return image, draw
+
+
+def _centred(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, face: Font) -> None:
+    left, _, right, _ = draw.textbbox((0, 0), text, font=face)
+    draw.text((x - (right - left) / 2, y), text, fill=INK, font=face)
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def distribution(
+    title: str,
+    counts: Sequence[int],
+    labels: Sequence[str] = ("1", "2", "3", "4", "5"),
+    font_path: Path | None = FONT_PATH,
+) -> bytes:
+    """A bar per rating point with its count above it."""
+    image, draw = _canvas(title, font_path)
+    small = font(18, font_path)
+    most = max([*counts, 1])
+    base = HEIGHT - BOTTOM
+    room = base - TOP - 28
+    slot = (WIDTH - 2 * MARGIN) / max(len(counts), 1)
+    draw.line((MARGIN, base, WIDTH - MARGIN, base), fill=INK, width=2)
+    for index, (count, label) in enumerate(zip(counts, labels, strict=True)):
+        middle = MARGIN + slot * (index + 0.5)
+        height = room * count / most
+        if count:
+            draw.rectangle(
+                (middle - slot * 0.3, base - height, middle + slot * 0.3, base), fill=BAR
+            )
+        _centred(draw, middle, base - height - 24, str(count), small)
+        _centred(draw, middle, base + 8, label, small)
+    return _png(image)
+
+
+def trend(
+    title: str,
+    points: Sequence[tuple[str, float | None]],
+    low: float = 1.0,
+    high: float = 5.0,
+    font_path: Path | None = FONT_PATH,
+) -> bytes:
+    """The value of each day on a low..high axis, joined where consecutive days have one."""
+    image, draw = _canvas(title, font_path)
+    small = font(16, font_path)
+    left, right = MARGIN + 24, WIDTH - MARGIN
+    base, top = HEIGHT - BOTTOM, TOP + 10
+    for value in range(int(low), int(high) + 1):
+        y = base - (base - top) * (value - low) / (high - low)
+        draw.line((left, y, right, y), fill=GRID, width=1)
+        draw.text((MARGIN - 4, y - 9), str(value), fill=INK, font=small)
+    step = (right - left) / max(len(points), 1)
+    previous = None
+    for index, (label, value) in enumerate(points):
+        x = left + step * (index + 0.5)
+        _centred(draw, x, base + 10, label, small)
+        if value is None:
+            previous = None
+            continue
+        y = base - (base - top) * (min(max(value, low), high) - low) / (high - low)
+        if previous is not None:
+            draw.line((*previous, x, y), fill=LINE, width=3)
+        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=LINE)
+        _centred(draw, x, y - 26, f"{value:.1f}", small)
+        previous = (x, y)
+    return _png(image)
+
+
+def averages(
+    title: str,
+    rows: Sequence[tuple[str, float]],
+    high: float = 5.0,
+    font_path: Path | None = FONT_PATH,
+) -> bytes:
+    """One horizontal bar per question, as long as its average on a 0..high axis; the image
+    grows with the number of questions (an evaluation has one per module and teacher)."""
+    row_height, label_width = 40, 220
+    height = TOP + row_height * max(len(rows), 1) + 24
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 18), title, fill=INK, font=font(22, font_path))
+    small = font(16, font_path)
+    left, right = MARGIN + label_width, WIDTH - MARGIN - 48
+    for index, (label, value) in enumerate(rows):
+        y = TOP + row_height * index
+        shown = label if len(label) <= 12 else label[:11] + "…"
+        draw.text((MARGIN, y + 8), shown, fill=INK, font=small)
+        length = (right - left) * min(max(value, 0.0), high) / high
+        draw.rectangle((left, y + 8, left + length, y + row_height - 8), fill=BAR)
+        draw.text((left + length + 6, y + 8), f"{value:.2f}", fill=INK, font=small)
+    return _png(image)

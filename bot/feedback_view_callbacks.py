@@ -1,0 +1,26 @@
+"""Buttons of the feedback summaries (handled by handlers/feedback_views; the morning push
+carries one too)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class FeedbackClass(CallbackData, prefix="fvc"):
+    """The feedback menu of class `c`."""
+
+    c: int
+
+
+class FeedbackRound(CallbackData, prefix="fvr"):
+    """The summary of class `c`'s round of kind `k` on day `d`."""
+
+    c: int
+    k: str
+    d: int
+
+
+class FeedbackTrend(CallbackData, prefix="fvt"):
+    """The daily trend chart of class `c`."""
+
+    c: int

@@ -1,0 +1,158 @@
+"""The feedback scan: push each open form of a class day to its attendees, then remind once.
+
+Windows are computed from the class's sessions as they are now, so a moved session moves its
+pushes. A push is claimed by creating the person's FeedbackRequest in the same unit of work as
+the keyed outbox row: a second run, a restart or a second process pushes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.domain.classes import ClassStatus
+from bot.domain.feedback import FORMS, Window, attendees, windows
+from bot.feedback_callbacks import FeedbackFill
+from bot.i18n import I18n
+from storage import attendance, feedback
+from storage.classes import sessions_of
+from storage.db import unit_of_work
+from storage.models import ClassSession, FeedbackRequest, Person, TrainingClass
+from storage.outbox import enqueue
+
+LOOKBACK = timedelta(days=14)
+"""Classes with a session ended this recently are looked at: longer than any break between
+two class days, so a form stays pushable for as long as it is open."""
+
+
+async def _classes(session: AsyncSession, now: datetime) -> list[TrainingClass]:
+    query = (
+        select(TrainingClass)
+        .where(
+            col(TrainingClass.status).in_((ClassStatus.APPROVED, ClassStatus.CLOSED)),
+            col(TrainingClass.id).in_(
+                select(ClassSession.class_id).where(
+                    ClassSession.ends_at <= now, ClassSession.ends_at > now - LOOKBACK
+                )
+            ),
+        )
+        .order_by(TrainingClass.id)
+    )
+    return list((await session.exec(query)).all())
+
+
+def _key(prefix: str, found: FeedbackRequest) -> str:
+    return f"{prefix}:{found.class_id}:{found.kind}:{found.day}:{found.person_id}"
+
+
+async def _send(
+    session: AsyncSession,
+    found: FeedbackRequest,
+    key: str,
+    message: str,
+    **context: Any,
+) -> bool:
+    person = await session.get(Person, found.person_id)
+    i18n = I18n(person.locale)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=i18n("feedback.fill"), callback_data=FeedbackFill(r=found.id))
+    return await enqueue(
+        session,
+        chat_id=person.tg_user_id,
+        person_id=person.id,
+        text=i18n(message, kind=found.kind, day=found.day, **context),
+        key=key,
+        reply_markup=builder.as_markup().model_dump(exclude_none=True),
+        expires_at=found.closes_at,
+    )
+
+
+async def _push(
+    session: AsyncSession,
+    training_class: TrainingClass,
+    timetable: list[ClassSession],
+    window: Window,
+    now: datetime,
+) -> int:
+    """Ask everyone who attended the day and was not asked yet; returns how many were."""
+    day = [item for item in timetable if item.day == window.day]
+    marks = await feedback.marks_by_person(session, [item.id for item in day])
+    enrolled = await attendance.enrolled_ids(session, training_class.id)
+    closes = window.closes_at.astimezone(ZoneInfo(training_class.timezone))
+    requests = await feedback.requests_of(session, training_class.id, window.kind, window.day)
+    already = {found.person_id for found in requests}
+    asked = 0
+    for person_id in attendees(marks, enrolled):
+        if person_id in already:
+            continue
+        found = await feedback.ask(
+            session,
+            class_id=training_class.id,
+            kind=window.kind,
+            day=window.day,
+            person_id=person_id,
+            form_id=FORMS[window.kind],
+            opens_at=window.opens_at,
+            closes_at=window.closes_at,
+            now=now,
+        )
+        if found is not None:
+            await _send(
+                session,
+                found,
+                _key("fb", found),
+                "feedback.push",
+                name=training_class.name,
+                topics=[item.topic for item in day if item.topic],
+                closes=closes,
+            )
+            asked += 1
+    return asked
+
+
+async def _remind(
+    session: AsyncSession,
+    training_class: TrainingClass,
+    window: Window,
+    now: datetime,
+    delay: timedelta,
+) -> int:
+    """Remind who has not answered, `delay` after their own push (a push made late, after a
+    restart, is not followed by its reminder at once)."""
+    closes = window.closes_at.astimezone(ZoneInfo(training_class.timezone))
+    requests = await feedback.requests_of(session, training_class.id, window.kind, window.day)
+    due = {
+        _key("fbr", found): found
+        for found in requests
+        if found.answered_at is None and found.created_at + delay <= now
+    }
+    queued = 0
+    queued_before = await feedback.queued_keys(session, due)
+    for key in (key for key in due if key not in queued_before):
+        queued += await _send(
+            session, due[key], key, "feedback.reminder", name=training_class.name, closes=closes
+        )
+    return queued
+
+
+async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
+    """Queue the pushes and reminders due at `now`; returns how many were queued."""
+    delay = timedelta(minutes=settings.feedback_reminder_minutes)
+    queued = 0
+    async with unit_of_work(sessions) as session:
+        for training_class in await _classes(session, now):
+            timetable = await sessions_of(session, training_class.id)
+            plan = windows(training_class.programme, timetable, training_class.timezone, delay)
+            for window in plan:
+                if window.open_at(now):
+                    queued += await _push(session, training_class, timetable, window, now)
+                if window.remind_due(now):
+                    queued += await _remind(session, training_class, window, now, delay)
+    return queued

@@ -1,0 +1,91 @@
+"""The morning summary (T6): each teacher of a class gets yesterday's feedback once.
+
+A store scan like the others (`scheduler.jobs`): it finds the daily rounds pushed in the last
+days, and from `feedback_summary_time` (class-local) the morning after the class day queues the
+summary for each teacher under the key `fbsum:{class}:{day}:{teacher}`, so a second run, a
+restart or a second process sends nothing twice. The outbox sends text only, so the push is the
+text summary with a button to the same view in /feedback, where the chart comes with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.domain.feedback_summary import summary_due, summary_sendable
+from bot.feedback_view_callbacks import FeedbackRound
+from bot.i18n import I18n
+from storage import feedback_views
+from storage.classes import teacher_ids
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, Person, TrainingClass
+from storage.outbox import enqueue
+
+USEFUL = timedelta(hours=12)
+"""A morning summary more than this late (the bot was down) is not sent any more."""
+LOOK_BACK = timedelta(days=3)
+"""Daily rounds pushed longer ago than this are past their summary's useful time anyway."""
+
+
+async def _queued(session: AsyncSession, key: str) -> bool:
+    found = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key))
+    return found.first() is not None
+
+
+async def scan_feedback_summaries(
+    sessions: async_sessionmaker, now: datetime, settings: Settings
+) -> int:
+    """Queue the due morning summaries; returns how many were queued."""
+    queued = 0
+    async with unit_of_work(sessions) as session:
+        for class_id, day in await feedback_views.daily_rounds_since(session, now - LOOK_BACK):
+            training_class = await session.get(TrainingClass, class_id)
+            class_day = (await feedback_views.day_dates(session, training_class)).get(day)
+            if class_day is None:
+                continue
+            due = summary_due(class_day, training_class.timezone, settings.feedback_summary_time)
+            if not summary_sendable(due, now, USEFUL):
+                continue
+            keys = {
+                teacher: f"fbsum:{class_id}:{day}:{teacher}"
+                for teacher in await teacher_ids(session, class_id)
+            }
+            waiting = [t for t, key in keys.items() if not await _queued(session, key)]
+            if not waiting:
+                continue
+            shown = await feedback_views.round_view(
+                session, training_class, feedback_views.DAILY, day
+            )
+            for teacher_id in waiting:
+                teacher = await session.get(Person, teacher_id)
+                i18n = I18n(teacher.locale)
+                details = InlineKeyboardBuilder()
+                details.button(
+                    text=i18n("feedback_views.details_button"),
+                    callback_data=FeedbackRound(c=class_id, k=feedback_views.DAILY, d=day),
+                )
+                text = i18n(
+                    "feedback_views.summary",
+                    name=training_class.name,
+                    kind=feedback_views.DAILY,
+                    day=day,
+                    date=shown.date,
+                    s=shown.summary,
+                    names=shown.names,
+                    morning=True,
+                )
+                queued += await enqueue(
+                    session,
+                    chat_id=teacher.tg_user_id,
+                    person_id=teacher.id,
+                    text=text,
+                    key=keys[teacher_id],
+                    reply_markup=details.as_markup().model_dump(exclude_none=True),
+                    expires_at=due + USEFUL,
+                )
+    return queued

@@ -1,0 +1,127 @@
+"""Feedback requests: who was asked for which form of which class day, and their one answer.
+
+A request row is the claim of a push (unique per class, kind, day and person), so a scan run
+twice, late, or in two processes asks each person once. An answer is recorded with a
+conditional UPDATE: the first submission in time wins; a second one or a late one changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AttendanceMark, FeedbackRequest, FormSubmission, OutboxMessage
+from storage.repo import insert_ignore
+
+
+async def ask(
+    session: AsyncSession,
+    *,
+    class_id: int,
+    kind: str,
+    day: int,
+    person_id: int,
+    form_id: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+) -> FeedbackRequest | None:
+    """The new request, made at `now` (when its push is queued); None when this person was
+    asked for this form already."""
+    inserted = await insert_ignore(
+        session,
+        FeedbackRequest,
+        class_id=class_id,
+        kind=kind,
+        day=day,
+        person_id=person_id,
+        form_id=form_id,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+    )
+    if not inserted:
+        return None
+    query = select(FeedbackRequest).where(
+        FeedbackRequest.class_id == class_id,
+        FeedbackRequest.kind == kind,
+        FeedbackRequest.day == day,
+        FeedbackRequest.person_id == person_id,
+    )
+    return (await session.exec(query)).one()
+
+
+async def request(session: AsyncSession, request_id: int) -> FeedbackRequest | None:
+    return await session.get(FeedbackRequest, request_id)
+
+
+async def requests_of(
+    session: AsyncSession, class_id: int, kind: str, day: int
+) -> Sequence[FeedbackRequest]:
+    query = (
+        select(FeedbackRequest)
+        .where(
+            FeedbackRequest.class_id == class_id,
+            FeedbackRequest.kind == kind,
+            FeedbackRequest.day == day,
+        )
+        .order_by(FeedbackRequest.person_id)
+    )
+    return (await session.exec(query)).all()
+
+
+async def record_answer(
+    session: AsyncSession, found: FeedbackRequest, submission_id: int, now: datetime
+) -> bool:
+    """Count the submission as the answer; False when already answered or closed at `now`."""
+    result = await session.exec(
+        update(FeedbackRequest)
+        .where(
+            col(FeedbackRequest.id) == found.id,
+            col(FeedbackRequest.submission_id).is_(None),
+            col(FeedbackRequest.closes_at) > now,
+        )
+        .values(submission_id=submission_id, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(found)
+    return result.rowcount == 1
+
+
+async def answered_by(
+    session: AsyncSession, person_id: int
+) -> list[tuple[FeedbackRequest, FormSubmission]]:
+    """The person's counted answers, latest first."""
+    query = (
+        select(FeedbackRequest, FormSubmission)
+        .join(FormSubmission, col(FormSubmission.id) == FeedbackRequest.submission_id)
+        .where(FeedbackRequest.person_id == person_id)
+        .order_by(col(FeedbackRequest.answered_at).desc(), col(FeedbackRequest.id).desc())
+    )
+    return [(found, submitted) for found, submitted in (await session.exec(query)).all()]
+
+
+async def marks_by_person(
+    session: AsyncSession, session_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """Each person's marks in these sessions (one class day)."""
+    query = select(AttendanceMark).where(col(AttendanceMark.session_id).in_(list(session_ids)))
+    found: dict[int, list[str]] = defaultdict(list)
+    for mark in await session.exec(query):
+        found[mark.person_id].append(mark.status)
+    return found
+
+
+async def queued_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these outbox keys were queued already, so a scan need not try them again."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    query = select(OutboxMessage.key).where(col(OutboxMessage.key).in_(wanted))
+    return set((await session.exec(query)).all())
