@@ -13,6 +13,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.i18n import I18n
+from storage.feedback_views import DAILY, RoundView
+
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 WIDTH, HEIGHT = 600, 360
 MARGIN = 40
@@ -23,6 +26,8 @@ INK = "#222222"
 GRID = "#dddddd"
 BAR = "#3b82f6"
 LINE = "#16a34a"
+CHART_QUESTION = "overall"
+"""The rating a daily summary charts: the day's overall satisfaction."""
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
@@ -138,3 +143,25 @@ def averages(
         draw.rectangle((left, y + 8, left + length, y + row_height - 8), fill=BAR)
         draw.text((left + length + 6, y + 8), f"{value:.2f}", fill=INK, font=small)
     return _png(image)
+
+
+def round_chart(shown: RoundView, kind: str, day: int, i18n: I18n) -> bytes | None:
+    """A day's overall-rating distribution, or an evaluation's average per question; none
+    under the small-class rule (the summary then has no ratings)."""
+    ratings = shown.summary.ratings
+    if kind == DAILY:
+        rating = next((r for r in ratings if r.question == CHART_QUESTION), None)
+        if rating is None or not rating.count:
+            return None
+        title = i18n(
+            "feedback_views.chart_title", kind=kind, day=day, q=CHART_QUESTION, names=shown.names
+        )
+        return distribution(title, rating.distribution)
+    rows = [
+        (i18n("feedback_views.question", q=r.question, names=shown.names), r.average)
+        for r in ratings
+        if r.average is not None
+    ]
+    if not rows:
+        return None
+    return averages(i18n("feedback_views.averages_title", kind=kind, day=day), rows)

@@ -14,6 +14,7 @@ Due, lease and expiry decisions use the product's clock (tests move it); pacing 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import secrets
@@ -31,7 +32,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendMessage
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.clock import Clock
@@ -41,7 +43,14 @@ from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
 
-METHODS = {"sendMessage": SendMessage}
+
+def _method(row: outbox.Claimed) -> SendMessage | SendPhoto:
+    """The Bot API call a queued row stands for (a photo travels base64-encoded in the row)."""
+    if row.method == "sendPhoto":
+        payload = dict(row.payload)
+        picture = BufferedInputFile(base64.b64decode(payload.pop("photo")), filename="chart.png")
+        return SendPhoto(chat_id=row.chat_id, photo=picture, **payload)
+    return SendMessage(chat_id=row.chat_id, **row.payload)
 
 
 class Pacer:
@@ -201,7 +210,7 @@ class OutboxWorker:
         self._wake.set()
 
     async def _send(self, row: outbox.Claimed) -> dict[str, Any]:
-        method = METHODS[row.method](chat_id=row.chat_id, **row.payload)
+        method = _method(row)
         while True:
             if not await self._pacer.acquire(row.chat_id):
                 return outbox.outcome(row, outbox.PENDING)

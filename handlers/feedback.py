@@ -125,7 +125,7 @@ async def feedback_submitted(done: Submitted) -> None:
 
 
 for _form_id in FORMS.values():
-    on_submit(_form_id)(feedback_submitted)
+    on_submit(_form_id, announces=True)(feedback_submitted)
 
 
 async def my_feedback(

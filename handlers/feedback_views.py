@@ -23,7 +23,6 @@ from storage import checkin, feedback_views
 from storage.models import Person, TrainingClass
 
 VIEWERS = (Role.LECTURER, Role.TRAINER, Role.INSTITUTION)
-CHART_QUESTION = "overall"
 
 
 def _institutions(grants: list[Grant]) -> list[int]:
@@ -147,31 +146,9 @@ async def round_pressed(
         morning=False,
     )
     await query.message.answer(text, reply_markup=builder.as_markup())
-    png = _chart(shown, kind, day, i18n)
+    png = charts.round_chart(shown, kind, day, i18n)
     if png is not None:
         await query.message.answer_photo(BufferedInputFile(png, filename=f"feedback-{day}.png"))
-
-
-def _chart(shown: feedback_views.RoundView, kind: str, day: int, i18n: I18n) -> bytes | None:
-    """A day's overall-rating distribution, or an evaluation's average per question; none
-    under the small-class rule (the summary then has no ratings)."""
-    ratings = shown.summary.ratings
-    if kind == feedback_views.DAILY:
-        rating = next((r for r in ratings if r.question == CHART_QUESTION), None)
-        if rating is None or not rating.count:
-            return None
-        title = i18n(
-            "feedback_views.chart_title", kind=kind, day=day, q=CHART_QUESTION, names=shown.names
-        )
-        return charts.distribution(title, rating.distribution)
-    rows = [
-        (i18n("feedback_views.question", q=r.question, names=shown.names), r.average)
-        for r in ratings
-        if r.average is not None
-    ]
-    if not rows:
-        return None
-    return charts.averages(i18n("feedback_views.averages_title", kind=kind, day=day), rows)
 
 
 async def trend_pressed(

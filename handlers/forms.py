@@ -528,7 +528,8 @@ async def _submit(
         form=draft.form_id,
         supersedes=submission.supersedes_id,
     )
-    await bot.send_message(chat_id, i18n("forms.submitted", title=title))
+    if draft.form_id not in service.ANNOUNCED_BY_HOOK:
+        await bot.send_message(chat_id, i18n("forms.submitted", title=title))
     hook = service.HOOKS.get(draft.form_id)
     if hook is None:
         return

@@ -3,8 +3,9 @@
 A store scan like the others (`scheduler.jobs`): it finds the daily rounds pushed in the last
 days, and from `feedback_summary_time` (class-local) the morning after the class day queues the
 summary for each teacher under the key `fbsum:{class}:{day}:{teacher}`, so a second run, a
-restart or a second process sends nothing twice. The outbox sends text only, so the push is the
-text summary with a button to the same view in /feedback, where the chart comes with it.
+restart or a second process sends nothing twice. The push is the text summary, with a button to
+the same view in /feedback, followed by its chart (key `...:chart`) when the small-class rule
+allows one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import charts
 from bot.config import Settings
 from bot.domain.feedback_summary import summary_due, summary_sendable
 from bot.feedback_view_callbacks import FeedbackRound
@@ -88,4 +90,15 @@ async def scan_feedback_summaries(
                     reply_markup=details.as_markup().model_dump(exclude_none=True),
                     expires_at=due + USEFUL,
                 )
+                chart = charts.round_chart(shown, feedback_views.DAILY, day, i18n)
+                if chart is not None:
+                    await enqueue(
+                        session,
+                        chat_id=teacher.tg_user_id,
+                        person_id=teacher.id,
+                        text="",
+                        photo=chart,
+                        key=f"{keys[teacher_id]}:chart",
+                        expires_at=due + USEFUL,
+                    )
     return queued

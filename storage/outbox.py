@@ -7,6 +7,7 @@ from the product's clock, so tests decide what is due, leased or expired.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -31,6 +32,7 @@ async def enqueue(
     *,
     chat_id: int,
     text: str,
+    photo: bytes | None = None,
     person_id: int | None = None,
     key: str | None = None,
     reply_markup: dict[str, Any] | None = None,
@@ -41,9 +43,12 @@ async def enqueue(
 
     `reply_markup` is the Bot API JSON of the keyboard (`markup.model_dump(exclude_none=True)`).
     It is sent from `not_before` on (by default at once), and dropped instead of sent late if
-    still unsent at `expires_at`; both are compared with the product's clock.
+    still unsent at `expires_at`; both are compared with the product's clock. With `photo`
+    (PNG bytes, e.g. a chart) the push is that picture with `text` as its caption.
     """
     payload: dict[str, Any] = {"text": text}
+    if photo is not None:
+        payload = {"photo": base64.b64encode(photo).decode("ascii"), "caption": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     return await insert_ignore(
@@ -52,7 +57,7 @@ async def enqueue(
         key=key,
         chat_id=chat_id,
         person_id=person_id,
-        method="sendMessage",
+        method="sendPhoto" if photo is not None else "sendMessage",
         payload=payload,
         status=PENDING,
         not_before=not_before or ASAP,

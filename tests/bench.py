@@ -1,17 +1,23 @@
-"""`make bench`: what one accepted form answer costs next to a bare aiogram echo.
+"""`make bench`: what one accepted form answer costs next to an echo on the same path.
 
 Run as `python -m tests.bench` (a module, not a pytest file: pytest never collects it). In one
-process, on this machine, both cases go through `Dispatcher.feed_update` with a real `Bot`
+process, on this machine, every case goes through `Dispatcher.feed_update` with a real `Bot`
 whose session is a sink that answers every Bot API call at once (no network, no
 serialisation): sendMessage and editMessageText get a valid `Message`, anything else `True`.
 
-(a) echo: a bare `Dispatcher()` (aiogram's defaults only) with one `@router.message()` handler
-    that does `await message.answer(message.text)`.
-(b) form step: our full Dispatcher, `bot.app.create_dispatcher(settings, sessions)` (in-flight
-    count, isolation, unit of work with the update-id claim, person, FSM, routers), on a fresh
-    SQLite file in a temporary directory migrated with `upgrade_database`. The update is a
-    person answering the `name` question of an active "registration" draft (`consent` already
-    answered): parse and validate, save the draft, send the next question.
+(a) echo: one `@router.message()` handler that does `await message.answer(message.text)`,
+    behind the same Dispatcher path as the form step: `bot.app.create_dispatcher(settings,
+    sessions, routers=[echo])` (in-flight count, isolation, unit of work with the update-id
+    claim, person, FSM) on its own fresh SQLite store. This is the issue's "(a) a bare aiogram
+    echo handler ... through the same Dispatcher path"; `ratio` is measured against it.
+(a') bare echo: the same handler on a bare `Dispatcher()` (aiogram's defaults only, no store),
+    printed as `bare_echo_updates_per_s` and `bare_ratio` so the cost of the durable path
+    itself (a committed SQLite transaction per update) stays visible.
+(b) form step: our full Dispatcher, `bot.app.create_dispatcher(settings, sessions)` with the
+    product's routers, on a fresh SQLite file in a temporary directory migrated with
+    `upgrade_database`. The update is a person answering the `name` question of an active
+    "registration" draft (`consent` already answered): parse and validate, save the draft,
+    send the next question.
 
 Why the form step is measured on many persons rather than one draft reset between steps:
 before timing, one person per update (warm-up and measured) is created with the real store
@@ -22,14 +28,15 @@ measured updates (a reset transaction in between would warm the SQLite page cach
 connection for the next step, and would hide the WAL growth the real bot sees). The tables
 hold as many rows as persons (about 1,300), all reached through indexes.
 
-Both cases: a warm-up first, then updates fed sequentially (one at a time), each with a unique
+Every case: a warm-up first, then updates fed sequentially (one at a time), each with a unique
 update_id, each timed with `time.perf_counter`. Updates are built before timing. Logging stays
 at WARNING, so aiogram's per-update INFO line costs the same (nothing) in both. Throughput is
 updates / sum of per-update latencies; p99 is over the form-step latencies.
 
-The last four lines of stdout are the results (ratio = form / echo throughput). Before them
-come the outbox's six (`outbox_*`, see `tests/bench_outbox.py`), measured after the form step so
-that neither run warms or loads the other.
+The last four lines of stdout are the results (ratio = form / echo throughput); before them
+the two bare-echo lines, and before those the outbox's six (`outbox_*`, see
+`tests/bench_outbox.py`), measured after the form step so that neither run warms or loads the
+other.
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,15 +169,17 @@ def p99_ms(latencies: list[float]) -> float:
     return statistics.quantiles(latencies, n=100, method="inclusive")[98] * 1000
 
 
-async def echo_case(bot: Bot, sink: SinkSession) -> list[float]:
+def echo_router() -> Router:
     router = Router()
 
     @router.message()
     async def echo(message: Message) -> None:
         await message.answer(message.text)
 
-    dp = Dispatcher()
-    dp.include_router(router)
+    return router
+
+
+async def echo_case(bot: Bot, sink: SinkSession, dp: Dispatcher) -> list[float]:
     total = ECHO_WARMUP + ECHO_COUNT
     updates = [text_update(bot, 1 + n, FIRST_USER_ID + n % 50, f"hello {n}") for n in range(total)]
     before = sink.calls
@@ -179,6 +189,20 @@ async def echo_case(bot: Bot, sink: SinkSession) -> list[float]:
         assert answered == fed, f"echo answered {answered} of {fed} updates"
 
     return await run_case(dp, bot, updates, ECHO_WARMUP, check)
+
+
+@asynccontextmanager
+async def store(directory: Path, name: str) -> AsyncIterator[tuple[Settings, Any]]:
+    """A fresh migrated SQLite store in `directory`, with the persons the cases write as."""
+    url = f"sqlite+aiosqlite:///{directory / name}"
+    engine = create_engine(url)
+    try:
+        await upgrade_database(engine)
+        sessions = create_sessionmaker(engine)
+        await prepare_store(sessions, FORM_WARMUP + FORM_COUNT)
+        yield Settings(_env_file=None, database_url=url), sessions
+    finally:
+        await engine.dispose()
 
 
 async def prepare_store(sessions: Any, count: int) -> None:
@@ -200,14 +224,8 @@ async def prepare_store(sessions: Any, count: int) -> None:
 
 
 async def form_case(bot: Bot, sink: SinkSession, directory: Path) -> list[float]:
-    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-    engine = create_engine(url)
-    try:
-        await upgrade_database(engine)
-        sessions = create_sessionmaker(engine)
+    async with store(directory, "form.db") as (settings, sessions):
         total = FORM_WARMUP + FORM_COUNT
-        await prepare_store(sessions, total)
-        settings = Settings(_env_file=None, database_url=url)
         dp = create_dispatcher(settings, sessions)
         updates = [text_update(bot, 1_000_000 + n, FIRST_USER_ID + n, ANSWER) for n in range(total)]
         before = sink.calls
@@ -227,26 +245,32 @@ async def form_case(bot: Bot, sink: SinkSession, directory: Path) -> list[float]
             assert moved == fed and sent >= fed, f"{moved} drafts moved, {sent} messages sent"
 
         return await run_case(dp, bot, updates, FORM_WARMUP, check)
-    finally:
-        await engine.dispose()
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     sink = SinkSession()
     bot = Bot(TOKEN, session=sink, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    echo = await echo_case(bot, sink)
+    bare_dp = Dispatcher()
+    bare_dp.include_router(echo_router())
+    bare = await echo_case(bot, sink, bare_dp)
     with tempfile.TemporaryDirectory(prefix="bench-") as directory:
+        async with store(Path(directory), "echo.db") as (settings, sessions):
+            echo = await echo_case(
+                bot, sink, create_dispatcher(settings, sessions, routers=[echo_router()])
+            )
         form = await form_case(bot, sink, Path(directory))
-    echo_rate, form_rate = per_second(echo), per_second(form)
+    bare_rate, echo_rate, form_rate = per_second(bare), per_second(echo), per_second(form)
     print(
-        f"# echo: {len(echo)} updates, median {statistics.median(echo) * 1000:.3f} ms; "
+        f"# echo (same path): median {statistics.median(echo) * 1000:.2f} ms; "
         f"form step: {len(form)} updates, median {statistics.median(form) * 1000:.2f} ms, "
         f"max {max(form) * 1000:.2f} ms",
         file=sys.stderr,
     )
     for line in await bench_outbox.measure():
         print(line)
+    print(f"bare_echo_updates_per_s={bare_rate:.1f}")
+    print(f"bare_ratio={form_rate / bare_rate:.2f}")
     print(f"echo_updates_per_s={echo_rate:.1f}")
     print(f"form_step_updates_per_s={form_rate:.1f}")
     print(f"form_step_p99_ms={p99_ms(form):.1f}")

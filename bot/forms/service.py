@@ -45,6 +45,9 @@ class Submitted:
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
 HOOKS: dict[str, SubmitHook] = {}
+ANNOUNCED_BY_HOOK: set[str] = set()
+"""Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so the
+runner's generic "submitted" would only contradict it."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,14 @@ class FormStart:
     context: dict[str, Any]
 
 
-def on_submit(form_id: str) -> Callable[[SubmitHook], SubmitHook]:
-    """Register what happens after a form is submitted (e.g. screening after registration)."""
+def on_submit(form_id: str, *, announces: bool = False) -> Callable[[SubmitHook], SubmitHook]:
+    """Register what happens after a form is submitted (e.g. screening after registration);
+    `announces`: the hook, not the runner, tells the person their submission's outcome."""
 
     def register(hook: SubmitHook) -> SubmitHook:
         HOOKS[form_id] = hook
+        if announces:
+            ANNOUNCED_BY_HOOK.add(form_id)
         return hook
 
     return register

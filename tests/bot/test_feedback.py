@@ -116,6 +116,7 @@ async def test_daily_feedback_answered_once_then_closed(app_factory, http):
     clock.set(DAY2_START)
     await pick(zhang, review, "提交")
     assert "你的回答未计入" in body(await zhang.expect(has("未计入")))
+    assert not [m for m in zhang.messages.values() if "已提交《" in body(m)]
     assert (await requests(app))["daily", z].submission_id is None
     closed = await zhang.press(other["message_id"], button(other, "填写"))
     assert "已经截止" in closed["text"] and closed["show_alert"]

@@ -262,6 +262,8 @@ async def test_the_morning_push_comes_once_even_when_run_twice_or_after_a_restar
     pushed = await teacher.expect(has("早上好"))
     assert "已答 <b>" not in body(pushed) and "已答 20/25 人（80%）" in body(pushed)
     assert not any(f"学员{n}" in body(pushed) for n in range(1, 26))
+    chart = await teacher.expect(lambda m: "photo" in m)
+    assert chart["photo"][0]["width"] == 600, "the morning push brings its chart"
     await teacher.press(pushed["message_id"], button(pushed, "查看图表"))
     assert "已答 20/25 人（80%）" in body(await teacher.expect(has("匿名汇总")))
     assert (await teacher.expect(lambda m: "photo" in m))["photo"][0]["width"] == 600
@@ -271,7 +273,7 @@ async def test_the_morning_push_comes_once_even_when_run_twice_or_after_a_restar
     async with app.store() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     keys = [row.key for row in rows if row.key and row.key.startswith("fbsum:")]
-    assert keys == [f"fbsum:{made.id}:1:{teacher_id}"]
+    assert keys == [f"fbsum:{made.id}:1:{teacher_id}", f"fbsum:{made.id}:1:{teacher_id}:chart"]
     late = MORNING + timedelta(hours=13)
     assert await scan_feedback_summaries(app.product.sessions, late, settings) == 0
 
