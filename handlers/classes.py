@@ -48,7 +48,6 @@ from handlers import timetable
 from handlers.forms import Runner, begin
 from storage import classes, outbox, repo
 from storage.models import ClassSession, Institution, Person, TrainingClass
-from storage.types import utcnow
 
 CLASS_FORM = "class"
 EQUIPMENT_FORM = "equipment"
@@ -367,7 +366,7 @@ async def class_submitted(done: Submitted) -> None:
         programme=found.programme,
         capacity=found.capacity,
     )
-    text, markup = await board(session, found, done.i18n, utcnow())
+    text, markup = await board(session, found, done.i18n, done.now)
     await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
 
 
@@ -385,7 +384,7 @@ async def equipment_submitted(done: Submitted) -> None:
     if not all(done.submission.answers.values()):
         return
     if found.equipment_confirmed_at is None:
-        found.equipment_confirmed_at, found.equipment_confirmed_by = utcnow(), person.id
+        found.equipment_confirmed_at, found.equipment_confirmed_by = done.now, person.id
         classes.touch(found)
         await repo.audit(
             session,
@@ -395,7 +394,7 @@ async def equipment_submitted(done: Submitted) -> None:
             object_id=found.id,
             submission_id=done.submission.id,
         )
-    text, markup = await board(session, found, done.i18n, utcnow())
+    text, markup = await board(session, found, done.i18n, done.now)
     await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
 
 

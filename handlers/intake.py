@@ -3,6 +3,8 @@ institution's confirmation or override, the needs questionnaire, and /status."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -12,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
@@ -29,7 +32,6 @@ from storage import intake, outbox, repo
 from storage.classes import classes_taught_by
 from storage.enrolment import place_of, roster
 from storage.models import Person, ScreeningCase
-from storage.types import utcnow
 
 OUTCOME_STATE = {
     Outcome.ONLINE: TraineeState.SUITABLE_ONLINE,
@@ -241,6 +243,7 @@ async def decision_pressed(
     state: FSMContext,
     bot: Bot,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     case = await _reviewable(session, callback_data.c, grants)
     if case is None:
@@ -251,7 +254,7 @@ async def decision_pressed(
         return
     await query.answer()
     if callback_data.o == case.recommended:
-        await _decide(session, case, callback_data.o, person, None)
+        await _decide(session, case, callback_data.o, person, None, clock.now())
         await bot.send_message(query.from_user.id, i18n("intake.decided", outcome=case.decided))
         return
     await state.set_state(ReviewStates.reason)
@@ -272,6 +275,7 @@ async def reason_given(
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     reason = " ".join((message.text or "").split())
     if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1] or reason.startswith("/"):
@@ -283,7 +287,7 @@ async def reason_given(
     if case is None or case.decided is not None:
         await message.answer(i18n("intake.already_decided", outcome=case.decided if case else ""))
         return
-    await _decide(session, case, Outcome(data["outcome"]), person, reason)
+    await _decide(session, case, Outcome(data["outcome"]), person, reason, clock.now())
     await message.answer(i18n("intake.decided", outcome=case.decided))
 
 
@@ -293,8 +297,9 @@ async def _decide(
     outcome: Outcome,
     reviewer: Person,
     reason: str | None,
+    now: datetime,
 ) -> None:
-    case.decided, case.decided_by, case.decided_at = outcome, reviewer.id, utcnow()
+    case.decided, case.decided_by, case.decided_at = outcome, reviewer.id, now
     case.override_reason = reason
     await intake.move(
         session,
@@ -331,7 +336,7 @@ async def _decide(
         text=i18n("intake.result", outcome=outcome),
         reply_markup=markup,
     )
-    await enrolment.screening_decided(session, case.person_id, reviewer.id, utcnow())
+    await enrolment.screening_decided(session, case.person_id, reviewer.id, now)
 
 
 async def start_form_pressed(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 from stdnum.cn import ric
 
+from bot.clock import ManualClock
 from bot.domain.roles import Role
 from storage import repo
 from storage.models import (
@@ -16,6 +19,7 @@ from storage.models import (
     ScreeningCase,
     TraineeCycle,
 )
+from storage.types import utcnow
 from tests.chat import ChatUser, body, button
 
 BASE = "33010619950615123"
@@ -261,7 +265,8 @@ async def test_back_across_a_skipped_question(app_factory, http):
 
 
 async def test_online_trainee_is_confirmed_then_gives_needs(app_factory, http):
-    app = await app_factory()
+    moment = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    app = await app_factory(clock=ManualClock(moment))
     staff = await ChatUser.create(http, app.base_url, "机构老师")
     await staff.reply_to(f"/start {await _code(app, Role.INSTITUTION)}")
     user, consent = await join_as_trainee(app, http)
@@ -294,6 +299,9 @@ async def test_online_trainee_is_confirmed_then_gives_needs(app_factory, http):
     assert ID_NUMBER not in text and "13812345678" not in text and "138****5678" in text
     again = await staff.press(case["message_id"], button(case, "确认"))
     assert "已经有结论" in again["text"]
+    async with app.store() as session:
+        decided = (await session.exec(select(ScreeningCase))).one()
+    assert decided.decided_at == moment, "decisions are stamped by the product's clock"
 
 
 async def test_a_lecturer_overrides_with_a_reason(app_factory, http):
