@@ -20,6 +20,12 @@ ROLE_COMMANDS = {
 }
 
 
+def roles_for(command: str) -> list[Role]:
+    """The roles whose menu has `command` (empty for a command everyone has, or none has)."""
+    roles = [role for role, names in ROLE_COMMANDS.items() if command in names]
+    return roles or (list(INVITES) if command == "invite" else [])
+
+
 def command_names(grants: list[Grant]) -> list[str]:
     names = list(BASE_COMMANDS)
     for grant in grants:

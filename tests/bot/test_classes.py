@@ -281,7 +281,9 @@ async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory
     card = await create_class(staff, capacity=None)
     assert "计划人数：30 人" in body(card) and "建议规模" in body(card)
     await lecturer.send("/classes")
-    assert "没看懂" in body(await lecturer.expect())
+    assert body(await lecturer.expect()) == (
+        "/classes 是培训机构使用的命令，你目前没有这个身份。发送 /help 查看你能用的命令。"
+    )
     own = await lecturer.reply_to("/help")
     forged = await lecturer.press(own["message_id"], button(card, "授课老师"))
     assert "按钮已失效" in forged["text"]

@@ -245,3 +245,7 @@ async def test_inviters_cannot_forge_a_scope_outside_their_own(app_factory, http
     await trainee.expect(lambda m: "已暂停" in body(m))
     reply = await trainee.reply_to("/invite", predicate=lambda m: "要接着填吗" in body(m))
     assert "创业培训学员入学登记表" in body(reply), "unknown input offers the paused form"
+    assert any(
+        "/invite 是管理员、创业培训主管部门、培训机构使用的命令" in body(m)
+        for m in trainee.messages.values()
+    ), "a command of another role says whose it is"
