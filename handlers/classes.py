@@ -38,6 +38,7 @@ from bot.domain.classes import (
     may_teach,
     problems,
 )
+from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
 from bot.filters import HasRole
 from bot.forms import service
@@ -51,7 +52,6 @@ from storage.models import ClassSession, Institution, Person, TrainingClass
 
 CLASS_FORM = "class"
 EQUIPMENT_FORM = "equipment"
-REASON_LENGTH = (4, 200)
 
 
 class ApplicationStates(StatesGroup):
@@ -647,8 +647,8 @@ async def return_reason_given(
     bot: Bot,
     clock: Clock,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+    reason = reason_from(message.text)
+    if reason is None:
         await message.answer(i18n("classes.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
         return
     data = await state.get_data()

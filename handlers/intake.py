@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
+from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
 from bot.domain.screening import Outcome, screen
 from bot.filters import HasRole
@@ -38,7 +39,6 @@ OUTCOME_STATE = {
     Outcome.SIYB: TraineeState.REFERRED_SIYB,
     Outcome.NOT_NOW: TraineeState.NOT_SUITABLE_NOW,
 }
-REASON_LENGTH = (4, 200)
 
 
 class Decision(CallbackData, prefix="sd"):
@@ -277,8 +277,8 @@ async def reason_given(
     bot: Bot,
     clock: Clock,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1] or reason.startswith("/"):
+    reason = reason_from(message.text)
+    if reason is None:
         await message.answer(i18n("intake.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
         return
     data = await state.get_data()

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
+from bot.domain.reasons import reason_from
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.i18n import I18n
@@ -28,7 +29,8 @@ from storage import attendance, repo
 from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
 from storage.outbox import enqueue
 
-REASON_LENGTH = (2, 200)
+LEAVE_REASON_LENGTH = (2, 200)
+"""A leave reason may be as short as 生病 (ill)."""
 
 
 class LeaveClass(CallbackData, prefix="lvc"):
@@ -215,7 +217,9 @@ async def sessions_chosen(
     await state.set_state(LeaveStates.reason)
     await state.update_data(chosen=chosen)
     await query.message.answer(
-        i18n("leave.ask_reason", hours=hours, min=REASON_LENGTH[0], max=REASON_LENGTH[1])
+        i18n(
+            "leave.ask_reason", hours=hours, min=LEAVE_REASON_LENGTH[0], max=LEAVE_REASON_LENGTH[1]
+        )
     )
 
 
@@ -227,9 +231,11 @@ async def reason_given(
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1] or reason.startswith("/"):
-        await message.answer(i18n("leave.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
+    reason = reason_from(message.text, LEAVE_REASON_LENGTH)
+    if reason is None:
+        await message.answer(
+            i18n("leave.bad_reason", min=LEAVE_REASON_LENGTH[0], max=LEAVE_REASON_LENGTH[1])
+        )
         return
     data = await state.get_data()
     await state.clear()

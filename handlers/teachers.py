@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
+from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
 from bot.filters import HasRole
 from bot.forms import regions
@@ -31,7 +32,6 @@ from storage import classes, outbox, repo
 from storage.classes import Recipient
 from storage.models import Certificate, Person
 
-REASON_LENGTH = (4, 200)
 TEACHING = (Role.LECTURER, Role.TRAINER)
 
 
@@ -317,8 +317,8 @@ async def reason_given(
     bot: Bot,
     clock: Clock,
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+    reason = reason_from(message.text)
+    if reason is None:
         await message.answer(
             i18n("teachers.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1])
         )
