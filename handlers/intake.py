@@ -152,7 +152,8 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
     registration = await service.submission(session, registration_id)
     appendix = await service.submission(session, appendix_id) if appendix_id else None
     institution_id = registration.context.get("institution_id")
-    await intake.supersede_open_cases(session, person.id)
+    for superseded in await intake.supersede_open_cases(session, person.id):
+        await _close_copies(session, person, superseded, None)
     recommendation = screen(registration.answers, appendix.answers if appendix else None)
     await intake.move(
         session,
@@ -239,6 +240,15 @@ async def _send_case(
         text=text,
         reply_markup=markup.model_dump(exclude_none=True),
     )
+
+
+async def _close_copies(
+    session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
+) -> None:
+    async def closed(reader: I18n) -> str:
+        return case_view(reader, trainee, case, decider)[0]
+
+    await todo.close_copies(session, f"case:{case.id}:", closed)
 
 
 async def _reviewable(
@@ -344,11 +354,7 @@ async def _decide(
         override=outcome != case.recommended,
     )
     trainee = await session.get(Person, case.person_id)
-
-    async def closed(reader: I18n) -> str:
-        return case_view(reader, trainee, case, reviewer)[0]
-
-    await todo.close_copies(session, f"case:{case.id}:", closed)
+    await _close_copies(session, trainee, case, reviewer)
     i18n = I18n(trainee.locale)
     markup = None
     if outcome is Outcome.ONLINE:

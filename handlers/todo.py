@@ -2,7 +2,8 @@
 
 The list is grouped by kind with counts, 20 items a page; each item opens the same card, with
 the same buttons, as the push that announced it, so a decision from here and from the push
-takes one path.
+takes one path. The opened card goes out through the outbox under its push's key prefix, so
+the decision closes it like every pushed copy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.i18n import I18n
 from bot.services import todo
 from handlers import classes, intake, leave, teachers
 from storage import classes as class_store
+from storage import outbox
 from storage.models import LeaveRequest, Person, ScreeningCase
 from storage.todo import Item, Kind
 
@@ -139,7 +141,14 @@ async def open_pressed(
         return
     await query.answer()
     text, markup = await card(session, callback_data.k, callback_data.i, i18n)
-    await query.message.answer(text, reply_markup=markup)
+    await outbox.enqueue(
+        session,
+        chat_id=query.from_user.id,
+        person_id=person.id,
+        text=text,
+        reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+        key=f"{callback_data.k}:{callback_data.i}:todo:{person.id}:{query.id}",
+    )
 
 
 def create_router() -> Router:

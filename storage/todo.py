@@ -31,7 +31,8 @@ from storage.outbox import EXPIRED, PENDING, SENT
 
 
 class Kind(StrEnum):
-    """The kinds of pending decision, in the order the inbox lists them."""
+    """The kinds of pending decision, in the order the inbox lists them; each value is the
+    prefix of its cards' outbox keys (`case:{case_id}:...`)."""
 
     CASE = "case"
     CERTIFICATE = "cert"

@@ -16,7 +16,7 @@ from storage import classes, outbox
 from storage.models import Certificate, LeaveRequest, OutboxMessage, Person, ScreeningCase
 from storage.todo import Kind
 from tests.bot.attendance_people import member, open_class
-from tests.bot.test_intake import fill_registration, join_as_trainee, pick
+from tests.bot.test_intake import ask, fill_appendix, fill_registration, join_as_trainee, pick
 from tests.bot.test_teachers import _code, fill_profile, joined
 from tests.chat import ChatUser, body, button, buttons
 
@@ -69,6 +69,8 @@ async def test_a_trainee_screened_before_any_staff_joined_is_decided_from_todo(a
     assert len(buttons(card)) == 3
     await pick(staff, card, "确认")
     await staff.expect(has("已记录结论"))
+    closed = await staff.expect(lambda m: m["message_id"] == card["message_id"])
+    assert "✅ 已确认：适合参加 SIYB 培训（机构老师）" in body(closed) and not buttons(closed)
     told = await trainee.expect(has("筛选结果已确认"))
     assert "适合参加 SIYB 培训" in body(told)
 
@@ -110,6 +112,30 @@ async def test_deciding_from_one_push_closes_every_copy(app_factory, http):
         ).all()
     assert sorted(e.key.split(":")[-1] for e in edits) == ["closed", "closed"]
     assert all(e.status == "sent" for e in edits), [(e.key, e.last_error) for e in edits]
+
+
+async def test_a_revised_registration_closes_the_card_of_the_screening_it_replaces(
+    app_factory, http
+):
+    """S-4: the first screening's card says it no longer applies; /todo has only the new one."""
+    app = await app_factory()
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    trainee = await registered(app, http)
+    first = await staff.expect(case_card)
+    mine = await trainee.reply_to("/forms", predicate=has("我提交的表"))
+    await pick(trainee, mine, "修改《创业培训学员入学登记表》")
+    review = await trainee.expect(has("请核对你的回答"))
+    await pick(trainee, review, "✏️ 11")
+    await pick(trainee, await ask(trainee, "创业方向"), "网络创业")
+    await pick(trainee, await trainee.expect(has("请核对你的回答")), "提交")
+    await trainee.expect(has("网络创业登记表"))
+    await fill_appendix(trainee)
+    closed = await staff.expect(lambda m: m["message_id"] == first["message_id"])
+    assert "这次筛选已作废" in body(closed) and not buttons(closed)
+    second = await staff.expect(case_card)
+    assert "适合参加网络创业培训" in body(second)
+    inbox = await staff.reply_to("/todo")
+    assert "学员筛选待确认：1" in body(inbox) and len(buttons(inbox)) == 1
 
 
 async def test_a_supervisor_who_joins_after_ten_certificates_sees_ten(app_factory, http):
