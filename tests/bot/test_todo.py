@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.domain.roles import Grant, Role
+from bot.i18n import I18n
 from bot.services import todo
 from handlers.todo import TodoOpen
 from storage import classes, outbox
@@ -289,3 +290,34 @@ async def test_a_copy_not_yet_sent_is_never_sent_and_sent_ones_are_edited(sessio
     edit = rows["leave:1:5:closed"]
     assert (edit.method, edit.chat_id, edit.status) == ("editMessageText", 501, "pending")
     assert edit.payload == {"message_id": 77, "text": "closed in en"}
+
+
+def test_the_view_builders_need_no_bot():
+    """The inbox page and the screening card are built from plain values, in both languages."""
+    from handlers.intake import Decision, case_view
+    from handlers.todo import TodoPage, inbox_view
+    from storage.todo import Item
+
+    counts = {Kind.CASE: 5, Kind.LEAVE: 40}
+    items = [Item(Kind.LEAVE, n, None, "小王", "一班") for n in range(20)]
+    text, markup = inbox_view(I18n("zh-CN"), counts, items, 1)
+    assert "共 45 项" in text and "请假申请待审批：40" in text and "第 2/3 页" in text
+    rows = markup.inline_keyboard
+    assert len(rows) == 21 and [b.text for b in rows[-1]] == ["◀ 上一页", "下一页 ▶"]
+    assert [b.callback_data for b in rows[-1]] == [TodoPage(p=0).pack(), TodoPage(p=2).pack()]
+    assert rows[0][0].callback_data == TodoOpen(k=Kind.LEAVE, i=0).pack()
+    text, _ = inbox_view(I18n("en"), {Kind.CERTIFICATE: 1}, items[:1], 0)
+    assert "1 item\n" in text and "Certificates to verify: 1" in text and "Page" not in text
+
+    trainee = Person(id=3, tg_user_id=3, first_name="Wang")
+    case = ScreeningCase(
+        id=9, person_id=3, registration_id=1, recommended="siyb", reasons=["direction_not_online"]
+    )
+    text, markup = case_view(I18n("en"), trainee, case)
+    assert "Screening to confirm" in text
+    assert [row[0].callback_data for row in markup.inline_keyboard] == [
+        Decision(c=9, o=outcome).pack() for outcome in ("online", "siyb", "not_now")
+    ]
+    case.decided = "siyb"
+    text, markup = case_view(I18n("en"), trainee, case, Person(first_name="Li"))
+    assert markup is None and "✅ Decided" in text and "(by Li)" in text
