@@ -321,3 +321,29 @@ def test_the_view_builders_need_no_bot():
     case.decided = "siyb"
     text, markup = case_view(I18n("en"), trainee, case, Person(first_name="Li"))
     assert markup is None and "✅ Decided" in text and "(by Li)" in text
+
+
+async def test_two_supervisors_open_a_class_application_from_todo_and_one_decides(
+    app_factory, http
+):
+    """S-7: a class submitted before either supervisor joined is in both inboxes; approving it
+    from one closes the card the other opened, and leaves both inboxes."""
+    app = await app_factory(clock=ManualClock(EVE))
+    staff, _ = await member(app, http, "机构老师", Role.INSTITUTION)
+    made, _ = await open_class(app, START, (), (), status="submitted")
+    first = await joined(app, http, "主管科长", Role.SUPERVISOR)
+    second = await joined(app, http, "副科长", Role.SUPERVISOR)
+    cards = []
+    for supervisor in (first, second):
+        inbox = await supervisor.reply_to("/todo")
+        assert "开班申请待审批：1" in body(inbox)
+        await pick(supervisor, inbox, made.name)
+        cards.append(await supervisor.expect(lambda m: "开班申请" in body(m) and bool(buttons(m))))
+    await pick(first, cards[0], "批准开班")
+    closed = await second.expect(lambda m: m["message_id"] == cards[1]["message_id"])
+    assert "✅ 已批准开班" in body(closed) and not buttons(closed)
+    assert "已批准" in body(await staff.expect(has(made.name)))
+    late = await second.press(cards[1]["message_id"], button(cards[1], "批准开班"))
+    assert "已经处理过了" in late["text"]
+    for supervisor in (first, second):
+        await supervisor.reply_to("/todo", predicate=has("没有待办事项"))
