@@ -14,9 +14,11 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 ROLE_COMMANDS = {
     Role.TRAINEE: ("status", "forms", "leave", "myfeedback"),
-    Role.LECTURER: ("trainees", "checkin", "roster", "feedback", "profile"),
-    Role.TRAINER: ("checkin", "roster", "feedback", "profile"),
-    Role.INSTITUTION: ("classes", "trainees", "enrol", "roster", "feedback"),
+    Role.LECTURER: ("todo", "trainees", "checkin", "roster", "feedback", "profile"),
+    Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile"),
+    Role.INSTITUTION: ("todo", "classes", "trainees", "enrol", "roster", "feedback"),
+    Role.SUPERVISOR: ("todo",),
+    Role.ADMIN: ("todo",),
 }
 
 

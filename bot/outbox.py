@@ -27,12 +27,13 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendMessage, SendPhoto
+from aiogram.methods import EditMessageText, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -44,8 +45,10 @@ from storage.db import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def _method(row: outbox.Claimed) -> SendMessage | SendPhoto:
+def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | EditMessageText:
     """The Bot API call a queued row stands for (a photo travels base64-encoded in the row)."""
+    if row.method == "editMessageText":
+        return EditMessageText(chat_id=row.chat_id, **row.payload)
     if row.method == "sendPhoto":
         payload = dict(row.payload)
         picture = BufferedInputFile(base64.b64decode(payload.pop("photo")), filename="chart.png")
@@ -226,6 +229,10 @@ class OutboxWorker:
             except TelegramForbiddenError as error:
                 self._blocked.append(row)
                 return self._failed(row, outbox.BLOCKED, error)
+            except TelegramBadRequest as error:
+                if "message is not modified" not in str(error):
+                    return self._failed(row, outbox.FAILED, error)
+                message = None  # an edit the chat already shows (e.g. the decider's own card)
             except (TelegramServerError, TelegramNetworkError) as error:
                 return self._retry(row, error)
             except TelegramAPIError as error:
@@ -234,7 +241,10 @@ class OutboxWorker:
                 self._pacer.sent(row.chat_id)
             self._reached.append(row)
             return outbox.outcome(
-                row, outbox.SENT, message_id=message.message_id, sent_at=self.clock.now()
+                row,
+                outbox.SENT,
+                message_id=getattr(message, "message_id", None),
+                sent_at=self.clock.now(),
             )
 
     def _failed(self, row: outbox.Claimed, status: str, error: TelegramAPIError) -> dict[str, Any]:

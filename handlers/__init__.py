@@ -18,6 +18,7 @@ from handlers import (
     leave,
     start,
     teachers,
+    todo,
 )
 
 FEATURES = (
@@ -30,6 +31,7 @@ FEATURES = (
     teachers,
     classes,
     leave,
+    todo,
     enrolment,
     checkin,
     feedback,

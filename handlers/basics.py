@@ -12,13 +12,20 @@ from bot.commands import command_names
 from bot.domain.roles import Grant
 from bot.forms import service
 from bot.i18n import I18n
+from bot.services import todo
 from handlers.forms import pause
 from storage.models import Person
 
 
-async def show_help(message: Message, grants: list[Grant], i18n: I18n) -> None:
+async def show_help(
+    message: Message, session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n
+) -> None:
     roles = sorted({grant.role for grant in grants})
-    await message.answer(i18n("basics.help", roles=roles, commands=command_names(grants)))
+    text = i18n("basics.help", roles=roles, commands=command_names(grants))
+    pending = await todo.total(session, person.id, grants)
+    if pending:
+        text += "\n\n" + i18n("todo.pending", count=pending)
+    await message.answer(text)
 
 
 async def cancel(

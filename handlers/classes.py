@@ -44,6 +44,7 @@ from bot.filters import HasRole
 from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.services import todo
 from bot.timetables import standard_timetables
 from handlers import timetable
 from handlers.forms import Runner, begin
@@ -594,6 +595,10 @@ async def application(
     return text, builder.as_markup()
 
 
+async def _application_text(session: AsyncSession, found: TrainingClass, i18n: I18n) -> str:
+    return (await application(session, found, i18n))[0]
+
+
 async def decide_pressed(
     query: CallbackQuery,
     callback_data: Decide,
@@ -689,6 +694,9 @@ async def _decide(
         object_type="training_class",
         object_id=found.id,
         reason=reason,
+    )
+    await todo.close_copies(
+        session, f"class:{found.id}:", lambda reader: _application_text(session, found, reader)
     )
     summary = _summary(await snapshot(session, found))
     for member in await classes.staff(session, found.institution_id):

@@ -10,7 +10,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,7 @@ from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.service import FormStart, Submitted, on_submit
 from bot.i18n import I18n
+from bot.services import todo
 from handlers import enrolment, leave
 from handlers.forms import begin
 from storage import intake, outbox, repo
@@ -151,7 +152,8 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
     registration = await service.submission(session, registration_id)
     appendix = await service.submission(session, appendix_id) if appendix_id else None
     institution_id = registration.context.get("institution_id")
-    await intake.supersede_open_cases(session, person.id)
+    for superseded in await intake.supersede_open_cases(session, person.id):
+        await _close_copies(session, person, superseded, None)
     recommendation = screen(registration.answers, appendix.answers if appendix else None)
     await intake.move(
         session,
@@ -196,27 +198,57 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
         await _send_case(session, reviewer, person, case)
 
 
+def case_view(
+    i18n: I18n, trainee: Person, case: ScreeningCase, decider: Person | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The screening card a reviewer decides on (pushed, or opened from /todo); once decided,
+    the decision and no buttons."""
+    text = i18n(
+        "intake.case",
+        name=trainee.first_name,
+        outcome=case.recommended,
+        reasons=case.reasons,
+        decided=case.decided,
+        by=decider.first_name if decider else None,
+    )
+    if case.decided is not None:
+        return text, None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=i18n(
+                    "intake.confirm" if outcome == case.recommended else "intake.override",
+                    outcome=outcome,
+                ),
+                callback_data=Decision(c=case.id, o=outcome).pack(),
+            )
+        ]
+        for outcome in Outcome
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 async def _send_case(
     session: AsyncSession, reviewer: Person, trainee: Person, case: ScreeningCase
 ) -> None:
-    i18n = I18n(reviewer.locale)
-    builder = InlineKeyboardBuilder()
-    for outcome in Outcome:
-        key = "intake.confirm" if outcome == case.recommended else "intake.override"
-        builder.button(
-            text=i18n(key, outcome=outcome), callback_data=Decision(c=case.id, o=outcome)
-        )
-    builder.adjust(1)
+    text, markup = case_view(I18n(reviewer.locale), trainee, case)
     await outbox.enqueue(
         session,
         chat_id=reviewer.tg_user_id,
         person_id=reviewer.id,
         key=f"case:{case.id}:{reviewer.id}",
-        text=i18n(
-            "intake.case", name=trainee.first_name, outcome=case.recommended, reasons=case.reasons
-        ),
-        reply_markup=builder.as_markup().model_dump(exclude_none=True),
+        text=text,
+        reply_markup=markup.model_dump(exclude_none=True),
     )
+
+
+async def _close_copies(
+    session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
+) -> None:
+    async def closed(reader: I18n) -> str:
+        return case_view(reader, trainee, case, decider)[0]
+
+    await todo.close_copies(session, f"case:{case.id}:", closed)
 
 
 async def _reviewable(
@@ -322,6 +354,7 @@ async def _decide(
         override=outcome != case.recommended,
     )
     trainee = await session.get(Person, case.person_id)
+    await _close_copies(session, trainee, case, reviewer)
     i18n = I18n(trainee.locale)
     markup = None
     if outcome is Outcome.ONLINE:

@@ -15,17 +15,19 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
+from bot.domain.attendance import MAX_LEAVE_HOURS, Eligibility, eligibility, leave_problem
 from bot.domain.reasons import reason_from
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.i18n import I18n
+from bot.services import todo
 from storage import attendance, repo
+from storage.classes import sessions_of
 from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
 from storage.outbox import enqueue
 
@@ -287,19 +289,8 @@ async def _ask_teachers(
     current = eligibility(training_class.programme, record)
     for teacher_id in await attendance.teacher_ids(session, training_class.id):
         teacher = await session.get(Person, teacher_id)
-        i18n = I18n(teacher.locale)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=i18n("leave.approve"), callback_data=LeaveDecision(r=leave.id, ok=True))
-        builder.button(text=i18n("leave.refuse"), callback_data=LeaveDecision(r=leave.id, ok=False))
-        text = i18n(
-            "leave.request",
-            learner=learner.first_name,
-            name=training_class.name,
-            sessions=[attendance.view(s, training_class) for s in chosen],
-            hours=leave.hours,
-            reason=leave.reason,
-            e=current,
-            programme=training_class.programme,
+        text, markup = request_view(
+            I18n(teacher.locale), leave, learner, training_class, chosen, current
         )
         await enqueue(
             session,
@@ -307,8 +298,57 @@ async def _ask_teachers(
             person_id=teacher.id,
             text=text,
             key=f"leave:{leave.id}:{teacher.id}",
-            reply_markup=builder.as_markup().model_dump(exclude_none=True),
+            reply_markup=markup.model_dump(exclude_none=True),
         )
+
+
+def request_view(
+    i18n: I18n,
+    leave: LeaveRequest,
+    learner: Person,
+    training_class: TrainingClass,
+    chosen: list[ClassSession],
+    current: Eligibility,
+    decider: Person | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The leave request a teacher decides on (pushed, or opened from /todo); once decided,
+    the decision and no buttons."""
+    text = i18n(
+        "leave.request",
+        learner=learner.first_name,
+        name=training_class.name,
+        sessions=[attendance.view(s, training_class) for s in chosen],
+        hours=leave.hours,
+        reason=leave.reason,
+        e=current,
+        programme=training_class.programme,
+        status=leave.status,
+        by=decider.first_name if decider else None,
+    )
+    if leave.status != attendance.PENDING:
+        return text, None
+    row = [
+        InlineKeyboardButton(
+            text=i18n("leave.approve"), callback_data=LeaveDecision(r=leave.id, ok=True).pack()
+        ),
+        InlineKeyboardButton(
+            text=i18n("leave.refuse"), callback_data=LeaveDecision(r=leave.id, ok=False).pack()
+        ),
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+async def request_card(
+    session: AsyncSession, leave: LeaveRequest, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """`request_view` from the store: the request's sessions and the learner's record now."""
+    training_class = await session.get(TrainingClass, leave.class_id)
+    learner = await session.get(Person, leave.person_id)
+    decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
+    chosen = [s for s in await sessions_of(session, leave.class_id) if s.id in leave.session_ids]
+    record = await attendance.attendance_record(session, training_class.id, learner.id)
+    current = eligibility(training_class.programme, record)
+    return request_view(i18n, leave, learner, training_class, chosen, current, decider)
 
 
 async def leave_decided(
@@ -351,6 +391,11 @@ async def leave_decided(
         excused_now=excused,
     )
     learner = await session.get(Person, leave.person_id)
+
+    async def closed(reader: I18n) -> str:
+        return (await request_card(session, leave, reader))[0]
+
+    await todo.close_copies(session, f"leave:{leave.id}:", closed)
     await attendance.notify(
         session,
         learner.id,

@@ -18,6 +18,7 @@ from bot.domain.invitations import InviteLimits, InviteProblem, invite_problem, 
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
+from bot.services import todo
 from handlers import checkin
 from handlers.enrolment import join_by_link
 from handlers.forms import offer_resume
@@ -112,7 +113,11 @@ async def start(
     await state.clear()
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
     roles = [(grant.role, await scope_name(session, grant)) for grant in grants]
-    await message.answer(i18n("start.welcome", name=person.first_name, roles=roles))
+    text = i18n("start.welcome", name=person.first_name, roles=roles)
+    pending = await todo.total(session, person.id, grants)
+    if pending:
+        text += "\n\n" + i18n("todo.pending", count=pending)
+    await message.answer(text)
     await offer_resume(message, session, person, i18n, settings)
 
 

@@ -27,6 +27,7 @@ from bot.filters import HasRole
 from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.services import todo
 from handlers.forms import begin
 from storage import classes, outbox, repo
 from storage.classes import Recipient
@@ -207,9 +208,11 @@ async def verifiers(
     return await classes.admins(session, settings.admin_ids, settings.default_locale)
 
 
-async def _card(
+async def certificate_card(
     session: AsyncSession, found: Certificate, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The certificate as its verifier reads it (pushed, or opened from /todo); buttons while
+    it waits."""
     holder = await session.get(Person, found.person_id)
     profile = await classes.profile_answers(session, holder.id)
     place = " ".join(r.name for r in regions.path(str(profile.get("region") or "")))
@@ -229,9 +232,13 @@ async def _card(
     return text, builder.as_markup()
 
 
+async def _card_text(session: AsyncSession, found: Certificate, i18n: I18n) -> str:
+    return (await certificate_card(session, found, i18n))[0]
+
+
 async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certificate) -> None:
     for verifier in await verifiers(session, settings, found):
-        text, markup = await _card(session, found, I18n(verifier.locale))
+        text, markup = await certificate_card(session, found, I18n(verifier.locale))
         await outbox.enqueue(
             session,
             chat_id=verifier.chat_id,
@@ -296,7 +303,7 @@ async def decision_pressed(
             )
             return
         await query.answer(i18n("teachers.decided", status=found.status))
-        text, _ = await _card(session, found, i18n)
+        text, _ = await certificate_card(session, found, i18n)
         await query.message.edit_text(text, reply_markup=None)
         return
     await query.answer()
@@ -333,7 +340,7 @@ async def reason_given(
         await message.answer(i18n("teachers.already_decided", status=found.status))
         return
     await message.answer(i18n("teachers.decided", status=found.status))
-    text, _ = await _card(session, found, i18n)
+    text, _ = await certificate_card(session, found, i18n)
     await bot.edit_message_text(
         text=text, chat_id=message.chat.id, message_id=data["card"], reply_markup=None
     )
@@ -361,6 +368,9 @@ async def _decide(
         reason=reason,
         kind=found.kind,
         number=found.number,
+    )
+    await todo.close_copies(
+        session, f"cert:{found.id}:", lambda reader: _card_text(session, found, reader)
     )
     holder = await session.get(Person, found.person_id)
     await outbox.enqueue(

@@ -80,13 +80,15 @@ async def latest_case(session: AsyncSession, person_id: int) -> ScreeningCase | 
 SUPERSEDED = "superseded"
 
 
-async def supersede_open_cases(session: AsyncSession, person_id: int) -> None:
-    """Close undecided earlier cases when a revised form is screened again."""
+async def supersede_open_cases(session: AsyncSession, person_id: int) -> list[ScreeningCase]:
+    """Close undecided earlier cases when a revised form is screened again; returns them."""
     query = select(ScreeningCase).where(
         ScreeningCase.person_id == person_id, col(ScreeningCase.decided).is_(None)
     )
-    for case in (await session.exec(query)).all():
+    closed = list((await session.exec(query)).all())
+    for case in closed:
         case.decided, case.decided_at = SUPERSEDED, utcnow()
+    return closed
 
 
 async def reviewers(session: AsyncSession, institution_id: int | None) -> list[int]:

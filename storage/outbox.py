@@ -67,6 +67,32 @@ async def enqueue(
     )
 
 
+async def enqueue_edit(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    key: str,
+    person_id: int | None = None,
+) -> bool:
+    """Queue an edit of a message sent earlier: `text` replaces it and its buttons go (a
+    decided card); False when `key` was queued before."""
+    return await insert_ignore(
+        session,
+        OutboxMessage,
+        key=key,
+        chat_id=chat_id,
+        person_id=person_id,
+        method="editMessageText",
+        payload={"message_id": message_id, "text": text},
+        status=PENDING,
+        not_before=ASAP,
+        attempts=0,
+        created_at=utcnow(),
+    )
+
+
 class Claimed(NamedTuple):
     """A leased message: what sending it and recording the outcome need."""
 

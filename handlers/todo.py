@@ -1,0 +1,159 @@
+"""/todo: every decision waiting for the person, whoever was pushed it and whenever they joined.
+
+The list is grouped by kind with counts, 20 items a page; each item opens the same card, with
+the same buttons, as the push that announced it, so a decision from here and from the push
+takes one path. The opened card goes out through the outbox under its push's key prefix, so
+the decision closes it like every pushed copy.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.roles import Grant
+from bot.i18n import I18n
+from bot.services import todo
+from handlers import classes, intake, leave, teachers
+from storage import classes as class_store
+from storage import outbox
+from storage.models import LeaveRequest, Person, ScreeningCase
+from storage.todo import Item, Kind
+
+
+class TodoPage(CallbackData, prefix="tdp"):
+    """Page `p` (from 0) of the inbox."""
+
+    p: int
+
+
+class TodoOpen(CallbackData, prefix="tdo"):
+    """Open the card of item `i` of kind `k`."""
+
+    k: Kind
+    i: int
+
+
+def inbox_view(
+    i18n: I18n, counts: dict[Kind, int], items: list[Item], number: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the inbox: counts by kind, a button per item, ◀ ▶ between pages."""
+    total = sum(counts.values())
+    pages = max(1, -(-total // todo.PAGE_SIZE))
+    text = i18n(
+        "todo.inbox",
+        counts=[(kind, counts[kind]) for kind in Kind if counts.get(kind)],
+        total=total,
+        page=number + 1,
+        pages=pages,
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=i18n("todo.item", kind=item.kind, name=item.name, detail=item.detail),
+                callback_data=TodoOpen(k=item.kind, i=item.id).pack(),
+            )
+        ]
+        for item in items
+    ]
+    turns = []
+    if number > 0:
+        turns.append(
+            InlineKeyboardButton(
+                text=i18n("todo.previous"), callback_data=TodoPage(p=number - 1).pack()
+            )
+        )
+    if number + 1 < pages:
+        turns.append(
+            InlineKeyboardButton(
+                text=i18n("todo.next"), callback_data=TodoPage(p=number + 1).pack()
+            )
+        )
+    if turns:
+        rows.append(turns)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _inbox(
+    session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n, number: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not todo.decides(grants):
+        return i18n("todo.no_role"), None
+    counts = await todo.counts(session, person.id, grants)
+    total = sum(counts.values())
+    if not total:
+        return i18n("todo.empty"), None
+    number = min(max(number, 0), (total - 1) // todo.PAGE_SIZE)
+    items = await todo.page(session, person.id, grants, number)
+    return inbox_view(i18n, counts, items, number)
+
+
+async def show_todo(
+    message: Message, session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n
+) -> None:
+    text, markup = await _inbox(session, person, grants, i18n, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def page_pressed(
+    query: CallbackQuery,
+    callback_data: TodoPage,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+) -> None:
+    await query.answer()
+    text, markup = await _inbox(session, person, grants, i18n, callback_data.p)
+    await query.message.edit_text(text, reply_markup=markup)
+
+
+async def card(
+    session: AsyncSession, kind: Kind, item_id: int, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card a push of this item shows, built by the same view builder."""
+    if kind is Kind.CASE:
+        case = await session.get(ScreeningCase, item_id)
+        return intake.case_view(i18n, await session.get(Person, case.person_id), case)
+    if kind is Kind.CERTIFICATE:
+        found = await class_store.certificate(session, item_id)
+        return await teachers.certificate_card(session, found, i18n)
+    if kind is Kind.CLASS:
+        return await classes.application(
+            session, await class_store.get_class(session, item_id), i18n
+        )
+    return await leave.request_card(session, await session.get(LeaveRequest, item_id), i18n)
+
+
+async def open_pressed(
+    query: CallbackQuery,
+    callback_data: TodoOpen,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    i18n: I18n,
+) -> None:
+    if not await todo.waits_for(session, person.id, grants, callback_data.k, callback_data.i):
+        await query.answer(i18n("todo.gone"), show_alert=True)
+        return
+    await query.answer()
+    text, markup = await card(session, callback_data.k, callback_data.i, i18n)
+    await outbox.enqueue(
+        session,
+        chat_id=query.from_user.id,
+        person_id=person.id,
+        text=text,
+        reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+        key=f"{callback_data.k}:{callback_data.i}:todo:{person.id}:{query.id}",
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(show_todo, Command("todo"))
+    router.callback_query.register(page_pressed, TodoPage.filter())
+    router.callback_query.register(open_pressed, TodoOpen.filter())
+    return router

@@ -1,0 +1,180 @@
+"""The to-do inbox in the store: every decision still waiting, found by who may take it now.
+
+Queries take plain ids (a `Scope`), never grants: which grants give which scope is decided
+outside storage (bot/services/todo.py). One page of the inbox is one query (a UNION ALL of the
+four kinds, each joined to the names its button shows), so a page costs the same however many
+items wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, func, literal, select, union_all, update
+from sqlalchemy.orm import aliased
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Certificate,
+    ClassTeacher,
+    LeaveRequest,
+    OutboxMessage,
+    Person,
+    ScreeningCase,
+    TrainingClass,
+)
+from storage.outbox import EXPIRED, PENDING, SENT
+
+
+class Kind(StrEnum):
+    """The kinds of pending decision, in the order the inbox lists them; each value is the
+    prefix of its cards' outbox keys (`case:{case_id}:...`)."""
+
+    CASE = "case"
+    CERTIFICATE = "cert"
+    CLASS = "class"
+    LEAVE = "leave"
+
+
+ORDER = {kind: index for index, kind in enumerate(Kind)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a person may decide, as plain ids: screenings of `institution_ids`, lecturer
+    certificates and class applications of `region_ids`, everything of both kinds when
+    `is_admin`, and leave requests of the classes `person_id` teaches."""
+
+    person_id: int
+    institution_ids: frozenset[int] = field(default_factory=frozenset)
+    region_ids: frozenset[int] = field(default_factory=frozenset)
+    is_admin: bool = False
+
+
+class Item(NamedTuple):
+    """One line of the inbox: what it is and the names its button shows."""
+
+    kind: Kind
+    id: int
+    at: datetime | None
+    name: str
+    detail: str
+
+
+def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
+    """One select per kind with the same columns: kind order, id, time, name, detail."""
+    case, cert = ScreeningCase.__table__.c, Certificate.__table__.c
+    cls, leave = TrainingClass.__table__.c, LeaveRequest.__table__.c
+    person, teacher = Person.__table__, ClassTeacher.__table__.c
+    trainee, holder, learner = aliased(person), aliased(person), aliased(person)
+    klass = aliased(TrainingClass.__table__)
+
+    def columns(kind: Kind, key: Any, at: Any, name: Any, detail: Any) -> list[Any]:
+        return [
+            literal(ORDER[kind]).label("kind"),
+            key.label("id"),
+            at.label("at"),
+            name.label("name"),
+            detail.label("detail"),
+        ]
+
+    cases = (
+        select(*columns(Kind.CASE, case.id, case.created_at, trainee.c.first_name, literal("")))
+        .join(trainee, trainee.c.id == case.person_id)
+        .where(case.decided.is_(None), case.institution_id.in_(sorted(scope.institution_ids)))
+    )
+    certificates = (
+        select(
+            *columns(Kind.CERTIFICATE, cert.id, cert.created_at, holder.c.first_name, cert.number)
+        )
+        .join(holder, holder.c.id == cert.person_id)
+        .where(cert.status == "pending")
+    )
+    if not scope.is_admin:
+        certificates = certificates.where(
+            cert.kind == "lecturer", cert.region_id.in_(sorted(scope.region_ids))
+        )
+    classes = select(*columns(Kind.CLASS, cls.id, cls.submitted_at, cls.name, literal(""))).where(
+        cls.status == "submitted"
+    )
+    if not scope.is_admin:
+        classes = classes.where(cls.region_id.in_(sorted(scope.region_ids)))
+    leaves = (
+        select(*columns(Kind.LEAVE, leave.id, leave.created_at, learner.c.first_name, klass.c.name))
+        .join(learner, learner.c.id == leave.person_id)
+        .join(klass, klass.c.id == leave.class_id)
+        .join(
+            ClassTeacher.__table__,
+            and_(teacher.class_id == leave.class_id, teacher.person_id == scope.person_id),
+        )
+        .where(leave.status == "pending")
+    )
+    return {
+        Kind.CASE: cases,
+        Kind.CERTIFICATE: certificates,
+        Kind.CLASS: classes,
+        Kind.LEAVE: leaves,
+    }
+
+
+def _inbox(scope: Scope) -> Any:
+    return union_all(*_parts(scope).values()).subquery("inbox")
+
+
+async def counts(session: AsyncSession, scope: Scope) -> dict[Kind, int]:
+    """How many items of each kind wait for this scope (kinds with none are left out)."""
+    inbox = _inbox(scope)
+    query = select(inbox.c.kind, func.count()).group_by(inbox.c.kind).order_by(inbox.c.kind)
+    kinds = list(Kind)
+    return {kinds[kind]: number for kind, number in (await session.exec(query)).all()}
+
+
+async def page(session: AsyncSession, scope: Scope, offset: int, limit: int) -> list[Item]:
+    """One page of the inbox, kind by kind, oldest first."""
+    inbox = _inbox(scope)
+    query = select(inbox).order_by(inbox.c.kind, inbox.c.at, inbox.c.id).offset(offset).limit(limit)
+    kinds = list(Kind)
+    return [
+        Item(kinds[kind], key, at, name or "", detail or "")
+        for kind, key, at, name, detail in (await session.exec(query)).all()
+    ]
+
+
+async def waits_for(session: AsyncSession, scope: Scope, kind: Kind, item_id: int) -> bool:
+    """Whether this item still waits and this scope may decide it (a card opened from the
+    inbox shows nothing to anyone else)."""
+    part = _parts(scope)[kind].subquery()
+    query = select(func.count()).select_from(part).where(part.c.id == item_id)
+    return bool((await session.exec(query)).scalar_one())
+
+
+class Copy(NamedTuple):
+    """A pushed copy of a card: where it went, and its message once sent."""
+
+    id: int
+    chat_id: int
+    person_id: int | None
+    key: str
+    message_id: int | None
+
+
+async def close_copies(session: AsyncSession, key_prefix: str) -> Sequence[Copy]:
+    """The sent copies of the card pushed under keys starting with `key_prefix`; copies not yet
+    sent are expired here so they never go out with live buttons."""
+    t = OutboxMessage.__table__.c
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    keyed = t.key.like(pattern, escape="\\")
+    sends = and_(keyed, t.method == "sendMessage")
+    await session.exec(
+        update(OutboxMessage.__table__).where(sends, t.status == PENDING).values(status=EXPIRED)
+    )
+    query = (
+        select(t.id, t.chat_id, t.person_id, t.key, t.message_id)
+        .where(sends, t.status == SENT, t.message_id.is_not(None))
+        .order_by(t.id)
+    )
+    return [Copy(*row) for row in (await session.exec(query)).all()]
