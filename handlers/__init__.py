@@ -16,11 +16,13 @@ from handlers import (
     invites,
     language,
     leave,
+    refusals,
     start,
     teachers,
 )
 
 FEATURES = (
+    refusals,
     errors,
     start,
     basics,

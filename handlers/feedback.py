@@ -26,6 +26,8 @@ from bot.forms.render import display
 from bot.forms.runner import FormRun
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.services.actor import Actor
+from bot.services.targets import feedback_request_for
 from handlers.forms import Runner, begin, today_in
 from storage import attendance, feedback, repo
 from storage.classes import sessions_of, teacher_ids, teacher_name
@@ -62,15 +64,13 @@ async def fill_pressed(
     callback_data: FeedbackFill,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     clock: Clock,
 ) -> None:
-    found = await feedback.request(session, callback_data.r)
-    if found is None or found.person_id != person.id:
-        await query.answer(i18n("feedback.stale"), show_alert=True)
-        return
+    found = await feedback_request_for(session, actor, callback_data.r)
     match answerable(found.closes_at, found.answered_at, clock.now()):
         case Answerable.ANSWERED:
             await query.answer(i18n("feedback.already"), show_alert=True)

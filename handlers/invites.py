@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.invitations import new_code, validity
-from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, may_invite, missing_scope
+from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, missing_scope
 from bot.filters import HasRole
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
+from bot.policy import may_invite
 from bot.scopes import scope_name
 from storage import repo
 from storage.models import Institution, Person

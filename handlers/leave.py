@@ -25,6 +25,8 @@ from bot.domain.reasons import reason_from
 from bot.domain.roles import Role
 from bot.filters import HasRole
 from bot.i18n import I18n
+from bot.services.actor import Actor
+from bot.services.targets import leave_for
 from storage import attendance, repo
 from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
 from storage.outbox import enqueue
@@ -316,13 +318,11 @@ async def leave_decided(
     callback_data: LeaveDecision,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    leave = await session.get(LeaveRequest, callback_data.r)
-    if leave is None or person.id not in await attendance.teacher_ids(session, leave.class_id):
-        await query.answer(i18n("leave.not_yours"), show_alert=True)
-        return
+    leave = await leave_for(session, actor, callback_data.r)
     now = clock.now()
     status = attendance.APPROVED if callback_data.ok else attendance.REFUSED
     if not await attendance.decide_leave(session, leave, status, person.id, now):

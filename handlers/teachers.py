@@ -27,6 +27,9 @@ from bot.filters import HasRole
 from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.policy import Action, allowed
+from bot.services.actor import Actor
+from bot.services.targets import certificate_for, certificate_target
 from handlers.forms import begin
 from storage import classes, outbox, repo
 from storage.classes import Recipient
@@ -245,31 +248,14 @@ async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certi
 # --- decisions -------------------------------------------------------------------------------
 
 
-def may_verify(grants: list[Grant], found: Certificate) -> bool:
-    for grant in grants:
-        if grant.role is Role.ADMIN:
-            return True
-        if (
-            grant.role is Role.SUPERVISOR
-            and found.kind == CertificateKind.LECTURER
-            and found.region_id is not None
-            and grant.region_id == found.region_id
-        ):
-            return True
-    return False
-
-
 async def _decidable(
     query: CallbackQuery,
     session: AsyncSession,
     certificate_id: int,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> Certificate | None:
-    found = await classes.certificate(session, certificate_id)
-    if found is None or not may_verify(grants, found):
-        await query.answer(i18n("teachers.not_yours"), show_alert=True)
-        return None
+    found = await certificate_for(session, actor, certificate_id)
     if found.status != CertificateStatus.PENDING:
         await query.answer(i18n("teachers.already_decided", status=found.status), show_alert=True)
         return None
@@ -281,12 +267,12 @@ async def decision_pressed(
     callback_data: CertDecision,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    found = await _decidable(query, session, callback_data.c, grants, i18n)
+    found = await _decidable(query, session, callback_data.c, actor, i18n)
     if found is None:
         return
     if callback_data.a == "ok":
@@ -311,7 +297,7 @@ async def reason_given(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -326,8 +312,8 @@ async def reason_given(
     data = await state.get_data()
     await state.clear()
     found = await classes.certificate(session, data["certificate"])
-    if found is None or not may_verify(grants, found):
-        await message.answer(i18n("teachers.not_yours"))
+    if found is None or not allowed(actor, Action.CERTIFICATE_VERIFY, certificate_target(found)):
+        await message.answer(i18n("errors.not_allowed"))
         return
     if not await _decide(session, found, CertificateStatus.REJECTED, person, reason, clock):
         await message.answer(i18n("teachers.already_decided", status=found.status))

@@ -1,0 +1,1 @@
+"""Use cases shared by chat handlers, scheduled jobs and (later) web pages."""
