@@ -49,8 +49,7 @@ from bot.domain.checkin import (
     screen_token,
     seconds_left,
 )
-from bot.domain.roles import Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.i18n import I18n
 from bot.policy import Action, allowed
@@ -62,7 +61,6 @@ from storage.classes import sessions_of
 from storage.enrolment import names
 from storage.models import AttendanceMark, ClassSession, Person, TrainingClass
 
-TEACHERS = (Role.LECTURER, Role.TRAINER)
 NAME_LIMIT = 16
 
 
@@ -734,8 +732,8 @@ def create_router() -> Router:
     router.message.register(location_skipped, F.text, SkipLocation())
 
     teachers = Router(name=f"{__name__}.teachers")
-    teachers.message.filter(HasRole(*TEACHERS))
-    teachers.callback_query.filter(HasRole(*TEACHERS))
+    teachers.message.filter(Can(Action.CHECKIN_OPEN, Action.ATTENDANCE_MARK))
+    teachers.callback_query.filter(Can(Action.CHECKIN_OPEN, Action.ATTENDANCE_MARK))
     teachers.message.register(choose_session, Command("checkin"))
     teachers.callback_query.register(open_pressed, OpenCheckin.filter())
     teachers.callback_query.register(panel_pressed, Panel.filter())
@@ -743,8 +741,8 @@ def create_router() -> Router:
     teachers.callback_query.register(mark_set, MarkSet.filter())
 
     staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(HasRole(*TEACHERS, Role.INSTITUTION))
-    staff.callback_query.filter(HasRole(*TEACHERS, Role.INSTITUTION))
+    staff.message.filter(Can(Action.ROSTER_VIEW))
+    staff.callback_query.filter(Can(Action.ROSTER_VIEW))
     staff.message.register(roster_command, Command("roster"))
     staff.callback_query.register(roster_pressed, RosterDay.filter())
     staff.callback_query.register(summary_pressed, Summary.filter())

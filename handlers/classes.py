@@ -37,8 +37,7 @@ from bot.domain.classes import (
     problems,
 )
 from bot.domain.reasons import REASON_LENGTH, reason_from
-from bot.domain.roles import Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
@@ -718,8 +717,8 @@ def create_router() -> Router:
     router = Router(name=__name__)
     standard_timetables()  # a broken timetable template stops start-up here, naming the file
     staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(HasRole(Role.INSTITUTION))
-    staff.callback_query.filter(HasRole(Role.INSTITUTION))
+    staff.message.filter(Can(Action.CLASS_VIEW))
+    staff.callback_query.filter(Can(Action.CLASS_VIEW))
     staff.message.register(list_classes, Command("classes"))
     staff.callback_query.register(new_class, ClassNew.filter())
     staff.callback_query.register(view_pressed, ClassView.filter())
@@ -727,8 +726,8 @@ def create_router() -> Router:
     staff.callback_query.register(teacher_toggled, TeacherToggle.filter())
     staff.include_router(timetable.create_router())
     deciding = Router(name=f"{__name__}.supervisors")
-    deciding.message.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
-    deciding.callback_query.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.message.filter(Can(Action.CLASS_DECIDE))
+    deciding.callback_query.filter(Can(Action.CLASS_DECIDE))
     deciding.callback_query.register(decide_pressed, Decide.filter())
     deciding.message.register(
         return_reason_given, StateFilter(ApplicationStates.reason), F.text, ~F.text.startswith("/")

@@ -45,8 +45,7 @@ from bot.domain.enrolment import (
     is_open,
     split_table,
 )
-from bot.domain.roles import Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
@@ -629,8 +628,8 @@ async def not_a_file(message: Message, i18n: I18n) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(Role.INSTITUTION))
-    router.callback_query.filter(HasRole(Role.INSTITUTION))
+    router.message.filter(Can(Action.ENROLMENT_MANAGE))
+    router.callback_query.filter(Can(Action.ENROLMENT_MANAGE))
     router.message.register(list_classes, Command("enrol"))
     router.message.register(file_sent, StateFilter(ImportStates.file), F.document)
     router.message.register(not_a_file, StateFilter(ImportStates.file))

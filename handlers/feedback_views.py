@@ -15,17 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import charts, policy
 from bot.domain import feedback_summary
-from bot.domain.roles import Role
 from bot.feedback_view_callbacks import FeedbackClass, FeedbackRound, FeedbackTrend
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action, allowed
 from bot.services.actor import Actor
 from bot.services.targets import class_and_target
 from storage import checkin, feedback_views
 from storage.models import Person, TrainingClass
-
-VIEWERS = (Role.LECTURER, Role.TRAINER, Role.INSTITUTION)
 
 
 async def _visible(
@@ -177,8 +174,8 @@ async def trend_pressed(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(*VIEWERS))
-    router.callback_query.filter(HasRole(*VIEWERS))
+    router.message.filter(Can(Action.FEEDBACK_DAILY))
+    router.callback_query.filter(Can(Action.FEEDBACK_DAILY))
     router.message.register(feedback_command, Command("feedback"))
     router.callback_query.register(class_pressed, FeedbackClass.filter())
     router.callback_query.register(round_pressed, FeedbackRound.filter())

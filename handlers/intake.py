@@ -19,9 +19,8 @@ from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.reasons import REASON_LENGTH, reason_from
-from bot.domain.roles import Role
 from bot.domain.screening import Outcome, screen
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
@@ -434,8 +433,8 @@ def create_router() -> Router:
     router.callback_query.register(start_form_pressed, StartForm.filter())
     router.message.register(show_status, Command("status"))
     reviewers = Router(name=f"{__name__}.reviewers")
-    reviewers.message.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
-    reviewers.callback_query.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
+    reviewers.message.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
+    reviewers.callback_query.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
     reviewers.callback_query.register(decision_pressed, Decision.filter())
     reviewers.message.register(reason_given, StateFilter(ReviewStates.reason), F.text)
     reviewers.message.register(list_trainees, Command("trainees"))

@@ -13,11 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.invitations import new_code, validity
-from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, missing_scope
-from bot.filters import HasRole
+from bot.domain.roles import Grant, Role, Scope, invite_options, missing_scope
+from bot.filters import Can
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
-from bot.policy import may_invite
+from bot.policy import Action, may_invite
 from bot.scopes import scope_name
 from storage import repo
 from storage.models import Institution, Person
@@ -275,8 +275,8 @@ async def create_invitation(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(*INVITES))
-    router.callback_query.filter(HasRole(*INVITES))
+    router.message.filter(Can(Action.INVITE))
+    router.callback_query.filter(Can(Action.INVITE))
     router.message.register(choose_target, Command("invite"))
     router.callback_query.register(target_chosen, InviteTarget.filter())
     router.callback_query.register(ask_scope_name, NewScope.filter())

@@ -22,9 +22,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
 from bot.domain.reasons import reason_from
-from bot.domain.roles import Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.i18n import I18n
+from bot.policy import Action
 from bot.services.actor import Actor
 from bot.services.targets import leave_for
 from storage import attendance, repo
@@ -393,15 +393,15 @@ async def status_text(session: AsyncSession, person: Person, i18n: I18n) -> str 
 def create_router() -> Router:
     router = Router(name=__name__)
     learners = Router(name=f"{__name__}.learners")
-    learners.message.filter(HasRole(Role.TRAINEE, Role.LECTURER, Role.TRAINER))
-    learners.callback_query.filter(HasRole(Role.TRAINEE, Role.LECTURER, Role.TRAINER))
+    learners.message.filter(Can(Action.LEAVE_REQUEST))
+    learners.callback_query.filter(Can(Action.LEAVE_REQUEST))
     learners.message.register(ask_leave, Command("leave"))
     learners.callback_query.register(class_chosen, LeaveClass.filter())
     learners.callback_query.register(session_toggled, LeavePick.filter())
     learners.callback_query.register(sessions_chosen, LeaveNext.filter())
     learners.message.register(reason_given, StateFilter(LeaveStates.reason), F.text)
     teachers = Router(name=f"{__name__}.teachers")
-    teachers.callback_query.filter(HasRole(Role.LECTURER, Role.TRAINER))
+    teachers.callback_query.filter(Can(Action.LEAVE_DECIDE))
     teachers.callback_query.register(leave_decided, LeaveDecision.filter())
     router.include_routers(learners, teachers)
     return router

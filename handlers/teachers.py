@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
 from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
@@ -361,13 +361,13 @@ async def _decide(
 def create_router() -> Router:
     router = Router(name=__name__)
     teaching = Router(name=f"{__name__}.teaching")
-    teaching.message.filter(HasRole(*TEACHING))
-    teaching.callback_query.filter(HasRole(*TEACHING))
+    teaching.message.filter(Can(Action.TEACHER_PROFILE))
+    teaching.callback_query.filter(Can(Action.TEACHER_PROFILE))
     teaching.message.register(profile_command, Command("profile"))
     teaching.callback_query.register(profile_pressed, ProfileStart.filter())
     deciding = Router(name=f"{__name__}.verifiers")
-    deciding.message.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
-    deciding.callback_query.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.message.filter(Can(Action.CERTIFICATE_VERIFY))
+    deciding.callback_query.filter(Can(Action.CERTIFICATE_VERIFY))
     deciding.callback_query.register(decision_pressed, CertDecision.filter())
     deciding.message.register(
         reason_given, StateFilter(CertStates.reason), F.text, ~F.text.startswith("/")
