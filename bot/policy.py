@@ -216,8 +216,12 @@ def institutions(actor: Actor, action: Action) -> list[int]:
     )
 
 
-def may_invite(grants: Iterable[Grant], target: Grant) -> bool:
-    """Whether any of the inviter's grants allows inviting someone into `target` (admins
+def invitation_target(invited: Grant) -> Target:
+    """An invitation into `invited` (its region being its institution's, when it has one)."""
+    return Target.at(invited.institution_id, invited.region_id, kind=invited.role)
+
+
+def may_invite(grants: Iterable[Grant], invited: Grant) -> bool:
+    """Whether any of the inviter's grants allows inviting someone into `invited` (admins
     anywhere, supervisors into their region, institution staff into their institution)."""
-    scope = Target.at(target.institution_id, target.region_id, kind=target.role)
-    return any(grant_allows(g, None, Action.INVITE, scope) for g in grants)
+    return any(grant_allows(g, None, Action.INVITE, invitation_target(invited)) for g in grants)
