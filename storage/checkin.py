@@ -48,11 +48,6 @@ VISIBLE = (ClassStatus.APPROVED, ClassStatus.CLOSED)
 WRONG_CODE = "checkin.wrong_code"
 
 
-async def teaches(session: AsyncSession, person_id: int, class_id: int) -> bool:
-    found = await session.get(ClassTeacher, (class_id, person_id))
-    return found is not None
-
-
 async def visible_classes(
     session: AsyncSession, person_id: int, institution_ids: Iterable[int]
 ) -> Sequence[TrainingClass]:
