@@ -3,7 +3,6 @@ polite alert wording; the exception rolls the unit of work back on its way out."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -44,8 +43,3 @@ def found(value: T | None) -> T:
     if value is None:
         raise NotFound
     return value
-
-
-async def load(lookup: Awaitable[T | None]) -> T:
-    """Await a store lookup; NotFound when it finds nothing."""
-    return found(await lookup)

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.config import LOCALES
 from bot.domain.roles import Grant, Role
+from bot.i18n import text
 from bot.policy import Action, Target, allowed, institutions, may, require
 from bot.services.actor import Actor
-from bot.services.errors import NotAllowed
+from bot.services.errors import Conflict, NotAllowed, NotFound, Stale
 
 ME, OTHER = 1, 2
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -184,3 +186,17 @@ def test_lists_cover_the_institutions_a_grant_reaches_for_the_action():
     assert institutions(both, Action.TRAINEE_LIST) == [10, 20]
     assert institutions(both, Action.CLASS_DECIDE) == []
     assert may(both, Action.CLASS_DECIDE) and not may(actor(GRANTS[Role.TRAINER]), Action.INVITE)
+
+
+REFUSALS = (NotAllowed, NotFound, Stale, Conflict)
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+def test_each_refusal_has_one_distinct_wording_in_every_locale(refusal):
+    for locale in LOCALES:
+        wording = text(locale, refusal.key)
+        assert wording.strip() and wording != text(locale, "errors.generic")
+    others = {
+        text("zh-CN", r.key) for r in (NotAllowed, NotFound, Stale, Conflict) if r is not refusal
+    }
+    assert text("zh-CN", refusal.key) not in others
