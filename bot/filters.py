@@ -5,14 +5,16 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from bot.domain.roles import Grant, Role
+from bot.policy import Action, may
+from bot.services.actor import Actor
 
 
-class HasRole(Filter):
-    """Passes when the person holds any of the roles (in any scope)."""
+class Can(Filter):
+    """Passes when one of the person's roles may do any of the actions somewhere (the roles
+    come from bot/policy.py); whether they may do it to the object at hand the handler asks."""
 
-    def __init__(self, *roles: Role) -> None:
-        self.roles = frozenset(roles)
+    def __init__(self, *actions: Action) -> None:
+        self.actions = actions
 
-    async def __call__(self, event: TelegramObject, grants: list[Grant] | None = None) -> bool:
-        return any(grant.role in self.roles for grant in grants or ())
+    async def __call__(self, event: TelegramObject, actor: Actor | None = None) -> bool:
+        return actor is not None and any(may(actor, action) for action in self.actions)

@@ -13,10 +13,12 @@ from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n, locale_for
 from bot.logs import person_id_var, update_id_var
+from bot.services.actor import Actor
 from storage import repo
 from storage.db import unit_of_work
 
@@ -86,7 +88,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Records the person behind the update and injects `person`, `grants` and `i18n`."""
+    """Records the person behind the update and injects `person`, `grants`, `actor` and `i18n`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -109,5 +111,7 @@ class PersonMiddleware(BaseMiddleware):
         grants = await repo.grants_of(data["session"], person.id)
         if user.id in self.settings.admin_ids:
             grants.insert(0, Grant(Role.ADMIN))
-        data.update(person=person, grants=grants, i18n=I18n(person.locale))
+        now = (data.get("clock") or Clock()).now()
+        actor = Actor.of(person.id, grants, person.locale, now)
+        data.update(person=person, grants=grants, actor=actor, i18n=I18n(person.locale))
         return await handler(event, data)

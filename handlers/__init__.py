@@ -16,12 +16,14 @@ from handlers import (
     invites,
     language,
     leave,
+    refusals,
     start,
     teachers,
     todo,
 )
 
 FEATURES = (
+    refusals,
     errors,
     start,
     basics,

@@ -32,6 +32,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import policy
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.attendance import local_day
@@ -48,17 +49,18 @@ from bot.domain.checkin import (
     screen_token,
     seconds_left,
 )
-from bot.domain.roles import Grant, Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.i18n import I18n
+from bot.policy import Action, allowed
+from bot.services.actor import Actor
+from bot.services.targets import class_and_target, class_session_for
 from storage import checkin as store
 from storage.attendance import after_marks_changed, close_checkin, enrolled_ids, view
 from storage.classes import sessions_of
 from storage.enrolment import names
 from storage.models import AttendanceMark, ClassSession, Person, TrainingClass
 
-TEACHERS = (Role.LECTURER, Role.TRAINER)
 NAME_LIMIT = 16
 
 
@@ -109,10 +111,6 @@ def _local(moment: datetime, training_class: TrainingClass, pattern: str = "%H:%
     return moment.astimezone(ZoneInfo(training_class.timezone)).strftime(pattern)
 
 
-def _institutions(grants: list[Grant]) -> list[int]:
-    return [g.institution_id for g in grants if g.role is Role.INSTITUTION and g.institution_id]
-
-
 async def _edit(bot: Bot, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
     """Redraw the pressed message; an identical redraw is not an error."""
     with suppress(TelegramBadRequest):
@@ -155,29 +153,19 @@ def _state(class_session: ClassSession) -> str:
     return "open" if class_session.checkin_opened_at is not None else "new"
 
 
-async def _taught_session(
-    session: AsyncSession, person: Person, session_id: int
-) -> tuple[ClassSession, TrainingClass] | None:
-    class_session = await session.get(ClassSession, session_id)
-    if class_session is None or not await store.teaches(session, person.id, class_session.class_id):
-        return None
-    return class_session, await session.get(TrainingClass, class_session.class_id)
-
-
 async def open_pressed(
     query: CallbackQuery,
     callback_data: OpenCheckin,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    found = await _taught_session(session, person, callback_data.s)
-    if found is None:
-        await query.answer(i18n("checkin.not_yours"), show_alert=True)
-        return
-    class_session, training_class = found
+    class_session, training_class = await class_session_for(
+        session, actor, Action.CHECKIN_OPEN, callback_data.s
+    )
     now = clock.now()
     if class_session.checkin_closed_at is not None:
         await query.answer()
@@ -240,16 +228,15 @@ async def panel_pressed(
     callback_data: Panel,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     clock: Clock,
     bot: Bot,
 ) -> None:
-    found = await _taught_session(session, person, callback_data.s)
-    if found is None:
-        await query.answer(i18n("checkin.not_yours"), show_alert=True)
-        return
-    class_session, training_class = found
+    class_session, training_class = await class_session_for(
+        session, actor, Action.CHECKIN_OPEN, callback_data.s
+    )
     now = clock.now()
     if class_session.checkin_closed_at is not None:
         await query.answer(i18n("checkin.already_closed"), show_alert=True)
@@ -365,24 +352,32 @@ async def _roster_view(
     return text, builder.as_markup()
 
 
+async def _roster_class(
+    session: AsyncSession, actor: Actor, class_id: int
+) -> tuple[TrainingClass, bool]:
+    """A class whose roster the actor may read (open or closed), and whether they may mark it."""
+    training_class, target = await class_and_target(
+        session, actor, Action.ROSTER_VIEW, class_id, statuses=store.VISIBLE
+    )
+    return training_class, allowed(actor, Action.ATTENDANCE_MARK, target)
+
+
 async def roster_command(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    institutions = _institutions(grants)
+    institutions = policy.institutions(actor, Action.ROSTER_VIEW)
     classes = await store.visible_classes(session, person.id, institutions)
     if not classes:
         await message.answer(i18n("checkin.no_classes"))
         return
     if len(classes) == 1:
-        training_class, access = await store.access(session, person.id, institutions, classes[0].id)
-        text, markup = await _roster_view(
-            session, training_class, 0, access is store.Access.TEACH, clock.now(), i18n
-        )
+        training_class, marks = await _roster_class(session, actor, classes[0].id)
+        text, markup = await _roster_view(session, training_class, 0, marks, clock.now(), i18n)
         await message.answer(text, reply_markup=markup)
         return
     builder = InlineKeyboardBuilder()
@@ -399,19 +394,15 @@ async def roster_pressed(
     callback_data: RosterDay,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
     bot: Bot,
 ) -> None:
-    found = await store.access(session, person.id, _institutions(grants), callback_data.c)
-    if found is None:
-        await query.answer(i18n("checkin.not_yours"), show_alert=True)
-        return
-    training_class, access = found
+    training_class, marks = await _roster_class(session, actor, callback_data.c)
     await query.answer()
     text, markup = await _roster_view(
-        session, training_class, callback_data.d, access is store.Access.TEACH, clock.now(), i18n
+        session, training_class, callback_data.d, marks, clock.now(), i18n
     )
     if callback_data.n:
         await query.message.answer(text, reply_markup=markup)
@@ -424,16 +415,12 @@ async def summary_pressed(
     callback_data: Summary,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
     bot: Bot,
 ) -> None:
-    found = await store.access(session, person.id, _institutions(grants), callback_data.c)
-    if found is None:
-        await query.answer(i18n("checkin.not_yours"), show_alert=True)
-        return
-    training_class = found[0]
+    training_class, _ = await _roster_class(session, actor, callback_data.c)
     await query.answer()
     summary = await store.class_summary(session, training_class, clock.now())
     text = i18n(
@@ -455,15 +442,12 @@ async def summary_pressed(
 async def _markable_session(
     query: CallbackQuery,
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
     session_id: int,
     now: datetime,
 ) -> tuple[ClassSession, TrainingClass] | None:
-    found = await _taught_session(session, person, session_id)
-    if found is None:
-        await query.answer(i18n("checkin.not_yours"), show_alert=True)
-        return None
+    found = await class_session_for(session, actor, Action.ATTENDANCE_MARK, session_id)
     if not _markable(found[0], now):
         await query.answer(i18n("checkin.not_started"), show_alert=True)
         return None
@@ -493,11 +477,12 @@ async def mark_menu(
     callback_data: MarkMenu,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
     bot: Bot,
 ) -> None:
-    found = await _markable_session(query, session, person, i18n, callback_data.s, clock.now())
+    found = await _markable_session(query, session, actor, i18n, callback_data.s, clock.now())
     if found is None:
         return
     class_session, training_class = found
@@ -534,12 +519,13 @@ async def mark_set(
     callback_data: MarkSet,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
     bot: Bot,
 ) -> None:
     now = clock.now()
-    found = await _markable_session(query, session, person, i18n, callback_data.s, now)
+    found = await _markable_session(query, session, actor, i18n, callback_data.s, now)
     if found is None:
         return
     class_session, training_class = found
@@ -746,8 +732,8 @@ def create_router() -> Router:
     router.message.register(location_skipped, F.text, SkipLocation())
 
     teachers = Router(name=f"{__name__}.teachers")
-    teachers.message.filter(HasRole(*TEACHERS))
-    teachers.callback_query.filter(HasRole(*TEACHERS))
+    teachers.message.filter(Can(Action.CHECKIN_OPEN, Action.ATTENDANCE_MARK))
+    teachers.callback_query.filter(Can(Action.CHECKIN_OPEN, Action.ATTENDANCE_MARK))
     teachers.message.register(choose_session, Command("checkin"))
     teachers.callback_query.register(open_pressed, OpenCheckin.filter())
     teachers.callback_query.register(panel_pressed, Panel.filter())
@@ -755,8 +741,8 @@ def create_router() -> Router:
     teachers.callback_query.register(mark_set, MarkSet.filter())
 
     staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(HasRole(*TEACHERS, Role.INSTITUTION))
-    staff.callback_query.filter(HasRole(*TEACHERS, Role.INSTITUTION))
+    staff.message.filter(Can(Action.ROSTER_VIEW))
+    staff.callback_query.filter(Can(Action.ROSTER_VIEW))
     staff.message.register(roster_command, Command("roster"))
     staff.callback_query.register(roster_pressed, RosterDay.filter())
     staff.callback_query.register(summary_pressed, Summary.filter())

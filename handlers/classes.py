@@ -33,18 +33,19 @@ from bot.domain.classes import (
     Programme,
     Teacher,
     check_class,
-    decides,
-    manages,
     may_teach,
     problems,
 )
 from bot.domain.reasons import REASON_LENGTH, reason_from
-from bot.domain.roles import Grant, Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.policy import Action, allowed, institutions
 from bot.services import todo
+from bot.services.actor import Actor
+from bot.services.errors import NotFound
+from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
 from handlers import timetable
 from handlers.forms import Runner, begin
@@ -165,11 +166,11 @@ async def board(
 
 
 async def class_list(
-    session: AsyncSession, grants: list[Grant], i18n: I18n
+    session: AsyncSession, actor: Actor, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     sections = []
-    institution_ids = sorted({g.institution_id for g in grants if g.role is Role.INSTITUTION})
+    institution_ids = institutions(actor, Action.CLASS_VIEW)
     for institution_id in institution_ids:
         institution = await session.get(Institution, institution_id)
         if institution is None:
@@ -199,10 +200,10 @@ async def class_list(
 
 
 async def list_classes(
-    message: Message, session: AsyncSession, grants: list[Grant], i18n: I18n, state: FSMContext
+    message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
 ) -> None:
     await state.clear()
-    text, markup = await class_list(session, grants, i18n)
+    text, markup = await class_list(session, actor, i18n)
     await message.answer(text, reply_markup=markup)
 
 
@@ -211,16 +212,13 @@ async def new_class(
     callback_data: ClassNew,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     state: FSMContext,
 ) -> None:
-    institution = await session.get(Institution, callback_data.i)
-    if institution is None or not manages(grants, institution.id):
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return
+    institution = await institution_for(session, actor, Action.CLASS_CREATE, callback_data.i)
     await query.answer()
     await state.clear()
     context = {"institution_id": institution.id}
@@ -231,19 +229,16 @@ async def view_pressed(
     query: CallbackQuery,
     callback_data: ClassView,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     clock: Clock,
 ) -> None:
     await state.clear()
     if callback_data.v == "list":
-        text, markup = await class_list(session, grants, i18n)
+        text, markup = await class_list(session, actor, i18n)
     else:
-        found = await classes.class_of_staff(session, callback_data.c, grants)
-        if found is None:
-            await query.answer(i18n("classes.not_found"), show_alert=True)
-            return
+        found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
         if callback_data.v == "teachers":
             text, markup = await teachers_view(session, found, i18n)
         elif callback_data.v == "timetable":
@@ -254,22 +249,29 @@ async def view_pressed(
     await timetable.show_in_place(query.message, text, markup)
 
 
+DO_ACTIONS = {
+    "equipment": Action.CLASS_EQUIPMENT,
+    "edit": Action.CLASS_EDIT,
+    "submit": Action.CLASS_SUBMIT,
+}
+
+
 async def do_pressed(
     query: CallbackQuery,
     callback_data: ClassDo,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    found = await classes.class_of_staff(session, callback_data.c, grants)
-    if found is None:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return
+    action = DO_ACTIONS.get(callback_data.a)
+    if action is None:
+        raise NotFound
+    found = await class_for(session, actor, action, callback_data.c)
     if found.status not in EDITABLE:
         await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
         return
@@ -300,10 +302,8 @@ async def do_pressed(
             },
         )
         await Runner(bot, chat_id, draft, i18n, settings).show()
-    elif callback_data.a == "submit":
-        await submit(query, session, found, person, i18n, settings, clock)
     else:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
+        await submit(query, session, found, person, i18n, settings, clock)
 
 
 # --- the class form and the equipment checklist -------------------------------------------------
@@ -317,9 +317,11 @@ async def class_submitted(done: Submitted) -> None:
         return
     session, person, answers = done.session, done.person, done.submission.answers
     context = done.submission.context
-    grants = await repo.grants_of(session, person.id)
+    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
     institution = await session.get(Institution, context["institution_id"])
-    if institution is None or not manages(grants, institution.id):
+    if institution is None or not allowed(
+        actor, Action.CLASS_CREATE, institution_target(institution)
+    ):
         await done.bot.send_message(person.tg_user_id, done.i18n("classes.not_found"))
         return
     location = answers["venue_location"]
@@ -345,7 +347,7 @@ async def class_submitted(done: Submitted) -> None:
         )
         action = "class.created"
     else:
-        found = await classes.class_of_staff(session, class_id, grants)
+        found = await class_if_allowed(session, actor, Action.CLASS_EDIT, class_id)
         if found is None or found.status not in EDITABLE:
             status = found.status if found else ClassStatus.CLOSED
             await done.bot.send_message(
@@ -377,8 +379,9 @@ async def equipment_submitted(done: Submitted) -> None:
     if not done.first_time:
         return
     session, person = done.session, done.person
-    grants = await repo.grants_of(session, person.id)
-    found = await classes.class_of_staff(session, done.submission.context["class_id"], grants)
+    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
+    class_id = done.submission.context["class_id"]
+    found = await class_if_allowed(session, actor, Action.CLASS_EQUIPMENT, class_id)
     if found is None or found.status not in EDITABLE:
         await done.bot.send_message(person.tg_user_id, done.i18n("classes.not_found"))
         return
@@ -449,13 +452,10 @@ async def teacher_toggled(
     callback_data: TeacherToggle,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    found = await classes.class_of_staff(session, callback_data.c, grants)
-    if found is None:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return
+    found = await class_for(session, actor, Action.CLASS_TEACHERS, callback_data.c)
     if found.status not in EDITABLE:
         await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
         return
@@ -604,15 +604,12 @@ async def decide_pressed(
     callback_data: Decide,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    found = await classes.get_class(session, callback_data.c)
-    if found is None or not decides(grants, found.region_id):
-        await query.answer(i18n("classes.not_yours"), show_alert=True)
-        return
+    found = await class_for(session, actor, Action.CLASS_DECIDE, callback_data.c)
     if callback_data.a == "tt":
         await query.answer()
         text, _ = await timetable.overview(session, found, i18n, detailed=True)
@@ -646,7 +643,7 @@ async def return_reason_given(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -658,9 +655,9 @@ async def return_reason_given(
         return
     data = await state.get_data()
     await state.clear()
-    found = await classes.get_class(session, data["class"])
-    if found is None or not decides(grants, found.region_id):
-        await message.answer(i18n("classes.not_yours"))
+    found = await class_if_allowed(session, actor, Action.CLASS_DECIDE, data["class"])
+    if found is None:
+        await message.answer(i18n("errors.not_allowed"))
         return
     if not await _decide(session, found, ClassStatus.RETURNED, person, reason, clock):
         await message.answer(i18n("classes.already_decided", status=found.status))
@@ -728,8 +725,8 @@ def create_router() -> Router:
     router = Router(name=__name__)
     standard_timetables()  # a broken timetable template stops start-up here, naming the file
     staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(HasRole(Role.INSTITUTION))
-    staff.callback_query.filter(HasRole(Role.INSTITUTION))
+    staff.message.filter(Can(Action.CLASS_VIEW))
+    staff.callback_query.filter(Can(Action.CLASS_VIEW))
     staff.message.register(list_classes, Command("classes"))
     staff.callback_query.register(new_class, ClassNew.filter())
     staff.callback_query.register(view_pressed, ClassView.filter())
@@ -737,8 +734,8 @@ def create_router() -> Router:
     staff.callback_query.register(teacher_toggled, TeacherToggle.filter())
     staff.include_router(timetable.create_router())
     deciding = Router(name=f"{__name__}.supervisors")
-    deciding.message.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
-    deciding.callback_query.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.message.filter(Can(Action.CLASS_DECIDE))
+    deciding.callback_query.filter(Can(Action.CLASS_DECIDE))
     deciding.callback_query.register(decide_pressed, Decide.filter())
     deciding.message.register(
         return_reason_given, StateFilter(ApplicationStates.reason), F.text, ~F.text.startswith("/")

@@ -25,6 +25,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiohttp import ClientError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import policy
 from bot.class_callbacks import ClassRoster
 from bot.clock import Clock
 from bot.config import Settings
@@ -44,12 +45,14 @@ from bot.domain.enrolment import (
     is_open,
     split_table,
 )
-from bot.domain.roles import Grant, Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
+from bot.policy import Action
 from bot.privacy import mask_id_number, mask_phone
+from bot.services.actor import Actor
+from bot.services.targets import class_for, class_if_allowed
 from bot.xlsx import SheetUnreadable, read_rows, write_rows
 from handlers.forms import offer_resume
 from storage import enrolment as store
@@ -108,20 +111,6 @@ class ImportStates(StatesGroup):
 
 def _capacity(training_class: TrainingClass) -> int:
     return min(training_class.capacity, MAX_CLASS_SIZE)
-
-
-async def _staff_class(
-    session: AsyncSession, grants: list[Grant], class_id: int, *, lock: bool = False
-) -> TrainingClass | None:
-    """The class, when the person is staff of its institution."""
-    training_class = await get_class(session, class_id, lock=lock)
-    if training_class is None:
-        return None
-    allowed = any(
-        grant.role is Role.INSTITUTION and grant.institution_id == training_class.institution_id
-        for grant in grants
-    )
-    return training_class if allowed else None
 
 
 async def _facts(session: AsyncSession, training_class: TrainingClass) -> dict:
@@ -210,10 +199,10 @@ async def screening_decided(
 
 
 async def list_classes(
-    message: Message, session: AsyncSession, grants: list[Grant], i18n: I18n, state: FSMContext
+    message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
 ) -> None:
     await state.clear()
-    institutions = {g.institution_id for g in grants if g.role is Role.INSTITUTION}
+    institutions = policy.institutions(actor, Action.ENROLMENT_MANAGE)
     classes = await store.classes_of(session, institutions)
     builder = InlineKeyboardBuilder()
     for training_class in classes:
@@ -232,14 +221,11 @@ async def show_card(
     query: CallbackQuery,
     callback_data: ClassRoster,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    training_class = await _staff_class(session, grants, callback_data.c)
-    if training_class is None:
-        await query.answer(i18n("enrolment.not_yours"), show_alert=True)
-        return
+    training_class = await class_for(session, actor, Action.ENROLMENT_MANAGE, callback_data.c)
     await query.answer()
     now = clock.now()
     span = await store.span_of(session, training_class)
@@ -281,7 +267,7 @@ async def show_card(
 async def _open_class(
     query: CallbackQuery,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
     class_id: int,
@@ -289,10 +275,7 @@ async def _open_class(
     lock: bool = False,
 ) -> TrainingClass | None:
     """The staff's class when it takes trainees now; otherwise the press is answered."""
-    training_class = await _staff_class(session, grants, class_id, lock=lock)
-    if training_class is None:
-        await query.answer(i18n("enrolment.not_yours"), show_alert=True)
-        return None
+    training_class = await class_for(session, actor, Action.ENROLMENT_MANAGE, class_id, lock=lock)
     span = await store.span_of(session, training_class)
     if not is_open(training_class.status, span, store.today_of(training_class, clock.now())):
         await query.answer(i18n("enrolment.not_open", name=training_class.name), show_alert=True)
@@ -305,14 +288,14 @@ async def send_invite(
     callback_data: ClassInvite,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     clock: Clock,
 ) -> None:
     """The class's link and QR code: one multi-use link per class, made on first request."""
-    training_class = await _open_class(query, session, grants, i18n, clock, callback_data.c)
+    training_class = await _open_class(query, session, actor, i18n, clock, callback_data.c)
     if training_class is None:
         return
     span = await store.span_of(session, training_class)
@@ -338,11 +321,11 @@ async def pick_trainee(
     query: CallbackQuery,
     callback_data: EnrolList,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    training_class = await _open_class(query, session, grants, i18n, clock, callback_data.c)
+    training_class = await _open_class(query, session, actor, i18n, clock, callback_data.c)
     if training_class is None:
         return
     await query.answer()
@@ -381,12 +364,12 @@ async def add_trainee(
     callback_data: EnrolAdd,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
     training_class = await _open_class(
-        query, session, grants, i18n, clock, callback_data.c, lock=True
+        query, session, actor, i18n, clock, callback_data.c, lock=True
     )
     if training_class is None:
         return
@@ -428,13 +411,10 @@ async def pick_withdrawal(
     query: CallbackQuery,
     callback_data: WithdrawList,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    training_class = await _staff_class(session, grants, callback_data.c)
-    if training_class is None:
-        await query.answer(i18n("enrolment.not_yours"), show_alert=True)
-        return
+    training_class = await class_for(session, actor, Action.ENROLMENT_MANAGE, callback_data.c)
     await query.answer()
     places = await store.roster(session, training_class.id)
     names = await store.names(session, [place.person_id for place in places])
@@ -456,13 +436,12 @@ async def withdraw_trainee(
     callback_data: Withdraw,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    training_class = await _staff_class(session, grants, callback_data.c, lock=True)
-    if training_class is None:
-        await query.answer(i18n("enrolment.not_yours"), show_alert=True)
-        return
+    training_class = await class_for(
+        session, actor, Action.ENROLMENT_MANAGE, callback_data.c, lock=True
+    )
     place = await store.place_of(session, training_class.id, callback_data.t)
     name = (await store.names(session, [callback_data.t])).get(callback_data.t, "")
     if place is None or place.status not in ACTIVE:
@@ -493,12 +472,12 @@ async def ask_for_file(
     query: CallbackQuery,
     callback_data: ClassImport,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    training_class = await _open_class(query, session, grants, i18n, clock, callback_data.c)
+    training_class = await _open_class(query, session, actor, i18n, clock, callback_data.c)
     if training_class is None:
         return
     await query.answer()
@@ -555,7 +534,7 @@ async def file_sent(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -564,10 +543,12 @@ async def file_sent(
 ) -> None:
     """Check the whole list; import all of it, or nothing and say what to fix row by row."""
     data = await state.get_data()
-    training_class = await _staff_class(session, grants, data.get("c", 0), lock=True)
+    training_class = await class_if_allowed(
+        session, actor, Action.ENROLMENT_MANAGE, data.get("c"), lock=True
+    )
     if training_class is None:
         await state.clear()
-        await message.answer(i18n("enrolment.not_yours"))
+        await message.answer(i18n("errors.not_allowed"))
         return
     now = clock.now()
     rows = await _read_list(message, bot, i18n, store.today_of(training_class, now))
@@ -647,8 +628,8 @@ async def not_a_file(message: Message, i18n: I18n) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(Role.INSTITUTION))
-    router.callback_query.filter(HasRole(Role.INSTITUTION))
+    router.message.filter(Can(Action.ENROLMENT_MANAGE))
+    router.callback_query.filter(Can(Action.ENROLMENT_MANAGE))
     router.message.register(list_classes, Command("enrol"))
     router.message.register(file_sent, StateFilter(ImportStates.file), F.document)
     router.message.register(not_a_file, StateFilter(ImportStates.file))

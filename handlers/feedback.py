@@ -17,15 +17,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.feedback import FORMS, Answerable, Kind, answerable, modules
-from bot.domain.roles import Role
 from bot.feedback_callbacks import FeedbackFill
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.runner import FormRun
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.policy import Action, Target, allowed
+from bot.services.actor import Actor
+from bot.services.targets import feedback_request_for
 from handlers.forms import Runner, begin, today_in
 from storage import attendance, feedback, repo
 from storage.classes import sessions_of, teacher_ids, teacher_name
@@ -62,15 +64,13 @@ async def fill_pressed(
     callback_data: FeedbackFill,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     clock: Clock,
 ) -> None:
-    found = await feedback.request(session, callback_data.r)
-    if found is None or found.person_id != person.id:
-        await query.answer(i18n("feedback.stale"), show_alert=True)
-        return
+    found = await feedback_request_for(session, actor, callback_data.r)
     match answerable(found.closes_at, found.answered_at, clock.now()):
         case Answerable.ANSWERED:
             await query.answer(i18n("feedback.already"), show_alert=True)
@@ -91,7 +91,11 @@ async def fill_pressed(
 async def feedback_submitted(done: Submitted) -> None:
     """Count the answer if it is the first one and the form is still open; say what next."""
     found = await feedback.request(done.session, done.submission.context.get("request_id", 0))
-    if found is None or found.person_id != done.person.id or not done.first_time:
+    if found is None or not done.first_time:
+        return
+    grants = await repo.grants_of(done.session, done.person.id)
+    actor = Actor.of(done.person.id, grants, done.person.locale, done.now)
+    if not allowed(actor, Action.FEEDBACK_GIVE, Target.at(owner=found.person_id)):
         return
     chat_id = done.person.tg_user_id
     if not await feedback.record_answer(done.session, found, done.submission.id, done.now):
@@ -156,9 +160,8 @@ async def my_feedback(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    learners = (Role.TRAINEE, Role.LECTURER, Role.TRAINER)
-    router.message.filter(HasRole(*learners))
-    router.callback_query.filter(HasRole(*learners))
+    router.message.filter(Can(Action.FEEDBACK_GIVE))
+    router.callback_query.filter(Can(Action.FEEDBACK_GIVE))
     router.callback_query.register(fill_pressed, FeedbackFill.filter())
     router.message.register(my_feedback, Command("myfeedback"))
     return router

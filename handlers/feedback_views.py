@@ -13,32 +13,27 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import charts
+from bot import charts, policy
 from bot.domain import feedback_summary
-from bot.domain.roles import Grant, Role
 from bot.feedback_view_callbacks import FeedbackClass, FeedbackRound, FeedbackTrend
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.i18n import I18n
+from bot.policy import Action, allowed
+from bot.services.actor import Actor
+from bot.services.targets import class_and_target
 from storage import checkin, feedback_views
 from storage.models import Person, TrainingClass
 
-VIEWERS = (Role.LECTURER, Role.TRAINER, Role.INSTITUTION)
-
-
-def _institutions(grants: list[Grant]) -> list[int]:
-    return [g.institution_id for g in grants if g.role is Role.INSTITUTION and g.institution_id]
-
 
 async def _visible(
-    session: AsyncSession, person: Person, grants: list[Grant], class_id: int
-) -> tuple[TrainingClass, bool] | None:
+    session: AsyncSession, actor: Actor, class_id: int, action: Action = Action.FEEDBACK_DAILY
+) -> tuple[TrainingClass, bool]:
     """The class and whether this person sees it as institution staff (all rounds), else as
-    its teacher (daily feedback only); None when it is neither."""
-    institutions = _institutions(grants)
-    found = await checkin.access(session, person.id, institutions, class_id)
-    if found is None:
-        return None
-    return found[0], found[0].institution_id in institutions
+    its teacher (daily feedback only)."""
+    training_class, target = await class_and_target(
+        session, actor, action, class_id, statuses=checkin.VISIBLE
+    )
+    return training_class, allowed(actor, Action.FEEDBACK_EVALUATIONS, target)
 
 
 async def _menu(
@@ -74,14 +69,15 @@ async def _menu(
 
 
 async def feedback_command(
-    message: Message, session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n
+    message: Message, session: AsyncSession, person: Person, actor: Actor, i18n: I18n
 ) -> None:
-    found = await checkin.visible_classes(session, person.id, _institutions(grants))
+    institutions = policy.institutions(actor, Action.FEEDBACK_DAILY)
+    found = await checkin.visible_classes(session, person.id, institutions)
     if not found:
         await message.answer(i18n("feedback_views.no_classes"))
         return
     if len(found) == 1:
-        seen = await _visible(session, person, grants, found[0].id)
+        seen = await _visible(session, actor, found[0].id)
         text, markup = await _menu(session, seen[0], seen[1], i18n)
         await message.answer(text, reply_markup=markup)
         return
@@ -96,14 +92,10 @@ async def class_pressed(
     query: CallbackQuery,
     callback_data: FeedbackClass,
     session: AsyncSession,
-    person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    seen = await _visible(session, person, grants, callback_data.c)
-    if seen is None:
-        await query.answer(i18n("feedback_views.not_yours"), show_alert=True)
-        return
+    seen = await _visible(session, actor, callback_data.c)
     await query.answer()
     text, markup = await _menu(session, *seen, i18n)
     await query.message.answer(text, reply_markup=markup)
@@ -113,17 +105,13 @@ async def round_pressed(
     query: CallbackQuery,
     callback_data: FeedbackRound,
     session: AsyncSession,
-    person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
     """The round's summary, then its rating distribution as a chart when there is one."""
-    seen = await _visible(session, person, grants, callback_data.c)
     kind, day = callback_data.k, callback_data.d
-    if seen is None or not (seen[1] or kind == feedback_views.DAILY):
-        await query.answer(i18n("feedback_views.not_yours"), show_alert=True)
-        return
-    training_class = seen[0]
+    action = Action.FEEDBACK_DAILY if kind == feedback_views.DAILY else Action.FEEDBACK_EVALUATIONS
+    training_class, _ = await _visible(session, actor, callback_data.c, action)
     shown = None
     if kind in feedback_views.KINDS:
         shown = await feedback_views.round_view(session, training_class, kind, day)
@@ -155,16 +143,11 @@ async def trend_pressed(
     query: CallbackQuery,
     callback_data: FeedbackTrend,
     session: AsyncSession,
-    person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
     """Each class day's overall average (days under the small-class rule have no point)."""
-    seen = await _visible(session, person, grants, callback_data.c)
-    if seen is None:
-        await query.answer(i18n("feedback_views.not_yours"), show_alert=True)
-        return
-    training_class = seen[0]
+    training_class, _ = await _visible(session, actor, callback_data.c)
     by_day = await feedback_views.daily_answers(session, training_class.id)
     days = [
         r.day
@@ -191,8 +174,8 @@ async def trend_pressed(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(*VIEWERS))
-    router.callback_query.filter(HasRole(*VIEWERS))
+    router.message.filter(Can(Action.FEEDBACK_DAILY))
+    router.callback_query.filter(Can(Action.FEEDBACK_DAILY))
     router.message.register(feedback_command, Command("feedback"))
     router.callback_query.register(class_pressed, FeedbackClass.filter())
     router.callback_query.register(round_pressed, FeedbackRound.filter())

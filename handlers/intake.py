@@ -19,20 +19,23 @@ from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.reasons import REASON_LENGTH, reason_from
-from bot.domain.roles import Grant, Role
 from bot.domain.screening import Outcome, screen
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.service import FormStart, Submitted, on_submit
 from bot.i18n import I18n
+from bot.policy import Action, allowed, institutions
 from bot.services import todo
+from bot.services.actor import Actor
+from bot.services.errors import found
+from bot.services.targets import case_for, case_target, trainee_for
 from handlers import enrolment, leave
 from handlers.forms import begin
 from storage import intake, outbox, repo
 from storage.classes import classes_taught_by
-from storage.enrolment import place_of, roster
+from storage.enrolment import roster
 from storage.models import Person, ScreeningCase
 
 OUTCOME_STATE = {
@@ -251,36 +254,19 @@ async def _close_copies(
     await todo.close_copies(session, f"case:{case.id}:", closed)
 
 
-async def _reviewable(
-    session: AsyncSession, case_id: int, grants: list[Grant]
-) -> ScreeningCase | None:
-    case = await session.get(ScreeningCase, case_id)
-    if case is None:
-        return None
-    allowed = any(
-        grant.role in (Role.INSTITUTION, Role.LECTURER)
-        and grant.institution_id == case.institution_id
-        for grant in grants
-    )
-    return case if allowed else None
-
-
 async def decision_pressed(
     query: CallbackQuery,
     callback_data: Decision,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    case = await _reviewable(session, callback_data.c, grants)
-    if case is None:
-        await query.answer(i18n("intake.not_yours"), show_alert=True)
-        return
+    case = await case_for(session, actor, callback_data.c)
     if case.decided is not None:
         await query.answer(i18n("intake.already_decided", outcome=case.decided), show_alert=True)
         return
@@ -303,7 +289,7 @@ async def reason_given(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -315,7 +301,10 @@ async def reason_given(
         return
     data = await state.get_data()
     await state.clear()
-    case = await _reviewable(session, data["case"], grants)
+    case = await session.get(ScreeningCase, data["case"])
+    if case is not None and not allowed(actor, Action.SCREENING_DECIDE, case_target(case)):
+        await message.answer(i18n("errors.not_allowed"))
+        return
     if case is None or case.decided is not None:
         await message.answer(i18n("intake.already_decided", outcome=case.decided if case else ""))
         return
@@ -414,7 +403,7 @@ async def show_status(message: Message, session: AsyncSession, person: Person, i
 
 
 async def list_trainees(
-    message: Message, session: AsyncSession, person: Person, grants: list[Grant], i18n: I18n
+    message: Message, session: AsyncSession, person: Person, actor: Actor, i18n: I18n
 ) -> None:
     """Teachers see the trainees of each open class they teach (S-6: before the class starts)
     and staff their institution's trainees, each with a needs-analysis summary button."""
@@ -424,7 +413,7 @@ async def list_trainees(
         if taught.status == ClassStatus.APPROVED:
             ids = [place.person_id for place in await roster(session, taught.id)]
             groups.append((taught.name, await _rows(session, builder, ids)))
-    for institution_id in sorted({g.institution_id for g in grants if g.institution_id}):
+    for institution_id in institutions(actor, Action.TRAINEE_LIST):
         cycles = await intake.trainees_of(session, institution_id)
         groups.append((None, await _rows(session, builder, [c.person_id for c in cycles])))
     builder.adjust(2)
@@ -443,33 +432,17 @@ async def _rows(
     return rows
 
 
-async def _may_see(
-    session: AsyncSession, viewer: Person, grants: list[Grant], trainee_id: int
-) -> bool:
-    institutions = {g.institution_id for g in grants if g.institution_id}
-    cycles = await intake.cycles_of(session, trainee_id)
-    if any(cycle.institution_id in institutions for cycle in cycles):
-        return True
-    for taught in await classes_taught_by(session, viewer.id):
-        if await place_of(session, taught.id, trainee_id) is not None:
-            return True
-    return False
-
-
 async def trainee_card(
     query: CallbackQuery,
     callback_data: TraineeCard,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
     """The needs-analysis summary: main form, appendix 3 and needs answers, ID/phone masked."""
-    if not await _may_see(session, person, grants, callback_data.p):
-        await query.answer(i18n("intake.not_yours"), show_alert=True)
-        return
+    trainee = found(await session.get(Person, await trainee_for(session, actor, callback_data.p)))
     await query.answer()
-    trainee = await session.get(Person, callback_data.p)
     sections = []
     for form_id in ("registration", "appendix3", "needs"):
         submission = await service.latest_submission(session, trainee.id, form_id)
@@ -493,8 +466,8 @@ def create_router() -> Router:
     router.callback_query.register(start_form_pressed, StartForm.filter())
     router.message.register(show_status, Command("status"))
     reviewers = Router(name=f"{__name__}.reviewers")
-    reviewers.message.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
-    reviewers.callback_query.filter(HasRole(Role.INSTITUTION, Role.LECTURER))
+    reviewers.message.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
+    reviewers.callback_query.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
     reviewers.callback_query.register(decision_pressed, Decision.filter())
     reviewers.message.register(reason_given, StateFilter(ReviewStates.reason), F.text)
     reviewers.message.register(list_trainees, Command("trainees"))

@@ -13,11 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.invitations import new_code, validity
-from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, may_invite, missing_scope
-from bot.filters import HasRole
+from bot.domain.roles import Grant, Role, Scope, invite_options, missing_scope
+from bot.filters import Can
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
+from bot.policy import Action, invitation_target, require
 from bot.scopes import scope_name
+from bot.services.actor import Actor
+from bot.services.errors import NotFound, found
 from storage import repo
 from storage.models import Institution, Person
 from storage.types import utcnow
@@ -86,15 +89,15 @@ async def target_chosen(
     query: CallbackQuery,
     callback_data: InviteTarget,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    target = await _canonical(
-        session, _grant(callback_data.role, callback_data.region, callback_data.institution)
+    target = found(
+        await _canonical(
+            session, _grant(callback_data.role, callback_data.region, callback_data.institution)
+        )
     )
-    if target is None or not may_invite(grants, target):
-        await query.answer(i18n("invites.not_allowed"), show_alert=True)
-        return
+    require(actor, Action.INVITE, invitation_target(target))
     await query.answer()
     scope = missing_scope(target)
     if scope is Scope.NONE:
@@ -151,15 +154,15 @@ async def _usage_step(
 async def ask_scope_name(
     query: CallbackQuery,
     callback_data: NewScope,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
     target = _grant(callback_data.role, callback_data.region, 0)
     scope = missing_scope(target)
-    if scope is Scope.NONE or not may_invite(grants, target):
-        await query.answer(i18n("invites.not_allowed"), show_alert=True)
-        return
+    if scope is Scope.NONE:
+        raise NotFound
+    require(actor, Action.INVITE, invitation_target(target))
     in_region = scope is Scope.REGION
     await state.set_state(InviteStates.region_name if in_region else InviteStates.institution_name)
     await state.set_data({"role": target.role, "region": callback_data.region})
@@ -225,17 +228,19 @@ async def create_invitation(
     callback_data: InviteUse,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    target = await _canonical(
-        session, _grant(callback_data.role, callback_data.region, callback_data.institution)
+    target = found(
+        await _canonical(
+            session, _grant(callback_data.role, callback_data.region, callback_data.institution)
+        )
     )
-    if target is None or missing_scope(target) is not Scope.NONE or not may_invite(grants, target):
-        await query.answer(i18n("invites.not_allowed"), show_alert=True)
-        return
+    if missing_scope(target) is not Scope.NONE:
+        raise NotFound
+    require(actor, Action.INVITE, invitation_target(target))
     max_uses, expires_at = validity(callback_data.single, utcnow())
     invitation = await repo.create_invitation(
         session,
@@ -274,8 +279,8 @@ async def create_invitation(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(HasRole(*INVITES))
-    router.callback_query.filter(HasRole(*INVITES))
+    router.message.filter(Can(Action.INVITE))
+    router.callback_query.filter(Can(Action.INVITE))
     router.message.register(choose_target, Command("invite"))
     router.callback_query.register(target_chosen, InviteTarget.filter())
     router.callback_query.register(ask_scope_name, NewScope.filter())

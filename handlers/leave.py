@@ -22,10 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, Eligibility, eligibility, leave_problem
 from bot.domain.reasons import reason_from
-from bot.domain.roles import Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.i18n import I18n
+from bot.policy import Action
 from bot.services import todo
+from bot.services.actor import Actor
+from bot.services.targets import leave_for
 from storage import attendance, repo
 from storage.classes import sessions_of
 from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
@@ -356,13 +358,11 @@ async def leave_decided(
     callback_data: LeaveDecision,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    leave = await session.get(LeaveRequest, callback_data.r)
-    if leave is None or person.id not in await attendance.teacher_ids(session, leave.class_id):
-        await query.answer(i18n("leave.not_yours"), show_alert=True)
-        return
+    leave = await leave_for(session, actor, callback_data.r)
     now = clock.now()
     status = attendance.APPROVED if callback_data.ok else attendance.REFUSED
     if not await attendance.decide_leave(session, leave, status, person.id, now):
@@ -438,15 +438,15 @@ async def status_text(session: AsyncSession, person: Person, i18n: I18n) -> str 
 def create_router() -> Router:
     router = Router(name=__name__)
     learners = Router(name=f"{__name__}.learners")
-    learners.message.filter(HasRole(Role.TRAINEE, Role.LECTURER, Role.TRAINER))
-    learners.callback_query.filter(HasRole(Role.TRAINEE, Role.LECTURER, Role.TRAINER))
+    learners.message.filter(Can(Action.LEAVE_REQUEST))
+    learners.callback_query.filter(Can(Action.LEAVE_REQUEST))
     learners.message.register(ask_leave, Command("leave"))
     learners.callback_query.register(class_chosen, LeaveClass.filter())
     learners.callback_query.register(session_toggled, LeavePick.filter())
     learners.callback_query.register(sessions_chosen, LeaveNext.filter())
     learners.message.register(reason_given, StateFilter(LeaveStates.reason), F.text)
     teachers = Router(name=f"{__name__}.teachers")
-    teachers.callback_query.filter(HasRole(Role.LECTURER, Role.TRAINER))
+    teachers.callback_query.filter(Can(Action.LEAVE_DECIDE))
     teachers.callback_query.register(leave_decided, LeaveDecision.filter())
     router.include_routers(learners, teachers)
     return router

@@ -23,11 +23,14 @@ from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
 from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
-from bot.filters import HasRole
+from bot.filters import Can
 from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
+from bot.policy import Action, allowed
 from bot.services import todo
+from bot.services.actor import Actor
+from bot.services.targets import certificate_for, certificate_target
 from handlers.forms import begin
 from storage import classes, outbox, repo
 from storage.classes import Recipient
@@ -252,31 +255,14 @@ async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certi
 # --- decisions -------------------------------------------------------------------------------
 
 
-def may_verify(grants: list[Grant], found: Certificate) -> bool:
-    for grant in grants:
-        if grant.role is Role.ADMIN:
-            return True
-        if (
-            grant.role is Role.SUPERVISOR
-            and found.kind == CertificateKind.LECTURER
-            and found.region_id is not None
-            and grant.region_id == found.region_id
-        ):
-            return True
-    return False
-
-
 async def _decidable(
     query: CallbackQuery,
     session: AsyncSession,
     certificate_id: int,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> Certificate | None:
-    found = await classes.certificate(session, certificate_id)
-    if found is None or not may_verify(grants, found):
-        await query.answer(i18n("teachers.not_yours"), show_alert=True)
-        return None
+    found = await certificate_for(session, actor, certificate_id)
     if found.status != CertificateStatus.PENDING:
         await query.answer(i18n("teachers.already_decided", status=found.status), show_alert=True)
         return None
@@ -288,12 +274,12 @@ async def decision_pressed(
     callback_data: CertDecision,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    found = await _decidable(query, session, callback_data.c, grants, i18n)
+    found = await _decidable(query, session, callback_data.c, actor, i18n)
     if found is None:
         return
     if callback_data.a == "ok":
@@ -318,7 +304,7 @@ async def reason_given(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -333,8 +319,8 @@ async def reason_given(
     data = await state.get_data()
     await state.clear()
     found = await classes.certificate(session, data["certificate"])
-    if found is None or not may_verify(grants, found):
-        await message.answer(i18n("teachers.not_yours"))
+    if found is None or not allowed(actor, Action.CERTIFICATE_VERIFY, certificate_target(found)):
+        await message.answer(i18n("errors.not_allowed"))
         return
     if not await _decide(session, found, CertificateStatus.REJECTED, person, reason, clock):
         await message.answer(i18n("teachers.already_decided", status=found.status))
@@ -385,13 +371,13 @@ async def _decide(
 def create_router() -> Router:
     router = Router(name=__name__)
     teaching = Router(name=f"{__name__}.teaching")
-    teaching.message.filter(HasRole(*TEACHING))
-    teaching.callback_query.filter(HasRole(*TEACHING))
+    teaching.message.filter(Can(Action.TEACHER_PROFILE))
+    teaching.callback_query.filter(Can(Action.TEACHER_PROFILE))
     teaching.message.register(profile_command, Command("profile"))
     teaching.callback_query.register(profile_pressed, ProfileStart.filter())
     deciding = Router(name=f"{__name__}.verifiers")
-    deciding.message.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
-    deciding.callback_query.filter(HasRole(Role.SUPERVISOR, Role.ADMIN))
+    deciding.message.filter(Can(Action.CERTIFICATE_VERIFY))
+    deciding.callback_query.filter(Can(Action.CERTIFICATE_VERIFY))
     deciding.callback_query.register(decision_pressed, CertDecision.filter())
     deciding.message.register(
         reason_given, StateFilter(CertStates.reason), F.text, ~F.text.startswith("/")

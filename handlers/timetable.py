@@ -23,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.class_callbacks import AddSession, ClassView, DayView, SessionDo, TimetableDo
 from bot.domain.classes import EDITABLE, REQUIREMENTS, Programme
-from bot.domain.roles import Grant
 from bot.domain.timetable import (
     Existing,
     Placement,
@@ -43,6 +42,10 @@ from bot.domain.timetable import (
     shifted,
 )
 from bot.i18n import I18n
+from bot.policy import Action
+from bot.services.actor import Actor
+from bot.services.errors import found as existing
+from bot.services.targets import class_for, class_if_allowed
 from bot.timetables import standard
 from storage import classes, repo
 from storage.models import ClassSession, Person, TrainingClass
@@ -189,12 +192,9 @@ async def move_start(session: AsyncSession, found: TrainingClass, new_start: dat
 
 
 async def _editable(
-    query: CallbackQuery, session: AsyncSession, class_id: int, grants: list[Grant], i18n: I18n
+    query: CallbackQuery, session: AsyncSession, class_id: int, actor: Actor, i18n: I18n
 ) -> TrainingClass | None:
-    found = await classes.class_of_staff(session, class_id, grants)
-    if found is None:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return None
+    found = await class_for(session, actor, Action.CLASS_TIMETABLE, class_id)
     if found.status not in EDITABLE:
         await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
         return None
@@ -206,10 +206,10 @@ async def generate_pressed(
     callback_data: TimetableDo,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
 ) -> None:
-    found = await _editable(query, session, callback_data.c, grants, i18n)
+    found = await _editable(query, session, callback_data.c, actor, i18n)
     if found is None:
         return
     existing = await classes.sessions_of(session, found.id)
@@ -252,14 +252,11 @@ async def day_pressed(
     query: CallbackQuery,
     callback_data: DayView,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
-    found = await classes.class_of_staff(session, callback_data.c, grants)
-    if found is None:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return
+    found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
     await state.clear()
     await query.answer()
     text, markup = await day_view(session, found, callback_data.d, i18n)
@@ -279,15 +276,12 @@ async def session_pressed(
     callback_data: SessionDo,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
-    item = await classes.class_session(session, callback_data.s)
-    if item is None:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
-        return
-    found = await _editable(query, session, item.class_id, grants, i18n)
+    item = existing(await classes.class_session(session, callback_data.s))
+    found = await _editable(query, session, item.class_id, actor, i18n)
     if found is None:
         return
     action, row = callback_data.a, _row(item, found)
@@ -328,11 +322,11 @@ async def add_pressed(
     query: CallbackQuery,
     callback_data: AddSession,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
-    found = await _editable(query, session, callback_data.c, grants, i18n)
+    found = await _editable(query, session, callback_data.c, actor, i18n)
     if found is None:
         return
     await query.answer()
@@ -347,12 +341,12 @@ async def add_pressed(
 async def _class_in_state(
     message: Message,
     session: AsyncSession,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     class_id: int | None,
 ) -> TrainingClass | None:
-    found = class_id and await classes.class_of_staff(session, class_id, grants)
+    found = await class_if_allowed(session, actor, Action.CLASS_TIMETABLE, class_id)
     if not found or found.status not in EDITABLE:
         await state.clear()
         await message.answer(i18n("classes.not_found"))
@@ -397,7 +391,7 @@ async def session_answered(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
@@ -405,7 +399,7 @@ async def session_answered(
     kind = (await state.get_state() or "").rsplit(":", 1)[-1]
     item = await classes.class_session(session, (await state.get_data()).get("s", 0))
     found = await _class_in_state(
-        message, session, grants, i18n, state, item.class_id if item else None
+        message, session, actor, i18n, state, item.class_id if item else None
     )
     if found is None:
         return
@@ -446,14 +440,14 @@ async def new_session_answered(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
     """Adding a session takes three answers: when, how many class hours, which topic."""
     step = (await state.get_state() or "").rsplit(":", 1)[-1]
     data = await state.get_data()
-    found = await _class_in_state(message, session, grants, i18n, state, data.get("c"))
+    found = await _class_in_state(message, session, actor, i18n, state, data.get("c"))
     if found is None:
         return
     others = _others(await classes.sessions_of(session, found.id))

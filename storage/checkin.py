@@ -1,7 +1,6 @@
 """Check-in, hand marks, rosters and class summaries in the store. Repositories never commit.
 
-Who may see a class is checked here too, not only by the handlers' role filters: a teacher
-sees and marks the classes they teach, institution staff see their institution's classes.
+Who may see or mark a class is decided by bot/policy.py; these are queries only.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -48,30 +46,6 @@ RUNNING = (ClassStatus.APPROVED,)
 """Check-in happens in open classes only; rosters and summaries stay readable once closed."""
 VISIBLE = (ClassStatus.APPROVED, ClassStatus.CLOSED)
 WRONG_CODE = "checkin.wrong_code"
-
-
-class Access(StrEnum):
-    TEACH = "teach"
-    VIEW = "view"
-
-
-async def teaches(session: AsyncSession, person_id: int, class_id: int) -> bool:
-    found = await session.get(ClassTeacher, (class_id, person_id))
-    return found is not None
-
-
-async def access(
-    session: AsyncSession, person_id: int, institution_ids: Iterable[int], class_id: int
-) -> tuple[TrainingClass, Access] | None:
-    """The class and what this person may do with it, or None when it is not theirs."""
-    training_class = await session.get(TrainingClass, class_id)
-    if training_class is None or training_class.status not in VISIBLE:
-        return None
-    if await teaches(session, person_id, class_id):
-        return training_class, Access.TEACH
-    if training_class.institution_id in set(institution_ids):
-        return training_class, Access.VIEW
-    return None
 
 
 async def visible_classes(

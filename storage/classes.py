@@ -21,9 +21,8 @@ from bot.domain.classes import (
     CertificateStatus,
     ClassStatus,
     Programme,
-    manages,
 )
-from bot.domain.roles import Grant, Role
+from bot.domain.roles import Role
 from bot.domain.timetable import Session
 from storage.models import (
     Certificate,
@@ -226,14 +225,6 @@ async def get_class(
         return await session.get(TrainingClass, class_id)
     query = select(TrainingClass).where(TrainingClass.id == class_id).with_for_update()
     return (await session.exec(query)).first()
-
-
-async def class_of_staff(
-    session: AsyncSession, class_id: int, grants: list[Grant]
-) -> TrainingClass | None:
-    """The class when these grants make its institution's staff; None otherwise."""
-    found = await get_class(session, class_id)
-    return found if found is not None and manages(grants, found.institution_id) else None
 
 
 async def classes_of_institution(

@@ -12,8 +12,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.roles import Grant, Role
-
 
 class Programme(StrEnum):
     TRAINEE = "trainee"
@@ -61,19 +59,6 @@ REQUIREMENTS = {
 """Trainee classes: 7 days, 56 class hours, two certified lecturers (S-8, S-9). Lecturer
 classes: 10 days, 80 hours, two trainers (S-23). Trainer classes: 10 days, 80 hours, two
 experts, who hold the trainer certificate (S-31)."""
-
-
-def manages(grants: Iterable[Grant], institution_id: int) -> bool:
-    """Staff of the institution prepare its classes."""
-    return any(g.role is Role.INSTITUTION and g.institution_id == institution_id for g in grants)
-
-
-def decides(grants: Iterable[Grant], region_id: int) -> bool:
-    """The region's supervisors (and admins) approve or return its classes."""
-    return any(
-        g.role is Role.ADMIN or (g.role is Role.SUPERVISOR and g.region_id == region_id)
-        for g in grants
-    )
 
 
 MAX_CAPACITY = 30

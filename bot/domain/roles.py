@@ -1,4 +1,5 @@
-"""Roles, their scopes, and who may invite whom (SPEC section 2)."""
+"""Roles, their scopes, and whom each role invites (SPEC section 2); whether a grant reaches a
+given invitation is decided in bot/policy.py."""
 
 from __future__ import annotations
 
@@ -64,21 +65,3 @@ def missing_scope(option: Grant) -> Scope:
     if option.role is Role.INSTITUTION and option.institution_id is None:
         return Scope.INSTITUTION
     return Scope.NONE
-
-
-def may_invite(grants: list[Grant], target: Grant) -> bool:
-    """Whether any of the inviter's grants allows inviting someone into `target`.
-
-    Admins may invite anywhere; supervisors only into their region; institution staff only
-    into their institution. `target.region_id` must be the institution's region when set.
-    """
-    for grant in grants:
-        if target.role not in INVITES.get(grant.role, ()):
-            continue
-        if grant.role is Role.ADMIN:
-            return True
-        if grant.role is Role.SUPERVISOR and target.region_id == grant.region_id:
-            return True
-        if grant.role is Role.INSTITUTION and target.institution_id == grant.institution_id:
-            return True
-    return False

@@ -221,7 +221,7 @@ async def test_hand_marks_are_audited_and_eligibility_follows(app_factory, http)
 
     own = await outsider.reply_to("/lang")
     forged = await outsider.press(own["message_id"], button(choice, "出勤"))
-    assert "没有这个班级的操作权限" in forged["text"] and forged["show_alert"]
+    assert "不在你的权限范围内" in forged["text"] and forged["show_alert"]
     staff_roster = await staff.reply_to("/roster", predicate=has("📋"))
     assert "📝 李小红" in body(staff_roster) and "❌ 王小明" in body(staff_roster)
     assert "标记上午" not in str(buttons(staff_roster))

@@ -46,4 +46,4 @@ async def test_teachers_see_their_class_trainees_and_nobody_else_does(app_factor
     empty = await other.reply_to("/trainees")
     assert "王小明" not in body(empty) and "还没有可查看的学员" in body(empty)
     forged = await other.press(empty["message_id"], TraineeCard(p=trainee_id).pack())
-    assert forged["text"] == "这不是你所在机构的学员，无法操作。"
+    assert forged["text"] == "这不在你的权限范围内，无法操作。"

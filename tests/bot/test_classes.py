@@ -223,9 +223,25 @@ async def test_a_class_is_prepared_returned_resubmitted_and_approved(app_factory
     card = await staff.expect(lambda m: "3 号楼 201 室" in body(m) and "培训机构：" in body(m))
     await staff.press(card["message_id"], button(card, "重新提交主管部门审批"))
 
-    # and the supervisor approves
+    # a supervisor of another region cannot approve it, even with the button in hand
     application = await supervisor.expect(lambda m: "上次退回理由" in body(m))
     assert "3 号楼 201 室" in body(application)
+    elsewhere = await ChatUser.create(http, app.base_url, "外地科长")
+    await elsewhere.reply_to("/start")
+    async with app.store() as session:
+        region = await repo.add_region(session, "外地")
+        person = (
+            await session.exec(select(Person).where(Person.tg_user_id == elsewhere.user_id))
+        ).one()
+        scope = Grant(Role.SUPERVISOR, region.id)
+        await repo.add_grant(session, person.id, scope, granted_by=None, invitation_id=None)
+    own = await elsewhere.reply_to("/help")
+    forged = await elsewhere.press(own["message_id"], button(application, "批准开班"))
+    assert forged["text"] == "这不在你的权限范围内，无法操作。" and forged["show_alert"]
+    async with app.store() as session:
+        assert (await session.exec(select(TrainingClass))).one().status == "submitted"
+
+    # and the supervisor of its region approves
     answer = await supervisor.press(application["message_id"], button(application, "批准开班"))
     assert answer["text"] == "已批准开班，培训机构和授课老师都已收到通知。"
     again = await supervisor.press(application["message_id"], button(application, "批准开班"))

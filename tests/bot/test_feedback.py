@@ -133,7 +133,7 @@ async def test_a_forged_button_is_refused_politely(app_factory, http):
     await scan(app, clock)
     push = await wang.expect(has("第 1 天每日反馈"))
     forged = await zhang.press((await zhang.reply_to("/help"))["message_id"], button(push, "填写"))
-    assert "已失效" in forged["text"] and forged["show_alert"]
+    assert "不在你的权限范围内" in forged["text"] and forged["show_alert"]
 
 
 async def test_the_midterm_asks_about_each_module_and_teacher_by_name(app_factory, http):

@@ -192,13 +192,13 @@ async def test_a_teacher_cannot_see_another_class_nor_the_evaluations(app_factor
         FeedbackRound(c=made.id, k="midterm", d=5),
     ):
         answer = await teacher.press(menu["message_id"], forged.pack())
-        assert "不在你的查看范围内" in answer["text"] and answer["show_alert"]
+        assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
     for gone in (FeedbackRound(c=made.id, k="daily", d=9), FeedbackRound(c=made.id, k="zz", d=1)):
         stale = await teacher.press(menu["message_id"], gone.pack())
-        assert "不在你的查看范围内" in stale["text"] or "已失效" in stale["text"]
+        assert "不在你的权限范围内" in stale["text"] or "已失效" in stale["text"]
         assert stale["show_alert"]
     gone = await teacher.press(menu["message_id"], FeedbackClass(c=10_000).pack())
-    assert "不在你的查看范围内" in gone["text"] and gone["show_alert"]
+    assert "已失效" in gone["text"] and gone["show_alert"]
     assert "学员反馈" in body(await other_teacher.reply_to("/feedback"))
 
     staff, _ = await member(app, http, "王主任", Role.INSTITUTION)

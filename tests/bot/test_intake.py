@@ -8,7 +8,7 @@ from sqlmodel import select
 from stdnum.cn import ric
 
 from bot.clock import ManualClock
-from bot.domain.roles import Role
+from bot.domain.roles import Grant, Role
 from storage import repo
 from storage.models import (
     AuditEntry,
@@ -16,6 +16,7 @@ from storage.models import (
     FormAnswer,
     FormDraft,
     FormSubmission,
+    Person,
     ScreeningCase,
     TraineeCycle,
 )
@@ -374,3 +375,39 @@ async def test_revising_the_registration_keeps_the_old_version_and_screens_again
     assert second.supersedes_id == first.id and second.submitted_by == first.submitted_by
     assert [(c.recommended, c.decided) for c in cases] == [("siyb", "superseded"), ("online", None)]
     assert cycle.state == "screened"
+
+
+async def test_a_reviewer_of_another_institution_gets_the_refusal_and_changes_nothing(
+    app_factory, http
+):
+    """A lecturer of another institution pressing a screening case's buttons (S-5) gets the one
+    not-allowed alert; the case stays open and the institution's own reviewer still decides it."""
+    app = await app_factory()
+    lecturer = await ChatUser.create(http, app.base_url, "李老师")
+    await lecturer.reply_to(f"/start {await _code(app, Role.LECTURER)}")
+    stranger = await ChatUser.create(http, app.base_url, "赵老师")
+    await stranger.reply_to("/start")
+    async with app.store() as session:
+        region = (await repo.regions(session))[0]
+        other = await repo.add_institution(session, "邻县职业培训学校", region.id)
+        query = select(Person).where(Person.tg_user_id == stranger.user_id)
+        person = (await session.exec(query)).one()
+        scope = Grant(Role.LECTURER, region.id, other.id)
+        await repo.add_grant(session, person.id, scope, granted_by=None, invitation_id=None)
+    user, consent = await join_as_trainee(app, http)
+    await pick(user, await fill_registration(user, consent), "提交")
+    await user.expect(lambda m: "网络创业登记表" in body(m))
+    await fill_appendix(user)
+    case = await lecturer.expect(lambda m: "学员筛选待确认" in body(m))
+
+    own = await stranger.reply_to("/help")
+    for label in ("确认", "改为"):
+        forged = await stranger.press(own["message_id"], button(case, label))
+        assert forged["text"] == "这不在你的权限范围内，无法操作。" and forged["show_alert"]
+    async with app.store() as session:
+        found = (await session.exec(select(ScreeningCase))).one()
+        assert found.decided is None and found.decided_by is None
+        decided = select(AuditEntry).where(AuditEntry.action == "screening.decided")
+        assert not (await session.exec(decided)).all()
+    await pick(lecturer, case, "确认")
+    assert "已记录结论" in body(await lecturer.expect())

@@ -170,12 +170,12 @@ async def test_classes_buttons_and_strangers(app_factory, http):
         await session.flush()
         forged = LeaveDecision(r=leave.id, ok=True).pack()
     answer = await other.press((await other.reply_to("/help"))["message_id"], forged)
-    assert "不是这个班的讲师" in answer["text"] and answer["show_alert"]
+    assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
     answer = await trainee.press((await trainee.reply_to("/help"))["message_id"], forged)
     assert "no longer valid" in answer["text"]
     missing = LeaveDecision(r=leave.id + 100, ok=False).pack()
     answer = await lecturer.press((await lecturer.reply_to("/help"))["message_id"], missing)
-    assert "不是这个班的讲师" in answer["text"]
+    assert "已失效" in answer["text"] and answer["show_alert"]
     async with app.store() as session:
         assert (await session.get(LeaveRequest, leave.id)).status == "pending"
 

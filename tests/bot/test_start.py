@@ -228,14 +228,18 @@ async def test_inviters_cannot_forge_a_scope_outside_their_own(app_factory, http
     staff = await ChatUser.create(http, app.base_url, "staff")
     await staff.reply_to(f"/start {await _demo_code(app, Role.INSTITUTION)}")
     choose = await staff.reply_to("/invite")
-    for forged in (
-        "ik:trainee:1:999",
-        "ik:supervisor:1:0",
-        "iu:trainee:1:999:1",
-        "in:institution:1",
+    for forged, refusal in (
+        ("ik:trainee:1:999", "按钮已失效"),
+        ("ik:supervisor:1:0", "这不在你的权限范围内"),
+        ("iu:trainee:1:999:1", "按钮已失效"),
+        ("iu:supervisor:1:0:1", "这不在你的权限范围内"),
+        ("in:institution:1", "这不在你的权限范围内"),
     ):
         answer = await staff.press(choose["message_id"], forged)
-        assert "没有权限" in (answer["text"] or ""), forged
+        assert refusal in (answer["text"] or "") and answer["show_alert"], forged
+    async with app.store() as session:
+        made = select(Invitation).where(Invitation.demo.is_(False))
+        assert not (await session.exec(made)).all(), "a refused button creates no invitation"
     trainee = await ChatUser.create(http, app.base_url, "trainee")
     await trainee.reply_to(f"/start {await _demo_code(app, Role.TRAINEE)}")
     languages = await trainee.reply_to("/lang", predicate=lambda m: "Choose" in body(m))

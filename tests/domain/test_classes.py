@@ -18,14 +18,11 @@ from bot.domain.classes import (
     Teacher,
     capacity_findings,
     check_class,
-    decides,
-    manages,
     may_teach,
     problems,
     teacher_findings,
     timetable_findings,
 )
-from bot.domain.roles import Grant, Role
 
 LECTURER = frozenset({CertificateKind.LECTURER})
 TRAINER = frozenset({CertificateKind.TRAINER})
@@ -218,14 +215,3 @@ def test_every_finding_has_a_message_in_both_languages():
     assert text("zh-CN", "classes.finding", code="too_few_hours", params=params) == (
         "课程表共 48 课时，至少需要 2 课时。"
     )
-
-
-def test_staff_manage_their_institution_and_supervisors_decide_in_their_region():
-    staff = [Grant(Role.INSTITUTION, 1, 10)]
-    assert manages(staff, 10) and not manages(staff, 11)
-    assert not manages([Grant(Role.LECTURER, 1, 10)], 10)
-    assert not manages([Grant(Role.SUPERVISOR, 1)], 10)
-    assert decides([Grant(Role.SUPERVISOR, 1)], 1)
-    assert not decides([Grant(Role.SUPERVISOR, 2)], 1)
-    assert decides([Grant(Role.ADMIN)], 1)
-    assert not decides(staff, 1)

@@ -14,7 +14,8 @@ from bot.domain.invitations import (
     new_code,
     validity,
 )
-from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, may_invite, missing_scope
+from bot.domain.roles import INVITES, Grant, Role, Scope, invite_options, missing_scope
+from bot.policy import may_invite
 
 ADMIN = Grant(Role.ADMIN)
 SUPERVISOR = Grant(Role.SUPERVISOR, region_id=1)
