@@ -36,6 +36,8 @@ class InFlightMiddleware(BaseMiddleware):
         self._idle.set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if "delivery" in data:  # counted by the polling inbox since it was fetched
+            return await handler(event, data)
         async with self.holding():
             return await handler(event, data)
 

@@ -97,8 +97,7 @@ class InboxPolling:
                 await self.bot(GetUpdates(offset=self._offset, limit=1, timeout=0))
 
     async def _fetch(self) -> None:
-        me = await self.bot.me()
-        log.info("polling for @%s", me.username)
+        log.info("polling for updates through the inbox")
         get_updates = GetUpdates(
             timeout=self.polling_timeout, allowed_updates=self.dp.resolve_used_update_types()
         )
