@@ -350,3 +350,25 @@ async def test_updates_fetched_but_not_handled_when_the_process_died_are_handled
         redeemed = select(func.count()).select_from(AuditEntry)
         redeemed = redeemed.where(AuditEntry.action == "invitation.redeemed")
         assert (await session.exec(redeemed)).one() == 1
+
+
+async def test_an_update_that_cannot_be_stored_is_retried_then_given_up_once(app_factory, http):
+    """Polling retries an update whose unit of work failed on storage, and after the last
+    attempt tells the person once; it neither loops nor stays in the inbox."""
+    app = await app_factory()
+    user = await ChatUser.create(http, app.base_url)
+    await user.reply_to("/start")
+    engine = app.product.engine
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE processedupdate RENAME TO processedupdate_away"))
+    began = time.monotonic()
+    await user.send("/help")
+    apology = await user.expect(timeout=15)
+    assert "系统暂时无法保存" in body(apology)
+    assert time.monotonic() - began >= 2.5, "tried three times, waiting between attempts"
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE processedupdate_away RENAME TO processedupdate"))
+    assert "可用命令：" in body(await user.reply_to("/help"))
+    assert await user.quiet(0.3) == []
+    async with app.store() as session:
+        assert (await session.exec(select(func.count()).select_from(UpdateInbox))).one() == 0
