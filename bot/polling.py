@@ -70,6 +70,7 @@ class InboxPolling:
         self._chains: dict[tuple[int | None, int | None], asyncio.Task[None]] = {}
         self._held: set[int] = set()
         self._offset: int | None = None
+        self._storing = False
 
     async def start(self) -> None:
         """Schedules what the last run left in the inbox, then starts fetching."""
@@ -87,7 +88,8 @@ class InboxPolling:
         in the inbox for the next start. Confirms the offset so the server keeps nothing."""
         self._stopping.set()
         if self._fetching is not None:
-            self._fetching.cancel()
+            if not self._storing:  # waiting for the server or backing off
+                self._fetching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fetching
         while self._tasks:
@@ -104,12 +106,15 @@ class InboxPolling:
         timeout = int((self.bot.session.timeout or 0) + self.polling_timeout)
         backoff = Backoff(config=BACKOFF)
         failed = False
-        while True:
+        while not self._stopping.is_set():
             try:
                 updates = await self.bot(get_updates, request_timeout=timeout)
-                await inbox.store(
-                    self.engine, self.bot.id, [(u.update_id, _payload(u)) for u in updates]
-                )
+                self._storing = True  # a stop lets the batch be stored rather than cancel it
+                try:
+                    rows = [(u.update_id, _payload(u)) for u in updates]
+                    await inbox.store(self.engine, self.bot.id, rows)
+                finally:
+                    self._storing = False
             except Exception as error:  # network, server or store: the same batch comes again
                 failed = True
                 log.error("updates not fetched or stored - %s: %s", type(error).__name__, error)
