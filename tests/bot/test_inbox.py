@@ -176,8 +176,9 @@ class BotProcess:
 
 
 async def test_kill_during_submit_never_tells_submitted_before_it_is_stored(tmp_path, http):
-    """kill -9 at a random moment 0-150 ms after pressing Submit, 20 times: whoever was told
-    "submitted" has it stored exactly once, and a press that reached the server is stored."""
+    """S-50, S-51: kill -9 at a random moment 0-150 ms after pressing Submit, 20 times: whoever
+    was told "submitted" has it stored exactly once, and a press that reached the server is
+    stored."""
     bot = BotProcess(tmp_path)
     load_forms(Path(bot.env["FORMS_DIR"]))  # this process starts drafts of the test form
     engine = create_engine(bot.env["DATABASE_URL"])
@@ -243,7 +244,7 @@ async def _broken_button(query: CallbackQuery) -> None:
 async def test_a_callback_answered_too_late_keeps_its_action_and_the_person_hears_it(
     app_factory, http, tmp_path
 ):
-    """The answer to a re-delivered press is refused; the submission stays stored, the
+    """S-51: the answer to a re-delivered press is refused; the submission stays stored, the
     outcome arrives as a message, an alert's text too, and so does on_error's apology."""
     app = await app_factory(
         forms_dir=_forms_dir(tmp_path),
@@ -273,8 +274,8 @@ async def _slow_write(message: Message, session, person: Person) -> None:
 
 
 async def test_a_reply_is_never_seen_before_its_writes_are_committed(app_factory, http):
-    """The store is read the instant the reply arrives, from outside the product and without
-    waiting: the write it announces is already there."""
+    """S-50: the store is read the instant the reply arrives, from outside the product and
+    without waiting: the write it announces is already there."""
     app = await app_factory(prepare=lambda p: p.dp.message.register(_slow_write, Command("slow")))
     url = app.settings.database_url
     user = await ChatUser.create(http, app.base_url)
@@ -310,8 +311,9 @@ def _text_update(user: ChatUser, message_id: int, words: str) -> dict:
 async def test_updates_fetched_but_not_handled_when_the_process_died_are_handled_after_restart(
     app_factory, http
 ):
-    """As a kill leaves them: one update stored in the inbox with its offset confirmed, one
-    stored but still at the server too. After the restart each is handled exactly once."""
+    """S-50, S-51, as a kill leaves them: one update stored in the inbox with its offset
+    confirmed, one stored but still at the server too. After the restart each is handled
+    exactly once."""
     app = await app_factory()
     user = await ChatUser.create(http, app.base_url)
     code = await _trainee_code(app)
