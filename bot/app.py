@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from typing import Any
@@ -36,6 +35,8 @@ from bot.middlewares import (
     UnitOfWorkMiddleware,
 )
 from bot.outbox import OutboxWorker
+from bot.polling import InboxPolling
+from bot.replies import HoldRepliesUntilCommit
 from bot.screen import Screen
 from bot.webchat.pages import Pages
 from bot.webchat.server import create_webchat_app, webchat_token
@@ -49,8 +50,12 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(token: str, api_base: str | None = None) -> Bot:
+    """The Bot; inside an update's unit of work, what it tells the person waits for the commit
+    (`bot.replies`)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot.session.middleware(HoldRepliesUntilCommit())
+    return bot
 
 
 def create_dispatcher(
@@ -100,7 +105,7 @@ class Product:
         self.outbox: OutboxWorker | None = None
         self.scheduler = create_scheduler(settings, self.sessions, self.clock)
         self._runner: web.AppRunner | None = None
-        self._polling: asyncio.Task[None] | None = None
+        self._polling: InboxPolling | None = None
         self.port: int | None = None
 
     @property
@@ -128,9 +133,8 @@ class Product:
             )
         else:
             await self.bot.delete_webhook()
-            self._polling = asyncio.create_task(
-                self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False)
-            )
+            self._polling = InboxPolling(self.dp, self.bot, self.engine, self.dp["in_flight"])
+            await self._polling.start()
         self.outbox = OutboxWorker(self.bot, self.sessions, self.settings, self.clock)
         self.outbox.start()
         self.scheduler.start()
@@ -207,8 +211,7 @@ class Product:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self._polling is not None:
-            await self.dp.stop_polling()
-            await self._polling
+            await self._polling.stop()
         await self.dp["in_flight"].drained()
         if self.outbox is not None:
             await self.outbox.stop()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -18,8 +19,10 @@ from bot.config import Settings
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n, locale_for
 from bot.logs import person_id_var, update_id_var
+from bot.polling import Delivery
+from bot.replies import Replies, pending_replies
 from bot.services.actor import Actor
-from storage import repo
+from storage import inbox, repo
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -35,10 +38,19 @@ class InFlightMiddleware(BaseMiddleware):
         self._idle.set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if "delivery" in data:  # counted by the polling inbox since it was fetched
+            return await handler(event, data)
+        async with self.holding():
+            return await handler(event, data)
+
+    @asynccontextmanager
+    async def holding(self) -> AsyncIterator[None]:
+        """Counts one update from the moment polling takes it, queued behind the person's
+        earlier ones or handled."""
         self.count += 1
         self._idle.clear()
         try:
-            return await handler(event, data)
+            yield
         finally:
             self.count -= 1
             if self.count == 0:
@@ -67,10 +79,11 @@ class IsolationMiddleware(BaseMiddleware):
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """Opens the update's transaction and claims its update_id in it.
+    """Opens the update's transaction, claims its update_id and takes it out of the inbox in it;
+    what the handlers tell the person is sent once the transaction has committed.
 
     A re-delivered update finds its id taken and is acknowledged without effect; a handler that
-    raises rolls back everything, the claim included, so a retry starts clean.
+    raises rolls back everything, the claim and the replies included, so a retry starts clean.
     """
 
     def __init__(self, sessions: async_sessionmaker) -> None:
@@ -79,12 +92,28 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         update_id_var.set(event.update_id)
-        async with unit_of_work(self.sessions) as session:
-            if not await repo.claim_update(session, data["bot"].id, event.update_id):
-                log.info("duplicate update ignored")
-                return None
-            data["session"] = session
-            return await handler(event, data)
+        bot = data["bot"]
+        delivery: Delivery | None = data.get("delivery")
+        chat = data.get("event_chat")
+        replies = Replies(chat.id if chat is not None else None)
+        token = pending_replies.set(replies)
+        try:
+            async with unit_of_work(self.sessions) as session:
+                claimed = await repo.claim_update(session, bot.id, event.update_id)
+                if delivery is not None:
+                    await inbox.take(session, bot.id, event.update_id)
+                if claimed:
+                    data["session"] = session
+                    result = await handler(event, data)
+                else:
+                    log.info("duplicate update ignored")
+                    result = None
+        finally:
+            pending_replies.reset(token)
+        if delivery is not None:
+            delivery.committed = True
+        await replies.send(bot)
+        return result
 
 
 class PersonMiddleware(BaseMiddleware):

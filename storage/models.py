@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import JsonDoc, UtcDateTime, utcnow
@@ -95,6 +95,19 @@ class ProcessedUpdate(SQLModel, table=True):
     bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = _ts(index=True)
+
+
+class UpdateInbox(SQLModel, table=True):
+    """Updates fetched by polling and not yet handled: stored before the offset confirms them,
+    deleted in the unit of work that handles them, so a crash loses none."""
+
+    __tablename__ = "update_inbox"
+
+    bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: str = Field(sa_type=Text)
+    attempts: int = 0
+    received_at: datetime = _ts()
 
 
 class AuditEntry(SQLModel, table=True):

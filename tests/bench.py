@@ -19,6 +19,10 @@ serialisation): sendMessage and editMessageText get a valid `Message`, anything 
     "registration" draft (`consent` already answered): parse and validate, save the draft,
     send the next question.
 
+(a) and (b) go as polling takes an update: stored in the update inbox first, then handled, the
+unit of work taking it out and the replies sent after its commit (`bot.replies`, on the sink
+too), so the durable path's whole cost is in the figures.
+
 Why the form step is measured on many persons rather than one draft reset between steps:
 before timing, one person per update (warm-up and measured) is created with the real store
 (`repo.upsert_person`, `service.start`, then `answers={"consent": True}`,
@@ -60,12 +64,15 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import Message, Update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import func, select
 
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.forms import service
-from storage import repo
+from bot.polling import Delivery
+from bot.replies import HoldRepliesUntilCommit
+from storage import inbox, repo
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
@@ -134,13 +141,24 @@ def text_update(bot: Bot, update_id: int, user_id: int, text: str) -> Update:
     )
 
 
-async def timed(dp: Dispatcher, bot: Bot, updates: list[Update]) -> list[float]:
-    """Feed the updates one at a time; the latency of each, in seconds."""
+async def timed(
+    dp: Dispatcher, bot: Bot, updates: list[Update], engine: AsyncEngine | None = None
+) -> list[float]:
+    """Feed the updates one at a time; the latency of each, in seconds. With the store's
+    `engine`, each goes as polling takes it: into the update inbox first (a batch of one, as
+    sequential getUpdates return), then handled, its unit of work taking it out."""
     latencies = []
     clock = time.perf_counter
     for update in updates:
         started = clock()
-        await dp.feed_update(bot, update)
+        if engine is None:
+            await dp.feed_update(bot, update)
+        else:
+            payload = update.model_dump_json(exclude_unset=True, by_alias=True)
+            await inbox.store(engine, bot.id, [(update.update_id, payload)])
+            delivery = Delivery(update.update_id, 1, last=False)
+            await dp.feed_update(bot, update, delivery=delivery)
+            assert delivery.committed
         latencies.append(clock() - started)
     return latencies
 
@@ -151,12 +169,13 @@ async def run_case(
     updates: list[Update],
     warmup: int,
     check: Callable[[int], Awaitable[None]],
+    engine: AsyncEngine | None = None,
 ) -> list[float]:
     """Warm up, then time the rest; `check(fed)` proves every update fed so far was handled."""
-    await timed(dp, bot, updates[:warmup])
+    await timed(dp, bot, updates[:warmup], engine)
     await check(warmup)
     gc.collect()
-    latencies = await timed(dp, bot, updates[warmup:])
+    latencies = await timed(dp, bot, updates[warmup:], engine)
     await check(len(updates))
     return latencies
 
@@ -179,7 +198,9 @@ def echo_router() -> Router:
     return router
 
 
-async def echo_case(bot: Bot, sink: SinkSession, dp: Dispatcher) -> list[float]:
+async def echo_case(
+    bot: Bot, sink: SinkSession, dp: Dispatcher, engine: AsyncEngine | None = None
+) -> list[float]:
     total = ECHO_WARMUP + ECHO_COUNT
     updates = [text_update(bot, 1 + n, FIRST_USER_ID + n % 50, f"hello {n}") for n in range(total)]
     before = sink.calls
@@ -188,7 +209,7 @@ async def echo_case(bot: Bot, sink: SinkSession, dp: Dispatcher) -> list[float]:
         answered = sink.calls - before
         assert answered == fed, f"echo answered {answered} of {fed} updates"
 
-    return await run_case(dp, bot, updates, ECHO_WARMUP, check)
+    return await run_case(dp, bot, updates, ECHO_WARMUP, check, engine)
 
 
 @asynccontextmanager
@@ -244,12 +265,13 @@ async def form_case(bot: Bot, sink: SinkSession, directory: Path) -> list[float]
             moved, sent = total - waiting, sink.calls - before
             assert moved == fed and sent >= fed, f"{moved} drafts moved, {sent} messages sent"
 
-        return await run_case(dp, bot, updates, FORM_WARMUP, check)
+        return await run_case(dp, bot, updates, FORM_WARMUP, check, sessions.kw["bind"])
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     sink = SinkSession()
+    sink.middleware(HoldRepliesUntilCommit())  # as create_bot does: replies after the commit
     bot = Bot(TOKEN, session=sink, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bare_dp = Dispatcher()
     bare_dp.include_router(echo_router())
@@ -257,7 +279,10 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-") as directory:
         async with store(Path(directory), "echo.db") as (settings, sessions):
             echo = await echo_case(
-                bot, sink, create_dispatcher(settings, sessions, routers=[echo_router()])
+                bot,
+                sink,
+                create_dispatcher(settings, sessions, routers=[echo_router()]),
+                sessions.kw["bind"],
             )
         form = await form_case(bot, sink, Path(directory))
     bare_rate, echo_rate, form_rate = per_second(bare), per_second(echo), per_second(form)

@@ -132,9 +132,8 @@ class Running:
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Any]:
-        """A unit of work on the product's store, once no update is being handled: the bot
-        replies inside its transaction, so on PostgreSQL a reply can arrive before the
-        handler's writes are committed."""
+        """A unit of work on the product's store, once no update is being handled (a reply
+        follows its own update's commit, but an update may still be in flight after it)."""
         await asyncio.sleep(0.05)
         await self.product.dp["in_flight"].drained()
         async with unit_of_work(self.product.sessions) as session:
