@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.class_callbacks import ClassDo, ClassNew, ClassRoster, ClassView, Decide, TeacherToggle
 from bot.clock import Clock
 from bot.config import Settings
@@ -42,7 +43,6 @@ from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
-from bot.services import todo
 from bot.services.actor import Actor
 from bot.services.errors import NotFound
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
@@ -692,7 +692,7 @@ async def _decide(
         object_id=found.id,
         reason=reason,
     )
-    await todo.close_copies(
+    await notifier.close_copies(
         session, f"class:{found.id}:", lambda reader: _application_text(session, found, reader)
     )
     summary = _summary(await snapshot(session, found))

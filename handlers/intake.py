@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
@@ -27,7 +28,6 @@ from bot.forms.render import display
 from bot.forms.service import FormStart, Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
-from bot.services import todo
 from bot.services.actor import Actor
 from bot.services.errors import found
 from bot.services.targets import case_for, case_target, trainee_for
@@ -251,7 +251,7 @@ async def _close_copies(
     async def closed(reader: I18n) -> str:
         return case_view(reader, trainee, case, decider)[0]
 
-    await todo.close_copies(session, f"case:{case.id}:", closed)
+    await notifier.close_copies(session, f"case:{case.id}:", closed)
 
 
 async def decision_pressed(

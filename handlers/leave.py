@@ -19,13 +19,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, Eligibility, eligibility, leave_problem
 from bot.domain.reasons import reason_from
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import todo
 from bot.services.actor import Actor
 from bot.services.targets import leave_for
 from storage import attendance, repo
@@ -395,7 +395,7 @@ async def leave_decided(
     async def closed(reader: I18n) -> str:
         return (await request_card(session, leave, reader))[0]
 
-    await todo.close_copies(session, f"leave:{leave.id}:", closed)
+    await notifier.close_copies(session, f"leave:{leave.id}:", closed)
     await attendance.notify(
         session,
         learner.id,

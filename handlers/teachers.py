@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
@@ -28,7 +29,6 @@ from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed
-from bot.services import todo
 from bot.services.actor import Actor
 from bot.services.targets import certificate_for, certificate_target
 from handlers.forms import begin
@@ -355,7 +355,7 @@ async def _decide(
         kind=found.kind,
         number=found.number,
     )
-    await todo.close_copies(
+    await notifier.close_copies(
         session, f"cert:{found.id}:", lambda reader: _card_text(session, found, reader)
     )
     holder = await session.get(Person, found.person_id)

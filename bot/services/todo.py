@@ -1,4 +1,4 @@
-"""The to-do inbox: who may decide what now, and closing a decided card everywhere it went.
+"""The to-do inbox: who may decide what now (a decided card is closed by `bot.notifier`).
 
 `scope_of` is the one place that maps a person's grants to the ids the inbox queries take; it
 follows the checks that refuse a decision (intake `_reviewable`, teachers `may_verify`,
@@ -8,16 +8,12 @@ its buttons accept.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import LOCALES
 from bot.domain.roles import Grant, Role
-from bot.i18n import I18n
-from storage import outbox, todo
-from storage.models import Person
+from storage import todo
 from storage.todo import Item, Kind, Scope
 
 PAGE_SIZE = 20
@@ -73,32 +69,3 @@ async def waits_for(
     session: AsyncSession, person_id: int, grants: Iterable[Grant], kind: Kind, item_id: int
 ) -> bool:
     return await todo.waits_for(session, scope_of(person_id, grants), kind, item_id)
-
-
-async def close_copies(
-    session: AsyncSession, key_prefix: str, render: Callable[[I18n], Awaitable[str]]
-) -> int:
-    """Edit every pushed copy of a decided card (keys starting with `key_prefix`) to `render`'s
-    text in its reader's language, with no buttons; copies not sent yet are never sent.
-    Returns how many edits were queued."""
-    copies = await todo.close_copies(session, key_prefix)
-    locales: dict[int, str] = {}
-    if copies:
-        people = await session.exec(
-            select(Person).where(Person.tg_user_id.in_([c.chat_id for c in copies]))
-        )
-        locales = {p.tg_user_id: p.locale for p in people.all()}
-    texts: dict[str, str] = {}
-    for copy in copies:
-        locale = locales.get(copy.chat_id, LOCALES[0])
-        if locale not in texts:
-            texts[locale] = await render(I18n(locale))
-        await outbox.enqueue_edit(
-            session,
-            chat_id=copy.chat_id,
-            person_id=copy.person_id,
-            message_id=copy.message_id,
-            text=texts[locale],
-            key=f"{copy.key}:closed",
-        )
-    return len(copies)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from bot import notifier
 from bot.clock import ManualClock
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
@@ -279,7 +280,7 @@ async def test_a_copy_not_yet_sent_is_never_sent_and_sent_ones_are_edited(sessio
         return f"closed in {i18n.locale}"
 
     async with unit_of_work(sessions) as session:
-        assert await todo.close_copies(session, "leave:1:", render) == 1
+        assert await notifier.close_copies(session, "leave:1:", render) == 1
     async with unit_of_work(sessions) as session:
         rows = {
             row.key: row
