@@ -220,3 +220,21 @@ class Product:
         if self.webchat_store is not None:
             await self.webchat_store.engine.dispose()
         await self.engine.dispose()
+
+    async def idle(self) -> bool:
+        """Nothing to do until someone acts or the clock moves: every update the web chat holds
+        was fetched (polling confirms them with its next call, after their handling started),
+        no update is being handled, and no outbox message is due or being sent. Tests wait for
+        this instead of sleeping to prove that nothing more is sent."""
+        from storage import outbox as outbox_rows
+        from storage.db import unit_of_work
+
+        if self.dp["in_flight"].count:
+            return False
+        if self.webchat_store is not None and await self.webchat_store.pending_update_count():
+            return False
+        if self.outbox is None:
+            return True
+        async with unit_of_work(self.sessions) as session:
+            due = await outbox_rows.unsettled(session, now=self.clock.now(), worker=self.outbox.id)
+        return due == 0
