@@ -163,6 +163,8 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "webchat_files_dir": tmp_path / "files",
         "web_port": 0,
         "demo_data": True,
+        "outbox_chat_interval": 0,  # pacing has its own tests (tests/outbox)
+        "outbox_poll": 0.05,
         **overrides,
     }
     return Settings(_env_file=None, **values)
