@@ -341,7 +341,7 @@ async def test_updates_fetched_but_not_handled_when_the_process_died_are_handled
     user.base_url = app.base_url
     await user.expect(lambda m: "你现在是学员" in body(m))
     await user.expect(lambda m: "可用命令：" in body(m))
-    assert await user.quiet(0.5) == []
+    assert await user.quiet() == []
     replies = [body(m) for m in user.messages.values()]
     assert sum("你现在是学员" in r for r in replies) == 1
     assert sum("可用命令：" in r for r in replies) == 1
@@ -371,6 +371,6 @@ async def test_an_update_that_cannot_be_stored_is_retried_then_given_up_once(app
     async with engine.begin() as conn:
         await conn.execute(text("ALTER TABLE processedupdate_away RENAME TO processedupdate"))
     assert "可用命令：" in body(await user.reply_to("/help"))
-    assert await user.quiet(0.3) == []
+    assert await user.quiet() == []
     async with app.store() as session:
         assert (await session.exec(select(func.count()).select_from(UpdateInbox))).one() == 0

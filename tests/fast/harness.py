@@ -75,6 +75,7 @@ class Harness:
         self._handling: set[asyncio.Task[Any]] = set()
         self.bot: Any = None
         self.outbox: OutboxWorker | None = None
+        self._polling = None  # updates are fed directly: `Product.idle` finds no poller
         self.port: int | None = None
 
     @property
