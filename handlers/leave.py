@@ -227,7 +227,7 @@ async def reason_given(given: reasons.Given) -> None:
     decided = await leave_cases.request_leave(
         given.session, given.actor, given.data["class"], given.data["chosen"], given.reason
     )
-    await given.message.answer(given.i18n("leave.submitted", hours=int(decided.subject)))
+    await given.message.answer(given.i18n("leave.submitted", hours=decided.hours))
 
 
 REASONS = {Purpose.LEAVE_REQUEST: reason_given}

@@ -79,7 +79,7 @@ async def request_leave(
             lambda reader: request_view(reader, leave, learner, training_class, sessions, current),
             key=f"leave:{leave.id}:{teacher_id}",
         )
-    return Decided(leave.id, leave.status, str(hours))
+    return Decided(leave.id, leave.status, hours=hours)
 
 
 async def decide_leave(
