@@ -42,7 +42,8 @@ from bot.webchat.pages import Pages
 from bot.webchat.server import create_webchat_app, webchat_token
 from bot.webchat.store import WebchatStore
 from scheduler import create_scheduler
-from storage.db import create_engine, create_sessionmaker
+from storage import outbox as outbox_rows
+from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.fsm import SqlStorage
 from storage.migrate import upgrade_database
 
@@ -223,3 +224,20 @@ class Product:
         if self.webchat_store is not None:
             await self.webchat_store.engine.dispose()
         await self.engine.dispose()
+
+    async def idle(self) -> bool:
+        """Nothing to do until someone acts or the clock moves: every update the web chat holds
+        was fetched (polling confirms them with its next call, after storing them in the update
+        inbox), no fetched update waits in the inbox or is being handled, and no outbox message
+        is due or being sent. Tests wait for this instead of sleeping to prove that nothing more
+        is sent."""
+
+        if self.dp["in_flight"].count or (self._polling is not None and self._polling.busy):
+            return False
+        if self.webchat_store is not None and await self.webchat_store.pending_update_count():
+            return False
+        if self.outbox is None:
+            return True
+        async with unit_of_work(self.sessions) as session:
+            due = await outbox_rows.unsettled(session, now=self.clock.now(), worker=self.outbox.id)
+        return due == 0

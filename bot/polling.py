@@ -72,6 +72,12 @@ class InboxPolling:
         self._offset: int | None = None
         self._storing = False
 
+    @property
+    def busy(self) -> bool:
+        """A fetched batch is being stored, or stored updates wait to be handled (retries
+        included): not idle, even before their handling counts as in flight."""
+        return self._storing or bool(self._tasks)
+
     async def start(self) -> None:
         """Schedules what the last run left in the inbox, then starts fetching."""
         await inbox.count_attempt(self.engine, self.bot.id)  # the last run's, if it died

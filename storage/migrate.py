@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -26,9 +27,19 @@ def _config(url: str) -> Config:
     return config
 
 
+@cache
+def _script() -> ScriptDirectory:
+    """The migration scripts, read once per process: they do not change while it runs."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
 def _upgrade(connection: Connection, config: Config) -> str | None:
-    script = ScriptDirectory.from_config(config)
+    script = _script()
     current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current == script.get_current_head():
+        return current  # at head: skip loading the Alembic environment (every start, every test)
     if current is not None and not _known(script, current):
         raise DatabaseTooNew(
             f"The database is at schema revision {current}, which this version of the code does "

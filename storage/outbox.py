@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -225,3 +225,16 @@ async def set_reachable(session: AsyncSession, rows: Sequence[Claimed], reachabl
         )
         .values(unreachable=not reachable)
     )
+
+
+async def unsettled(session: AsyncSession, *, now: datetime, worker: str) -> int:
+    """How many messages are due now or on their way through `worker` (or a worker whose lease
+    ran out): zero means the outbox has nothing to do until the clock moves."""
+    t = _OUTBOX.c
+    query = select(func.count()).where(
+        or_(
+            and_(t.status == PENDING, t.not_before <= now),
+            and_(t.status == SENDING, or_(t.leased_by == worker, t.lease_until < now)),
+        )
+    )
+    return (await session.exec(query)).one()

@@ -13,6 +13,25 @@ import aiohttp
 
 WAIT = 10.0
 
+_products: dict[str, Callable[[], Any]] = {}
+"""The running product behind each base URL (registered by tests/conftest.py `Running`)."""
+
+
+def serve(base_url: str, product: Callable[[], Any] | None) -> None:
+    """Register (or with None forget) the product that answers at `base_url`."""
+    if product is None:
+        _products.pop(base_url, None)
+    else:
+        _products[base_url] = product
+
+
+async def until_idle(product: Any, timeout: float = WAIT) -> None:
+    """Wait until `product.idle()`: no update unhandled or in flight, no outbox message due."""
+    deadline = time.monotonic() + timeout
+    while not await product.idle():
+        assert time.monotonic() < deadline, f"the product was still busy after {timeout} s"
+        await asyncio.sleep(0.005)
+
 
 class ChatUser:
     def __init__(self, http: aiohttp.ClientSession, base_url: str, user_id: int, token: str):
@@ -118,12 +137,15 @@ class ChatUser:
         await self.send(text)
         return await self.expect(**kw)
 
-    async def quiet(self, seconds: float = 1.0) -> list[dict[str, Any]]:
-        """Bot messages that arrive within `seconds` (to prove the bot said nothing more)."""
-        await asyncio.sleep(seconds)
+    async def quiet(self, *, timeout: float = WAIT) -> list[dict[str, Any]]:
+        """Bot messages (new or edited) not yet read, once the product is idle (to prove the bot
+        said nothing more): whatever it was to send for what happened so far has been sent."""
+        product = _products.get(self.base_url)
+        assert product is not None, f"no running product at {self.base_url} to wait for"
+        await until_idle(product(), timeout)
         await self.poll()
         events, self.unread = list(self.unread), deque()
-        return [e for e in events if e["message"].get("from", {}).get("is_bot")]
+        return [e["message"] for e in events if e["message"].get("from", {}).get("is_bot")]
 
     async def commands(self) -> list[str]:
         async with self.http.get(

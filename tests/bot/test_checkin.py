@@ -111,6 +111,7 @@ async def test_codes_current_previous_expired_wrong_and_late(app_factory, http):
     await teacher.press(panel["message_id"], button(panel, "结束签到"))
     closed = await teacher.expect(has("签到已结束"))
     assert "✅ 3 · ⏰ 1 · ❌ 0" in body(closed)
+    await app.idle()  # the edit is sent inside the closing transaction: wait for its commit
     assert "现在没有正在签到的课程" in body(await wang.reply_to(current_code(secret, clock.now())))
     again = await teacher.press(panel["message_id"], button(panel, "结束签到"))
     assert "已经结束" in again["text"] and again["show_alert"]

@@ -256,7 +256,7 @@ async def test_link_after_screening_enrols_at_once(app_factory, http):
     await suitable.send(f"/start {code}")
     joined = await suitable.expect(lambda m: "你已加入培训班" in body(m))
     assert name in body(joined)
-    assert not await suitable.quiet(0.5), "no registration form: they are already screened"
+    assert not await suitable.quiet(), "no registration form: they are already screened"
     await suitable.send(f"/start {code}")
     assert "无需重复加入" in body(await suitable.expect())
 
@@ -361,7 +361,7 @@ async def test_staff_enrol_pages_and_a_double_press_enrols_once(app_factory, htt
     added = await staff.expect(lambda m: "已将 学员01 加入" in body(m))
     assert "已占 1/30" in body(added)
     await trainee.expect(lambda m: "加入培训班" in body(m))
-    assert not [m for m in await trainee.quiet(1.0) if "加入" in body(m)], "told once"
+    assert not [m for m in await trainee.quiet() if "加入" in body(m)], "told once"
     assert await places(app, class_id) == {trainee_id: "enrolled"}
     assert len(await audits(app, "enrolment.enrolled")) == 1
 

@@ -171,7 +171,7 @@ async def test_two_responses_show_no_breakdown_and_no_chart(app_factory, http):
     shown = await teacher.expect(has("匿名汇总"))
     assert "已答 2/25 人（8%）" in body(shown) and "回答不足 3 人" in body(shown)
     assert "平均" not in body(shown) and "进度" not in body(shown) and "▇" not in body(shown)
-    assert not [m for m in await teacher.quiet(1.0) if "photo" in m["message"]]
+    assert not [m for m in await teacher.quiet() if "photo" in m]
     trend = await teacher.press(menu["message_id"], button(menu, "趋势"))
     assert "至少要有两天" in trend["text"] and trend["show_alert"]
 

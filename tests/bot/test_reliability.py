@@ -20,7 +20,7 @@ from bot.webchat.store import WebchatStore
 from storage import repo
 from storage.db import create_engine, unit_of_work
 from storage.models import AuditEntry, Person, ProcessedUpdate, RoleGrant
-from tests.chat import ChatUser, body, button
+from tests.chat import ChatUser, body, button, serve
 from tests.conftest import make_settings
 
 
@@ -59,7 +59,7 @@ async def test_a_redelivered_update_has_no_second_effect(app_factory, http):
     await product.dp.feed_update(product.bot, update)
     await user.expect(lambda m: "你现在是学员" in body(m))
     await user.expect(lambda m: "入学登记表  1/" in body(m))
-    assert await user.quiet(0.5) == [], "the second delivery sent nothing"
+    assert await user.quiet() == [], "the second delivery sent nothing"
     async with unit_of_work(product.sessions) as session:
         assert len((await session.exec(select(RoleGrant))).all()) == 1
         invitation = await repo.invitation_by_code(session, code)
@@ -157,6 +157,7 @@ async def _webhook_app(app_factory, http, telegram):
         webhook_url="https://bot.example.org/telegram/webhook",
         webhook_secret="s3cret",
     )
+    serve(base_url, lambda: app.product)  # the person's chat is on the stand-in, not the product
     return app, person
 
 
@@ -181,7 +182,7 @@ async def test_webhook_checks_the_secret_and_asks_for_a_retry_when_storage_fails
     assert await _post(http, app, first) == 200
     assert "你好，张三" in body(await person.expect())
     assert await _post(http, app, first) == 200
-    assert await person.quiet(0.3) == []
+    assert await person.quiet() == []
 
     async with app.product.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE processedupdate RENAME TO processedupdate_away"))

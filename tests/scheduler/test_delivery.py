@@ -54,7 +54,7 @@ async def test_a_reminder_queued_before_a_restart_is_delivered_once(app_factory,
     assert "5月11日上午 09:00–12:30" in body(reminder) and "文三路" in body(reminder)
     await app.restart()
     assert await scan_reminders(app.product.sessions, clock.now(), app.settings) == 0
-    assert reminders(await trainee.quiet(1.5)) == []
+    assert reminders(await trainee.quiet()) == []
     async with app.store() as session:
         row = (await session.exec(select(OutboxMessage))).one()
     assert row.status == "sent" and row.key.startswith("remind:")
@@ -66,7 +66,7 @@ async def test_a_reminder_still_unsent_at_the_start_is_dropped(app_factory, http
     async with offline(app) as sessions:
         assert await scan_reminders(sessions, clock.now(), app.settings) == 1
         clock.set(first.starts_at + timedelta(minutes=1))
-    assert reminders(await trainee.quiet(1.5)) == []
+    assert reminders(await trainee.quiet()) == []
     async with app.store() as session:
         row = (await session.exec(select(OutboxMessage))).one()
     assert row.status == "expired"

@@ -19,8 +19,8 @@ from storage.migrate import MIGRATIONS, DatabaseTooNew, upgrade_database
 HEAD = max(path.name.split("_")[0] for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
-async def test_upgrade_is_idempotent_and_matches_the_models(database_url):
-    engine = create_engine(database_url)
+async def test_upgrade_is_idempotent_and_matches_the_models(empty_database_url):
+    engine = create_engine(empty_database_url)
     assert await upgrade_database(engine) == HEAD
     assert await upgrade_database(engine) == HEAD
     async with engine.connect() as conn:
@@ -31,8 +31,8 @@ async def test_upgrade_is_idempotent_and_matches_the_models(database_url):
     assert diff == [], "models changed without a migration: run alembic revision --autogenerate"
 
 
-async def test_a_database_newer_than_the_code_is_refused(database_url):
-    engine = create_engine(database_url)
+async def test_a_database_newer_than_the_code_is_refused(empty_database_url):
+    engine = create_engine(empty_database_url)
     await upgrade_database(engine)
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed'"))

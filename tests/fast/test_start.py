@@ -1,4 +1,8 @@
-"""The first conversation: /start, invitations for every role, language, help, fallbacks."""
+"""The first conversation: /start, invitations for every role, language, help, fallbacks.
+
+The example of the fast tier (tests/fast/harness.py): the same chat-level tests as with
+`app_factory`, on the real Dispatcher, store and Bot, without the product's start-up and polling.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ async def _demo_code(app, role: Role) -> str:
     return next(inv.code for inv in invitations if inv.role == role)
 
 
-async def test_plain_start_greets_and_records_the_person(app_factory, http):
-    app = await app_factory()
+async def test_plain_start_greets_and_records_the_person(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url, "李雷")
     reply = await user.reply_to("/start")
     assert "你好，李雷" in body(reply)
@@ -31,16 +35,16 @@ async def test_plain_start_greets_and_records_the_person(app_factory, http):
     assert await user.commands() == ["start", "help", "lang", "cancel"]
 
 
-async def test_user_text_is_escaped_in_replies(app_factory, http):
-    app = await app_factory()
+async def test_user_text_is_escaped_in_replies(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url, "<b>Tom</b> & Co")
     reply = await user.reply_to("/start")
     assert "<b>Tom</b> & Co" in body(reply)
     assert "&lt;b&gt;Tom&lt;/b&gt; &amp; Co" in reply["html"]
 
 
-async def test_every_demo_invitation_grants_its_role(app_factory, http):
-    app = await app_factory()
+async def test_every_demo_invitation_grants_its_role(fast_factory, http):
+    app = await fast_factory()
     for role, label in [
         (Role.SUPERVISOR, "创业培训主管部门（示范市）"),
         (Role.INSTITUTION, "培训机构（示范网创培训学校）"),
@@ -64,8 +68,8 @@ async def test_every_demo_invitation_grants_its_role(app_factory, http):
             assert [entry.action for entry in audit] == ["invitation.redeemed"]
 
 
-async def test_opening_the_same_invitation_twice_grants_once(app_factory, http):
-    app = await app_factory()
+async def test_opening_the_same_invitation_twice_grants_once(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url)
     code = await _demo_code(app, Role.TRAINEE)
     await user.reply_to(f"/start {code}")
@@ -90,8 +94,8 @@ async def _invitation(app, **fields) -> str:
         return invitation.code
 
 
-async def test_forged_expired_used_up_and_revoked_invitations_grant_nothing(app_factory, http):
-    app = await app_factory()
+async def test_forged_expired_used_up_and_revoked_invitations_grant_nothing(fast_factory, http):
+    app = await fast_factory()
     expired = await _invitation(app, expires_at=utcnow() - timedelta(minutes=1))
     single = await _invitation(app, max_uses=1)
     revoked = await _invitation(app, code="REVOKED1")
@@ -118,8 +122,8 @@ async def test_forged_expired_used_up_and_revoked_invitations_grant_nothing(app_
         assert (await repo.invitation_by_code(session, single)).uses == 1
 
 
-async def test_language_switch_changes_replies_and_menu(app_factory, http):
-    app = await app_factory()
+async def test_language_switch_changes_replies_and_menu(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url)
     ask = await user.reply_to("/lang")
     answer = await user.press(ask["message_id"], button(ask, "English"))
@@ -134,14 +138,14 @@ async def test_language_switch_changes_replies_and_menu(app_factory, http):
     assert "可用命令" in body(await user.reply_to("/help"))
 
 
-async def test_english_telegram_users_start_in_english(app_factory, http):
-    app = await app_factory()
+async def test_english_telegram_users_start_in_english(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url, "Ann", language_code="en-GB")
     assert "Hello, Ann" in body(await user.reply_to("/start"))
 
 
-async def test_unknown_input_gets_a_helpful_answer(app_factory, http):
-    app = await app_factory()
+async def test_unknown_input_gets_a_helpful_answer(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url)
     assert "/help" in body(await user.reply_to("随便说点什么"))
     await user.send_json({"location": {"latitude": 30.27, "longitude": 120.15}})
@@ -150,8 +154,8 @@ async def test_unknown_input_gets_a_helpful_answer(app_factory, http):
     assert "/help" in body(await user.expect())
 
 
-async def test_stale_and_forged_buttons_are_answered(app_factory, http):
-    app = await app_factory()
+async def test_stale_and_forged_buttons_are_answered(fast_factory, http):
+    app = await fast_factory()
     user = await ChatUser.create(http, app.base_url)
     ask = await user.reply_to("/lang")
     for forged in ("lang:xx", "garbage", "ik:supervisor:0:0", "lang"):
@@ -160,8 +164,8 @@ async def test_stale_and_forged_buttons_are_answered(app_factory, http):
         assert answer["show_alert"] is True
 
 
-async def test_cancel_with_and_without_a_step_in_progress(app_factory, http):
-    app = await app_factory(admin_ids=[10_000_001])
+async def test_cancel_with_and_without_a_step_in_progress(fast_factory, http):
+    app = await fast_factory(admin_ids=[10_000_001])
     admin = await ChatUser.create(http, app.base_url, "admin")
     assert "没有进行中的操作" in body(await admin.reply_to("/cancel"))
     choose = await admin.reply_to("/invite")
@@ -177,8 +181,8 @@ async def _press_and_expect(user: ChatUser, message: dict, label: str) -> dict:
     return await user.expect()
 
 
-async def test_invitation_chain_admin_supervisor_institution_trainee(app_factory, http):
-    app = await app_factory(admin_ids=[10_000_001], demo_data=False)
+async def test_invitation_chain_admin_supervisor_institution_trainee(fast_factory, http):
+    app = await fast_factory(admin_ids=[10_000_001], demo_data=False)
     admin = await ChatUser.create(http, app.base_url, "admin")
     choose = await admin.reply_to("/invite")
     scope = await _press_and_expect(admin, choose, "创业培训主管部门")
@@ -223,8 +227,8 @@ async def test_invitation_chain_admin_supervisor_institution_trainee(app_factory
     assert [inv.max_uses for inv in invitations] == [1, None, None]
 
 
-async def test_inviters_cannot_forge_a_scope_outside_their_own(app_factory, http):
-    app = await app_factory()
+async def test_inviters_cannot_forge_a_scope_outside_their_own(fast_factory, http):
+    app = await fast_factory()
     staff = await ChatUser.create(http, app.base_url, "staff")
     await staff.reply_to(f"/start {await _demo_code(app, Role.INSTITUTION)}")
     choose = await staff.reply_to("/invite")
