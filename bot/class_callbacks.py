@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -39,11 +41,19 @@ class TeacherToggle(CallbackData, prefix="clt"):
     on: bool
 
 
+class ApplicationAction(StrEnum):
+    APPROVE = "ok"
+    RETURN = "ret"
+    """Asks a reason first."""
+    TIMETABLE = "tt"
+    """Shows the detailed timetable; decides nothing."""
+
+
 class Decide(CallbackData, prefix="cla"):
-    """The supervisor's answer to class `c`: ok (approve), ret (return), tt (see timetable)."""
+    """The supervisor's answer to class `c`."""
 
     c: int
-    a: str
+    a: ApplicationAction
 
 
 class TimetableDo(CallbackData, prefix="ttg"):

@@ -16,6 +16,7 @@ from handlers import (
     invites,
     language,
     leave,
+    reasons,
     refusals,
     start,
     teachers,
@@ -25,6 +26,7 @@ from handlers import (
 FEATURES = (
     refusals,
     errors,
+    reasons,
     start,
     basics,
     language,
@@ -43,6 +45,14 @@ FEATURES = (
 )
 
 
+DECIDING = (intake, teachers, classes, leave)
+"""Features whose decisions ask a reason: each names what to call with it (`REASONS`)."""
+
+
 def routers() -> list[Router]:
     """Fresh routers for one Dispatcher (a router can belong to one Dispatcher only)."""
-    return [feature.create_router() for feature in FEATURES]
+    finishers = {purpose: finish for f in DECIDING for purpose, finish in f.REASONS.items()}
+    return [
+        reasons.create_router(finishers) if feature is reasons else feature.create_router()
+        for feature in FEATURES
+    ]

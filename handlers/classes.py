@@ -8,124 +8,66 @@ listed on it, from the same checks that refuse Submit (bot.domain.classes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifier
-from bot.class_callbacks import ClassDo, ClassNew, ClassRoster, ClassView, Decide, TeacherToggle
+from bot.class_callbacks import (
+    ApplicationAction,
+    ClassDo,
+    ClassNew,
+    ClassRoster,
+    ClassView,
+    Decide,
+    TeacherToggle,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import (
     EDITABLE,
     MAX_CAPACITY,
     REQUIREMENTS,
-    ClassFacts,
     ClassStatus,
-    Found,
     Programme,
-    Teacher,
-    check_class,
     may_teach,
     problems,
 )
-from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.filters import Can
 from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
+from bot.services import applications
 from bot.services.actor import Actor
 from bot.services.errors import NotFound
+from bot.services.reasons import Purpose
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
-from handlers import timetable
+from bot.views.classes import (
+    application,
+    application_text,
+    local_time,
+    snapshot,
+    summary,
+)
+from handlers import reasons, timetable
 from handlers.forms import Runner, begin
 from storage import classes, outbox, repo
-from storage.models import ClassSession, Institution, Person, TrainingClass
+from storage.models import Institution, Person, TrainingClass
 
 CLASS_FORM = "class"
 EQUIPMENT_FORM = "equipment"
 
-
-class ApplicationStates(StatesGroup):
-    reason = State()
-
-
-def local_today(found: TrainingClass, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(found.timezone)).date()
+__all__ = ["application", "snapshot"]
+"""Re-exported: the class views live in bot.views.classes."""
 
 
 # --- what the card shows ---------------------------------------------------------------------
-
-
-@dataclass
-class Snapshot:
-    """A class as its checks and messages see it."""
-
-    found: TrainingClass
-    institution: str
-    teachers: list[tuple[Person, str, Teacher]]
-    sessions: list[ClassSession]
-    facts: ClassFacts
-
-    def findings(self, now: datetime) -> list[Found]:
-        return check_class(self.facts, local_today(self.found, now))
-
-
-async def snapshot(session: AsyncSession, found: TrainingClass) -> Snapshot:
-    teachers = []
-    for person_id in await classes.teacher_ids(session, found.id):
-        person = await session.get(Person, person_id)
-        name = await classes.teacher_name(session, person)
-        kinds = await classes.verified_kinds(session, person_id)
-        teachers.append((person, name, Teacher(name, kinds)))
-    sessions = await classes.sessions_of(session, found.id)
-    institution = await session.get(Institution, found.institution_id)
-    facts = ClassFacts(
-        programme=Programme(found.programme),
-        capacity=found.capacity,
-        teachers=tuple(teacher for _, _, teacher in teachers),
-        days=timetable.days_of(sessions, found),
-        hours=sum(item.hours for item in sessions),
-        equipment_confirmed=found.equipment_confirmed_at is not None,
-        venue_located=found.venue_lat is not None and found.venue_lon is not None,
-        start_date=found.start_date,
-    )
-    return Snapshot(found, institution.name if institution else "", teachers, sessions, facts)
-
-
-def _local(moment: datetime | None, found: TrainingClass) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(ZoneInfo(found.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def _summary(snap: Snapshot) -> dict:
-    """What the card and the application both show about the class."""
-    found = snap.found
-    need = REQUIREMENTS[Programme(found.programme)]
-    dates = [timetable.local_date(item, found) for item in snap.sessions]
-    return {
-        "cls": found,
-        "institution": snap.institution,
-        "teachers": [name for _, name, _ in snap.teachers],
-        "first": min(dates) if dates else None,
-        "last": max(dates) if dates else None,
-        "days": snap.facts.days,
-        "hours": snap.facts.hours,
-        "need_days": need.days,
-        "need_hours": need.hours,
-        "equipment_at": _local(found.equipment_confirmed_at, found),
-    }
 
 
 async def board(
@@ -135,7 +77,7 @@ async def board(
     found_now = snap.findings(now)
     text = i18n(
         "classes.board",
-        **_summary(snap),
+        **summary(snap),
         findings=[(item.code, dict(item.params)) for item in found_now],
         blocking=len(problems(found_now)),
     )
@@ -279,7 +221,7 @@ async def do_pressed(
     chat_id = query.from_user.id
     if callback_data.a == "equipment":
         if found.equipment_confirmed_at is not None:
-            at = _local(found.equipment_confirmed_at, found)
+            at = local_time(found.equipment_confirmed_at, found)
             await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
             return
         await query.answer()
@@ -501,7 +443,7 @@ async def teacher_toggled(
         session,
         chat_id=teacher.tg_user_id,
         person_id=teacher.id,
-        text=I18n(teacher.locale)(notice, **_summary(snap)),
+        text=I18n(teacher.locale)(notice, **summary(snap)),
     )
     text, markup = await teachers_view(session, found, i18n)
     await timetable.show_in_place(query.message, text, markup)
@@ -569,156 +511,72 @@ async def submit(
     await timetable.show_in_place(query.message, text, markup)
 
 
-async def application(
-    session: AsyncSession, found: TrainingClass, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The class application as the supervisor reads it; buttons while it waits."""
-    snap = await snapshot(session, found)
-    kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
-    teachers = []
-    for person, name, _ in snap.teachers:
-        numbers = [
-            c.number
-            for c in await classes.certificates_of(session, person.id)
-            if c.kind == kind and c.status == "verified"
-        ]
-        teachers.append((name, numbers))
-    summary = _summary(snap) | {"teachers": teachers}
-    text = i18n("classes.application", **summary)
-    if found.status != ClassStatus.SUBMITTED:
-        return text, None
-    builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("classes.b_approve"), callback_data=Decide(c=found.id, a="ok"))
-    builder.button(text=i18n("classes.b_return"), callback_data=Decide(c=found.id, a="ret"))
-    builder.button(text=i18n("classes.b_view_timetable"), callback_data=Decide(c=found.id, a="tt"))
-    builder.adjust(2, 1)
-    return text, builder.as_markup()
-
-
-async def _application_text(session: AsyncSession, found: TrainingClass, i18n: I18n) -> str:
-    return (await application(session, found, i18n))[0]
-
-
-async def decide_pressed(
+async def timetable_pressed(
     query: CallbackQuery,
     callback_data: Decide,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    state: FSMContext,
-    clock: Clock,
 ) -> None:
+    """The detailed timetable, for deciding; decides nothing."""
     found = await class_for(session, actor, Action.CLASS_DECIDE, callback_data.c)
-    if callback_data.a == "tt":
-        await query.answer()
-        text, _ = await timetable.overview(session, found, i18n, detailed=True)
-        await query.message.answer(text)
-        return
-    if found.status != ClassStatus.SUBMITTED:
-        await query.answer(i18n("classes.already_decided", status=found.status), show_alert=True)
-        return
-    if callback_data.a == "ret":
-        await query.answer()
-        await state.set_state(ApplicationStates.reason)
-        await state.set_data({"class": found.id, "card": query.message.message_id})
-        await query.message.answer(
-            i18n(
-                "classes.ask_return_reason",
-                name=found.name,
-                min=REASON_LENGTH[0],
-                max=REASON_LENGTH[1],
-            )
-        )
-        return
-    if not await _decide(session, found, ClassStatus.APPROVED, person, None, clock):
-        await query.answer(i18n("classes.already_decided", status=found.status), show_alert=True)
-        return
-    await query.answer(i18n("classes.decided", status=found.status))
-    text, _ = await application(session, found, i18n)
-    await query.message.edit_text(text, reply_markup=None)
+    await query.answer()
+    text, _ = await timetable.overview(session, found, i18n, detailed=True)
+    await query.message.answer(text)
 
 
-async def return_reason_given(
-    message: Message,
+async def approve_pressed(
+    query: CallbackQuery,
+    callback_data: Decide,
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    decided = await applications.decide_application(
+        session, actor, callback_data.c, ClassStatus.APPROVED, None
+    )
+    await query.answer(i18n("classes.decided", status=decided.status))
+    found = await classes.get_class(session, decided.item_id)
+    await query.message.edit_text(await application_text(session, found, i18n), reply_markup=None)
+
+
+async def return_pressed(
+    query: CallbackQuery,
+    callback_data: Decide,
+    session: AsyncSession,
     actor: Actor,
     i18n: I18n,
     state: FSMContext,
-    bot: Bot,
-    clock: Clock,
 ) -> None:
-    reason = reason_from(message.text)
-    if reason is None:
-        await message.answer(i18n("classes.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
-        return
-    data = await state.get_data()
-    await state.clear()
-    found = await class_if_allowed(session, actor, Action.CLASS_DECIDE, data["class"])
-    if found is None:
-        await message.answer(i18n("errors.not_allowed"))
-        return
-    if not await _decide(session, found, ClassStatus.RETURNED, person, reason, clock):
-        await message.answer(i18n("classes.already_decided", status=found.status))
-        return
-    await message.answer(i18n("classes.decided", status=found.status))
-    text, _ = await application(session, found, i18n)
-    await bot.edit_message_text(
-        text=text, chat_id=message.chat.id, message_id=data["card"], reply_markup=None
+    """Returning asks the reason the institution will be told."""
+    found = await applications.submitted_class(session, actor, callback_data.c)
+    await query.answer()
+    await reasons.ask(
+        state,
+        query.message,
+        i18n,
+        Purpose.CLASS_RETURN,
+        "classes.ask_return_reason",
+        {"name": found.name},
+        **{"class": found.id, "card": query.message.message_id},
     )
 
 
-async def _decide(
-    session: AsyncSession,
-    found: TrainingClass,
-    status: ClassStatus,
-    supervisor: Person,
-    reason: str | None,
-    clock: Clock,
-) -> bool:
-    """Approve or return a submitted class once; both the institution and, on approval, the
-    teachers are told."""
-    values = {"decided_by": supervisor.id, "decided_at": clock.now()}
-    if reason is not None:
-        values["return_reason"] = reason
-    if not await classes.move_class(session, found, [ClassStatus.SUBMITTED], status, **values):
-        return False
-    await repo.audit(
-        session,
-        f"class.{status}",
-        actor_id=supervisor.id,
-        object_type="training_class",
-        object_id=found.id,
-        reason=reason,
+async def return_reason_given(given: reasons.Given) -> None:
+    decided = await applications.decide_application(
+        given.session, given.actor, given.data["class"], ClassStatus.RETURNED, given.reason
     )
-    await notifier.close_copies(
-        session, f"class:{found.id}:", lambda reader: _application_text(session, found, reader)
+    await given.message.answer(given.i18n("classes.decided", status=decided.status))
+    found = await classes.get_class(given.session, decided.item_id)
+    await given.bot.edit_message_text(
+        text=await application_text(given.session, found, given.i18n),
+        chat_id=given.message.chat.id,
+        message_id=given.data["card"],
+        reply_markup=None,
     )
-    summary = _summary(await snapshot(session, found))
-    for member in await classes.staff(session, found.institution_id):
-        i18n = I18n(member.locale)
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=i18n("classes.b_open", cls=found), callback_data=ClassView(c=found.id, v="board")
-        )
-        await outbox.enqueue(
-            session,
-            chat_id=member.chat_id,
-            person_id=member.person_id,
-            text=i18n("classes.decision_notice", **summary),
-            reply_markup=builder.as_markup().model_dump(exclude_none=True),
-        )
-    if status is ClassStatus.APPROVED:
-        for person_id in await classes.teacher_ids(session, found.id):
-            teacher = await session.get(Person, person_id)
-            await outbox.enqueue(
-                session,
-                chat_id=teacher.tg_user_id,
-                person_id=teacher.id,
-                text=I18n(teacher.locale)("classes.teacher_approved_notice", **summary),
-            )
-    return True
+
+
+REASONS = {Purpose.CLASS_RETURN: return_reason_given}
 
 
 def create_router() -> Router:
@@ -736,9 +594,12 @@ def create_router() -> Router:
     deciding = Router(name=f"{__name__}.supervisors")
     deciding.message.filter(Can(Action.CLASS_DECIDE))
     deciding.callback_query.filter(Can(Action.CLASS_DECIDE))
-    deciding.callback_query.register(decide_pressed, Decide.filter())
-    deciding.message.register(
-        return_reason_given, StateFilter(ApplicationStates.reason), F.text, ~F.text.startswith("/")
+    deciding.callback_query.register(
+        approve_pressed, Decide.filter(F.a == ApplicationAction.APPROVE)
+    )
+    deciding.callback_query.register(return_pressed, Decide.filter(F.a == ApplicationAction.RETURN))
+    deciding.callback_query.register(
+        timetable_pressed, Decide.filter(F.a == ApplicationAction.TIMETABLE)
     )
     router.include_routers(staff, deciding)
     return router

@@ -3,23 +3,17 @@ institution's confirmation or override, the needs questionnaire, and /status."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram import Bot, Router
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifier
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
-from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.screening import Outcome, screen
 from bot.filters import Can
 from bot.forms import service
@@ -27,41 +21,26 @@ from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.service import FormStart, Submitted, on_submit
 from bot.i18n import I18n
-from bot.policy import Action, allowed, institutions
+from bot.policy import Action, institutions
+from bot.services import screening
 from bot.services.actor import Actor
 from bot.services.errors import found
-from bot.services.targets import case_for, case_target, trainee_for
-from handlers import enrolment, leave
+from bot.services.reasons import Purpose
+from bot.services.targets import trainee_for
+from bot.views.intake import Decision, StartForm, case_view
+from handlers import leave, reasons
 from handlers.forms import begin
-from storage import intake, outbox, repo
+from storage import intake
 from storage.classes import classes_taught_by
 from storage.enrolment import roster
-from storage.models import Person, ScreeningCase
+from storage.models import Person
 
-OUTCOME_STATE = {
-    Outcome.ONLINE: TraineeState.SUITABLE_ONLINE,
-    Outcome.SIYB: TraineeState.REFERRED_SIYB,
-    Outcome.NOT_NOW: TraineeState.NOT_SUITABLE_NOW,
-}
-
-
-class Decision(CallbackData, prefix="sd"):
-    """A reviewer's decision on screening case `c`: the outcome they choose."""
-
-    c: int
-    o: Outcome
+__all__ = ["Decision", "StartForm", "case_view"]
+"""Re-exported: the card views live in bot.views.intake."""
 
 
 class TraineeCard(CallbackData, prefix="tc"):
     p: int
-
-
-class StartForm(CallbackData, prefix="sf"):
-    f: str
-
-
-class ReviewStates(StatesGroup):
-    reason = State()
 
 
 async def start_registration(
@@ -150,215 +129,62 @@ async def needs_submitted(done: Submitted) -> None:
 
 
 async def _screen(done: Submitted, registration_id: int, appendix_id: int | None) -> None:
-    """Recommend, record the case, tell the trainee why, and ask the reviewers to decide."""
-    session, person = done.session, done.person
-    registration = await service.submission(session, registration_id)
-    appendix = await service.submission(session, appendix_id) if appendix_id else None
-    institution_id = registration.context.get("institution_id")
-    for superseded in await intake.supersede_open_cases(session, person.id):
-        await _close_copies(session, person, superseded, None)
+    """Recommend, record the case, tell the trainee why; the reviewers are asked to decide."""
+    registration = await service.submission(done.session, registration_id)
+    appendix = await service.submission(done.session, appendix_id) if appendix_id else None
     recommendation = screen(registration.answers, appendix.answers if appendix else None)
-    await intake.move(
-        session,
-        person.id,
-        institution_id,
-        TraineeState.SCREENED,
-        actor_id=None,
-        reason=recommendation.outcome,
+    case, reviewed = await screening.recommend(
+        done.session,
+        done.person,
+        registration.context.get("institution_id"),
+        registration.id,
+        appendix_id,
+        recommendation,
     )
-    case = ScreeningCase(
-        person_id=person.id,
-        institution_id=institution_id,
-        registration_id=registration.id,
-        appendix_id=appendix_id,
-        recommended=recommendation.outcome,
-        reasons=list(recommendation.reasons),
-    )
-    session.add(case)
-    await session.flush()
-    await repo.audit(
-        session,
-        "screening.recommended",
-        actor_id=None,
-        subject_id=person.id,
-        object_type="screening_case",
-        object_id=case.id,
-        outcome=recommendation.outcome,
-        reasons=list(recommendation.reasons),
-    )
-    reviewer_ids = await intake.reviewers(session, institution_id)
     await done.bot.send_message(
-        person.tg_user_id,
+        done.person.tg_user_id,
         done.i18n(
-            "intake.recommended",
-            outcome=case.recommended,
-            reasons=case.reasons,
-            reviewers=bool(reviewer_ids),
+            "intake.recommended", outcome=case.recommended, reasons=case.reasons, reviewers=reviewed
         ),
     )
-    for reviewer_id in reviewer_ids:
-        reviewer = await session.get(Person, reviewer_id)
-        await _send_case(session, reviewer, person, case)
-
-
-def case_view(
-    i18n: I18n, trainee: Person, case: ScreeningCase, decider: Person | None = None
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The screening card a reviewer decides on (pushed, or opened from /todo); once decided,
-    the decision and no buttons."""
-    text = i18n(
-        "intake.case",
-        name=trainee.first_name,
-        outcome=case.recommended,
-        reasons=case.reasons,
-        decided=case.decided,
-        by=decider.first_name if decider else None,
-    )
-    if case.decided is not None:
-        return text, None
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=i18n(
-                    "intake.confirm" if outcome == case.recommended else "intake.override",
-                    outcome=outcome,
-                ),
-                callback_data=Decision(c=case.id, o=outcome).pack(),
-            )
-        ]
-        for outcome in Outcome
-    ]
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def _send_case(
-    session: AsyncSession, reviewer: Person, trainee: Person, case: ScreeningCase
-) -> None:
-    text, markup = case_view(I18n(reviewer.locale), trainee, case)
-    await outbox.enqueue(
-        session,
-        chat_id=reviewer.tg_user_id,
-        person_id=reviewer.id,
-        key=f"case:{case.id}:{reviewer.id}",
-        text=text,
-        reply_markup=markup.model_dump(exclude_none=True),
-    )
-
-
-async def _close_copies(
-    session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
-) -> None:
-    async def closed(reader: I18n) -> str:
-        return case_view(reader, trainee, case, decider)[0]
-
-    await notifier.close_copies(session, f"case:{case.id}:", closed)
 
 
 async def decision_pressed(
     query: CallbackQuery,
     callback_data: Decision,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
     state: FSMContext,
-    bot: Bot,
-    settings: Settings,
-    clock: Clock,
 ) -> None:
-    case = await case_for(session, actor, callback_data.c)
-    if case.decided is not None:
-        await query.answer(i18n("intake.already_decided", outcome=case.decided), show_alert=True)
-        return
+    """Confirming decides at once; overriding asks the reason first."""
+    case = await screening.pending_case(session, actor, callback_data.c)
     await query.answer()
-    if callback_data.o == case.recommended:
-        await _decide(session, case, callback_data.o, person, None, clock.now())
-        await bot.send_message(query.from_user.id, i18n("intake.decided", outcome=case.decided))
+    if screening.needs_reason(case, callback_data.o):
+        await reasons.ask(
+            state,
+            query.message,
+            i18n,
+            Purpose.SCREENING_OVERRIDE,
+            "intake.ask_reason",
+            {"outcome": callback_data.o},
+            case=case.id,
+            outcome=callback_data.o,
+        )
         return
-    await state.set_state(ReviewStates.reason)
-    await state.set_data({"case": case.id, "outcome": callback_data.o})
-    await bot.send_message(
-        query.from_user.id,
-        i18n(
-            "intake.ask_reason", outcome=callback_data.o, min=REASON_LENGTH[0], max=REASON_LENGTH[1]
-        ),
-    )
+    decided = await screening.decide_screening(session, actor, case.id, callback_data.o, None)
+    await query.message.answer(i18n("intake.decided", outcome=decided.status))
 
 
-async def reason_given(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    actor: Actor,
-    i18n: I18n,
-    state: FSMContext,
-    bot: Bot,
-    clock: Clock,
-) -> None:
-    reason = reason_from(message.text)
-    if reason is None:
-        await message.answer(i18n("intake.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1]))
-        return
-    data = await state.get_data()
-    await state.clear()
-    case = await session.get(ScreeningCase, data["case"])
-    if case is not None and not allowed(actor, Action.SCREENING_DECIDE, case_target(case)):
-        await message.answer(i18n("errors.not_allowed"))
-        return
-    if case is None or case.decided is not None:
-        await message.answer(i18n("intake.already_decided", outcome=case.decided if case else ""))
-        return
-    await _decide(session, case, Outcome(data["outcome"]), person, reason, clock.now())
-    await message.answer(i18n("intake.decided", outcome=case.decided))
+async def override_reason_given(given: reasons.Given) -> None:
+    outcome = Outcome(given.data["outcome"])
+    decided = await screening.decide_screening(
+        given.session, given.actor, given.data["case"], outcome, given.reason
+    )
+    await given.message.answer(given.i18n("intake.decided", outcome=decided.status))
 
 
-async def _decide(
-    session: AsyncSession,
-    case: ScreeningCase,
-    outcome: Outcome,
-    reviewer: Person,
-    reason: str | None,
-    now: datetime,
-) -> None:
-    case.decided, case.decided_by, case.decided_at = outcome, reviewer.id, now
-    case.override_reason = reason
-    await intake.move(
-        session,
-        case.person_id,
-        case.institution_id,
-        OUTCOME_STATE[outcome],
-        actor_id=reviewer.id,
-        reason=reason or "confirmed",
-    )
-    await repo.audit(
-        session,
-        "screening.decided",
-        actor_id=reviewer.id,
-        subject_id=case.person_id,
-        object_type="screening_case",
-        object_id=case.id,
-        reason=reason,
-        outcome=outcome,
-        recommended=case.recommended,
-        override=outcome != case.recommended,
-    )
-    trainee = await session.get(Person, case.person_id)
-    await _close_copies(session, trainee, case, reviewer)
-    i18n = I18n(trainee.locale)
-    markup = None
-    if outcome is Outcome.ONLINE:
-        builder = InlineKeyboardBuilder()
-        builder.button(text=i18n("intake.fill_needs"), callback_data=StartForm(f="needs"))
-        markup = builder.as_markup().model_dump(exclude_none=True)
-    await outbox.enqueue(
-        session,
-        chat_id=trainee.tg_user_id,
-        person_id=trainee.id,
-        key=f"case-decided:{case.id}",
-        text=i18n("intake.result", outcome=outcome),
-        reply_markup=markup,
-    )
-    await enrolment.screening_decided(session, case.person_id, reviewer.id, now)
+REASONS = {Purpose.SCREENING_OVERRIDE: override_reason_given}
 
 
 async def start_form_pressed(
@@ -469,7 +295,6 @@ def create_router() -> Router:
     reviewers.message.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
     reviewers.callback_query.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
     reviewers.callback_query.register(decision_pressed, Decision.filter())
-    reviewers.message.register(reason_given, StateFilter(ReviewStates.reason), F.text)
     reviewers.message.register(list_trainees, Command("trainees"))
     reviewers.callback_query.register(trainee_card, TraineeCard.filter())
     router.include_router(reviewers)

@@ -11,30 +11,30 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifier
 from bot.clock import Clock
-from bot.domain.attendance import MAX_LEAVE_HOURS, Eligibility, eligibility, leave_problem
-from bot.domain.reasons import reason_from
+from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
+from bot.services import leave as leave_cases
 from bot.services.actor import Actor
-from bot.services.targets import leave_for
-from storage import attendance, repo
-from storage.classes import sessions_of
-from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
-from storage.outbox import enqueue
+from bot.services.outcomes import Decided
+from bot.services.reasons import Purpose
+from bot.views.leave import LeaveDecision, request_card, request_view
+from handlers import reasons
+from storage import attendance
+from storage.models import ClassSession, Person, TrainingClass
 
-LEAVE_REASON_LENGTH = (2, 200)
-"""A leave reason may be as short as 生病 (ill)."""
+__all__ = ["LeaveDecision", "request_card", "request_view"]
+"""Re-exported: the request card lives in bot.views.leave."""
 
 
 class LeaveClass(CallbackData, prefix="lvc"):
@@ -52,14 +52,8 @@ class LeaveNext(CallbackData, prefix="lvn"):
     c: int
 
 
-class LeaveDecision(CallbackData, prefix="lvd"):
-    r: int
-    ok: bool
-
-
 class LeaveStates(StatesGroup):
     sessions = State()
-    reason = State()
 
 
 async def _choices(
@@ -218,200 +212,54 @@ async def sessions_chosen(
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await state.set_state(LeaveStates.reason)
-    await state.update_data(chosen=chosen)
-    await query.message.answer(
-        i18n(
-            "leave.ask_reason", hours=hours, min=LEAVE_REASON_LENGTH[0], max=LEAVE_REASON_LENGTH[1]
-        )
+    await reasons.ask(
+        state,
+        query.message,
+        i18n,
+        Purpose.LEAVE_REQUEST,
+        "leave.ask_reason",
+        {"hours": hours},
+        **{"class": training_class.id, "chosen": chosen},
     )
 
 
-async def reason_given(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    i18n: I18n,
-    state: FSMContext,
-    clock: Clock,
-) -> None:
-    reason = reason_from(message.text, LEAVE_REASON_LENGTH)
-    if reason is None:
-        await message.answer(
-            i18n("leave.bad_reason", min=LEAVE_REASON_LENGTH[0], max=LEAVE_REASON_LENGTH[1])
-        )
-        return
-    data = await state.get_data()
-    await state.clear()
-    now = clock.now()
-    classes = {c.id: c for c in await attendance.learner_classes(session, person.id)}
-    training_class = classes.get(data.get("class"))
-    choices = await _choices(session, training_class, person, now) if training_class else {}
-    chosen = [s for s in data.get("chosen", []) if s in choices]
-    hours = sum(choices[s].hours for s in chosen)
-    if training_class is None or len(chosen) != len(data.get("chosen", [])) or not chosen:
-        await message.answer(i18n("leave.stale"))
-        return
-    if leave_problem(hours) is not None:
-        await message.answer(i18n("leave.problem_too_long", hours=hours, max=MAX_LEAVE_HOURS))
-        return
-    leave = LeaveRequest(
-        class_id=training_class.id,
-        person_id=person.id,
-        session_ids=chosen,
-        hours=hours,
-        reason=reason,
-        created_at=now,
+async def reason_given(given: reasons.Given) -> None:
+    decided = await leave_cases.request_leave(
+        given.session, given.actor, given.data["class"], given.data["chosen"], given.reason
     )
-    session.add(leave)
-    await session.flush()
-    await repo.audit(
-        session,
-        "leave.requested",
-        actor_id=person.id,
-        subject_id=person.id,
-        object_type="leave_request",
-        object_id=leave.id,
-        reason=reason,
-        sessions=chosen,
-        hours=hours,
-    )
-    await _ask_teachers(session, training_class, leave, person, [choices[s] for s in chosen])
-    await message.answer(i18n("leave.submitted", hours=hours))
+    await given.message.answer(given.i18n("leave.submitted", hours=decided.hours))
 
 
-async def _ask_teachers(
-    session: AsyncSession,
-    training_class: TrainingClass,
-    leave: LeaveRequest,
-    learner: Person,
-    chosen: list[ClassSession],
-) -> None:
-    record = await attendance.attendance_record(session, training_class.id, learner.id)
-    current = eligibility(training_class.programme, record)
-    for teacher_id in await attendance.teacher_ids(session, training_class.id):
-        teacher = await session.get(Person, teacher_id)
-        text, markup = request_view(
-            I18n(teacher.locale), leave, learner, training_class, chosen, current
-        )
-        await enqueue(
-            session,
-            chat_id=teacher.tg_user_id,
-            person_id=teacher.id,
-            text=text,
-            key=f"leave:{leave.id}:{teacher.id}",
-            reply_markup=markup.model_dump(exclude_none=True),
-        )
+REASONS = {Purpose.LEAVE_REQUEST: reason_given}
 
 
-def request_view(
-    i18n: I18n,
-    leave: LeaveRequest,
-    learner: Person,
-    training_class: TrainingClass,
-    chosen: list[ClassSession],
-    current: Eligibility,
-    decider: Person | None = None,
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The leave request a teacher decides on (pushed, or opened from /todo); once decided,
-    the decision and no buttons."""
-    text = i18n(
-        "leave.request",
-        learner=learner.first_name,
-        name=training_class.name,
-        sessions=[attendance.view(s, training_class) for s in chosen],
-        hours=leave.hours,
-        reason=leave.reason,
-        e=current,
-        programme=training_class.programme,
-        status=leave.status,
-        by=decider.first_name if decider else None,
-    )
-    if leave.status != attendance.PENDING:
-        return text, None
-    row = [
-        InlineKeyboardButton(
-            text=i18n("leave.approve"), callback_data=LeaveDecision(r=leave.id, ok=True).pack()
-        ),
-        InlineKeyboardButton(
-            text=i18n("leave.refuse"), callback_data=LeaveDecision(r=leave.id, ok=False).pack()
-        ),
-    ]
-    return text, InlineKeyboardMarkup(inline_keyboard=[row])
-
-
-async def request_card(
-    session: AsyncSession, leave: LeaveRequest, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """`request_view` from the store: the request's sessions and the learner's record now."""
-    training_class = await session.get(TrainingClass, leave.class_id)
-    learner = await session.get(Person, leave.person_id)
-    decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
-    chosen = [s for s in await sessions_of(session, leave.class_id) if s.id in leave.session_ids]
-    record = await attendance.attendance_record(session, training_class.id, learner.id)
-    current = eligibility(training_class.programme, record)
-    return request_view(i18n, leave, learner, training_class, chosen, current, decider)
-
-
-async def leave_decided(
+async def approve_pressed(
     query: CallbackQuery,
     callback_data: LeaveDecision,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    clock: Clock,
 ) -> None:
-    leave = await leave_for(session, actor, callback_data.r)
-    now = clock.now()
-    status = attendance.APPROVED if callback_data.ok else attendance.REFUSED
-    if not await attendance.decide_leave(session, leave, status, person.id, now):
-        decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
-        await query.answer(
-            i18n(
-                "leave.already_decided",
-                status=leave.status,
-                by=decider.first_name if decider else "",
-            ),
-            show_alert=True,
-        )
-        return
-    training_class = await session.get(TrainingClass, leave.class_id)
-    excused = []
-    if leave.status == attendance.APPROVED:
-        excused = await attendance.excuse_closed_sessions(session, leave, person.id, now)
-    await repo.audit(
-        session,
-        f"leave.{leave.status}",
-        actor_id=person.id,
-        subject_id=leave.person_id,
-        object_type="leave_request",
-        object_id=leave.id,
-        sessions=leave.session_ids,
-        excused_now=excused,
-    )
-    learner = await session.get(Person, leave.person_id)
+    decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=True)
+    await _show_decided(query, decided, i18n)
 
-    async def closed(reader: I18n) -> str:
-        return (await request_card(session, leave, reader))[0]
 
-    await notifier.close_copies(session, f"leave:{leave.id}:", closed)
-    await attendance.notify(
-        session,
-        learner.id,
-        f"leave_decided:{leave.id}",
-        "leave.decided",
-        status=leave.status,
-        name=training_class.name,
-        hours=leave.hours,
-        teacher=person.first_name,
-    )
-    if leave.status == attendance.APPROVED:
-        await attendance.after_marks_changed(session, training_class, [learner.id], now)
+async def refuse_pressed(
+    query: CallbackQuery,
+    callback_data: LeaveDecision,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=False)
+    await _show_decided(query, decided, i18n)
+
+
+async def _show_decided(query: CallbackQuery, decided: Decided, i18n: I18n) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(
-        i18n("leave.you_decided", status=leave.status, learner=learner.first_name)
+        i18n("leave.you_decided", status=decided.status, learner=decided.subject)
     )
 
 
@@ -444,9 +292,9 @@ def create_router() -> Router:
     learners.callback_query.register(class_chosen, LeaveClass.filter())
     learners.callback_query.register(session_toggled, LeavePick.filter())
     learners.callback_query.register(sessions_chosen, LeaveNext.filter())
-    learners.message.register(reason_given, StateFilter(LeaveStates.reason), F.text)
     teachers = Router(name=f"{__name__}.teachers")
     teachers.callback_query.filter(Can(Action.LEAVE_DECIDE))
-    teachers.callback_query.register(leave_decided, LeaveDecision.filter())
+    teachers.callback_query.register(approve_pressed, LeaveDecision.filter(F.ok))
+    teachers.callback_query.register(refuse_pressed, LeaveDecision.filter(~F.ok))
     router.include_routers(learners, teachers)
     return router

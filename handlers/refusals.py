@@ -17,6 +17,11 @@ from bot.services.errors import Refusal
 log = logging.getLogger(__name__)
 
 
+def wording(i18n: I18n, refusal: Refusal) -> str:
+    """The refusal in the reader's language (its own message, or its kind's one wording)."""
+    return i18n(refusal.key, **refusal.context)
+
+
 async def on_refusal(
     event: ErrorEvent, bot: Bot, settings: Settings, i18n: I18n | None = None
 ) -> None:
@@ -27,7 +32,7 @@ async def on_refusal(
     if source is None or source.from_user is None:
         return
     i18n = i18n or I18n(locale_for(source.from_user.language_code, settings.default_locale))
-    text = i18n(type(refusal).key)
+    text = wording(i18n, refusal)
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:

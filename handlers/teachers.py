@@ -10,27 +10,25 @@ from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifier
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
-from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
 from bot.filters import Can
-from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
-from bot.policy import Action, allowed
+from bot.policy import Action
+from bot.services import certificates
 from bot.services.actor import Actor
-from bot.services.targets import certificate_for, certificate_target
+from bot.services.reasons import Purpose
+from bot.views.certificates import CertAction, CertDecision, card_text, certificate_card
+from handlers import reasons
 from handlers.forms import begin
 from storage import classes, outbox, repo
 from storage.classes import Recipient
@@ -38,22 +36,14 @@ from storage.models import Certificate, Person
 
 TEACHING = (Role.LECTURER, Role.TRAINER)
 
+__all__ = ["CertDecision", "certificate_card"]
+"""Re-exported: the certificate card lives in bot.views.certificates."""
+
 
 class ProfileStart(CallbackData, prefix="prf"):
     """Open the teacher profile form."""
 
     go: int = 1
-
-
-class CertDecision(CallbackData, prefix="crt"):
-    """A verifier's decision on certificate `c`: ok (verify) or no (reject, asks a reason)."""
-
-    c: int
-    a: str
-
-
-class CertStates(StatesGroup):
-    reason = State()
 
 
 def _context(grants: list[Grant]) -> dict[str, Any]:
@@ -211,34 +201,6 @@ async def verifiers(
     return await classes.admins(session, settings.admin_ids, settings.default_locale)
 
 
-async def certificate_card(
-    session: AsyncSession, found: Certificate, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The certificate as its verifier reads it (pushed, or opened from /todo); buttons while
-    it waits."""
-    holder = await session.get(Person, found.person_id)
-    profile = await classes.profile_answers(session, holder.id)
-    place = " ".join(r.name for r in regions.path(str(profile.get("region") or "")))
-    text = i18n(
-        "teachers.card",
-        name=profile.get("name") or holder.first_name,
-        mobile=profile.get("mobile") or "",
-        place=place,
-        institution=profile.get("institution") or "",
-        certificate=found,
-    )
-    if found.status != CertificateStatus.PENDING:
-        return text, None
-    builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("teachers.verify"), callback_data=CertDecision(c=found.id, a="ok"))
-    builder.button(text=i18n("teachers.reject"), callback_data=CertDecision(c=found.id, a="no"))
-    return text, builder.as_markup()
-
-
-async def _card_text(session: AsyncSession, found: Certificate, i18n: I18n) -> str:
-    return (await certificate_card(session, found, i18n))[0]
-
-
 async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certificate) -> None:
     for verifier in await verifiers(session, settings, found):
         text, markup = await certificate_card(session, found, I18n(verifier.locale))
@@ -255,117 +217,63 @@ async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certi
 # --- decisions -------------------------------------------------------------------------------
 
 
-async def _decidable(
-    query: CallbackQuery,
-    session: AsyncSession,
-    certificate_id: int,
-    actor: Actor,
-    i18n: I18n,
-) -> Certificate | None:
-    found = await certificate_for(session, actor, certificate_id)
-    if found.status != CertificateStatus.PENDING:
-        await query.answer(i18n("teachers.already_decided", status=found.status), show_alert=True)
-        return None
-    return found
-
-
-async def decision_pressed(
+async def verify_pressed(
     query: CallbackQuery,
     callback_data: CertDecision,
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    decided = await certificates.decide_certificate(
+        session, actor, callback_data.c, CertificateStatus.VERIFIED, None
+    )
+    await query.answer(i18n("teachers.decided", status=decided.status))
+    found = await classes.certificate(session, decided.item_id)
+    await query.message.edit_text(await card_text(session, found, i18n), reply_markup=None)
+
+
+async def reject_pressed(
+    query: CallbackQuery,
+    callback_data: CertDecision,
+    session: AsyncSession,
     actor: Actor,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
 ) -> None:
-    found = await _decidable(query, session, callback_data.c, actor, i18n)
-    if found is None:
-        return
-    if callback_data.a == "ok":
-        if not await _decide(session, found, CertificateStatus.VERIFIED, person, None, clock):
-            await query.answer(
-                i18n("teachers.already_decided", status=found.status), show_alert=True
-            )
-            return
-        await query.answer(i18n("teachers.decided", status=found.status))
-        text, _ = await certificate_card(session, found, i18n)
-        await query.message.edit_text(text, reply_markup=None)
-        return
+    """Rejecting asks the reason the teacher will be told."""
+    found = await certificates.pending_certificate(session, actor, callback_data.c)
     await query.answer()
-    await state.set_state(CertStates.reason)
-    await state.set_data({"certificate": found.id, "card": query.message.message_id})
-    await query.message.answer(
-        i18n("teachers.ask_reason", number=found.number, min=REASON_LENGTH[0], max=REASON_LENGTH[1])
+    await reasons.ask(
+        state,
+        query.message,
+        i18n,
+        Purpose.CERTIFICATE_REJECT,
+        "teachers.ask_reason",
+        {"number": found.number},
+        certificate=found.id,
+        card=query.message.message_id,
     )
 
 
-async def reason_given(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    actor: Actor,
-    i18n: I18n,
-    state: FSMContext,
-    bot: Bot,
-    clock: Clock,
-) -> None:
-    reason = reason_from(message.text)
-    if reason is None:
-        await message.answer(
-            i18n("teachers.bad_reason", min=REASON_LENGTH[0], max=REASON_LENGTH[1])
-        )
-        return
-    data = await state.get_data()
-    await state.clear()
-    found = await classes.certificate(session, data["certificate"])
-    if found is None or not allowed(actor, Action.CERTIFICATE_VERIFY, certificate_target(found)):
-        await message.answer(i18n("errors.not_allowed"))
-        return
-    if not await _decide(session, found, CertificateStatus.REJECTED, person, reason, clock):
-        await message.answer(i18n("teachers.already_decided", status=found.status))
-        return
-    await message.answer(i18n("teachers.decided", status=found.status))
-    text, _ = await certificate_card(session, found, i18n)
-    await bot.edit_message_text(
-        text=text, chat_id=message.chat.id, message_id=data["card"], reply_markup=None
+async def reject_reason_given(given: reasons.Given) -> None:
+    decided = await certificates.decide_certificate(
+        given.session,
+        given.actor,
+        given.data["certificate"],
+        CertificateStatus.REJECTED,
+        given.reason,
+    )
+    await given.message.answer(given.i18n("teachers.decided", status=decided.status))
+    found = await classes.certificate(given.session, decided.item_id)
+    await given.bot.edit_message_text(
+        text=await card_text(given.session, found, given.i18n),
+        chat_id=given.message.chat.id,
+        message_id=given.data["card"],
+        reply_markup=None,
     )
 
 
-async def _decide(
-    session: AsyncSession,
-    found: Certificate,
-    status: CertificateStatus,
-    verifier: Person,
-    reason: str | None,
-    clock: Clock,
-) -> bool:
-    if not await classes.decide_certificate(
-        session, found, status, by=verifier.id, at=clock.now(), reason=reason
-    ):
-        return False
-    await repo.audit(
-        session,
-        f"certificate.{status}",
-        actor_id=verifier.id,
-        subject_id=found.person_id,
-        object_type="certificate",
-        object_id=found.id,
-        reason=reason,
-        kind=found.kind,
-        number=found.number,
-    )
-    await notifier.close_copies(
-        session, f"cert:{found.id}:", lambda reader: _card_text(session, found, reader)
-    )
-    holder = await session.get(Person, found.person_id)
-    await outbox.enqueue(
-        session,
-        chat_id=holder.tg_user_id,
-        person_id=holder.id,
-        text=I18n(holder.locale)("teachers.result", certificate=found),
-    )
-    return True
+REASONS = {Purpose.CERTIFICATE_REJECT: reject_reason_given}
 
 
 def create_router() -> Router:
@@ -378,9 +286,7 @@ def create_router() -> Router:
     deciding = Router(name=f"{__name__}.verifiers")
     deciding.message.filter(Can(Action.CERTIFICATE_VERIFY))
     deciding.callback_query.filter(Can(Action.CERTIFICATE_VERIFY))
-    deciding.callback_query.register(decision_pressed, CertDecision.filter())
-    deciding.message.register(
-        reason_given, StateFilter(CertStates.reason), F.text, ~F.text.startswith("/")
-    )
+    deciding.callback_query.register(verify_pressed, CertDecision.filter(F.a == CertAction.VERIFY))
+    deciding.callback_query.register(reject_pressed, CertDecision.filter(F.a == CertAction.REJECT))
     router.include_routers(teaching, deciding)
     return router

@@ -303,6 +303,14 @@ async def leave_choices(
     ]
 
 
+async def add_leave(session: AsyncSession, **values: object) -> LeaveRequest:
+    """Record a leave request, with its id."""
+    leave = LeaveRequest(**values)
+    session.add(leave)
+    await session.flush()
+    return leave
+
+
 async def decide_leave(
     session: AsyncSession, leave: LeaveRequest, status: str, teacher_id: int, now: datetime
 ) -> bool:

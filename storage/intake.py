@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,6 +91,35 @@ async def supersede_open_cases(session: AsyncSession, person_id: int) -> list[Sc
     for case in closed:
         case.decided, case.decided_at = SUPERSEDED, utcnow()
     return closed
+
+
+async def add_case(session: AsyncSession, **values: object) -> ScreeningCase:
+    """Record a screening case (its recommendation), with its id."""
+    case = ScreeningCase(**values)
+    session.add(case)
+    await session.flush()
+    return case
+
+
+async def decide_case(
+    session: AsyncSession,
+    case: ScreeningCase,
+    outcome: str,
+    *,
+    by: int,
+    at: datetime,
+    reason: str | None,
+) -> bool:
+    """Record the reviewer's decision unless the case was decided first; False then (the first
+    decision wins, also between two processes)."""
+    result = await session.exec(
+        update(ScreeningCase)
+        .where(col(ScreeningCase.id) == case.id, col(ScreeningCase.decided).is_(None))
+        .values(decided=outcome, decided_by=by, decided_at=at, override_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(case)
+    return result.rowcount == 1
 
 
 async def reviewers(session: AsyncSession, institution_id: int | None) -> list[int]:

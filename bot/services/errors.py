@@ -9,9 +9,16 @@ T = TypeVar("T")
 
 
 class Refusal(Exception):
-    """Base of the refusals; `key` names the errors.j2 macro that words it."""
+    """Base of the refusals; `key` names the macro that words it. A refusal may name a more
+    precise message with its context (Stale: what was decided, and by whom)."""
 
     key = "errors.generic"
+
+    def __init__(self, key: str | None = None, **context: object) -> None:
+        super().__init__(key or type(self).key)
+        if key is not None:
+            self.key = key
+        self.context = context
 
 
 class NotAllowed(Refusal):

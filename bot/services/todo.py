@@ -1,9 +1,8 @@
 """The to-do inbox: who may decide what now (a decided card is closed by `bot.notifier`).
 
-`scope_of` is the one place that maps a person's grants to the ids the inbox queries take; it
-follows the checks that refuse a decision (intake `_reviewable`, teachers `may_verify`,
-`bot.domain.classes.decides`, the class's teachers for leave), so the inbox lists exactly what
-its buttons accept.
+`scope_of` reads the access policy's table (`bot.policy.RULES`) to map a person's grants to the
+ids the inbox queries take, so the inbox lists exactly what its buttons accept
+(tests/services/test_todo_scope.py walks every role and scope to hold it to that).
 """
 
 from __future__ import annotations
@@ -12,38 +11,53 @@ from collections.abc import Iterable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.roles import Grant, Role
+from bot.domain.roles import Grant
+from bot.policy import RULES, Action, Reach
 from storage import todo
 from storage.todo import Item, Kind, Scope
 
 PAGE_SIZE = 20
 
-DECIDING = frozenset({Role.INSTITUTION, Role.LECTURER, Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
-"""Roles that may have something to decide: screenings, leave, certificates, classes."""
+DECISIONS = {
+    Kind.CASE: Action.SCREENING_DECIDE,
+    Kind.CERTIFICATE: Action.CERTIFICATE_VERIFY,
+    Kind.CLASS: Action.CLASS_DECIDE,
+    Kind.LEAVE: Action.LEAVE_DECIDE,
+}
+"""The decision each kind of item waits for."""
+
+
+def _reaching(grants: Iterable[Grant], action: Action, reach: Reach) -> list[Grant]:
+    """The grants whose rule for `action` reaches objects by `reach`."""
+    return [g for g in grants if reach in getattr(RULES[action].get(g.role), "reaches", ())]
 
 
 def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
-    """Institution staff and lecturers screen their institution's trainees; supervisors decide
-    their region's lecturer certificates and class applications; admins every certificate and
-    class; whoever teaches a class its leave requests."""
+    """Screenings of the institutions the person decides by institution; certificates and
+    class applications of the regions they decide by region (everything when their rule
+    reaches all); leave requests of the classes they teach (the query joins on that)."""
     grants = list(grants)
+    by_region = (Action.CERTIFICATE_VERIFY, Action.CLASS_DECIDE)
     return Scope(
         person_id=person_id,
         institution_ids=frozenset(
             g.institution_id
-            for g in grants
-            if g.role in (Role.INSTITUTION, Role.LECTURER) and g.institution_id is not None
+            for g in _reaching(grants, Action.SCREENING_DECIDE, Reach.INSTITUTION)
+            if g.institution_id is not None
         ),
         region_ids=frozenset(
-            g.region_id for g in grants if g.role is Role.SUPERVISOR and g.region_id is not None
+            g.region_id
+            for action in by_region
+            for g in _reaching(grants, action, Reach.REGION)
+            if g.region_id is not None
         ),
-        is_admin=any(g.role is Role.ADMIN for g in grants),
+        is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
     )
 
 
 def decides(grants: Iterable[Grant]) -> bool:
     """Whether any role held may have decisions waiting (a trainee's has none)."""
-    return any(g.role in DECIDING for g in grants)
+    return any(g.role in RULES[action] for g in grants for action in DECISIONS.values())
 
 
 async def counts(session: AsyncSession, person_id: int, grants: Iterable[Grant]) -> dict[Kind, int]:

@@ -58,7 +58,7 @@ async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_
     picker = await trainee.expect(has("已选：4 课时"))
     await trainee.press(picker["message_id"], button(picker, "下一步"))
     assert "请写明请假理由" in body(await trainee.expect(has("理由")))
-    assert "请假理由需要" in body(await trainee.reply_to("病"))
+    assert "理由需要 2-200 个字" in body(await trainee.reply_to("病"))
     assert "已提交" in body(await trainee.reply_to("孩子生病，需要去医院"))
 
     asks = [await t.expect(asked) for t in (lecturer1, lecturer2)]

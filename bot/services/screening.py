@@ -1,0 +1,145 @@
+"""Screening (S-3 to S-5): the recommendation recorded as a case, and a reviewer's decision."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notifier
+from bot.domain.cycle import TraineeState
+from bot.domain.screening import Outcome, Recommendation
+from bot.services.actor import Actor
+from bot.services.errors import Stale
+from bot.services.outcomes import Decided
+from bot.services.targets import case_for
+from bot.views.intake import case_view, result_view
+from storage import intake, repo
+from storage.models import Person, ScreeningCase
+
+OUTCOME_STATE = {
+    Outcome.ONLINE: TraineeState.SUITABLE_ONLINE,
+    Outcome.SIYB: TraineeState.REFERRED_SIYB,
+    Outcome.NOT_NOW: TraineeState.NOT_SUITABLE_NOW,
+}
+
+
+async def close_copies(
+    session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
+) -> None:
+    """The case's pushed cards show how it ended, with no buttons left."""
+    await notifier.close_copies(
+        session, f"case:{case.id}:", lambda reader: case_view(reader, trainee, case, decider)[0]
+    )
+
+
+async def recommend(
+    session: AsyncSession,
+    trainee: Person,
+    institution_id: int | None,
+    registration_id: int,
+    appendix_id: int | None,
+    recommendation: Recommendation,
+) -> tuple[ScreeningCase, bool]:
+    """Record the recommendation as a case (superseding undecided earlier ones) and push it to
+    the institution's reviewers; returns the case and whether anyone reviews it yet."""
+    for superseded in await intake.supersede_open_cases(session, trainee.id):
+        await close_copies(session, trainee, superseded, None)
+    await intake.move(
+        session,
+        trainee.id,
+        institution_id,
+        TraineeState.SCREENED,
+        actor_id=None,
+        reason=recommendation.outcome,
+    )
+    case = await intake.add_case(
+        session,
+        person_id=trainee.id,
+        institution_id=institution_id,
+        registration_id=registration_id,
+        appendix_id=appendix_id,
+        recommended=recommendation.outcome,
+        reasons=list(recommendation.reasons),
+    )
+    await repo.audit(
+        session,
+        "screening.recommended",
+        actor_id=None,
+        subject_id=trainee.id,
+        object_type="screening_case",
+        object_id=case.id,
+        outcome=recommendation.outcome,
+        reasons=list(recommendation.reasons),
+    )
+    reviewer_ids = await intake.reviewers(session, institution_id)
+    for reviewer_id in reviewer_ids:
+        await notifier.tell_person(
+            session,
+            reviewer_id,
+            lambda reader: case_view(reader, trainee, case),
+            key=f"case:{case.id}:{reviewer_id}",
+        )
+    return case, bool(reviewer_ids)
+
+
+async def pending_case(session: AsyncSession, actor: Actor, case_id: int) -> ScreeningCase:
+    """The case, when the actor may decide it and it still waits; Stale names the decision."""
+    case = await case_for(session, actor, case_id)
+    if case.decided is not None:
+        raise Stale("intake.already_decided", outcome=case.decided)
+    return case
+
+
+def needs_reason(case: ScreeningCase, outcome: Outcome) -> bool:
+    """Overriding the recommendation asks a reason; confirming it does not."""
+    return outcome != case.recommended
+
+
+async def decide_screening(
+    session: AsyncSession, actor: Actor, case_id: int, outcome: Outcome, reason: str | None
+) -> Decided:
+    """Confirm the recommendation, or override it with a reason: the trainee's cycle moves, the
+    trainee is told, the pushed cards close, and pending class places settle."""
+    case = await pending_case(session, actor, case_id)
+    if needs_reason(case, outcome) and reason is None:
+        raise Stale  # an override is only ever sent with its reason
+    decided = await intake.decide_case(
+        session, case, outcome, by=actor.person_id, at=actor.now, reason=reason
+    )
+    if not decided:
+        raise Stale("intake.already_decided", outcome=case.decided)
+    await intake.move(
+        session,
+        case.person_id,
+        case.institution_id,
+        OUTCOME_STATE[outcome],
+        actor_id=actor.person_id,
+        reason=reason or "confirmed",
+    )
+    await repo.audit(
+        session,
+        "screening.decided",
+        actor_id=actor.person_id,
+        subject_id=case.person_id,
+        object_type="screening_case",
+        object_id=case.id,
+        reason=reason,
+        outcome=outcome,
+        recommended=case.recommended,
+        override=outcome != case.recommended,
+    )
+    trainee = await session.get(Person, case.person_id)
+    reviewer = await session.get(Person, actor.person_id)
+    await close_copies(session, trainee, case, reviewer)
+    await notifier.tell(
+        session, trainee, lambda reader: result_view(reader, outcome), key=f"case-decided:{case.id}"
+    )
+    await _settle_places(session, case.person_id, actor)
+    return Decided(case.id, outcome)
+
+
+async def _settle_places(session: AsyncSession, trainee_id: int, actor: Actor) -> None:
+    # Enrolment has no use-case module yet; imported here, as the handlers package imports this
+    # module through handlers.intake.
+    from handlers.enrolment import screening_decided
+
+    await screening_decided(session, trainee_id, actor.person_id, actor.now)

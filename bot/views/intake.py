@@ -1,0 +1,63 @@
+"""The screening card a reviewer decides on, and the result the trainee is told."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.screening import Outcome
+from bot.i18n import I18n
+from storage.models import Person, ScreeningCase
+
+
+class Decision(CallbackData, prefix="sd"):
+    """A reviewer's decision on screening case `c`: the outcome they choose."""
+
+    c: int
+    o: Outcome
+
+
+class StartForm(CallbackData, prefix="sf"):
+    f: str
+
+
+def case_view(
+    i18n: I18n, trainee: Person, case: ScreeningCase, decider: Person | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The screening card a reviewer decides on (pushed, or opened from /todo); once decided,
+    the decision and no buttons."""
+    text = i18n(
+        "intake.case",
+        name=trainee.first_name,
+        outcome=case.recommended,
+        reasons=case.reasons,
+        decided=case.decided,
+        by=decider.first_name if decider else None,
+    )
+    if case.decided is not None:
+        return text, None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=i18n(
+                    "intake.confirm" if outcome == case.recommended else "intake.override",
+                    outcome=outcome,
+                ),
+                callback_data=Decision(c=case.id, o=outcome).pack(),
+            )
+        ]
+        for outcome in Outcome
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def result_view(i18n: I18n, outcome: Outcome) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The decision as the trainee reads it; suitable for online training offers the needs
+    questionnaire."""
+    markup = None
+    if outcome is Outcome.ONLINE:
+        button = InlineKeyboardButton(
+            text=i18n("intake.fill_needs"), callback_data=StartForm(f="needs").pack()
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return i18n("intake.result", outcome=outcome), markup

@@ -1,0 +1,70 @@
+"""The leave request a teacher decides on (pushed, or opened from /todo)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.attendance import Eligibility, eligibility
+from bot.i18n import I18n
+from storage import attendance
+from storage.classes import sessions_of
+from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
+
+
+class LeaveDecision(CallbackData, prefix="lvd"):
+    """A teacher's answer to leave request `r`: approve (ok) or refuse."""
+
+    r: int
+    ok: bool
+
+
+def request_view(
+    i18n: I18n,
+    leave: LeaveRequest,
+    learner: Person,
+    training_class: TrainingClass,
+    chosen: list[ClassSession],
+    current: Eligibility,
+    decider: Person | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The request with the learner's record; once decided, the decision and no buttons."""
+    text = i18n(
+        "leave.request",
+        learner=learner.first_name,
+        name=training_class.name,
+        sessions=[attendance.view(s, training_class) for s in chosen],
+        hours=leave.hours,
+        reason=leave.reason,
+        e=current,
+        programme=training_class.programme,
+        status=leave.status,
+        by=decider.first_name if decider else None,
+    )
+    if leave.status != attendance.PENDING:
+        return text, None
+    row = [
+        InlineKeyboardButton(
+            text=i18n("leave.approve"),
+            callback_data=LeaveDecision(r=leave.id, ok=True).pack(),
+        ),
+        InlineKeyboardButton(
+            text=i18n("leave.refuse"),
+            callback_data=LeaveDecision(r=leave.id, ok=False).pack(),
+        ),
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+async def request_card(
+    session: AsyncSession, leave: LeaveRequest, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """`request_view` from the store: the request's sessions and the learner's record now."""
+    training_class = await session.get(TrainingClass, leave.class_id)
+    learner = await session.get(Person, leave.person_id)
+    decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
+    chosen = [s for s in await sessions_of(session, leave.class_id) if s.id in leave.session_ids]
+    record = await attendance.attendance_record(session, training_class.id, learner.id)
+    current = eligibility(training_class.programme, record)
+    return request_view(i18n, leave, learner, training_class, chosen, current, decider)
