@@ -43,6 +43,7 @@ from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
+from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotFound
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
@@ -497,25 +498,12 @@ async def teacher_toggled(
         object_id=found.id,
     )
     snap = await snapshot(session, found)
-    await outbox.enqueue(
-        session,
-        chat_id=teacher.tg_user_id,
-        person_id=teacher.id,
-        text=I18n(teacher.locale)(notice, **_summary(snap)),
-    )
+    await notifier.tell(session, teacher, notice, **_summary(snap))
     text, markup = await teachers_view(session, found, i18n)
     await timetable.show_in_place(query.message, text, markup)
 
 
 # --- submitting and deciding -------------------------------------------------------------------
-
-
-async def reviewers(
-    session: AsyncSession, settings: Settings, found: TrainingClass
-) -> list[classes.Recipient]:
-    """The region's supervisors; the admins while the region has none."""
-    regional = await classes.supervisors(session, found.region_id)
-    return regional or await classes.admins(session, settings.admin_ids, settings.default_locale)
 
 
 async def submit(
@@ -553,17 +541,18 @@ async def submit(
         object_id=found.id,
         resubmitted=again,
     )
-    sent_to = await reviewers(session, settings, found)
-    for reviewer in sent_to:
-        text, markup = await application(session, found, I18n(reviewer.locale))
-        await outbox.enqueue(
-            session,
-            chat_id=reviewer.chat_id,
-            person_id=reviewer.person_id,
-            text=text,
-            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
-            key=f"class:{found.id}:{now.isoformat()}:{reviewer.chat_id}",
-        )
+    sent_to = await recipients.class_reviewers(session, settings, found)
+    await notifier.tell_many(
+        session,
+        [
+            notifier.notice(
+                reviewer,
+                lambda reader: application(session, found, reader),
+                key=f"class:{found.id}:{now.isoformat()}:{reviewer.chat_id}",
+            )
+            for reviewer in sent_to
+        ],
+    )
     await query.answer(i18n("classes.submitted", count=len(sent_to)), show_alert=True)
     text, markup = await board(session, found, i18n, now)
     await timetable.show_in_place(query.message, text, markup)
@@ -696,7 +685,7 @@ async def _decide(
         session, f"class:{found.id}:", lambda reader: _application_text(session, found, reader)
     )
     summary = _summary(await snapshot(session, found))
-    for member in await classes.staff(session, found.institution_id):
+    for member in await recipients.staff(session, found.institution_id):
         i18n = I18n(member.locale)
         builder = InlineKeyboardBuilder()
         builder.button(

@@ -27,6 +27,7 @@ from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services.actor import Actor
+from bot.services.attendance import after_marks_changed
 from bot.services.targets import leave_for
 from storage import attendance, repo
 from storage.classes import sessions_of
@@ -396,18 +397,18 @@ async def leave_decided(
         return (await request_card(session, leave, reader))[0]
 
     await notifier.close_copies(session, f"leave:{leave.id}:", closed)
-    await attendance.notify(
+    await notifier.tell(
         session,
-        learner.id,
-        f"leave_decided:{leave.id}",
+        learner,
         "leave.decided",
+        key=f"leave_decided:{leave.id}",
         status=leave.status,
         name=training_class.name,
         hours=leave.hours,
         teacher=person.first_name,
     )
     if leave.status == attendance.APPROVED:
-        await attendance.after_marks_changed(session, training_class, [learner.id], now)
+        await after_marks_changed(session, training_class, [learner.id], now)
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(

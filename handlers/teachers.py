@@ -29,11 +29,11 @@ from bot.forms import regions
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed
+from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.targets import certificate_for, certificate_target
 from handlers.forms import begin
 from storage import classes, outbox, repo
-from storage.classes import Recipient
 from storage.models import Certificate, Person
 
 TEACHING = (Role.LECTURER, Role.TRAINER)
@@ -199,18 +199,6 @@ async def profile_submitted(done: Submitted) -> None:
     )
 
 
-async def verifiers(
-    session: AsyncSession, settings: Settings, found: Certificate
-) -> list[Recipient]:
-    """The supervisors of the certificate's region for a lecturer certificate (admins when the
-    region has none yet); admins for a trainer certificate."""
-    if found.kind == CertificateKind.LECTURER:
-        regional = await classes.supervisors(session, found.region_id)
-        if regional:
-            return regional
-    return await classes.admins(session, settings.admin_ids, settings.default_locale)
-
-
 async def certificate_card(
     session: AsyncSession, found: Certificate, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -240,16 +228,18 @@ async def _card_text(session: AsyncSession, found: Certificate, i18n: I18n) -> s
 
 
 async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certificate) -> None:
-    for verifier in await verifiers(session, settings, found):
-        text, markup = await certificate_card(session, found, I18n(verifier.locale))
-        await outbox.enqueue(
-            session,
-            chat_id=verifier.chat_id,
-            person_id=verifier.person_id,
-            text=text,
-            reply_markup=markup.model_dump(exclude_none=True),
-            key=f"cert:{found.id}:{found.submission_id}:{verifier.chat_id}",
-        )
+    verifiers = await recipients.certificate_verifiers(session, settings, found)
+    await notifier.tell_many(
+        session,
+        [
+            notifier.notice(
+                verifier,
+                lambda reader: certificate_card(session, found, reader),
+                key=f"cert:{found.id}:{found.submission_id}:{verifier.chat_id}",
+            )
+            for verifier in verifiers
+        ],
+    )
 
 
 # --- decisions -------------------------------------------------------------------------------
