@@ -44,7 +44,7 @@ from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
 from bot.services import recipients
-from bot.services.actor import Actor
+from bot.services.actor import Actor, grants_of
 from bot.services.errors import NotFound
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
@@ -318,7 +318,7 @@ async def class_submitted(done: Submitted) -> None:
         return
     session, person, answers = done.session, done.person, done.submission.answers
     context = done.submission.context
-    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
+    actor = Actor.of(person.id, await grants_of(session, person.id), person.locale, done.now)
     institution = await session.get(Institution, context["institution_id"])
     if institution is None or not allowed(
         actor, Action.CLASS_CREATE, institution_target(institution)
@@ -380,7 +380,7 @@ async def equipment_submitted(done: Submitted) -> None:
     if not done.first_time:
         return
     session, person = done.session, done.person
-    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
+    actor = Actor.of(person.id, await grants_of(session, person.id), person.locale, done.now)
     class_id = done.submission.context["class_id"]
     found = await class_if_allowed(session, actor, Action.CLASS_EQUIPMENT, class_id)
     if found is None or found.status not in EDITABLE:
