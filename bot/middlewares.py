@@ -21,7 +21,7 @@ from bot.i18n import I18n, locale_for
 from bot.logs import person_id_var, update_id_var
 from bot.polling import Delivery
 from bot.replies import Replies, pending_replies
-from bot.services.actor import Actor
+from bot.services.actor import Actor, grants_of
 from storage import inbox, repo
 from storage.db import unit_of_work
 
@@ -137,7 +137,7 @@ class PersonMiddleware(BaseMiddleware):
         person_id_var.set(person.id)
         if created:
             log.info("new person")
-        grants = await repo.grants_of(data["session"], person.id)
+        grants = await grants_of(data["session"], person.id)
         if user.id in self.settings.admin_ids:
             grants.insert(0, Grant(Role.ADMIN))
         now = (data.get("clock") or Clock()).now()

@@ -8,13 +8,14 @@ Use cases and scheduler jobs call `tell` (one person), `tell_many` (a batch, one
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import LOCALES
@@ -22,17 +23,20 @@ from bot.i18n import I18n
 from storage import outbox, todo
 from storage.models import Person
 
-View = Callable[[I18n], tuple[str, InlineKeyboardMarkup | None]]
-"""A pure view builder bound to its data: text and keyboard in the reader's language."""
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+View = Callable[[I18n], Rendered | Awaitable[Rendered]]
+"""A view builder bound to its data: text and keyboard in the reader's language (a card read
+from the store may be async)."""
 
 Keyboard = Callable[[I18n], InlineKeyboardMarkup | None]
 
 
 @dataclass(frozen=True)
 class Reader:
-    """Whom a push goes to: enough to address and localise it, whatever row it came from."""
+    """Whom a push goes to: enough to address and localise it, whatever row it came from (an
+    admin named in settings may never have talked to the bot: no person id then)."""
 
-    person_id: int
+    person_id: int | None
     chat_id: int
     locale: str
 
@@ -54,12 +58,27 @@ class Notice:
     not_before: datetime | None = None
     expires_at: datetime | None = None
 
-    def render(self) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def render(self) -> Rendered:
         i18n = I18n(self.to.locale)
         if callable(self.message):
-            return self.message(i18n)
+            shown = self.message(i18n)
+            return await shown if inspect.isawaitable(shown) else shown
         text = i18n(self.message, **self.context)
         return text, self.keyboard(i18n) if self.keyboard is not None else None
+
+    async def row(self) -> dict[str, Any]:
+        """The outbox row of this push."""
+        text, markup = await self.render()
+        return outbox.message(
+            chat_id=self.to.chat_id,
+            person_id=self.to.person_id,
+            text=text,
+            photo=self.photo,
+            key=self.key,
+            reply_markup=markup.model_dump(exclude_none=True) if markup is not None else None,
+            not_before=self.not_before,
+            expires_at=self.expires_at,
+        )
 
 
 def notice(
@@ -76,21 +95,6 @@ def notice(
 ) -> Notice:
     reader = to if isinstance(to, Reader) else Reader.of(to)
     return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at)
-
-
-async def _queue(session: AsyncSession, item: Notice) -> bool:
-    text, markup = item.render()
-    return await outbox.enqueue(
-        session,
-        chat_id=item.to.chat_id,
-        person_id=item.to.person_id,
-        text=text,
-        photo=item.photo,
-        key=item.key,
-        reply_markup=markup.model_dump(exclude_none=True) if markup is not None else None,
-        not_before=item.not_before,
-        expires_at=item.expires_at,
-    )
 
 
 async def tell(
@@ -118,7 +122,7 @@ async def tell(
         expires_at=expires_at,
         **context,
     )
-    return await _queue(session, item)
+    return await outbox.enqueue_many(session, [await item.row()]) == 1
 
 
 async def tell_person(
@@ -129,12 +133,23 @@ async def tell_person(
     return await tell(session, person, message, **options)
 
 
+async def readers(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, Reader]:
+    """The readers of many people by id, in the order given, with one query (a scan telling
+    a whole class does not load them one by one)."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Person.id, Person.tg_user_id, Person.locale).where(col(Person.id).in_(ids))
+    )
+    found = {person_id: Reader(person_id, chat_id, locale) for person_id, chat_id, locale in rows}
+    return {person_id: found[person_id] for person_id in ids if person_id in found}
+
+
 async def tell_many(session: AsyncSession, notices: Iterable[Notice]) -> int:
-    """Queue every notice; returns how many were new (not queued before under their key)."""
-    queued = 0
-    for item in notices:
-        queued += await _queue(session, item)
-    return queued
+    """Queue every notice, in order, with one multi-row insert; returns how many were new (a
+    notice whose key was queued before, by an earlier run or another process, is skipped)."""
+    return await outbox.enqueue_many(session, [await item.row() for item in notices])
 
 
 async def close_copies(

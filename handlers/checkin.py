@@ -54,9 +54,10 @@ from bot.forms import service
 from bot.i18n import I18n
 from bot.policy import Action, allowed
 from bot.services.actor import Actor
+from bot.services.attendance import after_marks_changed, close_checkin
 from bot.services.targets import class_and_target, class_session_for
 from storage import checkin as store
-from storage.attendance import after_marks_changed, close_checkin, enrolled_ids, view
+from storage.attendance import enrolled_ids, view
 from storage.classes import sessions_of
 from storage.enrolment import names
 from storage.models import AttendanceMark, ClassSession, Person, TrainingClass

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.class_callbacks import (
     ApplicationAction,
     ClassDo,
@@ -42,8 +43,8 @@ from bot.forms import service
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
-from bot.services import applications
-from bot.services.actor import Actor
+from bot.services import applications, recipients
+from bot.services.actor import Actor, grants_of
 from bot.services.errors import NotFound
 from bot.services.reasons import Purpose
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
@@ -57,7 +58,7 @@ from bot.views.classes import (
 )
 from handlers import reasons, timetable
 from handlers.forms import Runner, begin
-from storage import classes, outbox, repo
+from storage import classes, repo
 from storage.models import Institution, Person, TrainingClass
 
 CLASS_FORM = "class"
@@ -259,7 +260,7 @@ async def class_submitted(done: Submitted) -> None:
         return
     session, person, answers = done.session, done.person, done.submission.answers
     context = done.submission.context
-    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
+    actor = Actor.of(person.id, await grants_of(session, person.id), person.locale, done.now)
     institution = await session.get(Institution, context["institution_id"])
     if institution is None or not allowed(
         actor, Action.CLASS_CREATE, institution_target(institution)
@@ -321,7 +322,7 @@ async def equipment_submitted(done: Submitted) -> None:
     if not done.first_time:
         return
     session, person = done.session, done.person
-    actor = Actor.of(person.id, await repo.grants_of(session, person.id), person.locale, done.now)
+    actor = Actor.of(person.id, await grants_of(session, person.id), person.locale, done.now)
     class_id = done.submission.context["class_id"]
     found = await class_if_allowed(session, actor, Action.CLASS_EQUIPMENT, class_id)
     if found is None or found.status not in EDITABLE:
@@ -439,25 +440,12 @@ async def teacher_toggled(
         object_id=found.id,
     )
     snap = await snapshot(session, found)
-    await outbox.enqueue(
-        session,
-        chat_id=teacher.tg_user_id,
-        person_id=teacher.id,
-        text=I18n(teacher.locale)(notice, **summary(snap)),
-    )
+    await notifier.tell(session, teacher, notice, **summary(snap))
     text, markup = await teachers_view(session, found, i18n)
     await timetable.show_in_place(query.message, text, markup)
 
 
 # --- submitting and deciding -------------------------------------------------------------------
-
-
-async def reviewers(
-    session: AsyncSession, settings: Settings, found: TrainingClass
-) -> list[classes.Recipient]:
-    """The region's supervisors; the admins while the region has none."""
-    regional = await classes.supervisors(session, found.region_id)
-    return regional or await classes.admins(session, settings.admin_ids, settings.default_locale)
 
 
 async def submit(
@@ -495,17 +483,18 @@ async def submit(
         object_id=found.id,
         resubmitted=again,
     )
-    sent_to = await reviewers(session, settings, found)
-    for reviewer in sent_to:
-        text, markup = await application(session, found, I18n(reviewer.locale))
-        await outbox.enqueue(
-            session,
-            chat_id=reviewer.chat_id,
-            person_id=reviewer.person_id,
-            text=text,
-            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
-            key=f"class:{found.id}:{now.isoformat()}:{reviewer.chat_id}",
-        )
+    sent_to = await recipients.class_reviewers(session, settings, found)
+    await notifier.tell_many(
+        session,
+        [
+            notifier.notice(
+                reviewer,
+                lambda reader: application(session, found, reader),
+                key=f"class:{found.id}:{now.isoformat()}:{reviewer.chat_id}",
+            )
+            for reviewer in sent_to
+        ],
+    )
     await query.answer(i18n("classes.submitted", count=len(sent_to)), show_alert=True)
     text, markup = await board(session, found, i18n, now)
     await timetable.show_in_place(query.message, text, markup)

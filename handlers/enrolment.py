@@ -25,7 +25,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiohttp import ClientError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import policy
+from bot import notifier, policy
 from bot.class_callbacks import ClassRoster
 from bot.clock import Clock
 from bot.config import Settings
@@ -59,7 +59,6 @@ from storage import enrolment as store
 from storage import enrolment_import
 from storage.classes import get_class
 from storage.models import Invitation, Person, TrainingClass
-from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +124,8 @@ async def _facts(session: AsyncSession, training_class: TrainingClass) -> dict:
 
 
 async def _tell(session: AsyncSession, person_id: int, key: str, **context: object) -> None:
-    """A push to a trainee (not the person whose update this is) goes through the outbox."""
-    trainee = await session.get(Person, person_id)
-    text = I18n(trainee.locale)(key, **context)
-    await enqueue(session, chat_id=trainee.tg_user_id, person_id=trainee.id, text=text)
+    """A push to a trainee (not the person whose update this is) goes through the notifier."""
+    await notifier.tell_person(session, person_id, key, **context)
 
 
 # --- trainees: joining by the class link ---------------------------------------------------

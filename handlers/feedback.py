@@ -26,7 +26,7 @@ from bot.forms.runner import FormRun
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action, Target, allowed
-from bot.services.actor import Actor
+from bot.services.actor import Actor, grants_of
 from bot.services.targets import feedback_request_for
 from handlers.forms import Runner, begin, today_in
 from storage import attendance, feedback, repo
@@ -93,7 +93,7 @@ async def feedback_submitted(done: Submitted) -> None:
     found = await feedback.request(done.session, done.submission.context.get("request_id", 0))
     if found is None or not done.first_time:
         return
-    grants = await repo.grants_of(done.session, done.person.id)
+    grants = await grants_of(done.session, done.person.id)
     actor = Actor.of(done.person.id, grants, done.person.locale, done.now)
     if not allowed(actor, Action.FEEDBACK_GIVE, Target.at(owner=found.person_id)):
         return

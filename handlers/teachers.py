@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
 from bot.domain.roles import Grant, Role
@@ -24,14 +25,13 @@ from bot.filters import Can
 from bot.forms.service import Submitted, on_submit
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import certificates
+from bot.services import certificates, recipients
 from bot.services.actor import Actor
 from bot.services.reasons import Purpose
 from bot.views.certificates import CertAction, CertDecision, card_text, certificate_card
 from handlers import reasons
 from handlers.forms import begin
-from storage import classes, outbox, repo
-from storage.classes import Recipient
+from storage import classes, repo
 from storage.models import Certificate, Person
 
 TEACHING = (Role.LECTURER, Role.TRAINER)
@@ -189,29 +189,19 @@ async def profile_submitted(done: Submitted) -> None:
     )
 
 
-async def verifiers(
-    session: AsyncSession, settings: Settings, found: Certificate
-) -> list[Recipient]:
-    """The supervisors of the certificate's region for a lecturer certificate (admins when the
-    region has none yet); admins for a trainer certificate."""
-    if found.kind == CertificateKind.LECTURER:
-        regional = await classes.supervisors(session, found.region_id)
-        if regional:
-            return regional
-    return await classes.admins(session, settings.admin_ids, settings.default_locale)
-
-
 async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certificate) -> None:
-    for verifier in await verifiers(session, settings, found):
-        text, markup = await certificate_card(session, found, I18n(verifier.locale))
-        await outbox.enqueue(
-            session,
-            chat_id=verifier.chat_id,
-            person_id=verifier.person_id,
-            text=text,
-            reply_markup=markup.model_dump(exclude_none=True),
-            key=f"cert:{found.id}:{found.submission_id}:{verifier.chat_id}",
-        )
+    verifiers = await recipients.certificate_verifiers(session, settings, found)
+    await notifier.tell_many(
+        session,
+        [
+            notifier.notice(
+                verifier,
+                lambda reader: certificate_card(session, found, reader),
+                key=f"cert:{found.id}:{found.submission_id}:{verifier.chat_id}",
+            )
+            for verifier in verifiers
+        ],
+    )
 
 
 # --- decisions -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The list is grouped by kind with counts, 20 items a page; each item opens the same card, with
 the same buttons, as the push that announced it, so a decision from here and from the push
-takes one path. The opened card goes out through the outbox under its push's key prefix, so
+takes one path. The opened card goes out through the notifier under its push's key prefix, so
 the decision closes it like every pushed copy.
 """
 
@@ -14,12 +14,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import todo
 from handlers import classes, intake, leave, teachers
 from storage import classes as class_store
-from storage import outbox
 from storage.models import LeaveRequest, Person, ScreeningCase
 from storage.todo import Item, Kind
 
@@ -140,13 +140,10 @@ async def open_pressed(
         await query.answer(i18n("todo.gone"), show_alert=True)
         return
     await query.answer()
-    text, markup = await card(session, callback_data.k, callback_data.i, i18n)
-    await outbox.enqueue(
+    await notifier.tell(
         session,
-        chat_id=query.from_user.id,
-        person_id=person.id,
-        text=text,
-        reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+        person,
+        lambda reader: card(session, callback_data.k, callback_data.i, reader),
         key=f"{callback_data.k}:{callback_data.i}:todo:{person.id}:{query.id}",
     )
 

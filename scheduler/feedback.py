@@ -11,21 +11,23 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.feedback import FORMS, Window, attendees, windows
 from bot.feedback_callbacks import FeedbackFill
 from bot.i18n import I18n
+from bot.notifier import Keyboard, Notice, Reader, notice
 from storage import attendance, feedback
 from storage.classes import sessions_of
 from storage.db import unit_of_work
-from storage.models import ClassSession, FeedbackRequest, Person, TrainingClass
-from storage.outbox import enqueue
+from storage.models import ClassSession, FeedbackRequest, TrainingClass
 
 LOOKBACK = timedelta(days=14)
 """Classes with a session ended this recently are looked at: longer than any break between
@@ -52,25 +54,28 @@ def _key(prefix: str, found: FeedbackRequest) -> str:
     return f"{prefix}:{found.class_id}:{found.kind}:{found.day}:{found.person_id}"
 
 
-async def _send(
-    session: AsyncSession,
-    found: FeedbackRequest,
-    key: str,
-    message: str,
-    **context: Any,
-) -> bool:
-    person = await session.get(Person, found.person_id)
-    i18n = I18n(person.locale)
-    builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("feedback.fill"), callback_data=FeedbackFill(r=found.id))
-    return await enqueue(
-        session,
-        chat_id=person.tg_user_id,
-        person_id=person.id,
-        text=i18n(message, kind=found.kind, day=found.day, **context),
+def _fill(request_id: int) -> Keyboard:
+    def keyboard(i18n: I18n) -> InlineKeyboardMarkup:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=i18n("feedback.fill"), callback_data=FeedbackFill(r=request_id))
+        return builder.as_markup()
+
+    return keyboard
+
+
+def _notice(
+    reader: Reader, found: FeedbackRequest, key: str, message: str, **context: Any
+) -> Notice:
+    """The push of a form to fill (or its reminder), with the button that opens it."""
+    return notice(
+        reader,
+        message,
         key=key,
-        reply_markup=builder.as_markup().model_dump(exclude_none=True),
+        keyboard=_fill(found.id),
         expires_at=found.closes_at,
+        kind=found.kind,
+        day=found.day,
+        **context,
     )
 
 
@@ -88,10 +93,11 @@ async def _push(
     closes = window.closes_at.astimezone(ZoneInfo(training_class.timezone))
     requests = await feedback.requests_of(session, training_class.id, window.kind, window.day)
     already = {found.person_id for found in requests}
-    asked = 0
-    for person_id in attendees(marks, enrolled):
-        if person_id in already:
-            continue
+    readers = await notifier.readers(
+        session, (p for p in attendees(marks, enrolled) if p not in already)
+    )
+    pushes = []
+    for person_id, reader in readers.items():
         found = await feedback.ask(
             session,
             class_id=training_class.id,
@@ -104,17 +110,19 @@ async def _push(
             now=now,
         )
         if found is not None:
-            await _send(
-                session,
-                found,
-                _key("fb", found),
-                "feedback.push",
-                name=training_class.name,
-                topics=[item.topic for item in day if item.topic],
-                closes=closes,
+            pushes.append(
+                _notice(
+                    reader,
+                    found,
+                    _key("fb", found),
+                    "feedback.push",
+                    name=training_class.name,
+                    topics=[item.topic for item in day if item.topic],
+                    closes=closes,
+                )
             )
-            asked += 1
-    return asked
+    await notifier.tell_many(session, pushes)
+    return len(pushes)
 
 
 async def _remind(
@@ -133,13 +141,21 @@ async def _remind(
         for found in requests
         if found.answered_at is None and found.created_at + delay <= now
     }
-    queued = 0
     queued_before = await feedback.queued_keys(session, due)
-    for key in (key for key in due if key not in queued_before):
-        queued += await _send(
-            session, due[key], key, "feedback.reminder", name=training_class.name, closes=closes
+    waiting = {key: found for key, found in due.items() if key not in queued_before}
+    readers = await notifier.readers(session, (found.person_id for found in waiting.values()))
+    reminders = [
+        _notice(
+            readers[found.person_id],
+            found,
+            key,
+            "feedback.reminder",
+            name=training_class.name,
+            closes=closes,
         )
-    return queued
+        for key, found in waiting.items()
+    ]
+    return await notifier.tell_many(session, reminders)
 
 
 async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import charts
+from bot import charts, notifier
 from bot.config import Settings
 from bot.domain.feedback_summary import summary_due, summary_sendable
 from bot.feedback_view_callbacks import FeedbackRound
 from bot.i18n import I18n
+from bot.notifier import Keyboard, Rendered
 from storage import feedback_views
 from storage.classes import teacher_ids
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, Person, TrainingClass
-from storage.outbox import enqueue
+from storage.models import OutboxMessage, TrainingClass
 
 USEFUL = timedelta(hours=12)
 """A morning summary more than this late (the bot was down) is not sent any more."""
@@ -37,6 +38,25 @@ LOOK_BACK = timedelta(days=3)
 async def _queued(session: AsyncSession, key: str) -> bool:
     found = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key))
     return found.first() is not None
+
+
+def _details(class_id: int, day: int) -> Keyboard:
+    """The button under a summary that opens the same round in /feedback."""
+
+    def keyboard(i18n: I18n) -> InlineKeyboardMarkup:
+        details = InlineKeyboardBuilder()
+        details.button(
+            text=i18n("feedback_views.details_button"),
+            callback_data=FeedbackRound(c=class_id, k=feedback_views.DAILY, d=day),
+        )
+        return details.as_markup()
+
+    return keyboard
+
+
+def _picture(_: I18n) -> Rendered:
+    """A chart goes without a caption: the summary above it says what it shows."""
+    return "", None
 
 
 async def scan_feedback_summaries(
@@ -63,42 +83,32 @@ async def scan_feedback_summaries(
             shown = await feedback_views.round_view(
                 session, training_class, feedback_views.DAILY, day
             )
-            for teacher_id in waiting:
-                teacher = await session.get(Person, teacher_id)
-                i18n = I18n(teacher.locale)
-                details = InlineKeyboardBuilder()
-                details.button(
-                    text=i18n("feedback_views.details_button"),
-                    callback_data=FeedbackRound(c=class_id, k=feedback_views.DAILY, d=day),
-                )
-                text = i18n(
-                    "feedback_views.summary",
-                    name=training_class.name,
-                    kind=feedback_views.DAILY,
-                    day=day,
-                    date=shown.date,
-                    s=shown.summary,
-                    names=shown.names,
-                    morning=True,
-                )
-                queued += await enqueue(
-                    session,
-                    chat_id=teacher.tg_user_id,
-                    person_id=teacher.id,
-                    text=text,
-                    key=keys[teacher_id],
-                    reply_markup=details.as_markup().model_dump(exclude_none=True),
-                    expires_at=due + USEFUL,
-                )
-                chart = charts.round_chart(shown, feedback_views.DAILY, day, i18n)
-                if chart is not None:
-                    await enqueue(
-                        session,
-                        chat_id=teacher.tg_user_id,
-                        person_id=teacher.id,
-                        text="",
-                        photo=chart,
-                        key=f"{keys[teacher_id]}:chart",
-                        expires_at=due + USEFUL,
+            teachers = await notifier.readers(session, waiting)
+            summaries, pictures = [], []
+            for teacher_id, teacher in teachers.items():
+                until = due + USEFUL
+                summaries.append(
+                    notifier.notice(
+                        teacher,
+                        "feedback_views.summary",
+                        key=keys[teacher_id],
+                        keyboard=_details(class_id, day),
+                        expires_at=until,
+                        name=training_class.name,
+                        kind=feedback_views.DAILY,
+                        day=day,
+                        date=shown.date,
+                        s=shown.summary,
+                        names=shown.names,
+                        morning=True,
                     )
+                )
+                chart = charts.round_chart(shown, feedback_views.DAILY, day, I18n(teacher.locale))
+                if chart is not None:
+                    key = f"{keys[teacher_id]}:chart"
+                    pictures.append(
+                        notifier.notice(teacher, _picture, key=key, photo=chart, expires_at=until)
+                    )
+            queued += await notifier.tell_many(session, summaries)
+            await notifier.tell_many(session, pictures)
     return queued

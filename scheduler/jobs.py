@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notifier
 from bot.config import Settings
 from bot.domain.attendance import (
     SessionView,
@@ -26,6 +27,7 @@ from bot.domain.attendance import (
 )
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
+from bot.services import attendance as attendance_service
 from storage import attendance
 from storage.db import unit_of_work
 from storage.models import ClassSession, Person, TrainingClass
@@ -63,19 +65,22 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
                 continue
             skip = await attendance.on_leave(session, training_class.id, class_session.id)
             skip |= set(await attendance.marks_of(session, class_session.id))
-            for person_id in await attendance.enrolled_ids(session, training_class.id):
-                if person_id in skip:
-                    continue
-                queued += await attendance.notify(
-                    session,
-                    person_id,
-                    f"remind:{class_session.id}:{person_id}",
+            enrolled = await attendance.enrolled_ids(session, training_class.id)
+            learners = await notifier.readers(session, (p for p in enrolled if p not in skip))
+            shown = attendance.view(class_session, training_class)
+            reminders = [
+                notifier.notice(
+                    learner,
                     "attendance.reminder",
+                    key=f"remind:{class_session.id}:{person_id}",
                     expires_at=class_session.starts_at,
                     name=training_class.name,
-                    s=attendance.view(class_session, training_class),
+                    s=shown,
                     venue=training_class.venue_address,
                 )
+                for person_id, learner in learners.items()
+            ]
+            queued += await notifier.tell_many(session, reminders)
     return queued
 
 
@@ -101,7 +106,7 @@ async def scan_checkins(
                 class_session.checkin_opened_at, class_session.checkin_closed_at, closes_at, now
             )
             if due:
-                await attendance.close_checkin(session, class_session, now)
+                await attendance_service.close_checkin(session, class_session, now)
                 if class_session.checkin_closed_at is not None:
                     closed.append(class_session.id)
     return closed
@@ -169,18 +174,23 @@ async def scan_day_summaries(
                 continue
             training_class = classes[class_id]
             rows = await _summary_rows(session, training_class, day_sessions)
-            for teacher_id in await attendance.teacher_ids(session, class_id):
-                queued += await attendance.notify(
-                    session,
-                    teacher_id,
-                    f"daysum:{class_id}:{day}:{teacher_id}",
+            teachers = await notifier.readers(
+                session, await attendance.teacher_ids(session, class_id)
+            )
+            summaries = [
+                notifier.notice(
+                    teacher,
                     "attendance.day_summary",
+                    key=f"daysum:{class_id}:{day}:{teacher_id}",
                     expires_at=last_end + SUMMARY_USEFUL,
                     name=training_class.name,
                     day=day,
                     date=local_day(day_sessions[0].starts_at, training_class.timezone),
                     rows=rows,
                 )
+                for teacher_id, teacher in teachers.items()
+            ]
+            queued += await notifier.tell_many(session, summaries)
     return queued
 
 

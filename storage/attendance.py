@@ -1,30 +1,21 @@
-"""Attendance in the store: records, closing check-ins, leave, eligibility notices.
+"""Attendance in the store: records, closing check-ins, leave.
 
-Every push goes through the outbox with a key, so each notice happens once however often the
-code that decides it runs (a re-delivered update, a repeated job, a second process).
+Queries and writes only: who is told what is decided in `bot/services/attendance.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.attendance import (
-    AttendanceRecord,
-    Notice,
-    SessionView,
-    eligibility,
-    local_day,
-    notice,
-    session_view,
-)
+from bot.domain.attendance import AttendanceRecord, SessionView, local_day, session_view
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
-from bot.i18n import I18n
 from storage import repo
 from storage.classes import sessions_of
 from storage.models import (
@@ -33,10 +24,8 @@ from storage.models import (
     ClassTeacher,
     Enrollment,
     LeaveRequest,
-    Person,
     TrainingClass,
 )
-from storage.outbox import enqueue
 
 APPROVED = "approved"
 PENDING = "pending"
@@ -134,27 +123,11 @@ async def set_mark(
     )
 
 
-async def notify(
-    session: AsyncSession,
-    person_id: int,
-    key: str,
-    message: str,
-    /,
-    *,
-    expires_at: datetime | None = None,
-    **context: object,
-) -> bool:
-    """Queue message `message` for a person, in their language, once per `key`."""
-    person = await session.get(Person, person_id)
-    text = I18n(person.locale)(message, **context)
-    return await enqueue(
-        session,
-        chat_id=person.tg_user_id,
-        person_id=person.id,
-        text=text,
-        key=key,
-        expires_at=expires_at,
-    )
+class Closed(NamedTuple):
+    """Who a closed check-in marked: absent (unmarked) and excused (on approved leave)."""
+
+    absent: list[int]
+    excused: list[int]
 
 
 async def close_checkin(
@@ -163,11 +136,10 @@ async def close_checkin(
     now: datetime,
     *,
     actor_id: int | None = None,
-) -> list[int]:
+) -> Closed | None:
     """Close the session's check-in: every enrolled learner still unmarked is absent, or
-    excused when on approved leave. Returns who became absent; [] when it was closed already
-    (by a teacher, an earlier job run or another process), in which case `class_session` is
-    left as it was loaded."""
+    excused when on approved leave. None when it was closed already (by a teacher, an earlier
+    job run or another process), in which case `class_session` is left as it was loaded."""
     closed = await session.exec(
         update(ClassSession)
         .where(col(ClassSession.id) == class_session.id)
@@ -176,12 +148,11 @@ async def close_checkin(
         .execution_options(synchronize_session=False)
     )
     if closed.rowcount != 1:
-        return []
+        return None
     class_session.checkin_closed_at = now
-    training_class = await session.get(TrainingClass, class_session.class_id)
-    leave = await on_leave(session, training_class.id, class_session.id)
+    leave = await on_leave(session, class_session.class_id, class_session.id)
     absent, excused = [], []
-    for person_id in await enrolled_ids(session, training_class.id):
+    for person_id in await enrolled_ids(session, class_session.class_id):
         status = Mark.EXCUSED if person_id in leave else Mark.ABSENT
         if await set_mark(session, class_session.id, person_id, status, now, marked_by=None):
             (excused if status is Mark.EXCUSED else absent).append(person_id)
@@ -194,76 +165,7 @@ async def close_checkin(
         absent=absent,
         excused=excused,
     )
-    shown = view(class_session, training_class)
-    for person_id in absent:
-        await notify(
-            session,
-            person_id,
-            f"absent:{class_session.id}:{person_id}",
-            "attendance.absent",
-            name=training_class.name,
-            s=shown,
-        )
-    await after_marks_changed(session, training_class, [*absent, *excused], now)
-    return absent
-
-
-async def after_marks_changed(
-    session: AsyncSession,
-    training_class: TrainingClass,
-    person_ids: Iterable[int],
-    now: datetime,
-) -> None:
-    """Warn a learner once when one more miss would cost the assessment; tell them and the
-    class's teachers once when it is lost."""
-    class_id = training_class.id
-    for person_id in sorted(set(person_ids)):
-        record = await attendance_record(session, class_id, person_id)
-        result = eligibility(training_class.programme, record)
-        context = {
-            "name": training_class.name,
-            "programme": training_class.programme,
-            "e": result,
-        }
-        match notice(result):
-            case Notice.WARN:
-                await notify(
-                    session,
-                    person_id,
-                    f"elig_warn:{class_id}:{person_id}",
-                    "attendance.warn",
-                    **context,
-                )
-            case Notice.LOST:
-                first = await notify(
-                    session,
-                    person_id,
-                    f"elig_lost:{class_id}:{person_id}",
-                    "attendance.lost",
-                    **context,
-                )
-                trainee = await session.get(Person, person_id)
-                for teacher_id in await teacher_ids(session, class_id):
-                    await notify(
-                        session,
-                        teacher_id,
-                        f"elig_lost:{class_id}:{person_id}:{teacher_id}",
-                        "attendance.lost_teacher",
-                        trainee=trainee.first_name,
-                        **context,
-                    )
-                if first:
-                    await repo.audit(
-                        session,
-                        "attendance.eligibility_lost",
-                        actor_id=None,
-                        subject_id=person_id,
-                        object_type="training_class",
-                        object_id=class_id,
-                        absences=result.absences,
-                        leaves=result.leaves,
-                        at=now.isoformat(),
-                    )
+    return Closed(absent, excused)
 
 
 async def learner_classes(session: AsyncSession, person_id: int) -> Sequence[TrainingClass]:

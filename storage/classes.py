@@ -7,7 +7,6 @@ press at once, exactly one wins and the other is told it was already decided.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -37,19 +36,6 @@ from storage.repo import insert_ignore
 from storage.types import utcnow
 
 PROFILE_FORM = "teacher_profile"
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Someone a push goes to: an admin named in settings may never have talked to the bot."""
-
-    chat_id: int
-    person_id: int | None
-    locale: str
-
-
-def recipient(person: Person) -> Recipient:
-    return Recipient(person.tg_user_id, person.id, person.locale)
 
 
 # --- certificates --------------------------------------------------------------------------
@@ -159,7 +145,7 @@ async def teacher_name(session: AsyncSession, person: Person) -> str:
     return (await profile_answers(session, person.id)).get("name") or person.first_name
 
 
-# --- who is told ----------------------------------------------------------------------------
+# --- people by role ----------------------------------------------------------------------------
 
 
 async def holders(
@@ -180,29 +166,13 @@ async def holders(
     return list({person.id: person for person in people}.values())
 
 
-async def admins(
-    session: AsyncSession, admin_ids: Iterable[int], default_locale: str
-) -> list[Recipient]:
-    """Admins from settings (by Telegram id, known to the store or not) and admin grants."""
-    found = {person.tg_user_id: recipient(person) for person in await holders(session, Role.ADMIN)}
-    ids = list(admin_ids)
-    if ids:
-        known = await session.exec(select(Person).where(col(Person.tg_user_id).in_(ids)))
-        found |= {person.tg_user_id: recipient(person) for person in known.all()}
-    for tg_id in ids:
-        found.setdefault(tg_id, Recipient(tg_id, None, default_locale))
-    return list(found.values())
-
-
-async def supervisors(session: AsyncSession, region_id: int | None) -> list[Recipient]:
-    if region_id is None:
+async def people_by_chat(session: AsyncSession, chat_ids: Iterable[int]) -> list[Person]:
+    """The people behind these Telegram ids, for those who have talked to the bot."""
+    ids = list(chat_ids)
+    if not ids:
         return []
-    return [recipient(p) for p in await holders(session, Role.SUPERVISOR, region_id=region_id)]
-
-
-async def staff(session: AsyncSession, institution_id: int) -> list[Recipient]:
-    people = await holders(session, Role.INSTITUTION, institution_id=institution_id)
-    return [recipient(person) for person in people]
+    found = await session.exec(select(Person).where(col(Person.tg_user_id).in_(ids)))
+    return list(found.all())
 
 
 # --- classes --------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The outbox (S-52): every push is a row here before anything is sent.
 
-Handlers and jobs `enqueue` in their own unit of work; the worker (`bot/outbox.py`) `claim`s due
-rows under a lease, sends them, and writes what happened with `finish`. Times passed in come
-from the product's clock, so tests decide what is due, leased or expired.
+The notifier (`bot/notifier.py`) `enqueue`s in its caller's unit of work; the worker
+(`bot/outbox.py`) `claim`s due rows under a lease, sends them, and writes what happened with
+`finish`. Times passed in come from the product's clock, so tests decide what is due, leased
+or expired.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,8 +29,7 @@ PENDING, SENDING, SENT = "pending", "sending", "sent"
 BLOCKED, FAILED, EXPIRED = "blocked", "failed", "expired"
 
 
-async def enqueue(
-    session: AsyncSession,
+def message(
     *,
     chat_id: int,
     text: str,
@@ -38,8 +39,8 @@ async def enqueue(
     reply_markup: dict[str, Any] | None = None,
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
-) -> bool:
-    """Queue a message in the caller's unit of work; False when `key` was queued before.
+) -> dict[str, Any]:
+    """The outbox row of one push (what `enqueue` and `enqueue_many` insert).
 
     `reply_markup` is the Bot API JSON of the keyboard (`markup.model_dump(exclude_none=True)`).
     It is sent from `not_before` on (by default at once), and dropped instead of sent late if
@@ -51,20 +52,42 @@ async def enqueue(
         payload = {"photo": base64.b64encode(photo).decode("ascii"), "caption": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
-    return await insert_ignore(
-        session,
-        OutboxMessage,
-        key=key,
-        chat_id=chat_id,
-        person_id=person_id,
-        method="sendPhoto" if photo is not None else "sendMessage",
-        payload=payload,
-        status=PENDING,
-        not_before=not_before or ASAP,
-        expires_at=expires_at,
-        attempts=0,
-        created_at=utcnow(),
-    )
+    return {
+        "key": key,
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "method": "sendPhoto" if photo is not None else "sendMessage",
+        "payload": payload,
+        "status": PENDING,
+        "not_before": not_before or ASAP,
+        "expires_at": expires_at,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
+
+
+async def enqueue(session: AsyncSession, **push: Any) -> bool:
+    """Queue one message (`message`'s arguments) in the caller's unit of work; False when
+    its `key` was queued before."""
+    return await insert_ignore(session, OutboxMessage, **message(**push))
+
+
+BATCH = 500
+"""Rows per INSERT in `enqueue_many`: far below either database's limit on bound values."""
+
+
+async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Queue many `message` rows with one multi-row INSERT ... ON CONFLICT DO NOTHING per
+    `BATCH`, in order; returns how many were new (a row whose `key` was queued before, by
+    this call or another, is skipped). A scan that queues thousands pays a few round trips."""
+    queued = 0
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(OutboxMessage.__table__)
+    for start in range(0, len(rows), BATCH):
+        batch = list(rows[start : start + BATCH])
+        result = await session.exec(insert.values(batch).on_conflict_do_nothing())
+        queued += result.rowcount
+    return queued
 
 
 async def enqueue_edit(

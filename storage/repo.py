@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Executable, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.roles import Grant, Role
+from bot.domain.roles import Role
 from storage.models import (
     AuditEntry,
     Institution,
@@ -123,23 +123,40 @@ _GRANTS = (
 )
 
 
-async def grants_of(session: AsyncSession, person_id: int) -> list[Grant]:
+class RoleRow(NamedTuple):
+    """One role a person holds with its scope, as stored (`bot.services.actor.grants_of`
+    makes the domain's grants of them)."""
+
+    role: str
+    region_id: int | None
+    institution_id: int | None
+
+
+class Scoped(Protocol):
+    """A role with its scope, whatever carries it."""
+
+    role: str
+    region_id: int | None
+    institution_id: int | None
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> list[RoleRow]:
+    """The person's roles and scopes, in the order they were given."""
     rows = await session.exec(_GRANTS, params={"person_id": person_id})
-    return [
-        Grant(Role(role), region_id, institution_id) for role, region_id, institution_id in rows
-    ]
+    return [RoleRow(*row) for row in rows]
 
 
 async def add_grant(
     session: AsyncSession,
     person_id: int,
-    grant: Grant,
+    grant: Scoped,
     *,
     granted_by: int | None,
     invitation_id: int | None,
 ) -> bool:
     """Give the person this role and scope; False when they already hold it."""
-    if grant in await grants_of(session, person_id):
+    held = (grant.role, grant.region_id, grant.institution_id)
+    if held in await roles_of(session, person_id):
         return False
     session.add(
         RoleGrant(

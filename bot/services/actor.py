@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.roles import Grant
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.roles import Grant, Role
+from storage import repo
 
 
 @dataclass(frozen=True)
@@ -21,3 +24,9 @@ class Actor:
     @classmethod
     def of(cls, person_id: int, grants: Iterable[Grant], locale: str, now: datetime) -> Actor:
         return cls(person_id, tuple(grants), locale, now)
+
+
+async def grants_of(session: AsyncSession, person_id: int) -> list[Grant]:
+    """The person's grants, from the roles the store holds for them."""
+    rows = await repo.roles_of(session, person_id)
+    return [Grant(Role(row.role), row.region_id, row.institution_id) for row in rows]

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notifier
 from bot.domain.classes import ClassStatus
 from bot.policy import Action
+from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.outcomes import Decided
@@ -52,8 +53,7 @@ async def decide_application(
         session, f"class:{found.id}:", lambda reader: application_text(session, found, reader)
     )
     told = summary(await snapshot(session, found))
-    for member in await classes.staff(session, found.institution_id):
-        reader = notifier.Reader(member.person_id, member.chat_id, member.locale)
+    for reader in await recipients.staff(session, found.institution_id):
         await notifier.tell(
             session,
             reader,

@@ -12,6 +12,7 @@ from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
 from bot.i18n import I18n
 from bot.policy import Action, require
 from bot.services.actor import Actor
+from bot.services.attendance import after_marks_changed
 from bot.services.errors import Stale
 from bot.services.outcomes import Decided
 from bot.services.targets import class_target, leave_for
@@ -130,5 +131,5 @@ async def decide_leave(
         teacher=teacher.first_name,
     )
     if leave.status == attendance.APPROVED:
-        await attendance.after_marks_changed(session, training_class, [learner.id], actor.now)
+        await after_marks_changed(session, training_class, [learner.id], actor.now)
     return Decided(leave.id, leave.status, learner.first_name)

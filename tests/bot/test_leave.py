@@ -12,6 +12,7 @@ from bot.config import LOCALES
 from bot.domain.attendance import AttendanceRecord, LeaveProblem, eligibility, session_view
 from bot.domain.roles import Grant, Role
 from bot.i18n import text
+from bot.services.attendance import close_checkin
 from handlers.leave import LeaveDecision
 from scheduler.jobs import SummaryRow
 from storage import attendance
@@ -97,7 +98,7 @@ async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_to
     async with app.store() as session:
         closing = await session.get(ClassSession, morning.id)
         closing.checkin_opened_at = morning.starts_at
-        assert await attendance.close_checkin(session, closing, morning.ends_at) == [p]
+        assert await close_checkin(session, closing, morning.ends_at) == [p]
     assert "已记为<b>缺勤</b>" in (await trainee.expect(has("缺勤")))["html"]
 
     picker = await trainee.reply_to("/leave")
@@ -188,7 +189,7 @@ async def test_status_shows_lost_eligibility_of_a_lecturer_class(app_factory, ht
     made, timetable = await open_class(app, START, (t1,), (p,), programme="lecturer")
     async with unit_of_work(app.product.sessions) as session:
         closing = await session.get(ClassSession, timetable[0].id)
-        await attendance.close_checkin(session, closing, timetable[0].ends_at)
+        await close_checkin(session, closing, timetable[0].ends_at)
     lost = await learner.expect(has("已不能参加结业考核"))
     assert "任何缺勤或请假都将不能参加结业考核" in body(lost)
     told = await trainer.expect(has("赵讲师"))

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.domain.roles import Role
+from bot.services.actor import grants_of
 from storage import repo
 from storage.models import AuditEntry, Invitation, Person, RoleGrant
 from storage.types import utcnow
@@ -61,7 +62,7 @@ async def test_every_demo_invitation_grants_its_role(fast_factory, http):
             person = (
                 await session.exec(select(Person).where(Person.tg_user_id == user.user_id))
             ).one()
-            assert [g.role for g in await repo.grants_of(session, person.id)] == [role]
+            assert [g.role for g in await grants_of(session, person.id)] == [role]
             audit = (
                 await session.exec(select(AuditEntry).where(AuditEntry.subject_id == person.id))
             ).all()
@@ -118,7 +119,7 @@ async def test_forged_expired_used_up_and_revoked_invitations_grant_nothing(fast
         assert expected in body(await user.reply_to(command)), command
     async with app.store() as session:
         person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
-        assert await repo.grants_of(session, person.id) == []
+        assert await grants_of(session, person.id) == []
         assert (await repo.invitation_by_code(session, single)).uses == 1
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.domain.checkin import Mark
+from bot.services.attendance import after_marks_changed, close_checkin
 from storage import attendance
 from storage.db import unit_of_work
 from storage.models import AttendanceMark, AuditEntry, ClassSession, LeaveRequest, OutboxMessage
@@ -16,7 +17,7 @@ from tests.scheduler.store import keys, setup_class
 async def close(sessions, session_id: int, now) -> list[int]:
     async with unit_of_work(sessions) as session:
         class_session = await session.get(ClassSession, session_id)
-        return await attendance.close_checkin(session, class_session, now)
+        return await close_checkin(session, class_session, now)
 
 
 async def test_close_marks_absent_and_excused_once(sessions):
@@ -64,7 +65,7 @@ async def test_trainee_warned_at_the_margin_and_loss_told_once(sessions):
     for s in timetable[2:4]:
         await close(sessions, s.id, s.ends_at)
     async with unit_of_work(sessions) as session:
-        await attendance.after_marks_changed(session, made, setup.trainees, timetable[4].starts_at)
+        await after_marks_changed(session, made, setup.trainees, timetable[4].starts_at)
     found = await keys(sessions)
     for person in setup.trainees:
         assert found.count(f"elig_warn:{made.id}:{person}") == 1
