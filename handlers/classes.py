@@ -217,12 +217,15 @@ async def new_class(
     settings: Settings,
     bot: Bot,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     institution = await institution_for(session, actor, Action.CLASS_CREATE, callback_data.i)
     await query.answer()
     await state.clear()
     context = {"institution_id": institution.id}
-    await begin(bot, query.from_user.id, session, person, i18n, settings, CLASS_FORM, context)
+    await begin(
+        bot, query.from_user.id, session, person, i18n, settings, CLASS_FORM, context, clock=clock
+    )
 
 
 async def view_pressed(
@@ -284,7 +287,9 @@ async def do_pressed(
             return
         await query.answer()
         context = {"class_id": found.id}
-        await begin(bot, chat_id, session, person, i18n, settings, EQUIPMENT_FORM, context)
+        await begin(
+            bot, chat_id, session, person, i18n, settings, EQUIPMENT_FORM, context, clock=clock
+        )
     elif callback_data.a == "edit":
         await query.answer()
         draft = await service.start(
@@ -300,8 +305,9 @@ async def do_pressed(
                 "venue_address": found.venue_address,
                 "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
             },
+            now=clock.now(),
         )
-        await Runner(bot, chat_id, draft, i18n, settings).show()
+        await Runner(bot, chat_id, draft, i18n, settings, clock).show()
     else:
         await submit(query, session, found, person, i18n, settings, clock)
 

@@ -172,7 +172,7 @@ async def join_by_link(
         )
     )
     if drafting:
-        await offer_resume(message, session, person, i18n, settings)
+        await offer_resume(message, session, person, i18n, settings, clock)
     return not submitted and not drafting
 
 

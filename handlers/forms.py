@@ -65,18 +65,26 @@ class NotCommand(Filter):
         return not (message.text or "").startswith("/")
 
 
-def today_in(settings: Settings) -> date:
-    return datetime.now(settings.tz).date()
+def today_in(settings: Settings, now: datetime) -> date:
+    """The programme's local date at `now` (the product's clock, never the machine's)."""
+    return now.astimezone(settings.tz).date()
 
 
 class Runner:
     """What one update needs to move a draft on: the draft, its run, and how to talk."""
 
     def __init__(
-        self, bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n, settings: Settings
+        self,
+        bot: Bot,
+        chat_id: int,
+        draft: FormDraft,
+        i18n: I18n,
+        settings: Settings,
+        clock: Clock,
     ) -> None:
         self.bot, self.chat_id, self.draft, self.i18n = bot, chat_id, draft, i18n
-        self.today = today_in(settings)
+        self.now = clock.now()
+        self.today = today_in(settings, self.now)
         self.run = FormRun(form(draft.form_id), draft.answers, self.today, draft.context)
 
     @property
@@ -96,7 +104,7 @@ class Runner:
                 self.draft.reviewing = True
             else:
                 self.draft.position = slot.key
-        service.touch(self.draft)
+        service.touch(self.draft, self.now)
         if slot is None:
             text, markup = review_view(self.run, self.draft, self.i18n)
             await self.bot.send_message(self.chat_id, text, reply_markup=markup)
@@ -118,7 +126,7 @@ class Runner:
             await self.show()
             return
         text, markup = question_view(self.run, slot, self.draft, self.i18n, self.today)
-        service.touch(self.draft)
+        service.touch(self.draft, self.now)
         await self.bot.edit_message_text(
             text=text, chat_id=self.chat_id, message_id=message.message_id, reply_markup=markup
         )
@@ -177,10 +185,12 @@ async def begin(
     settings: Settings,
     form_id: str,
     context: dict[str, Any],
+    *,
+    clock: Clock,
 ) -> FormDraft:
     """Start a form for the person (pausing any other) and ask its first question."""
     paused = await service.active_draft(session, person.id)
-    draft = await service.start(session, person.id, form_id, context)
+    draft = await service.start(session, person.id, form_id, context, now=clock.now())
     if paused is not None:
         await bot.send_message(
             chat_id, i18n("forms.paused_other", title=form(paused.form_id).title(i18n.locale))
@@ -190,14 +200,14 @@ async def begin(
     await bot.send_message(
         chat_id, i18n("forms.intro", title=definition.title(i18n.locale), text=intro)
     )
-    await Runner(bot, chat_id, draft, i18n, settings).show()
+    await Runner(bot, chat_id, draft, i18n, settings, clock).show()
     return draft
 
 
-async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n) -> None:
+async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n, now: datetime) -> None:
     """Stop filling for now; every answer stays in the draft for later."""
     draft.status = service.PAUSED
-    service.touch(draft)
+    service.touch(draft, now)
     title = form(draft.form_id).title(i18n.locale)
     await bot.send_message(
         chat_id, i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
@@ -205,7 +215,12 @@ async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n) -> None:
 
 
 async def offer_resume(
-    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
 ) -> bool:
     """Offer the person's unfinished form, if any; True when one was offered."""
     draft = await service.active_draft(session, person.id)
@@ -215,7 +230,7 @@ async def offer_resume(
     if draft is None:
         return False
     definition = form(draft.form_id)
-    run = FormRun(definition, draft.answers, today_in(settings), draft.context)
+    run = FormRun(definition, draft.answers, today_in(settings, clock.now()), draft.context)
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
@@ -274,10 +289,11 @@ async def answer_message(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
-    runner = Runner(bot, message.chat.id, draft, i18n, settings)
+    runner = Runner(bot, message.chat.id, draft, i18n, settings, clock)
     slot = runner.slot
-    idle = draft.updated_at < datetime.now(draft.updated_at.tzinfo) - IDLE_BEFORE_OFFER
+    idle = draft.updated_at < runner.now - IDLE_BEFORE_OFFER
     if slot is None or idle:
         await runner.show()
         return
@@ -333,13 +349,14 @@ async def _current(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> Runner | None:
     """The runner when the button belongs to the question being asked now; else say stale."""
     draft = await service.draft(session, draft_id, person.id)
     if draft is None or draft.status != service.ACTIVE:
         await query.answer(i18n("forms.stale"), show_alert=True)
         return None
-    runner = Runner(bot, query.from_user.id, draft, i18n, settings)
+    runner = Runner(bot, query.from_user.id, draft, i18n, settings, clock)
     if runner.slot is None or runner.index_of(runner.slot) != index:
         await query.answer(i18n("forms.stale"))
         await runner.show()
@@ -355,9 +372,10 @@ async def picked(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
     if runner is None:
         return
@@ -389,9 +407,10 @@ async def turned_month(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
     if runner is None:
         return
@@ -416,7 +435,7 @@ async def navigated(
         await _draft_action(query, callback_data, session, person, i18n, settings, bot, clock)
         return
     runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
     if runner is None:
         return
@@ -477,18 +496,20 @@ async def _draft_action(
     chat_id = query.from_user.id
     await query.answer()
     if action == "resume":
-        await service.resume(session, draft)
-        await Runner(bot, chat_id, draft, i18n, settings).show()
+        await service.resume(session, draft, clock.now())
+        await Runner(bot, chat_id, draft, i18n, settings, clock).show()
     elif action == "restart":
         draft.status = service.CANCELLED
-        service.touch(draft)
-        await begin(bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context)
+        service.touch(draft, clock.now())
+        await begin(
+            bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context, clock=clock
+        )
     elif action == "cancel":
-        await pause(bot, chat_id, draft, i18n)
+        await pause(bot, chat_id, draft, i18n, clock.now())
     elif draft.status != service.ACTIVE:
         await bot.send_message(chat_id, i18n("forms.stale"))
     elif action == "edit":
-        runner = Runner(bot, chat_id, draft, i18n, settings)
+        runner = Runner(bot, chat_id, draft, i18n, settings, clock)
         if not draft.reviewing or not 0 <= callback_data.q < len(runner.run.asked):
             await runner.show()
             return
@@ -509,14 +530,14 @@ async def _submit(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    runner = Runner(bot, chat_id, draft, i18n, settings)
+    runner = Runner(bot, chat_id, draft, i18n, settings, clock)
     missing = runner.run.next_open()
     if not draft.reviewing or missing is not None:
         draft.reviewing = False
         draft.position = missing.key if missing else None
         await runner.show()
         return
-    submission, first = await service.submit(session, draft, person, runner.today)
+    submission, first = await service.submit(session, draft, person, runner.now, runner.today)
     title = form(draft.form_id).title(i18n.locale)
     await repo.audit(
         session,
@@ -533,11 +554,19 @@ async def _submit(
     hook = service.HOOKS.get(draft.form_id)
     if hook is None:
         return
-    done = service.Submitted(session, person, submission, first, bot, i18n, settings, clock.now())
+    done = service.Submitted(session, person, submission, first, bot, i18n, settings, runner.now)
     follow_ups = await hook(done) or []
     for follow_up in follow_ups:
         await begin(
-            bot, chat_id, session, person, i18n, settings, follow_up.form_id, follow_up.context
+            bot,
+            chat_id,
+            session,
+            person,
+            i18n,
+            settings,
+            follow_up.form_id,
+            follow_up.context,
+            clock=clock,
         )
 
 
@@ -565,6 +594,7 @@ async def edit_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Start a new draft holding the submitted answers, at its review screen."""
     submitted = await service.submission(session, callback_data.s)
@@ -584,8 +614,9 @@ async def edit_pressed(
         submitted.context,
         answers=submitted.answers,
         revises_id=submitted.id,
+        now=clock.now(),
     )
-    await Runner(bot, query.from_user.id, draft, i18n, settings).show()
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
 
 
 def create_router() -> Router:

@@ -72,6 +72,7 @@ async def start_registration(
     i18n: I18n,
     settings: Settings,
     institution_id: int | None,
+    clock: Clock,
 ) -> None:
     await begin(
         bot,
@@ -82,6 +83,7 @@ async def start_registration(
         settings,
         "registration",
         {"institution_id": institution_id},
+        clock=clock,
     )
 
 
@@ -369,6 +371,7 @@ async def start_form_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Trainees start the needs questionnaire themselves once found suitable."""
     case = await intake.latest_case(session, person.id)
@@ -390,6 +393,7 @@ async def start_form_pressed(
         settings,
         "needs",
         {"institution_id": case.institution_id},
+        clock=clock,
     )
 
 

@@ -84,12 +84,21 @@ async def _begin_profile(
     grants: list[Grant],
     i18n: I18n,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     held = await classes.certificates_of(session, person.id)
     if held:
         await bot.send_message(chat_id, i18n("teachers.my_certificates", certificates=held))
     await begin(
-        bot, chat_id, session, person, i18n, settings, classes.PROFILE_FORM, _context(grants)
+        bot,
+        chat_id,
+        session,
+        person,
+        i18n,
+        settings,
+        classes.PROFILE_FORM,
+        _context(grants),
+        clock=clock,
     )
 
 
@@ -102,9 +111,10 @@ async def profile_command(
     settings: Settings,
     bot: Bot,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     await state.clear()
-    await _begin_profile(bot, message.chat.id, session, person, grants, i18n, settings)
+    await _begin_profile(bot, message.chat.id, session, person, grants, i18n, settings, clock)
 
 
 async def profile_pressed(
@@ -115,9 +125,10 @@ async def profile_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     await query.answer()
-    await _begin_profile(bot, query.from_user.id, session, person, grants, i18n, settings)
+    await _begin_profile(bot, query.from_user.id, session, person, grants, i18n, settings, clock)
 
 
 # --- submitted: certificates recorded and sent for verification ------------------------------

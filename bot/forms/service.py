@@ -23,7 +23,6 @@ from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
 from storage.models import FormAnswer, FormDraft, FormSubmission, Person
-from storage.types import utcnow
 
 ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
 
@@ -102,12 +101,15 @@ async def start(
     context: dict[str, Any],
     answers: dict[str, Any] | None = None,
     revises_id: int | None = None,
+    *,
+    now: datetime,
 ) -> FormDraft:
-    """A new active draft; any other active draft of the person is paused (kept)."""
+    """A new active draft; any other active draft of the person is paused (kept). `now` is
+    the product's clock: the runner's idle check compares it with `updated_at`."""
     await session.exec(
         update(FormDraft)
         .where(col(FormDraft.person_id) == person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=utcnow())
+        .values(status=PAUSED, updated_at=now)
     )
     definition = form(form_id)
     created = FormDraft(
@@ -118,27 +120,30 @@ async def start(
         answers=answers or {},
         revises_id=revises_id,
         reviewing=bool(answers),
+        created_at=now,
+        updated_at=now,
     )
     session.add(created)
     await session.flush()
     return created
 
 
-async def resume(session: AsyncSession, chosen: FormDraft) -> None:
+async def resume(session: AsyncSession, chosen: FormDraft, now: datetime) -> None:
     await session.exec(
         update(FormDraft)
         .where(col(FormDraft.person_id) == chosen.person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=utcnow())
+        .values(status=PAUSED, updated_at=now)
     )
     chosen.status = ACTIVE
-    touch(chosen)
+    touch(chosen, now)
 
 
-def touch(changed: FormDraft) -> None:
-    """Mark JSON fields as changed (they are replaced, never mutated in place) and the time."""
+def touch(changed: FormDraft, now: datetime) -> None:
+    """Mark JSON fields as changed (they are replaced, never mutated in place) and the time
+    on the product's clock."""
     changed.answers = dict(changed.answers)
     changed.pending = list(changed.pending)
-    changed.updated_at = utcnow()
+    changed.updated_at = now
 
 
 async def latest_submission(
@@ -173,7 +178,7 @@ async def submission_of(session: AsyncSession, draft_id: int) -> FormSubmission 
 
 
 async def submit(
-    session: AsyncSession, filled: FormDraft, person: Person, today: date
+    session: AsyncSession, filled: FormDraft, person: Person, now: datetime, today: date
 ) -> tuple[FormSubmission, bool]:
     """Record the draft as a submission once; (submission, True) only the first time."""
     existing = await submission_of(session, filled.id)
@@ -193,10 +198,11 @@ async def submit(
         answers=answers,
         supersedes_id=previous.id if previous else None,
         submitted_by=person.id,
+        submitted_at=now,
     )
     session.add(submission)
     filled.status = SUBMITTED
-    touch(filled)
+    touch(filled, now)
     await session.flush()
     types = {question.id: question.type for question in _all_questions(filled.form_id)}
     for key, value in answers.items():
