@@ -40,7 +40,7 @@ from bot.domain.classes import (
 from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.filters import Can
 from bot.forms import service
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
 from bot.services.actor import Actor
@@ -315,7 +315,6 @@ async def do_pressed(
 # --- the class form and the equipment checklist -------------------------------------------------
 
 
-@on_submit(CLASS_FORM)
 async def class_submitted(done: Submitted) -> None:
     """A new class, or new basic data for one being prepared. Moving the start date moves the
     timetable with it."""
@@ -379,7 +378,6 @@ async def class_submitted(done: Submitted) -> None:
     await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
 
 
-@on_submit(EQUIPMENT_FORM)
 async def equipment_submitted(done: Submitted) -> None:
     """Every item answered yes (the form refuses a no): the checklist is confirmed (T4)."""
     if not done.first_time:
@@ -725,6 +723,12 @@ async def _decide(
                 text=I18n(teacher.locale)("classes.teacher_approved_notice", **summary),
             )
     return True
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """A submitted class form becomes a class (or its edit); the checklist confirms equipment."""
+    hooks.add(CLASS_FORM, class_submitted)
+    hooks.add(EQUIPMENT_FORM, equipment_submitted)
 
 
 def create_router() -> Router:

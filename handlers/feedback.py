@@ -23,7 +23,7 @@ from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.runner import FormRun
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, Target, allowed
 from bot.services.actor import Actor
@@ -128,10 +128,6 @@ async def feedback_submitted(done: Submitted) -> None:
     )
 
 
-for _form_id in FORMS.values():
-    on_submit(_form_id, announces=True)(feedback_submitted)
-
-
 async def my_feedback(
     message: Message,
     session: AsyncSession,
@@ -161,6 +157,12 @@ async def my_feedback(
             }
         )
     await message.answer(i18n("feedback.mine", items=items))
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """Every feedback form is counted (or refused as late) by one hook, which says so itself."""
+    for form_id in FORMS.values():
+        hooks.add(form_id, feedback_submitted, announces=True)
 
 
 def create_router() -> Router:

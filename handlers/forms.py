@@ -26,6 +26,7 @@ from bot.forms.registry import form
 from bot.forms.render import SEARCH, display, question_view, reply_keyboard, review_view
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import QuestionType
+from bot.forms.service import FormHooks
 from bot.i18n import I18n
 from storage import repo
 from storage.models import FormDraft, Person
@@ -429,10 +430,13 @@ async def navigated(
     settings: Settings,
     bot: Bot,
     clock: Clock,
+    form_hooks: FormHooks,
 ) -> None:
     action = callback_data.a
     if action in ("resume", "restart", "submit", "edit", "cancel"):
-        await _draft_action(query, callback_data, session, person, i18n, settings, bot, clock)
+        await _draft_action(
+            query, callback_data, session, person, i18n, settings, bot, clock, form_hooks
+        )
         return
     runner = await _current(
         query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
@@ -478,6 +482,7 @@ async def _draft_action(
     settings: Settings,
     bot: Bot,
     clock: Clock,
+    form_hooks: FormHooks,
 ) -> None:
     """Buttons about the draft as a whole: resume, start over, pause, edit from review, submit."""
     draft = await service.draft(session, callback_data.d, person.id)
@@ -517,7 +522,7 @@ async def _draft_action(
         draft.position = runner.run.asked[callback_data.q].key
         await runner.show()
     elif action == "submit":
-        await _submit(bot, chat_id, session, person, draft, i18n, settings, clock)
+        await _submit(bot, chat_id, session, person, draft, i18n, settings, clock, form_hooks)
 
 
 async def _submit(
@@ -529,6 +534,7 @@ async def _submit(
     i18n: I18n,
     settings: Settings,
     clock: Clock,
+    form_hooks: FormHooks,
 ) -> None:
     runner = Runner(bot, chat_id, draft, i18n, settings, clock)
     missing = runner.run.next_open()
@@ -549,9 +555,9 @@ async def _submit(
         form=draft.form_id,
         supersedes=submission.supersedes_id,
     )
-    if draft.form_id not in service.ANNOUNCED_BY_HOOK:
+    if not form_hooks.announces(draft.form_id):
         await bot.send_message(chat_id, i18n("forms.submitted", title=title))
-    hook = service.HOOKS.get(draft.form_id)
+    hook = form_hooks.of(draft.form_id)
     if hook is None:
         return
     done = service.Submitted(session, person, submission, first, bot, i18n, settings, runner.now)

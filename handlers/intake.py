@@ -25,7 +25,7 @@ from bot.filters import Can
 from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
-from bot.forms.service import FormStart, Submitted, on_submit
+from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
 from bot.services.actor import Actor
@@ -106,7 +106,6 @@ async def _reopen(done: Submitted, institution_id: int | None, reason: str) -> b
     return True
 
 
-@on_submit("registration")
 async def registration_submitted(done: Submitted) -> list[FormStart] | None:
     """First registration: on to appendix 3 or screening. A revised one is screened again
     (with the appendix already given, if any)."""
@@ -126,7 +125,6 @@ async def registration_submitted(done: Submitted) -> list[FormStart] | None:
     return [FormStart("appendix3", context)]
 
 
-@on_submit("appendix3")
 async def appendix_submitted(done: Submitted) -> None:
     registration = await service.latest_submission(done.session, done.person.id, "registration")
     institution_id = done.submission.context.get("institution_id")
@@ -136,7 +134,6 @@ async def appendix_submitted(done: Submitted) -> None:
         await _screen(done, registration.id, done.submission.id)
 
 
-@on_submit("needs")
 async def needs_submitted(done: Submitted) -> None:
     institution_id = done.submission.context.get("institution_id")
     cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
@@ -463,6 +460,13 @@ async def trainee_card(
     await query.message.answer(
         i18n("intake.card", name=trainee.first_name, sections=sections, case=case)
     )
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """Registration leads to screening; the appendix and needs forms re-screen or record."""
+    hooks.add("registration", registration_submitted)
+    hooks.add("appendix3", appendix_submitted)
+    hooks.add("needs", needs_submitted)
 
 
 def create_router() -> Router:

@@ -26,7 +26,7 @@ from bot.domain.reasons import REASON_LENGTH, reason_from
 from bot.domain.roles import Grant, Role
 from bot.filters import Can
 from bot.forms import regions
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, allowed
 from bot.services.actor import Actor
@@ -164,7 +164,6 @@ async def _record(
     return found, await classes.reopen_certificate(session, found, **values)
 
 
-@on_submit(classes.PROFILE_FORM)
 async def profile_submitted(done: Submitted) -> None:
     """Record each declared certificate once and ask its verifiers; tell the teacher how
     each one stands (a number someone else already holds is refused, never taken over)."""
@@ -377,6 +376,11 @@ async def _decide(
         text=I18n(holder.locale)("teachers.result", certificate=found),
     )
     return True
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """A teacher's profile records their certificates and sends them for verification."""
+    hooks.add(classes.PROFILE_FORM, profile_submitted)
 
 
 def create_router() -> Router:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -43,10 +43,32 @@ class Submitted:
 
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
-HOOKS: dict[str, SubmitHook] = {}
-ANNOUNCED_BY_HOOK: set[str] = set()
-"""Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so the
-runner's generic "submitted" would only contradict it."""
+
+
+@dataclass
+class FormHooks:
+    """What happens after each form is submitted (e.g. screening after registration). Built
+    with the Dispatcher from each feature's `form_hooks` and injected as `form_hooks`, so two
+    Dispatchers in one process share nothing and a test can build one with a subset."""
+
+    hooks: dict[str, SubmitHook] = field(default_factory=dict)
+    announced: set[str] = field(default_factory=set)
+    """Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so
+    the runner's generic "submitted" would only contradict it."""
+
+    def add(self, form_id: str, hook: SubmitHook, *, announces: bool = False) -> None:
+        """`announces`: the hook, not the runner, tells the person their submission's outcome."""
+        if form_id in self.hooks:
+            raise ValueError(f"form {form_id!r} already has a submit hook")
+        self.hooks[form_id] = hook
+        if announces:
+            self.announced.add(form_id)
+
+    def of(self, form_id: str) -> SubmitHook | None:
+        return self.hooks.get(form_id)
+
+    def announces(self, form_id: str) -> bool:
+        return form_id in self.announced
 
 
 @dataclass(frozen=True)
@@ -55,19 +77,6 @@ class FormStart:
 
     form_id: str
     context: dict[str, Any]
-
-
-def on_submit(form_id: str, *, announces: bool = False) -> Callable[[SubmitHook], SubmitHook]:
-    """Register what happens after a form is submitted (e.g. screening after registration);
-    `announces`: the hook, not the runner, tells the person their submission's outcome."""
-
-    def register(hook: SubmitHook) -> SubmitHook:
-        HOOKS[form_id] = hook
-        if announces:
-            ANNOUNCED_BY_HOOK.add(form_id)
-        return hook
-
-    return register
 
 
 _ACTIVE_DRAFT = select(FormDraft).where(
