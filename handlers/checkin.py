@@ -8,7 +8,6 @@ filled; once they have checked in (or with nothing open) a form being filled get
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -55,6 +53,7 @@ from bot.i18n import I18n
 from bot.policy import Action, allowed
 from bot.services.actor import Actor
 from bot.services.targets import class_and_target, class_session_for
+from bot.views import edit_in_place
 from storage import checkin as store
 from storage.attendance import after_marks_changed, close_checkin, enrolled_ids, view
 from storage.classes import sessions_of
@@ -109,17 +108,6 @@ def _short(name: str) -> str:
 
 def _local(moment: datetime, training_class: TrainingClass, pattern: str = "%H:%M") -> str:
     return moment.astimezone(ZoneInfo(training_class.timezone)).strftime(pattern)
-
-
-async def _edit(bot: Bot, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Redraw the pressed message; an identical redraw is not an error."""
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_text(
-            text=text,
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-            reply_markup=markup,
-        )
 
 
 # --- teachers: open, show the code, close ---------------------------------------------------
@@ -241,7 +229,7 @@ async def panel_pressed(
     if class_session.checkin_closed_at is not None:
         await query.answer(i18n("checkin.already_closed"), show_alert=True)
         text, markup = await _closed(session, class_session, training_class, i18n)
-        await _edit(bot, query, text, markup)
+        await edit_in_place(bot, query.message, text, markup)
         return
     if class_session.checkin_opened_at is None:
         await query.answer(i18n("checkin.not_yours"), show_alert=True)
@@ -253,7 +241,7 @@ async def panel_pressed(
     else:
         await query.answer()
         text, markup = await _panel(session, class_session, training_class, i18n, settings, now)
-    await _edit(bot, query, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def _closed(
@@ -407,7 +395,7 @@ async def roster_pressed(
     if callback_data.n:
         await query.message.answer(text, reply_markup=markup)
     else:
-        await _edit(bot, query, text, markup)
+        await edit_in_place(bot, query.message, text, markup)
 
 
 async def summary_pressed(
@@ -436,7 +424,7 @@ async def summary_pressed(
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("checkin.back"), callback_data=RosterDay(c=training_class.id, d=0))
-    await _edit(bot, query, text, builder.as_markup())
+    await edit_in_place(bot, query.message, text, builder.as_markup())
 
 
 async def _markable_session(
@@ -488,7 +476,9 @@ async def mark_menu(
     class_session, training_class = found
     if not callback_data.p:
         await query.answer()
-        await _edit(bot, query, *await _people_view(session, class_session, training_class, i18n))
+        await edit_in_place(
+            bot, query.message, *await _people_view(session, class_session, training_class, i18n)
+        )
         return
     lines = await store.roster(session, training_class, class_session)
     line = next((line for line in lines if line.person_id == callback_data.p), None)
@@ -511,7 +501,7 @@ async def mark_menu(
         s=view(class_session, training_class),
         line=line,
     )
-    await _edit(bot, query, text, builder.as_markup())
+    await edit_in_place(bot, query.message, text, builder.as_markup())
 
 
 async def mark_set(
@@ -546,7 +536,9 @@ async def mark_set(
             changed=changed,
         )
     )
-    await _edit(bot, query, *await _people_view(session, class_session, training_class, i18n))
+    await edit_in_place(
+        bot, query.message, *await _people_view(session, class_session, training_class, i18n)
+    )
 
 
 # --- trainees: send the code, then (optionally) the location --------------------------------

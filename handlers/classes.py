@@ -47,6 +47,7 @@ from bot.services.actor import Actor
 from bot.services.errors import NotFound
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
+from bot.views import edit_in_place
 from handlers import timetable
 from handlers.forms import Runner, begin
 from storage import classes, outbox, repo
@@ -234,6 +235,7 @@ async def view_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     state: FSMContext,
     clock: Clock,
 ) -> None:
@@ -249,7 +251,7 @@ async def view_pressed(
         else:
             text, markup = await board(session, found, i18n, clock.now())
     await query.answer()
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 DO_ACTIONS = {
@@ -458,6 +460,7 @@ async def teacher_toggled(
     person: Person,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
     found = await class_for(session, actor, Action.CLASS_TEACHERS, callback_data.c)
     if found.status not in EDITABLE:
@@ -508,7 +511,7 @@ async def teacher_toggled(
         text=I18n(teacher.locale)(notice, **_summary(snap)),
     )
     text, markup = await teachers_view(session, found, i18n)
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 # --- submitting and deciding -------------------------------------------------------------------
@@ -570,7 +573,7 @@ async def submit(
         )
     await query.answer(i18n("classes.submitted", count=len(sent_to)), show_alert=True)
     text, markup = await board(session, found, i18n, now)
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(query.bot, query.message, text, markup)
 
 
 async def application(

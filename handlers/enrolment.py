@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import logging
 import math
-from contextlib import suppress
 from datetime import date, datetime
 
 from aiogram import Bot, F, Router
@@ -53,6 +52,7 @@ from bot.policy import Action
 from bot.privacy import mask_id_number, mask_phone
 from bot.services.actor import Actor
 from bot.services.targets import class_for, class_if_allowed
+from bot.views import edit_in_place
 from bot.xlsx import SheetUnreadable, read_rows, write_rows
 from handlers.forms import offer_resume
 from storage import enrolment as store
@@ -323,6 +323,7 @@ async def pick_trainee(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     clock: Clock,
 ) -> None:
     training_class = await _open_class(query, session, actor, i18n, clock, callback_data.c)
@@ -353,8 +354,7 @@ async def pick_trainee(
         "enrolment.pick", name=training_class.name, count=len(people), page=page + 1, pages=pages
     )
     if callback_data.e:
-        with suppress(TelegramAPIError):
-            await query.message.edit_text(text, reply_markup=builder.as_markup())
+        await edit_in_place(bot, query.message, text, builder.as_markup())
         return
     await query.message.answer(text, reply_markup=builder.as_markup())
 

@@ -10,7 +10,7 @@ from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
@@ -21,13 +21,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.forms import regions, service
 from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
-from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick
+from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick, Nav
 from bot.forms.registry import form
 from bot.forms.render import SEARCH, display, question_view, reply_keyboard, review_view
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import QuestionType
 from bot.forms.service import FormHooks
 from bot.i18n import I18n
+from bot.views import edit_in_place
 from storage import repo
 from storage.models import FormDraft, Person
 
@@ -128,9 +129,7 @@ class Runner:
             return
         text, markup = question_view(self.run, slot, self.draft, self.i18n, self.today)
         service.touch(self.draft, self.now)
-        await self.bot.edit_message_text(
-            text=text, chat_id=self.chat_id, message_id=message.message_id, reply_markup=markup
-        )
+        await edit_in_place(self.bot, message, text, markup)
 
     async def accept(self, slot: Slot, given: Input) -> bool:
         """Parse and store an answer, then move on; on a wrong answer explain and ask again."""
@@ -234,8 +233,8 @@ async def offer_resume(
     run = FormRun(definition, draft.answers, today_in(settings, clock.now()), draft.context)
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
     builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
-    builder.button(text=i18n("forms.restart"), callback_data=FormNav(d=draft.id, q=0, a="restart"))
+    for label, action in (("forms.resume", Nav.RESUME), ("forms.restart", Nav.RESTART)):
+        builder.button(text=i18n(label), callback_data=FormNav(d=draft.id, q=0, a=action))
     await message.answer(
         i18n(
             "forms.resume_offer",
@@ -421,7 +420,10 @@ async def turned_month(
         await runner.refresh(query.message)
 
 
-async def navigated(
+# --- the runner's buttons: one handler per Nav action ------------------------------------------
+
+
+async def _asked(
     query: CallbackQuery,
     callback_data: FormNav,
     session: AsyncSession,
@@ -430,50 +432,218 @@ async def navigated(
     settings: Settings,
     bot: Bot,
     clock: Clock,
-    form_hooks: FormHooks,
-) -> None:
-    action = callback_data.a
-    if action in ("resume", "restart", "submit", "edit", "cancel"):
-        await _draft_action(
-            query, callback_data, session, person, i18n, settings, bot, clock, form_hooks
-        )
-        return
-    runner = await _current(
+) -> Runner | None:
+    return await _current(
         query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
+
+
+async def went_back(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
+        return
+    await query.answer()
+    previous = runner.run.previous(runner.slot.key)
+    if previous is not None:
+        runner.draft.position, runner.draft.pending = previous.key, []
+    await runner.show()
+
+
+async def skipped(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
     if runner is None:
         return
     slot = runner.slot
-    if action == "back":
-        await query.answer()
-        previous = runner.run.previous(slot.key)
-        if previous is not None:
-            runner.draft.position, runner.draft.pending = previous.key, []
-        await runner.show()
-    elif action == "skip":
-        if slot.question.required:
-            await query.answer(i18n("forms.problem", key="required", params={}), show_alert=True)
-            return
-        await query.answer()
-        runner.draft.answers = {**runner.draft.answers, slot.key: None}
-        runner.draft.pending = []
-        await runner.advance(slot.key)
-    elif action == "next" and slot.question.type is QuestionType.NOTE:
-        await query.answer()
-        runner.draft.answers = {**runner.draft.answers, slot.key: True}
-        await runner.advance(slot.key)
-    elif action == "done" and slot.question.type is QuestionType.MULTIPLE:
-        await query.answer()
-        await runner.accept(slot, Input(choice=",".join(runner.draft.pending)))
-    elif action == "done" and slot.question.type in FILE_TYPES:
-        await query.answer()
-        files = tuple(FileRef(**item) for item in runner.draft.pending)
-        await runner.accept(slot, Input(files=files))
+    if slot.question.required:
+        await query.answer(i18n("forms.problem", key="required", params={}), show_alert=True)
+        return
+    await query.answer()
+    runner.draft.answers = {**runner.draft.answers, slot.key: None}
+    runner.draft.pending = []
+    await runner.advance(slot.key)
+
+
+async def note_read(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
+        return
+    slot = runner.slot
+    if slot.question.type is not QuestionType.NOTE:
+        await query.answer(i18n("forms.stale"))
+        return
+    await query.answer()
+    runner.draft.answers = {**runner.draft.answers, slot.key: True}
+    await runner.advance(slot.key)
+
+
+async def done_pressed(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """The choices toggled, or the files sent so far, are the answer."""
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
+        return
+    slot = runner.slot
+    if slot.question.type is QuestionType.MULTIPLE:
+        given = Input(choice=",".join(runner.draft.pending))
+    elif slot.question.type in FILE_TYPES:
+        given = Input(files=tuple(FileRef(**item) for item in runner.draft.pending))
     else:
         await query.answer(i18n("forms.stale"))
+        return
+    await query.answer()
+    await runner.accept(slot, given)
 
 
-async def _draft_action(
+async def _open_draft(
+    query: CallbackQuery, callback_data: FormNav, session: AsyncSession, person: Person, i18n: I18n
+) -> FormDraft | None:
+    """For buttons about the draft as a whole: the draft unless it is gone, submitted or
+    cancelled (then say so). The press is answered either way."""
+    draft = await service.draft(session, callback_data.d, person.id)
+    if draft is None or draft.status == service.CANCELLED:
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return None
+    if draft.status == service.SUBMITTED:
+        title = form(draft.form_id).title(i18n.locale)
+        await query.answer(i18n("forms.already_submitted", title=title), show_alert=True)
+        return None
+    await query.answer()
+    return draft
+
+
+async def _active_draft(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+) -> FormDraft | None:
+    """Edit and submit act on the draft being filled only, not on a paused one."""
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is not None and draft.status != service.ACTIVE:
+        await bot.send_message(query.from_user.id, i18n("forms.stale"))
+        return None
+    return draft
+
+
+async def resumed(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is None:
+        return
+    await service.resume(session, draft, clock.now())
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
+
+
+async def restarted(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """Start over: the draft is cancelled and a fresh one begins."""
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is None:
+        return
+    draft.status = service.CANCELLED
+    service.touch(draft, clock.now())
+    await begin(
+        bot,
+        query.from_user.id,
+        session,
+        person,
+        i18n,
+        settings,
+        draft.form_id,
+        draft.context,
+        clock=clock,
+    )
+
+
+async def cancelled(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is not None:
+        await pause(bot, query.from_user.id, draft, i18n, clock.now())
+
+
+async def edit_answer(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """From the review screen, ask question `q` again."""
+    draft = await _active_draft(query, callback_data, session, person, i18n, bot)
+    if draft is None:
+        return
+    runner = Runner(bot, query.from_user.id, draft, i18n, settings, clock)
+    if draft.reviewing and 0 <= callback_data.q < len(runner.run.asked):
+        draft.reviewing, draft.pending = False, []
+        draft.position = runner.run.asked[callback_data.q].key
+    await runner.show()
+
+
+async def submit_pressed(
     query: CallbackQuery,
     callback_data: FormNav,
     session: AsyncSession,
@@ -484,44 +654,9 @@ async def _draft_action(
     clock: Clock,
     form_hooks: FormHooks,
 ) -> None:
-    """Buttons about the draft as a whole: resume, start over, pause, edit from review, submit."""
-    draft = await service.draft(session, callback_data.d, person.id)
-    action = callback_data.a
-    if draft is None:
-        await query.answer(i18n("forms.stale"), show_alert=True)
-        return
-    definition = form(draft.form_id)
-    title = definition.title(i18n.locale)
-    if draft.status == service.SUBMITTED:
-        await query.answer(i18n("forms.already_submitted", title=title), show_alert=True)
-        return
-    if draft.status == service.CANCELLED:
-        await query.answer(i18n("forms.stale"), show_alert=True)
-        return
-    chat_id = query.from_user.id
-    await query.answer()
-    if action == "resume":
-        await service.resume(session, draft, clock.now())
-        await Runner(bot, chat_id, draft, i18n, settings, clock).show()
-    elif action == "restart":
-        draft.status = service.CANCELLED
-        service.touch(draft, clock.now())
-        await begin(
-            bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context, clock=clock
-        )
-    elif action == "cancel":
-        await pause(bot, chat_id, draft, i18n, clock.now())
-    elif draft.status != service.ACTIVE:
-        await bot.send_message(chat_id, i18n("forms.stale"))
-    elif action == "edit":
-        runner = Runner(bot, chat_id, draft, i18n, settings, clock)
-        if not draft.reviewing or not 0 <= callback_data.q < len(runner.run.asked):
-            await runner.show()
-            return
-        draft.reviewing, draft.pending = False, []
-        draft.position = runner.run.asked[callback_data.q].key
-        await runner.show()
-    elif action == "submit":
+    draft = await _active_draft(query, callback_data, session, person, i18n, bot)
+    if draft is not None:
+        chat_id = query.from_user.id
         await _submit(bot, chat_id, session, person, draft, i18n, settings, clock, form_hooks)
 
 
@@ -631,6 +766,17 @@ def create_router() -> Router:
     router.callback_query.register(edit_pressed, FormEdit.filter())
     router.callback_query.register(picked, FormPick.filter())
     router.callback_query.register(turned_month, FormMonth.filter())
-    router.callback_query.register(navigated, FormNav.filter())
+    for handler, action in (
+        (went_back, Nav.BACK),
+        (skipped, Nav.SKIP),
+        (note_read, Nav.NEXT),
+        (done_pressed, Nav.DONE),
+        (cancelled, Nav.CANCEL),
+        (edit_answer, Nav.EDIT),
+        (submit_pressed, Nav.SUBMIT),
+        (resumed, Nav.RESUME),
+        (restarted, Nav.RESTART),
+    ):
+        router.callback_query.register(handler, FormNav.filter(F.a == action))
     router.message.register(answer_message, NotCommand(), FillingForm())
     return router

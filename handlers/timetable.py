@@ -12,8 +12,7 @@ from datetime import date, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -47,6 +46,7 @@ from bot.services.actor import Actor
 from bot.services.errors import found as existing
 from bot.services.targets import class_for, class_if_allowed
 from bot.timetables import standard
+from bot.views import edit_in_place
 from storage import classes, repo
 from storage.models import ClassSession, Person, TrainingClass
 
@@ -99,15 +99,6 @@ def _others(sessions: list[ClassSession], but: int | None = None) -> list[Existi
         for item in sessions
         if item.id != but
     ]
-
-
-async def show_in_place(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Turn a card into another view; pressing the same button twice leaves it as it is."""
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in error.message:
-            raise
 
 
 def _button(text: str, data: Any) -> InlineKeyboardButton:
@@ -208,6 +199,7 @@ async def generate_pressed(
     person: Person,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
     found = await _editable(query, session, callback_data.c, actor, i18n)
     if found is None:
@@ -223,7 +215,8 @@ async def generate_pressed(
             text=i18n("classes.b_keep"), callback_data=ClassView(c=found.id, v="timetable")
         )
         await query.answer()
-        await show_in_place(
+        await edit_in_place(
+            bot,
             query.message,
             i18n("classes.regenerate_confirm", count=len(existing)),
             builder.as_markup(),
@@ -245,7 +238,7 @@ async def generate_pressed(
     )
     await query.answer(i18n("classes.generated", count=len(made)))
     text, markup = await overview(session, found, i18n)
-    await show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def day_pressed(
@@ -254,13 +247,14 @@ async def day_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     state: FSMContext,
 ) -> None:
     found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
     await state.clear()
     await query.answer()
     text, markup = await day_view(session, found, callback_data.d, i18n)
-    await show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 ASK = {"time": "classes.ask_time", "hours": "classes.ask_hours", "topic": "classes.ask_topic"}
@@ -278,6 +272,7 @@ async def session_pressed(
     person: Person,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     state: FSMContext,
 ) -> None:
     item = existing(await classes.class_session(session, callback_data.s))
@@ -295,8 +290,11 @@ async def session_pressed(
         builder.button(text=i18n("classes.b_delete"), callback_data=SessionDo(s=item.id, a="delok"))
         builder.button(text=i18n("classes.b_keep"), callback_data=DayView(c=found.id, d=item.day))
         await query.answer()
-        await show_in_place(
-            query.message, i18n("classes.delete_confirm", day=item.day, **row), builder.as_markup()
+        await edit_in_place(
+            bot,
+            query.message,
+            i18n("classes.delete_confirm", day=item.day, **row),
+            builder.as_markup(),
         )
     elif action == "delok":
         await classes.remove_session(session, item)
@@ -313,7 +311,7 @@ async def session_pressed(
         )
         await query.answer(i18n("classes.removed"))
         text, markup = await day_view(session, found, item.day, i18n)
-        await show_in_place(query.message, text, markup)
+        await edit_in_place(bot, query.message, text, markup)
     else:
         await query.answer(i18n("classes.not_found"), show_alert=True)
 

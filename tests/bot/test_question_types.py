@@ -336,3 +336,20 @@ async def test_date_questions_use_the_products_clock_not_the_machines(
     async with app.store() as session:
         draft = await service.active_draft(session, person.id)
     assert draft.answers == {"founded": "2029-01-01", "born": "2012-06-15"}
+
+
+async def test_a_forged_form_button_gets_a_polite_alert_and_changes_nothing(app_factory, http):
+    """Each runner button is routed on its action; an action that does not exist fails every
+    filter and the catch-all answers it, leaving the draft where it was."""
+    app = await app_factory(forms_dir=DEFINITIONS)
+    user, person_id = await start_form(app, http)
+    await user.send("你好")
+    note = await ask(user, "下面是几个关于店铺的问题")
+    skip = next(b["callback_data"] for b in buttons(note) if b["text"].startswith("继续"))
+    forged = await user.press(note["message_id"], skip.rsplit(":", 1)[0] + ":approve")
+    assert forged["text"] == "这个按钮已失效。请发送 /start 重新开始。" and forged["show_alert"]
+    async with app.store() as session:
+        draft = await service.active_draft(session, person_id)
+    assert draft.answers == {} and draft.position == "welcome"
+    await pick(user, note, "继续")
+    await ask(user, "同意我们保存")
