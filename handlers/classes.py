@@ -21,7 +21,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.class_callbacks import ClassDo, ClassNew, ClassRoster, ClassView, Decide, TeacherToggle
+from bot.class_callbacks import (
+    ClassDo,
+    ClassNew,
+    ClassRoster,
+    ClassView,
+    Decide,
+    Do,
+    TeacherToggle,
+    Verdict,
+    View,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import (
@@ -44,7 +54,6 @@ from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
 from bot.services.actor import Actor
-from bot.services.errors import NotFound
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
 from bot.views import edit_in_place
@@ -144,24 +153,24 @@ async def board(
     if found.status in EDITABLE:
         builder.button(
             text=i18n("classes.b_teachers", count=len(snap.teachers)),
-            callback_data=ClassView(c=found.id, v="teachers"),
+            callback_data=ClassView(c=found.id, v=View.TEACHERS),
         )
     builder.button(
-        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v="timetable")
+        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v=View.TIMETABLE)
     )
     if found.status in EDITABLE:
         builder.button(
             text=i18n("classes.b_equipment", done=snap.facts.equipment_confirmed),
-            callback_data=ClassDo(c=found.id, a="equipment"),
+            callback_data=ClassDo(c=found.id, a=Do.EQUIPMENT),
         )
-        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a="edit"))
+        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a=Do.EDIT))
         builder.button(
             text=i18n("classes.b_submit", again=found.status == ClassStatus.RETURNED),
-            callback_data=ClassDo(c=found.id, a="submit"),
+            callback_data=ClassDo(c=found.id, a=Do.SUBMIT),
         )
     if found.status == ClassStatus.APPROVED:
         builder.button(text=i18n("classes.b_enrolment"), callback_data=ClassRoster(c=found.id))
-    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v="list"))
+    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v=View.LIST))
     builder.adjust(*((2, 2, 1, 1) if found.status in EDITABLE else (1, 1, 1)))
     return text, builder.as_markup()
 
@@ -182,7 +191,7 @@ async def class_list(
             builder.row(
                 InlineKeyboardButton(
                     text=i18n("classes.b_open", cls=item),
-                    callback_data=ClassView(c=item.id, v="board").pack(),
+                    callback_data=ClassView(c=item.id, v=View.BOARD).pack(),
                 )
             )
         builder.row(
@@ -229,6 +238,27 @@ async def new_class(
     )
 
 
+async def list_pressed(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    text, markup = await class_list(session, actor, i18n)
+    await query.answer()
+    await edit_in_place(bot, query.message, text, markup)
+
+
+CLASS_VIEWS = {
+    View.BOARD: lambda session, found, i18n, now: board(session, found, i18n, now),
+    View.TEACHERS: lambda session, found, i18n, now: teachers_view(session, found, i18n),
+    View.TIMETABLE: lambda session, found, i18n, now: timetable.overview(session, found, i18n),
+}
+
+
 async def view_pressed(
     query: CallbackQuery,
     callback_data: ClassView,
@@ -239,29 +269,33 @@ async def view_pressed(
     state: FSMContext,
     clock: Clock,
 ) -> None:
+    """The class card turned into its board, teachers or timetable view."""
     await state.clear()
-    if callback_data.v == "list":
-        text, markup = await class_list(session, actor, i18n)
-    else:
-        found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
-        if callback_data.v == "teachers":
-            text, markup = await teachers_view(session, found, i18n)
-        elif callback_data.v == "timetable":
-            text, markup = await timetable.overview(session, found, i18n)
-        else:
-            text, markup = await board(session, found, i18n, clock.now())
+    found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
+    text, markup = await CLASS_VIEWS[callback_data.v](session, found, i18n, clock.now())
     await query.answer()
     await edit_in_place(bot, query.message, text, markup)
 
 
-DO_ACTIONS = {
-    "equipment": Action.CLASS_EQUIPMENT,
-    "edit": Action.CLASS_EDIT,
-    "submit": Action.CLASS_SUBMIT,
-}
+async def _class_to_change(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    state: FSMContext,
+    action: Action,
+    class_id: int,
+) -> TrainingClass | None:
+    """The class while it may still be changed; else the person is told why not."""
+    found = await class_for(session, actor, action, class_id)
+    if found.status not in EDITABLE:
+        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+        return None
+    await state.clear()
+    return found
 
 
-async def do_pressed(
+async def equipment_pressed(
     query: CallbackQuery,
     callback_data: ClassDo,
     session: AsyncSession,
@@ -273,44 +307,82 @@ async def do_pressed(
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    action = DO_ACTIONS.get(callback_data.a)
-    if action is None:
-        raise NotFound
-    found = await class_for(session, actor, action, callback_data.c)
-    if found.status not in EDITABLE:
-        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_EQUIPMENT, callback_data.c
+    )
+    if found is None:
         return
-    await state.clear()
-    chat_id = query.from_user.id
-    if callback_data.a == "equipment":
-        if found.equipment_confirmed_at is not None:
-            at = _local(found.equipment_confirmed_at, found)
-            await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
-            return
-        await query.answer()
-        context = {"class_id": found.id}
-        await begin(
-            bot, chat_id, session, person, i18n, settings, EQUIPMENT_FORM, context, clock=clock
-        )
-    elif callback_data.a == "edit":
-        await query.answer()
-        draft = await service.start(
-            session,
-            person.id,
-            CLASS_FORM,
-            {"institution_id": found.institution_id, "class_id": found.id},
-            answers={
-                "programme": found.programme,
-                "name": found.name,
-                "start_date": found.start_date.isoformat(),
-                "capacity": found.capacity,
-                "venue_address": found.venue_address,
-                "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
-            },
-            now=clock.now(),
-        )
-        await Runner(bot, chat_id, draft, i18n, settings, clock).show()
-    else:
+    if found.equipment_confirmed_at is not None:
+        at = _local(found.equipment_confirmed_at, found)
+        await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
+        return
+    await query.answer()
+    context = {"class_id": found.id}
+    await begin(
+        bot,
+        query.from_user.id,
+        session,
+        person,
+        i18n,
+        settings,
+        EQUIPMENT_FORM,
+        context,
+        clock=clock,
+    )
+
+
+async def edit_pressed(
+    query: CallbackQuery,
+    callback_data: ClassDo,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    """The class form again, at its review screen with the class's data."""
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_EDIT, callback_data.c
+    )
+    if found is None:
+        return
+    await query.answer()
+    draft = await service.start(
+        session,
+        person.id,
+        CLASS_FORM,
+        {"institution_id": found.institution_id, "class_id": found.id},
+        answers={
+            "programme": found.programme,
+            "name": found.name,
+            "start_date": found.start_date.isoformat(),
+            "capacity": found.capacity,
+            "venue_address": found.venue_address,
+            "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
+        },
+        now=clock.now(),
+    )
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
+
+
+async def submit_pressed(
+    query: CallbackQuery,
+    callback_data: ClassDo,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_SUBMIT, callback_data.c
+    )
+    if found is not None:
         await submit(query, session, found, person, i18n, settings, clock)
 
 
@@ -444,7 +516,7 @@ async def teachers_view(
             )
     builder.row(
         InlineKeyboardButton(
-            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v="board").pack()
+            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v=View.BOARD).pack()
         )
     )
     text = i18n(
@@ -595,15 +667,31 @@ async def application(
     if found.status != ClassStatus.SUBMITTED:
         return text, None
     builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("classes.b_approve"), callback_data=Decide(c=found.id, a="ok"))
-    builder.button(text=i18n("classes.b_return"), callback_data=Decide(c=found.id, a="ret"))
-    builder.button(text=i18n("classes.b_view_timetable"), callback_data=Decide(c=found.id, a="tt"))
+    builder.button(
+        text=i18n("classes.b_approve"), callback_data=Decide(c=found.id, a=Verdict.APPROVE)
+    )
+    builder.button(
+        text=i18n("classes.b_return"), callback_data=Decide(c=found.id, a=Verdict.RETURN)
+    )
+    builder.button(
+        text=i18n("classes.b_view_timetable"), callback_data=Decide(c=found.id, a=Verdict.TIMETABLE)
+    )
     builder.adjust(2, 1)
     return text, builder.as_markup()
 
 
 async def _application_text(session: AsyncSession, found: TrainingClass, i18n: I18n) -> str:
     return (await application(session, found, i18n))[0]
+
+
+async def application_timetable(
+    query: CallbackQuery, callback_data: Decide, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    """The supervisor reads every session before deciding."""
+    found = await class_for(session, actor, Action.CLASS_DECIDE, callback_data.c)
+    await query.answer()
+    text, _ = await timetable.overview(session, found, i18n, detailed=True)
+    await query.message.answer(text)
 
 
 async def decide_pressed(
@@ -617,11 +705,6 @@ async def decide_pressed(
     clock: Clock,
 ) -> None:
     found = await class_for(session, actor, Action.CLASS_DECIDE, callback_data.c)
-    if callback_data.a == "tt":
-        await query.answer()
-        text, _ = await timetable.overview(session, found, i18n, detailed=True)
-        await query.message.answer(text)
-        return
     if found.status != ClassStatus.SUBMITTED:
         await query.answer(i18n("classes.already_decided", status=found.status), show_alert=True)
         return
@@ -707,7 +790,8 @@ async def _decide(
         i18n = I18n(member.locale)
         builder = InlineKeyboardBuilder()
         builder.button(
-            text=i18n("classes.b_open", cls=found), callback_data=ClassView(c=found.id, v="board")
+            text=i18n("classes.b_open", cls=found),
+            callback_data=ClassView(c=found.id, v=View.BOARD),
         )
         await outbox.enqueue(
             session,
@@ -742,14 +826,18 @@ def create_router() -> Router:
     staff.callback_query.filter(Can(Action.CLASS_VIEW))
     staff.message.register(list_classes, Command("classes"))
     staff.callback_query.register(new_class, ClassNew.filter())
-    staff.callback_query.register(view_pressed, ClassView.filter())
-    staff.callback_query.register(do_pressed, ClassDo.filter())
+    staff.callback_query.register(list_pressed, ClassView.filter(F.v == View.LIST))
+    staff.callback_query.register(view_pressed, ClassView.filter(F.v.in_(CLASS_VIEWS)))
+    staff.callback_query.register(equipment_pressed, ClassDo.filter(F.a == Do.EQUIPMENT))
+    staff.callback_query.register(edit_pressed, ClassDo.filter(F.a == Do.EDIT))
+    staff.callback_query.register(submit_pressed, ClassDo.filter(F.a == Do.SUBMIT))
     staff.callback_query.register(teacher_toggled, TeacherToggle.filter())
     staff.include_router(timetable.create_router())
     deciding = Router(name=f"{__name__}.supervisors")
     deciding.message.filter(Can(Action.CLASS_DECIDE))
     deciding.callback_query.filter(Can(Action.CLASS_DECIDE))
-    deciding.callback_query.register(decide_pressed, Decide.filter())
+    deciding.callback_query.register(application_timetable, Decide.filter(F.a == Verdict.TIMETABLE))
+    deciding.callback_query.register(decide_pressed, Decide.filter(F.a != Verdict.TIMETABLE))
     deciding.message.register(
         return_reason_given, StateFilter(ApplicationStates.reason), F.text, ~F.text.startswith("/")
     )
