@@ -27,6 +27,7 @@ from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
 from bot.demo import demo_cards, seed_demo
 from bot.forms.registry import load as load_forms
+from bot.forms.service import FormHooks
 from bot.i18n import text
 from bot.middlewares import (
     InFlightMiddleware,
@@ -66,14 +67,18 @@ def create_dispatcher(
     isolation: BaseEventIsolation | None = None,
     clock: Clock | None = None,
     routers: list[Router] | None = None,
+    form_hooks: FormHooks | None = None,
 ) -> Dispatcher:
     """The Dispatcher with its middlewares in order: in-flight count, isolation, unit of work,
     person, FSM. `dp["in_flight"]` lets a graceful stop wait for updates being handled;
     handlers get `settings` and `clock` injected. `routers` replaces the product's feature routers
-    (the benchmark measures a bare handler behind the same middlewares)."""
+    (the benchmark measures a bare handler behind the same middlewares). The forms' submit hooks
+    are built here too (`dp["form_hooks"]`, each feature's `form_hooks`); `form_hooks` replaces
+    them (a test with a subset)."""
     dp = Dispatcher(
         storage=SqlStorage(), disable_fsm=True, settings=settings, clock=clock or Clock()
     )
+    dp["form_hooks"] = handlers.form_hooks() if form_hooks is None else form_hooks
     dp["in_flight"] = dp.update.outer_middleware(InFlightMiddleware())
     dp.update.outer_middleware(IsolationMiddleware(dp.fsm, isolation or SimpleEventIsolation()))
     dp.update.outer_middleware(UnitOfWorkMiddleware(sessions))

@@ -7,6 +7,46 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 
 
+class View(StrEnum):
+    """Which view of a class a ClassView button shows (list: all classes, with c=0)."""
+
+    LIST = "list"
+    BOARD = "board"
+    TEACHERS = "teachers"
+    TIMETABLE = "timetable"
+
+
+class Do(StrEnum):
+    """What a class card button does to the class being prepared."""
+
+    EQUIPMENT = "equipment"  # the checklist form
+    EDIT = "edit"  # the basic data, in the class form
+    SUBMIT = "submit"
+
+
+class Verdict(StrEnum):
+    """The supervisor's buttons on a class application."""
+
+    APPROVE = "ok"
+    RETURN = "ret"
+    TIMETABLE = "tt"  # see the detailed timetable first
+
+
+class Generate(StrEnum):
+    GENERATE = "generate"  # from the standard template; asks first when sessions exist
+    REGENERATE = "regenerate"  # confirmed: replaces the sessions
+
+
+class Change(StrEnum):
+    """What a session's button does: ask for a new time, hours or topic; delete (asks first)."""
+
+    TIME = "time"
+    HOURS = "hours"
+    TOPIC = "topic"
+    DELETE = "del"
+    DELETE_CONFIRMED = "delok"
+
+
 class ClassNew(CallbackData, prefix="cln"):
     """Start a new class of institution `i`."""
 
@@ -17,7 +57,7 @@ class ClassView(CallbackData, prefix="clv"):
     """Show class `c` as board (the card), teachers or timetable; list (c=0): all classes."""
 
     c: int
-    v: str
+    v: View
 
 
 class ClassRoster(CallbackData, prefix="enc"):
@@ -27,10 +67,10 @@ class ClassRoster(CallbackData, prefix="enc"):
 
 
 class ClassDo(CallbackData, prefix="cld"):
-    """equipment (the checklist form), edit (basic data), submit."""
+    """Action `a` on class `c`."""
 
     c: int
-    a: str
+    a: Do
 
 
 class TeacherToggle(CallbackData, prefix="clt"):
@@ -57,10 +97,10 @@ class Decide(CallbackData, prefix="cla"):
 
 
 class TimetableDo(CallbackData, prefix="ttg"):
-    """generate (from the standard template), regenerate (confirmed: replaces the sessions)."""
+    """Make class `c`'s timetable from the standard template."""
 
     c: int
-    a: str
+    a: Generate
 
 
 class DayView(CallbackData, prefix="ttd"):
@@ -71,10 +111,10 @@ class DayView(CallbackData, prefix="ttd"):
 
 
 class SessionDo(CallbackData, prefix="tts"):
-    """time, hours, topic, del (asks), delok (removes) for session `s`."""
+    """Change or remove session `s`."""
 
     s: int
-    a: str
+    a: Change
 
 
 class AddSession(CallbackData, prefix="tta"):

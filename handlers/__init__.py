@@ -2,6 +2,7 @@
 
 from aiogram import Router
 
+from bot.forms.service import FormHooks
 from handlers import (
     basics,
     checkin,
@@ -56,3 +57,13 @@ def routers() -> list[Router]:
         reasons.create_router(finishers) if feature is reasons else feature.create_router()
         for feature in FEATURES
     ]
+
+
+def form_hooks() -> FormHooks:
+    """Fresh submit hooks for one Dispatcher, from every feature that has forms."""
+    hooks = FormHooks()
+    for feature in FEATURES:
+        register = getattr(feature, "form_hooks", None)
+        if register is not None:
+            register(hooks)
+    return hooks

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.commands import command_names
 from bot.domain.roles import Grant
 from bot.forms import service
@@ -35,12 +36,13 @@ async def cancel(
     person: Person,
     i18n: I18n,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Stops the current step; a form being filled is paused with every answer kept."""
     draft = await service.active_draft(session, person.id)
     if draft is not None:
         await state.clear()
-        await pause(bot, message.chat.id, draft, i18n)
+        await pause(bot, message.chat.id, draft, i18n, clock.now())
         return
     if await state.get_state() is None:
         await message.answer(i18n("basics.nothing_to_cancel"), reply_markup=ReplyKeyboardRemove())

@@ -25,7 +25,9 @@ from bot.class_callbacks import (
     ClassRoster,
     ClassView,
     Decide,
+    Do,
     TeacherToggle,
+    View,
 )
 from bot.clock import Clock
 from bot.config import Settings
@@ -40,15 +42,15 @@ from bot.domain.classes import (
 )
 from bot.filters import Can
 from bot.forms import service
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, allowed, institutions
 from bot.services import applications, recipients
 from bot.services.actor import Actor, grants_of
-from bot.services.errors import NotFound
 from bot.services.reasons import Purpose
 from bot.services.targets import class_for, class_if_allowed, institution_for, institution_target
 from bot.timetables import standard_timetables
+from bot.views import edit_in_place
 from bot.views.classes import (
     application,
     application_text,
@@ -86,24 +88,24 @@ async def board(
     if found.status in EDITABLE:
         builder.button(
             text=i18n("classes.b_teachers", count=len(snap.teachers)),
-            callback_data=ClassView(c=found.id, v="teachers"),
+            callback_data=ClassView(c=found.id, v=View.TEACHERS),
         )
     builder.button(
-        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v="timetable")
+        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v=View.TIMETABLE)
     )
     if found.status in EDITABLE:
         builder.button(
             text=i18n("classes.b_equipment", done=snap.facts.equipment_confirmed),
-            callback_data=ClassDo(c=found.id, a="equipment"),
+            callback_data=ClassDo(c=found.id, a=Do.EQUIPMENT),
         )
-        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a="edit"))
+        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a=Do.EDIT))
         builder.button(
             text=i18n("classes.b_submit", again=found.status == ClassStatus.RETURNED),
-            callback_data=ClassDo(c=found.id, a="submit"),
+            callback_data=ClassDo(c=found.id, a=Do.SUBMIT),
         )
     if found.status == ClassStatus.APPROVED:
         builder.button(text=i18n("classes.b_enrolment"), callback_data=ClassRoster(c=found.id))
-    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v="list"))
+    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v=View.LIST))
     builder.adjust(*((2, 2, 1, 1) if found.status in EDITABLE else (1, 1, 1)))
     return text, builder.as_markup()
 
@@ -124,7 +126,7 @@ async def class_list(
             builder.row(
                 InlineKeyboardButton(
                     text=i18n("classes.b_open", cls=item),
-                    callback_data=ClassView(c=item.id, v="board").pack(),
+                    callback_data=ClassView(c=item.id, v=View.BOARD).pack(),
                 )
             )
         builder.row(
@@ -160,12 +162,36 @@ async def new_class(
     settings: Settings,
     bot: Bot,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     institution = await institution_for(session, actor, Action.CLASS_CREATE, callback_data.i)
     await query.answer()
     await state.clear()
     context = {"institution_id": institution.id}
-    await begin(bot, query.from_user.id, session, person, i18n, settings, CLASS_FORM, context)
+    await begin(
+        bot, query.from_user.id, session, person, i18n, settings, CLASS_FORM, context, clock=clock
+    )
+
+
+async def list_pressed(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    text, markup = await class_list(session, actor, i18n)
+    await query.answer()
+    await edit_in_place(bot, query.message, text, markup)
+
+
+CLASS_VIEWS = {
+    View.BOARD: lambda session, found, i18n, now: board(session, found, i18n, now),
+    View.TEACHERS: lambda session, found, i18n, now: teachers_view(session, found, i18n),
+    View.TIMETABLE: lambda session, found, i18n, now: timetable.overview(session, found, i18n),
+}
 
 
 async def view_pressed(
@@ -174,32 +200,37 @@ async def view_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     state: FSMContext,
     clock: Clock,
 ) -> None:
+    """The class card turned into its board, teachers or timetable view."""
     await state.clear()
-    if callback_data.v == "list":
-        text, markup = await class_list(session, actor, i18n)
-    else:
-        found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
-        if callback_data.v == "teachers":
-            text, markup = await teachers_view(session, found, i18n)
-        elif callback_data.v == "timetable":
-            text, markup = await timetable.overview(session, found, i18n)
-        else:
-            text, markup = await board(session, found, i18n, clock.now())
+    found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
+    text, markup = await CLASS_VIEWS[callback_data.v](session, found, i18n, clock.now())
     await query.answer()
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
-DO_ACTIONS = {
-    "equipment": Action.CLASS_EQUIPMENT,
-    "edit": Action.CLASS_EDIT,
-    "submit": Action.CLASS_SUBMIT,
-}
+async def _class_to_change(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    state: FSMContext,
+    action: Action,
+    class_id: int,
+) -> TrainingClass | None:
+    """The class while it may still be changed; else the person is told why not."""
+    found = await class_for(session, actor, action, class_id)
+    if found.status not in EDITABLE:
+        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+        return None
+    await state.clear()
+    return found
 
 
-async def do_pressed(
+async def equipment_pressed(
     query: CallbackQuery,
     callback_data: ClassDo,
     session: AsyncSession,
@@ -211,48 +242,88 @@ async def do_pressed(
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    action = DO_ACTIONS.get(callback_data.a)
-    if action is None:
-        raise NotFound
-    found = await class_for(session, actor, action, callback_data.c)
-    if found.status not in EDITABLE:
-        await query.answer(i18n("classes.not_editable", status=found.status), show_alert=True)
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_EQUIPMENT, callback_data.c
+    )
+    if found is None:
         return
-    await state.clear()
-    chat_id = query.from_user.id
-    if callback_data.a == "equipment":
-        if found.equipment_confirmed_at is not None:
-            at = local_time(found.equipment_confirmed_at, found)
-            await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
-            return
-        await query.answer()
-        context = {"class_id": found.id}
-        await begin(bot, chat_id, session, person, i18n, settings, EQUIPMENT_FORM, context)
-    elif callback_data.a == "edit":
-        await query.answer()
-        draft = await service.start(
-            session,
-            person.id,
-            CLASS_FORM,
-            {"institution_id": found.institution_id, "class_id": found.id},
-            answers={
-                "programme": found.programme,
-                "name": found.name,
-                "start_date": found.start_date.isoformat(),
-                "capacity": found.capacity,
-                "venue_address": found.venue_address,
-                "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
-            },
-        )
-        await Runner(bot, chat_id, draft, i18n, settings).show()
-    else:
+    if found.equipment_confirmed_at is not None:
+        at = local_time(found.equipment_confirmed_at, found)
+        await query.answer(i18n("classes.equipment_done", at=at), show_alert=True)
+        return
+    await query.answer()
+    context = {"class_id": found.id}
+    await begin(
+        bot,
+        query.from_user.id,
+        session,
+        person,
+        i18n,
+        settings,
+        EQUIPMENT_FORM,
+        context,
+        clock=clock,
+    )
+
+
+async def edit_pressed(
+    query: CallbackQuery,
+    callback_data: ClassDo,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    """The class form again, at its review screen with the class's data."""
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_EDIT, callback_data.c
+    )
+    if found is None:
+        return
+    await query.answer()
+    draft = await service.start(
+        session,
+        person.id,
+        CLASS_FORM,
+        {"institution_id": found.institution_id, "class_id": found.id},
+        answers={
+            "programme": found.programme,
+            "name": found.name,
+            "start_date": found.start_date.isoformat(),
+            "capacity": found.capacity,
+            "venue_address": found.venue_address,
+            "venue_location": {"latitude": found.venue_lat, "longitude": found.venue_lon},
+        },
+        now=clock.now(),
+    )
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
+
+
+async def submit_pressed(
+    query: CallbackQuery,
+    callback_data: ClassDo,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    found = await _class_to_change(
+        query, session, actor, i18n, state, Action.CLASS_SUBMIT, callback_data.c
+    )
+    if found is not None:
         await submit(query, session, found, person, i18n, settings, clock)
 
 
 # --- the class form and the equipment checklist -------------------------------------------------
 
 
-@on_submit(CLASS_FORM)
 async def class_submitted(done: Submitted) -> None:
     """A new class, or new basic data for one being prepared. Moving the start date moves the
     timetable with it."""
@@ -316,7 +387,6 @@ async def class_submitted(done: Submitted) -> None:
     await done.bot.send_message(person.tg_user_id, text, reply_markup=markup)
 
 
-@on_submit(EQUIPMENT_FORM)
 async def equipment_submitted(done: Submitted) -> None:
     """Every item answered yes (the form refuses a no): the checklist is confirmed (T4)."""
     if not done.first_time:
@@ -381,7 +451,7 @@ async def teachers_view(
             )
     builder.row(
         InlineKeyboardButton(
-            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v="board").pack()
+            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v=View.BOARD).pack()
         )
     )
     text = i18n(
@@ -397,6 +467,7 @@ async def teacher_toggled(
     person: Person,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
     found = await class_for(session, actor, Action.CLASS_TEACHERS, callback_data.c)
     if found.status not in EDITABLE:
@@ -442,7 +513,7 @@ async def teacher_toggled(
     snap = await snapshot(session, found)
     await notifier.tell(session, teacher, notice, **summary(snap))
     text, markup = await teachers_view(session, found, i18n)
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 # --- submitting and deciding -------------------------------------------------------------------
@@ -497,7 +568,7 @@ async def submit(
     )
     await query.answer(i18n("classes.submitted", count=len(sent_to)), show_alert=True)
     text, markup = await board(session, found, i18n, now)
-    await timetable.show_in_place(query.message, text, markup)
+    await edit_in_place(query.bot, query.message, text, markup)
 
 
 async def timetable_pressed(
@@ -568,6 +639,12 @@ async def return_reason_given(given: reasons.Given) -> None:
 REASONS = {Purpose.CLASS_RETURN: return_reason_given}
 
 
+def form_hooks(hooks: FormHooks) -> None:
+    """A submitted class form becomes a class (or its edit); the checklist confirms equipment."""
+    hooks.add(CLASS_FORM, class_submitted)
+    hooks.add(EQUIPMENT_FORM, equipment_submitted)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     standard_timetables()  # a broken timetable template stops start-up here, naming the file
@@ -576,8 +653,11 @@ def create_router() -> Router:
     staff.callback_query.filter(Can(Action.CLASS_VIEW))
     staff.message.register(list_classes, Command("classes"))
     staff.callback_query.register(new_class, ClassNew.filter())
-    staff.callback_query.register(view_pressed, ClassView.filter())
-    staff.callback_query.register(do_pressed, ClassDo.filter())
+    staff.callback_query.register(list_pressed, ClassView.filter(F.v == View.LIST))
+    staff.callback_query.register(view_pressed, ClassView.filter(F.v.in_(CLASS_VIEWS)))
+    staff.callback_query.register(equipment_pressed, ClassDo.filter(F.a == Do.EQUIPMENT))
+    staff.callback_query.register(edit_pressed, ClassDo.filter(F.a == Do.EDIT))
+    staff.callback_query.register(submit_pressed, ClassDo.filter(F.a == Do.SUBMIT))
     staff.callback_query.register(teacher_toggled, TeacherToggle.filter())
     staff.include_router(timetable.create_router())
     deciding = Router(name=f"{__name__}.supervisors")

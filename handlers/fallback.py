@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.commands import roles_for
 from bot.config import Settings
 from bot.i18n import I18n
@@ -19,7 +20,12 @@ async def stale_button(query: CallbackQuery, i18n: I18n) -> None:
 
 
 async def not_understood(
-    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     """Unknown input; a person with an unfinished form is offered to continue it, and a command
     of a role the person does not hold says whose it is."""
@@ -27,9 +33,9 @@ async def not_understood(
     command = words[0].partition("@")[0].removeprefix("/") if words else ""
     if words and words[0].startswith("/") and (roles := roles_for(command)):
         await message.answer(i18n("fallback.not_your_command", command=command, roles=roles))
-        await offer_resume(message, session, person, i18n, settings)
+        await offer_resume(message, session, person, i18n, settings, clock)
         return
-    if await offer_resume(message, session, person, i18n, settings):
+    if await offer_resume(message, session, person, i18n, settings, clock):
         return
     key = "fallback.text" if message.text else "fallback.media"
     await message.answer(i18n(key))

@@ -23,7 +23,7 @@ from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.runner import FormRun
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, Target, allowed
 from bot.services.actor import Actor, grants_of
@@ -82,10 +82,10 @@ async def fill_pressed(
     chat_id = query.from_user.id
     draft = await service.active_draft(session, person.id)
     if draft is not None and draft.context.get("request_id") == found.id:
-        await Runner(bot, chat_id, draft, i18n, settings).show()
+        await Runner(bot, chat_id, draft, i18n, settings, clock).show()
         return
     context = await _context(session, found)
-    await begin(bot, chat_id, session, person, i18n, settings, found.form_id, context)
+    await begin(bot, chat_id, session, person, i18n, settings, found.form_id, context, clock=clock)
 
 
 async def feedback_submitted(done: Submitted) -> None:
@@ -128,19 +128,20 @@ async def feedback_submitted(done: Submitted) -> None:
     )
 
 
-for _form_id in FORMS.values():
-    on_submit(_form_id, announces=True)(feedback_submitted)
-
-
 async def my_feedback(
-    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     """The person's own counted answers, latest first, as they gave them."""
-    items = []
+    items, today = [], today_in(settings, clock.now())
     for found, submitted in (await feedback.answered_by(session, person.id))[:SHOWN_ANSWERS]:
         training_class = await session.get(TrainingClass, found.class_id)
         definition = form(submitted.form_id)
-        run = FormRun(definition, submitted.answers, today_in(settings), submitted.context)
+        run = FormRun(definition, submitted.answers, today, submitted.context)
         answers = [
             (slot.question.label(i18n.locale), display(slot.question, run.answers[slot.key], i18n))
             for slot in run.asked
@@ -156,6 +157,12 @@ async def my_feedback(
             }
         )
     await message.answer(i18n("feedback.mine", items=items))
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """Every feedback form is counted (or refused as late) by one hook, which says so itself."""
+    for form_id in FORMS.values():
+        hooks.add(form_id, feedback_submitted, announces=True)
 
 
 def create_router() -> Router:

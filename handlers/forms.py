@@ -10,7 +10,7 @@ from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
@@ -21,12 +21,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.forms import regions, service
 from bot.forms.answers import FileRef, Input, Rejected, check_required, derived, parse
-from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick
+from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick, Nav
 from bot.forms.registry import form
 from bot.forms.render import SEARCH, display, question_view, reply_keyboard, review_view
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import QuestionType
+from bot.forms.service import FormHooks
 from bot.i18n import I18n
+from bot.views import edit_in_place
 from storage import repo
 from storage.models import FormDraft, Person
 
@@ -65,18 +67,26 @@ class NotCommand(Filter):
         return not (message.text or "").startswith("/")
 
 
-def today_in(settings: Settings) -> date:
-    return datetime.now(settings.tz).date()
+def today_in(settings: Settings, now: datetime) -> date:
+    """The programme's local date at `now` (the product's clock, never the machine's)."""
+    return now.astimezone(settings.tz).date()
 
 
 class Runner:
     """What one update needs to move a draft on: the draft, its run, and how to talk."""
 
     def __init__(
-        self, bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n, settings: Settings
+        self,
+        bot: Bot,
+        chat_id: int,
+        draft: FormDraft,
+        i18n: I18n,
+        settings: Settings,
+        clock: Clock,
     ) -> None:
         self.bot, self.chat_id, self.draft, self.i18n = bot, chat_id, draft, i18n
-        self.today = today_in(settings)
+        self.now = clock.now()
+        self.today = today_in(settings, self.now)
         self.run = FormRun(form(draft.form_id), draft.answers, self.today, draft.context)
 
     @property
@@ -96,7 +106,7 @@ class Runner:
                 self.draft.reviewing = True
             else:
                 self.draft.position = slot.key
-        service.touch(self.draft)
+        service.touch(self.draft, self.now)
         if slot is None:
             text, markup = review_view(self.run, self.draft, self.i18n)
             await self.bot.send_message(self.chat_id, text, reply_markup=markup)
@@ -118,10 +128,8 @@ class Runner:
             await self.show()
             return
         text, markup = question_view(self.run, slot, self.draft, self.i18n, self.today)
-        service.touch(self.draft)
-        await self.bot.edit_message_text(
-            text=text, chat_id=self.chat_id, message_id=message.message_id, reply_markup=markup
-        )
+        service.touch(self.draft, self.now)
+        await edit_in_place(self.bot, message, text, markup)
 
     async def accept(self, slot: Slot, given: Input) -> bool:
         """Parse and store an answer, then move on; on a wrong answer explain and ask again."""
@@ -177,10 +185,12 @@ async def begin(
     settings: Settings,
     form_id: str,
     context: dict[str, Any],
+    *,
+    clock: Clock,
 ) -> FormDraft:
     """Start a form for the person (pausing any other) and ask its first question."""
     paused = await service.active_draft(session, person.id)
-    draft = await service.start(session, person.id, form_id, context)
+    draft = await service.start(session, person.id, form_id, context, now=clock.now())
     if paused is not None:
         await bot.send_message(
             chat_id, i18n("forms.paused_other", title=form(paused.form_id).title(i18n.locale))
@@ -190,14 +200,14 @@ async def begin(
     await bot.send_message(
         chat_id, i18n("forms.intro", title=definition.title(i18n.locale), text=intro)
     )
-    await Runner(bot, chat_id, draft, i18n, settings).show()
+    await Runner(bot, chat_id, draft, i18n, settings, clock).show()
     return draft
 
 
-async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n) -> None:
+async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n, now: datetime) -> None:
     """Stop filling for now; every answer stays in the draft for later."""
     draft.status = service.PAUSED
-    service.touch(draft)
+    service.touch(draft, now)
     title = form(draft.form_id).title(i18n.locale)
     await bot.send_message(
         chat_id, i18n("forms.cancelled", title=title), reply_markup=ReplyKeyboardRemove()
@@ -205,7 +215,12 @@ async def pause(bot: Bot, chat_id: int, draft: FormDraft, i18n: I18n) -> None:
 
 
 async def offer_resume(
-    message: Message, session: AsyncSession, person: Person, i18n: I18n, settings: Settings
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
 ) -> bool:
     """Offer the person's unfinished form, if any; True when one was offered."""
     draft = await service.active_draft(session, person.id)
@@ -215,11 +230,11 @@ async def offer_resume(
     if draft is None:
         return False
     definition = form(draft.form_id)
-    run = FormRun(definition, draft.answers, today_in(settings), draft.context)
+    run = FormRun(definition, draft.answers, today_in(settings, clock.now()), draft.context)
     answered = sum(1 for slot in run.asked if slot.key in run.answers)
     builder = InlineKeyboardBuilder()
-    builder.button(text=i18n("forms.resume"), callback_data=FormNav(d=draft.id, q=0, a="resume"))
-    builder.button(text=i18n("forms.restart"), callback_data=FormNav(d=draft.id, q=0, a="restart"))
+    for label, action in (("forms.resume", Nav.RESUME), ("forms.restart", Nav.RESTART)):
+        builder.button(text=i18n(label), callback_data=FormNav(d=draft.id, q=0, a=action))
     await message.answer(
         i18n(
             "forms.resume_offer",
@@ -274,10 +289,11 @@ async def answer_message(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
-    runner = Runner(bot, message.chat.id, draft, i18n, settings)
+    runner = Runner(bot, message.chat.id, draft, i18n, settings, clock)
     slot = runner.slot
-    idle = draft.updated_at < datetime.now(draft.updated_at.tzinfo) - IDLE_BEFORE_OFFER
+    idle = draft.updated_at < runner.now - IDLE_BEFORE_OFFER
     if slot is None or idle:
         await runner.show()
         return
@@ -333,13 +349,14 @@ async def _current(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> Runner | None:
     """The runner when the button belongs to the question being asked now; else say stale."""
     draft = await service.draft(session, draft_id, person.id)
     if draft is None or draft.status != service.ACTIVE:
         await query.answer(i18n("forms.stale"), show_alert=True)
         return None
-    runner = Runner(bot, query.from_user.id, draft, i18n, settings)
+    runner = Runner(bot, query.from_user.id, draft, i18n, settings, clock)
     if runner.slot is None or runner.index_of(runner.slot) != index:
         await query.answer(i18n("forms.stale"))
         await runner.show()
@@ -355,9 +372,10 @@ async def picked(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
     if runner is None:
         return
@@ -389,9 +407,10 @@ async def turned_month(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
     )
     if runner is None:
         return
@@ -401,7 +420,25 @@ async def turned_month(
         await runner.refresh(query.message)
 
 
-async def navigated(
+# --- the runner's buttons: one handler per Nav action ------------------------------------------
+
+
+async def _asked(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> Runner | None:
+    return await _current(
+        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot, clock
+    )
+
+
+async def went_back(
     query: CallbackQuery,
     callback_data: FormNav,
     session: AsyncSession,
@@ -411,46 +448,40 @@ async def navigated(
     bot: Bot,
     clock: Clock,
 ) -> None:
-    action = callback_data.a
-    if action in ("resume", "restart", "submit", "edit", "cancel"):
-        await _draft_action(query, callback_data, session, person, i18n, settings, bot, clock)
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
         return
-    runner = await _current(
-        query, callback_data.d, callback_data.q, session, person, i18n, settings, bot
-    )
+    await query.answer()
+    previous = runner.run.previous(runner.slot.key)
+    if previous is not None:
+        runner.draft.position, runner.draft.pending = previous.key, []
+    await runner.show()
+
+
+async def skipped(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
     if runner is None:
         return
     slot = runner.slot
-    if action == "back":
-        await query.answer()
-        previous = runner.run.previous(slot.key)
-        if previous is not None:
-            runner.draft.position, runner.draft.pending = previous.key, []
-        await runner.show()
-    elif action == "skip":
-        if slot.question.required:
-            await query.answer(i18n("forms.problem", key="required", params={}), show_alert=True)
-            return
-        await query.answer()
-        runner.draft.answers = {**runner.draft.answers, slot.key: None}
-        runner.draft.pending = []
-        await runner.advance(slot.key)
-    elif action == "next" and slot.question.type is QuestionType.NOTE:
-        await query.answer()
-        runner.draft.answers = {**runner.draft.answers, slot.key: True}
-        await runner.advance(slot.key)
-    elif action == "done" and slot.question.type is QuestionType.MULTIPLE:
-        await query.answer()
-        await runner.accept(slot, Input(choice=",".join(runner.draft.pending)))
-    elif action == "done" and slot.question.type in FILE_TYPES:
-        await query.answer()
-        files = tuple(FileRef(**item) for item in runner.draft.pending)
-        await runner.accept(slot, Input(files=files))
-    else:
-        await query.answer(i18n("forms.stale"))
+    if slot.question.required:
+        await query.answer(i18n("forms.problem", key="required", params={}), show_alert=True)
+        return
+    await query.answer()
+    runner.draft.answers = {**runner.draft.answers, slot.key: None}
+    runner.draft.pending = []
+    await runner.advance(slot.key)
 
 
-async def _draft_action(
+async def note_read(
     query: CallbackQuery,
     callback_data: FormNav,
     session: AsyncSession,
@@ -460,43 +491,173 @@ async def _draft_action(
     bot: Bot,
     clock: Clock,
 ) -> None:
-    """Buttons about the draft as a whole: resume, start over, pause, edit from review, submit."""
-    draft = await service.draft(session, callback_data.d, person.id)
-    action = callback_data.a
-    if draft is None:
-        await query.answer(i18n("forms.stale"), show_alert=True)
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
         return
-    definition = form(draft.form_id)
-    title = definition.title(i18n.locale)
-    if draft.status == service.SUBMITTED:
-        await query.answer(i18n("forms.already_submitted", title=title), show_alert=True)
+    slot = runner.slot
+    if slot.question.type is not QuestionType.NOTE:
+        await query.answer(i18n("forms.stale"))
         return
-    if draft.status == service.CANCELLED:
-        await query.answer(i18n("forms.stale"), show_alert=True)
-        return
-    chat_id = query.from_user.id
     await query.answer()
-    if action == "resume":
-        await service.resume(session, draft)
-        await Runner(bot, chat_id, draft, i18n, settings).show()
-    elif action == "restart":
-        draft.status = service.CANCELLED
-        service.touch(draft)
-        await begin(bot, chat_id, session, person, i18n, settings, draft.form_id, draft.context)
-    elif action == "cancel":
-        await pause(bot, chat_id, draft, i18n)
-    elif draft.status != service.ACTIVE:
-        await bot.send_message(chat_id, i18n("forms.stale"))
-    elif action == "edit":
-        runner = Runner(bot, chat_id, draft, i18n, settings)
-        if not draft.reviewing or not 0 <= callback_data.q < len(runner.run.asked):
-            await runner.show()
-            return
+    runner.draft.answers = {**runner.draft.answers, slot.key: True}
+    await runner.advance(slot.key)
+
+
+async def done_pressed(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """The choices toggled, or the files sent so far, are the answer."""
+    runner = await _asked(query, callback_data, session, person, i18n, settings, bot, clock)
+    if runner is None:
+        return
+    slot = runner.slot
+    if slot.question.type is QuestionType.MULTIPLE:
+        given = Input(choice=",".join(runner.draft.pending))
+    elif slot.question.type in FILE_TYPES:
+        given = Input(files=tuple(FileRef(**item) for item in runner.draft.pending))
+    else:
+        await query.answer(i18n("forms.stale"))
+        return
+    await query.answer()
+    await runner.accept(slot, given)
+
+
+async def _open_draft(
+    query: CallbackQuery, callback_data: FormNav, session: AsyncSession, person: Person, i18n: I18n
+) -> FormDraft | None:
+    """For buttons about the draft as a whole: the draft unless it is gone, submitted or
+    cancelled (then say so). The press is answered either way."""
+    draft = await service.draft(session, callback_data.d, person.id)
+    if draft is None or draft.status == service.CANCELLED:
+        await query.answer(i18n("forms.stale"), show_alert=True)
+        return None
+    if draft.status == service.SUBMITTED:
+        title = form(draft.form_id).title(i18n.locale)
+        await query.answer(i18n("forms.already_submitted", title=title), show_alert=True)
+        return None
+    await query.answer()
+    return draft
+
+
+async def _active_draft(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+) -> FormDraft | None:
+    """Edit and submit act on the draft being filled only, not on a paused one."""
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is not None and draft.status != service.ACTIVE:
+        await bot.send_message(query.from_user.id, i18n("forms.stale"))
+        return None
+    return draft
+
+
+async def resumed(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is None:
+        return
+    await service.resume(session, draft, clock.now())
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
+
+
+async def restarted(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """Start over: the draft is cancelled and a fresh one begins."""
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is None:
+        return
+    draft.status = service.CANCELLED
+    service.touch(draft, clock.now())
+    await begin(
+        bot,
+        query.from_user.id,
+        session,
+        person,
+        i18n,
+        settings,
+        draft.form_id,
+        draft.context,
+        clock=clock,
+    )
+
+
+async def cancelled(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    draft = await _open_draft(query, callback_data, session, person, i18n)
+    if draft is not None:
+        await pause(bot, query.from_user.id, draft, i18n, clock.now())
+
+
+async def edit_answer(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """From the review screen, ask question `q` again."""
+    draft = await _active_draft(query, callback_data, session, person, i18n, bot)
+    if draft is None:
+        return
+    runner = Runner(bot, query.from_user.id, draft, i18n, settings, clock)
+    if draft.reviewing and 0 <= callback_data.q < len(runner.run.asked):
         draft.reviewing, draft.pending = False, []
         draft.position = runner.run.asked[callback_data.q].key
-        await runner.show()
-    elif action == "submit":
-        await _submit(bot, chat_id, session, person, draft, i18n, settings, clock)
+    await runner.show()
+
+
+async def submit_pressed(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+    clock: Clock,
+    form_hooks: FormHooks,
+) -> None:
+    draft = await _active_draft(query, callback_data, session, person, i18n, bot)
+    if draft is not None:
+        chat_id = query.from_user.id
+        await _submit(bot, chat_id, session, person, draft, i18n, settings, clock, form_hooks)
 
 
 async def _submit(
@@ -508,15 +669,16 @@ async def _submit(
     i18n: I18n,
     settings: Settings,
     clock: Clock,
+    form_hooks: FormHooks,
 ) -> None:
-    runner = Runner(bot, chat_id, draft, i18n, settings)
+    runner = Runner(bot, chat_id, draft, i18n, settings, clock)
     missing = runner.run.next_open()
     if not draft.reviewing or missing is not None:
         draft.reviewing = False
         draft.position = missing.key if missing else None
         await runner.show()
         return
-    submission, first = await service.submit(session, draft, person, runner.today)
+    submission, first = await service.submit(session, draft, person, runner.now, runner.today)
     title = form(draft.form_id).title(i18n.locale)
     await repo.audit(
         session,
@@ -528,16 +690,24 @@ async def _submit(
         form=draft.form_id,
         supersedes=submission.supersedes_id,
     )
-    if draft.form_id not in service.ANNOUNCED_BY_HOOK:
+    if not form_hooks.announces(draft.form_id):
         await bot.send_message(chat_id, i18n("forms.submitted", title=title))
-    hook = service.HOOKS.get(draft.form_id)
+    hook = form_hooks.of(draft.form_id)
     if hook is None:
         return
-    done = service.Submitted(session, person, submission, first, bot, i18n, settings, clock.now())
+    done = service.Submitted(session, person, submission, first, bot, i18n, settings, runner.now)
     follow_ups = await hook(done) or []
     for follow_up in follow_ups:
         await begin(
-            bot, chat_id, session, person, i18n, settings, follow_up.form_id, follow_up.context
+            bot,
+            chat_id,
+            session,
+            person,
+            i18n,
+            settings,
+            follow_up.form_id,
+            follow_up.context,
+            clock=clock,
         )
 
 
@@ -565,6 +735,7 @@ async def edit_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Start a new draft holding the submitted answers, at its review screen."""
     submitted = await service.submission(session, callback_data.s)
@@ -584,8 +755,9 @@ async def edit_pressed(
         submitted.context,
         answers=submitted.answers,
         revises_id=submitted.id,
+        now=clock.now(),
     )
-    await Runner(bot, query.from_user.id, draft, i18n, settings).show()
+    await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
 
 
 def create_router() -> Router:
@@ -594,6 +766,17 @@ def create_router() -> Router:
     router.callback_query.register(edit_pressed, FormEdit.filter())
     router.callback_query.register(picked, FormPick.filter())
     router.callback_query.register(turned_month, FormMonth.filter())
-    router.callback_query.register(navigated, FormNav.filter())
+    for handler, action in (
+        (went_back, Nav.BACK),
+        (skipped, Nav.SKIP),
+        (note_read, Nav.NEXT),
+        (done_pressed, Nav.DONE),
+        (cancelled, Nav.CANCEL),
+        (edit_answer, Nav.EDIT),
+        (submit_pressed, Nav.SUBMIT),
+        (resumed, Nav.RESUME),
+        (restarted, Nav.RESTART),
+    ):
+        router.callback_query.register(handler, FormNav.filter(F.a == action))
     router.message.register(answer_message, NotCommand(), FillingForm())
     return router

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
@@ -19,7 +20,7 @@ from bot.filters import Can
 from bot.forms import service
 from bot.forms.registry import form
 from bot.forms.render import display
-from bot.forms.service import FormStart, Submitted, on_submit
+from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, institutions
 from bot.services import screening
@@ -51,6 +52,7 @@ async def start_registration(
     i18n: I18n,
     settings: Settings,
     institution_id: int | None,
+    clock: Clock,
 ) -> None:
     await begin(
         bot,
@@ -61,6 +63,7 @@ async def start_registration(
         settings,
         "registration",
         {"institution_id": institution_id},
+        clock=clock,
     )
 
 
@@ -83,7 +86,6 @@ async def _reopen(done: Submitted, institution_id: int | None, reason: str) -> b
     return True
 
 
-@on_submit("registration")
 async def registration_submitted(done: Submitted) -> list[FormStart] | None:
     """First registration: on to appendix 3 or screening. A revised one is screened again
     (with the appendix already given, if any)."""
@@ -103,7 +105,6 @@ async def registration_submitted(done: Submitted) -> list[FormStart] | None:
     return [FormStart("appendix3", context)]
 
 
-@on_submit("appendix3")
 async def appendix_submitted(done: Submitted) -> None:
     registration = await service.latest_submission(done.session, done.person.id, "registration")
     institution_id = done.submission.context.get("institution_id")
@@ -113,7 +114,6 @@ async def appendix_submitted(done: Submitted) -> None:
         await _screen(done, registration.id, done.submission.id)
 
 
-@on_submit("needs")
 async def needs_submitted(done: Submitted) -> None:
     institution_id = done.submission.context.get("institution_id")
     cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
@@ -195,6 +195,7 @@ async def start_form_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Trainees start the needs questionnaire themselves once found suitable."""
     case = await intake.latest_case(session, person.id)
@@ -216,6 +217,7 @@ async def start_form_pressed(
         settings,
         "needs",
         {"institution_id": case.institution_id},
+        clock=clock,
     )
 
 
@@ -285,6 +287,13 @@ async def trainee_card(
     await query.message.answer(
         i18n("intake.card", name=trainee.first_name, sections=sections, case=case)
     )
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """Registration leads to screening; the appendix and needs forms re-screen or record."""
+    hooks.add("registration", registration_submitted)
+    hooks.add("appendix3", appendix_submitted)
+    hooks.add("needs", needs_submitted)
 
 
 def create_router() -> Router:

@@ -23,7 +23,6 @@ from bot.services.actor import Actor
 from bot.services.errors import NotFound, found
 from storage import repo
 from storage.models import Institution, Person
-from storage.types import utcnow
 
 NAME_LENGTH = (2, 50)
 
@@ -241,7 +240,7 @@ async def create_invitation(
     if missing_scope(target) is not Scope.NONE:
         raise NotFound
     require(actor, Action.INVITE, invitation_target(target))
-    max_uses, expires_at = validity(callback_data.single, utcnow())
+    max_uses, expires_at = validity(callback_data.single, actor.now)
     invitation = await repo.create_invitation(
         session,
         code=new_code(),

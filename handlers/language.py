@@ -13,6 +13,7 @@ from bot.commands import set_person_commands
 from bot.config import LOCALES
 from bot.domain.roles import Grant
 from bot.i18n import I18n
+from bot.views import edit_in_place
 from storage import repo
 from storage.models import Person
 
@@ -57,11 +58,7 @@ async def set_language(
         await set_person_commands(bot, query.from_user.id, grants, person.locale)
     await query.answer(i18n("language.changed"))
     if query.message is not None:
-        await bot.edit_message_text(
-            text=i18n("language.changed"),
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-        )
+        await edit_in_place(bot, query.message, i18n("language.changed"))
 
 
 def create_router() -> Router:

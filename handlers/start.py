@@ -26,7 +26,6 @@ from handlers.intake import start_registration
 from handlers.teachers import offer_profile
 from storage import repo
 from storage.models import Person
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +50,20 @@ async def start_with_invitation(
             await message.answer(i18n("start.already_redeemed"))
         elif await join_by_link(message, session, person, i18n, settings, invitation, clock):
             await start_registration(
-                bot, message.chat.id, session, person, i18n, settings, invitation.institution_id
+                bot,
+                message.chat.id,
+                session,
+                person,
+                i18n,
+                settings,
+                invitation.institution_id,
+                clock,
             )
         return
     limits = invitation and InviteLimits(
         invitation.max_uses, invitation.uses, invitation.expires_at, invitation.revoked_at
     )
-    problem = invite_problem(limits, utcnow())
+    problem = invite_problem(limits, clock.now())
     if problem is None and not await repo.count_use(session, invitation, person.id):
         problem = InviteProblem.USED_UP
     if problem is not None:
@@ -94,7 +100,7 @@ async def start_with_invitation(
         register = await join_by_link(message, session, person, i18n, settings, invitation, clock)
     if register:
         await start_registration(
-            bot, message.chat.id, session, person, i18n, settings, grant.institution_id
+            bot, message.chat.id, session, person, i18n, settings, grant.institution_id, clock
         )
     if grant.role in (Role.LECTURER, Role.TRAINER) and added:
         await offer_profile(message, i18n)
@@ -109,6 +115,7 @@ async def start(
     state: FSMContext,
     bot: Bot,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     await state.clear()
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
@@ -118,7 +125,7 @@ async def start(
     if pending:
         text += "\n\n" + i18n("todo.pending", count=pending)
     await message.answer(text)
-    await offer_resume(message, session, person, i18n, settings)
+    await offer_resume(message, session, person, i18n, settings, clock)
 
 
 def create_router() -> Router:

@@ -18,11 +18,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import CertificateKind, CertificateStatus
 from bot.domain.roles import Grant, Role
 from bot.filters import Can
-from bot.forms.service import Submitted, on_submit
+from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import certificates, recipients
@@ -74,12 +75,21 @@ async def _begin_profile(
     grants: list[Grant],
     i18n: I18n,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     held = await classes.certificates_of(session, person.id)
     if held:
         await bot.send_message(chat_id, i18n("teachers.my_certificates", certificates=held))
     await begin(
-        bot, chat_id, session, person, i18n, settings, classes.PROFILE_FORM, _context(grants)
+        bot,
+        chat_id,
+        session,
+        person,
+        i18n,
+        settings,
+        classes.PROFILE_FORM,
+        _context(grants),
+        clock=clock,
     )
 
 
@@ -92,9 +102,10 @@ async def profile_command(
     settings: Settings,
     bot: Bot,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     await state.clear()
-    await _begin_profile(bot, message.chat.id, session, person, grants, i18n, settings)
+    await _begin_profile(bot, message.chat.id, session, person, grants, i18n, settings, clock)
 
 
 async def profile_pressed(
@@ -105,9 +116,10 @@ async def profile_pressed(
     i18n: I18n,
     settings: Settings,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     await query.answer()
-    await _begin_profile(bot, query.from_user.id, session, person, grants, i18n, settings)
+    await _begin_profile(bot, query.from_user.id, session, person, grants, i18n, settings, clock)
 
 
 # --- submitted: certificates recorded and sent for verification ------------------------------
@@ -143,7 +155,6 @@ async def _record(
     return found, await classes.reopen_certificate(session, found, **values)
 
 
-@on_submit(classes.PROFILE_FORM)
 async def profile_submitted(done: Submitted) -> None:
     """Record each declared certificate once and ask its verifiers; tell the teacher how
     each one stands (a number someone else already holds is refused, never taken over)."""
@@ -264,6 +275,11 @@ async def reject_reason_given(given: reasons.Given) -> None:
 
 
 REASONS = {Purpose.CERTIFICATE_REJECT: reject_reason_given}
+
+
+def form_hooks(hooks: FormHooks) -> None:
+    """A teacher's profile records their certificates and sends them for verification."""
+    hooks.add(classes.PROFILE_FORM, profile_submitted)
 
 
 def create_router() -> Router:

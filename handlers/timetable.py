@@ -12,8 +12,7 @@ from datetime import date, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,7 +20,16 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.class_callbacks import AddSession, ClassView, DayView, SessionDo, TimetableDo
+from bot.class_callbacks import (
+    AddSession,
+    Change,
+    ClassView,
+    DayView,
+    Generate,
+    SessionDo,
+    TimetableDo,
+    View,
+)
 from bot.domain.classes import EDITABLE, REQUIREMENTS, Programme
 from bot.domain.timetable import (
     Existing,
@@ -47,6 +55,7 @@ from bot.services.actor import Actor
 from bot.services.errors import found as existing
 from bot.services.targets import class_for, class_if_allowed
 from bot.timetables import standard
+from bot.views import edit_in_place
 from storage import classes, repo
 from storage.models import ClassSession, Person, TrainingClass
 
@@ -101,15 +110,6 @@ def _others(sessions: list[ClassSession], but: int | None = None) -> list[Existi
     ]
 
 
-async def show_in_place(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Turn a card into another view; pressing the same button twice leaves it as it is."""
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in error.message:
-            raise
-
-
 def _button(text: str, data: Any) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
@@ -148,10 +148,10 @@ async def overview(
         builder.row(
             _button(
                 i18n("classes.b_generate", again=bool(sessions)),
-                TimetableDo(c=found.id, a="generate"),
+                TimetableDo(c=found.id, a=Generate.GENERATE),
             )
         )
-    builder.row(_button(i18n("classes.b_board"), ClassView(c=found.id, v="board")))
+    builder.row(_button(i18n("classes.b_board"), ClassView(c=found.id, v=View.BOARD)))
     return text, builder.as_markup()
 
 
@@ -172,11 +172,11 @@ async def day_view(
                         i18n("classes.b_session", slot=row["slot"], action=action),
                         SessionDo(s=row["id"], a=action),
                     )
-                    for action in ("time", "hours", "topic", "del")
+                    for action in (Change.TIME, Change.HOURS, Change.TOPIC, Change.DELETE)
                 )
             )
         builder.row(_button(i18n("classes.b_add_day", day=day), AddSession(c=found.id, d=day)))
-    builder.row(_button(i18n("classes.b_back_timetable"), ClassView(c=found.id, v="timetable")))
+    builder.row(_button(i18n("classes.b_back_timetable"), ClassView(c=found.id, v=View.TIMETABLE)))
     return text, builder.as_markup()
 
 
@@ -208,27 +208,55 @@ async def generate_pressed(
     person: Person,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
+    """Generate from the template; when sessions exist, ask before replacing them."""
     found = await _editable(query, session, callback_data.c, actor, i18n)
     if found is None:
         return
     existing = await classes.sessions_of(session, found.id)
-    if callback_data.a == "generate" and existing:
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=i18n("classes.b_regenerate"),
-            callback_data=TimetableDo(c=found.id, a="regenerate"),
-        )
-        builder.button(
-            text=i18n("classes.b_keep"), callback_data=ClassView(c=found.id, v="timetable")
-        )
-        await query.answer()
-        await show_in_place(
-            query.message,
-            i18n("classes.regenerate_confirm", count=len(existing)),
-            builder.as_markup(),
-        )
+    if not existing:
+        await _generate(query, session, found, person, i18n, bot)
         return
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=i18n("classes.b_regenerate"),
+        callback_data=TimetableDo(c=found.id, a=Generate.REGENERATE),
+    )
+    builder.button(
+        text=i18n("classes.b_keep"), callback_data=ClassView(c=found.id, v=View.TIMETABLE)
+    )
+    await query.answer()
+    await edit_in_place(
+        bot,
+        query.message,
+        i18n("classes.regenerate_confirm", count=len(existing)),
+        builder.as_markup(),
+    )
+
+
+async def regenerate_pressed(
+    query: CallbackQuery,
+    callback_data: TimetableDo,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    found = await _editable(query, session, callback_data.c, actor, i18n)
+    if found is not None:
+        await _generate(query, session, found, person, i18n, bot)
+
+
+async def _generate(
+    query: CallbackQuery,
+    session: AsyncSession,
+    found: TrainingClass,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
     template = standard(Programme(found.programme))
     made = await classes.replace_sessions(
         session, found.id, build(template, found.start_date, found.timezone, i18n.locale)
@@ -245,7 +273,7 @@ async def generate_pressed(
     )
     await query.answer(i18n("classes.generated", count=len(made)))
     text, markup = await overview(session, found, i18n)
-    await show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def day_pressed(
@@ -254,68 +282,106 @@ async def day_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
     state: FSMContext,
 ) -> None:
     found = await class_for(session, actor, Action.CLASS_VIEW, callback_data.c)
     await state.clear()
     await query.answer()
     text, markup = await day_view(session, found, callback_data.d, i18n)
-    await show_in_place(query.message, text, markup)
+    await edit_in_place(bot, query.message, text, markup)
 
 
-ASK = {"time": "classes.ask_time", "hours": "classes.ask_hours", "topic": "classes.ask_topic"}
-STATES = {
-    "time": TimetableStates.time,
-    "hours": TimetableStates.hours,
-    "topic": TimetableStates.topic,
+ASK = {
+    Change.TIME: ("classes.ask_time", TimetableStates.time),
+    Change.HOURS: ("classes.ask_hours", TimetableStates.hours),
+    Change.TOPIC: ("classes.ask_topic", TimetableStates.topic),
 }
 
 
-async def session_pressed(
+async def _session_to_change(
+    query: CallbackQuery, session: AsyncSession, session_id: int, actor: Actor, i18n: I18n
+) -> tuple[ClassSession, TrainingClass] | None:
+    item = existing(await classes.class_session(session, session_id))
+    found = await _editable(query, session, item.class_id, actor, i18n)
+    return None if found is None else (item, found)
+
+
+async def change_asked(
+    query: CallbackQuery,
+    callback_data: SessionDo,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    state: FSMContext,
+) -> None:
+    """A new time, class hours or topic is asked for; the answer is typed."""
+    picked = await _session_to_change(query, session, callback_data.s, actor, i18n)
+    if picked is None:
+        return
+    item, found = picked
+    key, asking = ASK[callback_data.a]
+    await query.answer()
+    await state.set_state(asking)
+    await state.set_data({"s": item.id})
+    await query.message.answer(i18n(key, day=item.day, **_row(item, found)))
+
+
+async def delete_asked(
+    query: CallbackQuery,
+    callback_data: SessionDo,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    picked = await _session_to_change(query, session, callback_data.s, actor, i18n)
+    if picked is None:
+        return
+    item, found = picked
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=i18n("classes.b_delete"),
+        callback_data=SessionDo(s=item.id, a=Change.DELETE_CONFIRMED),
+    )
+    builder.button(text=i18n("classes.b_keep"), callback_data=DayView(c=found.id, d=item.day))
+    await query.answer()
+    await edit_in_place(
+        bot,
+        query.message,
+        i18n("classes.delete_confirm", day=item.day, **_row(item, found)),
+        builder.as_markup(),
+    )
+
+
+async def delete_confirmed(
     query: CallbackQuery,
     callback_data: SessionDo,
     session: AsyncSession,
     person: Person,
     actor: Actor,
     i18n: I18n,
-    state: FSMContext,
+    bot: Bot,
 ) -> None:
-    item = existing(await classes.class_session(session, callback_data.s))
-    found = await _editable(query, session, item.class_id, actor, i18n)
-    if found is None:
+    picked = await _session_to_change(query, session, callback_data.s, actor, i18n)
+    if picked is None:
         return
-    action, row = callback_data.a, _row(item, found)
-    if action in ASK:
-        await query.answer()
-        await state.set_state(STATES[action])
-        await state.set_data({"s": item.id})
-        await query.message.answer(i18n(ASK[action], day=item.day, **row))
-    elif action == "del":
-        builder = InlineKeyboardBuilder()
-        builder.button(text=i18n("classes.b_delete"), callback_data=SessionDo(s=item.id, a="delok"))
-        builder.button(text=i18n("classes.b_keep"), callback_data=DayView(c=found.id, d=item.day))
-        await query.answer()
-        await show_in_place(
-            query.message, i18n("classes.delete_confirm", day=item.day, **row), builder.as_markup()
-        )
-    elif action == "delok":
-        await classes.remove_session(session, item)
-        classes.touch(found)
-        await repo.audit(
-            session,
-            "class.session_removed",
-            actor_id=person.id,
-            object_type="training_class",
-            object_id=found.id,
-            day=item.day,
-            slot=item.slot,
-            hours=item.hours,
-        )
-        await query.answer(i18n("classes.removed"))
-        text, markup = await day_view(session, found, item.day, i18n)
-        await show_in_place(query.message, text, markup)
-    else:
-        await query.answer(i18n("classes.not_found"), show_alert=True)
+    item, found = picked
+    await classes.remove_session(session, item)
+    classes.touch(found)
+    await repo.audit(
+        session,
+        "class.session_removed",
+        actor_id=person.id,
+        object_type="training_class",
+        object_id=found.id,
+        day=item.day,
+        slot=item.slot,
+        hours=item.hours,
+    )
+    await query.answer(i18n("classes.removed"))
+    text, markup = await day_view(session, found, item.day, i18n)
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def add_pressed(
@@ -493,9 +559,16 @@ async def new_session_answered(
 def create_router() -> Router:
     """Included by the class feature's staff router, which checks the role."""
     router = Router(name=__name__)
-    router.callback_query.register(generate_pressed, TimetableDo.filter())
+    router.callback_query.register(generate_pressed, TimetableDo.filter(F.a == Generate.GENERATE))
+    router.callback_query.register(
+        regenerate_pressed, TimetableDo.filter(F.a == Generate.REGENERATE)
+    )
     router.callback_query.register(day_pressed, DayView.filter())
-    router.callback_query.register(session_pressed, SessionDo.filter())
+    router.callback_query.register(change_asked, SessionDo.filter(F.a.in_(ASK)))
+    router.callback_query.register(delete_asked, SessionDo.filter(F.a == Change.DELETE))
+    router.callback_query.register(
+        delete_confirmed, SessionDo.filter(F.a == Change.DELETE_CONFIRMED)
+    )
     router.callback_query.register(add_pressed, AddSession.filter())
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(

@@ -76,6 +76,7 @@ from storage import inbox, repo
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
+from storage.types import utcnow
 from tests import bench_outbox
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
@@ -238,10 +239,10 @@ async def prepare_store(sessions: Any, count: int) -> None:
                 username=None,
                 locale="zh-CN",
             )
-            draft = await service.start(session, person.id, "registration", {})
+            draft = await service.start(session, person.id, "registration", {}, now=utcnow())
             draft.answers = {"consent": True}
             draft.position = "name"
-            service.touch(draft)
+            service.touch(draft, utcnow())
 
 
 async def form_case(bot: Bot, sink: SinkSession, directory: Path) -> list[float]:

@@ -3,7 +3,24 @@ so a button from an earlier question is recognised as stale."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
+
+
+class Nav(StrEnum):
+    """What a runner button does; each is routed to its own handler. An unknown value (a forged
+    button) fails the filter and is answered by the fallback router."""
+
+    BACK = "back"
+    SKIP = "skip"
+    NEXT = "next"  # after a note
+    DONE = "done"  # a multiple choice or files collected so far
+    CANCEL = "cancel"  # pause the draft
+    EDIT = "edit"  # an answer, from the review screen
+    SUBMIT = "submit"
+    RESUME = "resume"
+    RESTART = "restart"
 
 
 class FormPick(CallbackData, prefix="fp"):
@@ -15,11 +32,11 @@ class FormPick(CallbackData, prefix="fp"):
 
 
 class FormNav(CallbackData, prefix="fn"):
-    """back, skip, cancel, done, next (after a note), edit (review), submit, resume, discard."""
+    """Action `a` on draft `d` at question `q` (on the review screen: the answer to edit)."""
 
     d: int
     q: int
-    a: str
+    a: Nav
 
 
 class FormMonth(CallbackData, prefix="fm"):

@@ -75,18 +75,16 @@ class Expression:
     source: str
     names: frozenset[str]  # the questions it refers to via ${...}: the runner's dependencies
 
-    def evaluate(
-        self, answers: Mapping[str, Any], *, value: Any = None, today: date | None = None
-    ) -> Any:
+    def evaluate(self, answers: Mapping[str, Any], *, today: date, value: Any = None) -> Any:
+        """`today` is the product's clock's date (required: the machine's date is not the
+        product's, and tests move the clock)."""
         tree = _parse(self.source)[0]
         try:
-            return _Evaluation(answers, value, today or date.today())(tree.body)
+            return _Evaluation(answers, value, today)(tree.body)
         except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as error:
             raise ExpressionError(f"{self.source!r}: {error}") from error
 
-    def truthy(
-        self, answers: Mapping[str, Any], *, value: Any = None, today: date | None = None
-    ) -> bool:
+    def truthy(self, answers: Mapping[str, Any], *, today: date, value: Any = None) -> bool:
         return bool(self.evaluate(answers, value=value, today=today))
 
 

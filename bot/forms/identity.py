@@ -40,7 +40,7 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def parse_id_card(text: str, today: date | None = None) -> IdCard:
+def parse_id_card(text: str, today: date) -> IdCard:
     """Check an 18-digit resident ID number; reasons: "format", "checksum", "birth_date".
 
     15-digit first-generation numbers are refused: they expired in 2013 and carry no check digit.
@@ -54,7 +54,6 @@ def parse_id_card(text: str, today: date | None = None) -> IdCard:
         birth = ric.get_birth_date(number)
     except ValidationError:
         raise ValueError("birth_date") from None
-    today = today or date.today()
     if birth > today or age_on(birth, today) > MAX_AGE:
         raise ValueError("birth_date")
     gender: Literal["male", "female"] = "male" if int(number[16]) % 2 else "female"

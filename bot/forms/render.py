@@ -15,7 +15,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.forms import regions
-from bot.forms.callbacks import FormMonth, FormNav, FormPick
+from bot.forms.callbacks import FormMonth, FormNav, FormPick, Nav
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
@@ -90,7 +90,7 @@ def _pick(draft: FormDraft, index: int, value: str, text: str) -> InlineKeyboard
     )
 
 
-def _nav(draft_id: int, index: int, action: str, text: str) -> InlineKeyboardButton:
+def _nav(draft_id: int, index: int, action: Nav, text: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=FormNav(d=draft_id, q=index, a=action).pack()
     )
@@ -110,7 +110,7 @@ def _answer_rows(
             [_pick(draft, index, c.value, ("✓ " if c.value in chosen else "") + c.label(locale))]
             for c in question.choices
         ]
-        return [*rows, [_nav(draft.id, index, "done", i18n("forms.done"))]]
+        return [*rows, [_nav(draft.id, index, Nav.DONE, i18n("forms.done"))]]
     if kind is QuestionType.YES_NO:
         return [
             [
@@ -128,10 +128,10 @@ def _answer_rows(
     if kind is QuestionType.REGION:
         return _region_rows(draft, index, i18n)
     if kind is QuestionType.NOTE:
-        return [[_nav(draft.id, index, "next", i18n("forms.next"))]]
+        return [[_nav(draft.id, index, Nav.NEXT, i18n("forms.next"))]]
     if kind in (QuestionType.PHOTO, QuestionType.FILE) and draft.pending:
         label = i18n("forms.files_done", count=len(draft.pending), kind=kind)
-        return [[_nav(draft.id, index, "done", label)]]
+        return [[_nav(draft.id, index, Nav.DONE, label)]]
     return []
 
 
@@ -204,10 +204,10 @@ def _region_rows(draft: FormDraft, index: int, i18n: I18n) -> list[list]:
 def _nav_row(run: FormRun, slot: Slot, draft_id: int, index: int, i18n: I18n) -> list:
     row = []
     if run.previous(slot.key) is not None:
-        row.append(_nav(draft_id, index, "back", i18n("forms.back")))
+        row.append(_nav(draft_id, index, Nav.BACK, i18n("forms.back")))
     if not slot.question.required and slot.question.type is not QuestionType.NOTE:
-        row.append(_nav(draft_id, index, "skip", i18n("forms.skip")))
-    row.append(_nav(draft_id, index, "cancel", i18n("forms.cancel")))
+        row.append(_nav(draft_id, index, Nav.SKIP, i18n("forms.skip")))
+    row.append(_nav(draft_id, index, Nav.CANCEL, i18n("forms.cancel")))
     return row
 
 
@@ -233,13 +233,13 @@ def review_view(run: FormRun, draft: FormDraft, i18n: I18n) -> tuple[str, Inline
         label = slot.question.label(i18n.locale)
         value = run.answers.get(slot.key)
         items.append((number, label, slot.index, display(slot.question, value, i18n)))
-        edits.append(_nav(draft.id, index, "edit", i18n("forms.edit", number=number)))
+        edits.append(_nav(draft.id, index, Nav.EDIT, i18n("forms.edit", number=number)))
     builder = InlineKeyboardBuilder()
     for start in range(0, len(edits), 5):
         builder.row(*edits[start : start + 5])
     builder.row(
-        _nav(draft.id, 0, "submit", i18n("forms.submit")),
-        _nav(draft.id, 0, "cancel", i18n("forms.cancel")),
+        _nav(draft.id, 0, Nav.SUBMIT, i18n("forms.submit")),
+        _nav(draft.id, 0, Nav.CANCEL, i18n("forms.cancel")),
     )
     text = i18n("forms.review", title=run.form.title(i18n.locale), items=items)
     return text, builder.as_markup()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +23,6 @@ from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
 from storage.models import FormAnswer, FormDraft, FormSubmission, Person
-from storage.types import utcnow
 
 ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
 
@@ -44,10 +43,32 @@ class Submitted:
 
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]
-HOOKS: dict[str, SubmitHook] = {}
-ANNOUNCED_BY_HOOK: set[str] = set()
-"""Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so the
-runner's generic "submitted" would only contradict it."""
+
+
+@dataclass
+class FormHooks:
+    """What happens after each form is submitted (e.g. screening after registration). Built
+    with the Dispatcher from each feature's `form_hooks` and injected as `form_hooks`, so two
+    Dispatchers in one process share nothing and a test can build one with a subset."""
+
+    hooks: dict[str, SubmitHook] = field(default_factory=dict)
+    announced: set[str] = field(default_factory=set)
+    """Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so
+    the runner's generic "submitted" would only contradict it."""
+
+    def add(self, form_id: str, hook: SubmitHook, *, announces: bool = False) -> None:
+        """`announces`: the hook, not the runner, tells the person their submission's outcome."""
+        if form_id in self.hooks:
+            raise ValueError(f"form {form_id!r} already has a submit hook")
+        self.hooks[form_id] = hook
+        if announces:
+            self.announced.add(form_id)
+
+    def of(self, form_id: str) -> SubmitHook | None:
+        return self.hooks.get(form_id)
+
+    def announces(self, form_id: str) -> bool:
+        return form_id in self.announced
 
 
 @dataclass(frozen=True)
@@ -56,19 +77,6 @@ class FormStart:
 
     form_id: str
     context: dict[str, Any]
-
-
-def on_submit(form_id: str, *, announces: bool = False) -> Callable[[SubmitHook], SubmitHook]:
-    """Register what happens after a form is submitted (e.g. screening after registration);
-    `announces`: the hook, not the runner, tells the person their submission's outcome."""
-
-    def register(hook: SubmitHook) -> SubmitHook:
-        HOOKS[form_id] = hook
-        if announces:
-            ANNOUNCED_BY_HOOK.add(form_id)
-        return hook
-
-    return register
 
 
 _ACTIVE_DRAFT = select(FormDraft).where(
@@ -102,12 +110,15 @@ async def start(
     context: dict[str, Any],
     answers: dict[str, Any] | None = None,
     revises_id: int | None = None,
+    *,
+    now: datetime,
 ) -> FormDraft:
-    """A new active draft; any other active draft of the person is paused (kept)."""
+    """A new active draft; any other active draft of the person is paused (kept). `now` is
+    the product's clock: the runner's idle check compares it with `updated_at`."""
     await session.exec(
         update(FormDraft)
         .where(col(FormDraft.person_id) == person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=utcnow())
+        .values(status=PAUSED, updated_at=now)
     )
     definition = form(form_id)
     created = FormDraft(
@@ -118,27 +129,30 @@ async def start(
         answers=answers or {},
         revises_id=revises_id,
         reviewing=bool(answers),
+        created_at=now,
+        updated_at=now,
     )
     session.add(created)
     await session.flush()
     return created
 
 
-async def resume(session: AsyncSession, chosen: FormDraft) -> None:
+async def resume(session: AsyncSession, chosen: FormDraft, now: datetime) -> None:
     await session.exec(
         update(FormDraft)
         .where(col(FormDraft.person_id) == chosen.person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=utcnow())
+        .values(status=PAUSED, updated_at=now)
     )
     chosen.status = ACTIVE
-    touch(chosen)
+    touch(chosen, now)
 
 
-def touch(changed: FormDraft) -> None:
-    """Mark JSON fields as changed (they are replaced, never mutated in place) and the time."""
+def touch(changed: FormDraft, now: datetime) -> None:
+    """Mark JSON fields as changed (they are replaced, never mutated in place) and the time
+    on the product's clock."""
     changed.answers = dict(changed.answers)
     changed.pending = list(changed.pending)
-    changed.updated_at = utcnow()
+    changed.updated_at = now
 
 
 async def latest_submission(
@@ -173,7 +187,7 @@ async def submission_of(session: AsyncSession, draft_id: int) -> FormSubmission 
 
 
 async def submit(
-    session: AsyncSession, filled: FormDraft, person: Person, today: date
+    session: AsyncSession, filled: FormDraft, person: Person, now: datetime, today: date
 ) -> tuple[FormSubmission, bool]:
     """Record the draft as a submission once; (submission, True) only the first time."""
     existing = await submission_of(session, filled.id)
@@ -193,10 +207,11 @@ async def submit(
         answers=answers,
         supersedes_id=previous.id if previous else None,
         submitted_by=person.id,
+        submitted_at=now,
     )
     session.add(submission)
     filled.status = SUBMITTED
-    touch(filled)
+    touch(filled, now)
     await session.flush()
     types = {question.id: question.type for question in _all_questions(filled.form_id)}
     for key, value in answers.items():

@@ -178,7 +178,7 @@ async def test_deep_link_and_a_form_being_filled(app_factory, http):
     assert "签到成功" in body(linked)
 
     async with app.store() as session:
-        await service.start(session, ids[1], "needs", {"institution_id": None})
+        await service.start(session, ids[1], "needs", {"institution_id": None}, now=clock.now())
     assert "签到成功" in body(await li.reply_to(current_code(secret, clock.now())))
     answer = await li.reply_to(current_code(secret, clock.now()))
     assert "签到" not in body(answer), "once checked in, four digits are the form's answer"

@@ -303,3 +303,18 @@ async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory
     own = await lecturer.reply_to("/help")
     forged = await lecturer.press(own["message_id"], button(card, "授课老师"))
     assert "按钮已失效" in forged["text"]
+
+
+async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(app_factory, http):
+    """Card buttons are routed on their action: an action that does not exist (here on the
+    class card and on the timetable) fails every filter and the catch-all answers it."""
+    app = await app_factory()
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    card = await create_class(staff)
+    submit = button(card, "主管部门审批")
+    for forged_data in (submit.rsplit(":", 1)[0] + ":approve", submit.replace("cld:", "ttg:")):
+        forged = await staff.press(card["message_id"], forged_data)
+        assert forged["text"] == "这个按钮已失效。请发送 /start 重新开始。" and forged["show_alert"]
+    async with app.store() as session:
+        found = (await session.exec(select(TrainingClass))).one()
+    assert found.status == "draft"

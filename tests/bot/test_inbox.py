@@ -29,6 +29,7 @@ from bot.webchat.store import WebchatStore
 from storage import inbox, repo
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.models import AuditEntry, FormSubmission, Person, UpdateInbox
+from storage.types import utcnow
 from tests.bot.test_reliability import _trainee_code
 from tests.chat import ChatUser, body, button
 
@@ -65,7 +66,8 @@ async def _to_review(user: ChatUser, sessions) -> dict:
     """The person at the review screen of the one-line form, as a feature's begin() leaves it."""
     await user.reply_to("/start")
     async with unit_of_work(sessions) as session:
-        await service.start(session, await _person_id(sessions, user), "one_line", {})
+        person_id = await _person_id(sessions, user)
+        await service.start(session, person_id, "one_line", {}, now=utcnow())
     await user.send("好")
     await user.expect(lambda m: "写一句话" in body(m))
     await user.send("今天学到了很多")

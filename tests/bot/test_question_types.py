@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
+from bot.clock import ManualClock
 from bot.forms import registry, service
 from bot.forms.schema import FormDefinitionError
 from storage.models import FormAnswer, FormSubmission, Person
@@ -38,7 +40,7 @@ async def start_form(app, http, *, locale: str = "zh-CN") -> tuple[ChatUser, int
     await user.expect()
     async with app.store() as session:
         person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
-        await service.start(session, person.id, "all_types", {})
+        await service.start(session, person.id, "all_types", {}, now=app.product.clock.now())
     return user, person.id
 
 
@@ -281,3 +283,73 @@ def test_forms_dir_adds_definitions_and_refuses_a_clash(tmp_path: Path):
             registry.load(tmp_path)
     finally:
         registry.load()
+
+
+CLOCK_PROBE = """\
+id: clock_probe
+title: {zh-CN: 时钟测试, en: Clock probe}
+sections:
+  - id: only
+    title: {zh-CN: 日期, en: Dates}
+    questions:
+      - id: founded
+        type: date
+        required: true
+        label: {zh-CN: 成立时间, en: Founded on}
+        constraint: ". <= today()"
+        constraint_message: {zh-CN: 成立时间不能晚于今天。, en: Not in the future.}
+      - id: born
+        type: date
+        required: true
+        label: {zh-CN: 出生日期, en: Born on}
+        constraint: "age(.) >= 18"
+        constraint_message: {zh-CN: 须年满18岁。, en: At least 18.}
+"""
+
+
+async def test_date_questions_use_the_products_clock_not_the_machines(
+    app_factory, http, tmp_path: Path
+):
+    """With the clock at 2030-06-15 (Beijing), a date question's calendar opens on June 2030,
+    "today()" is that day (2029 is not the future) and an age is counted on it (born
+    2012-06-15 is 18), whatever the machine's date."""
+    (tmp_path / "clock_probe.yaml").write_text(CLOCK_PROBE, encoding="utf-8")
+    clock = ManualClock(datetime(2030, 6, 15, 1, 0, tzinfo=UTC))  # 09:00 in Beijing
+    app = await app_factory(forms_dir=tmp_path, clock=clock)
+    user = await ChatUser.create(http, app.base_url, "李四")
+    await user.send("/start")
+    await user.expect()
+    async with app.store() as session:
+        person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
+        await service.start(session, person.id, "clock_probe", {}, now=clock.now())
+    await user.send("你好")
+    founded = await ask(user, "成立时间")
+    assert any(b["text"] == "2030年6月" for b in buttons(founded)), buttons(founded)
+    await user.send("2030-06-16")
+    await refused(user, "成立时间不能晚于今天。")
+    await user.send("2029-01-01")
+    await ask(user, "出生日期")
+    await user.send("2012-06-16")
+    await refused(user, "须年满18岁。")
+    await user.send("2012-06-15")
+    await user.expect(lambda m: "请核对你的回答" in body(m))
+    async with app.store() as session:
+        draft = await service.active_draft(session, person.id)
+    assert draft.answers == {"founded": "2029-01-01", "born": "2012-06-15"}
+
+
+async def test_a_forged_form_button_gets_a_polite_alert_and_changes_nothing(app_factory, http):
+    """Each runner button is routed on its action; an action that does not exist fails every
+    filter and the catch-all answers it, leaving the draft where it was."""
+    app = await app_factory(forms_dir=DEFINITIONS)
+    user, person_id = await start_form(app, http)
+    await user.send("你好")
+    note = await ask(user, "下面是几个关于店铺的问题")
+    skip = next(b["callback_data"] for b in buttons(note) if b["text"].startswith("继续"))
+    forged = await user.press(note["message_id"], skip.rsplit(":", 1)[0] + ":approve")
+    assert forged["text"] == "这个按钮已失效。请发送 /start 重新开始。" and forged["show_alert"]
+    async with app.store() as session:
+        draft = await service.active_draft(session, person_id)
+    assert draft.answers == {} and draft.position == "welcome"
+    await pick(user, note, "继续")
+    await ask(user, "同意我们保存")

@@ -145,7 +145,7 @@ def test_functions(source: str, answers: dict[str, Any], expected: Any) -> None:
 def test_unanswered_questions_make_comparisons_false_and_arithmetic_none() -> None:
     for source in ("${x} > 3", "${x} < 3", "${x} >= 3", "${x} <= 3", "3 < ${x}", "${x} > '3'"):
         assert run(source) is False
-        assert compile_expression(source).truthy({}) is False
+        assert compile_expression(source).truthy({}, today=TODAY) is False
     for source in ("${x} + 1", "1 - ${x}", "${x} * 2", "${x} / 2", "-${x}", "${x} + 'a'"):
         assert run(source) is None
     assert run("not ${x}") is True
@@ -164,12 +164,12 @@ def test_unanswered_questions_make_comparisons_false_and_arithmetic_none() -> No
 
 def test_truthy_uses_python_truthiness_with_none_false() -> None:
     expression = compile_expression("${a}")
-    assert expression.truthy({"a": "text"}) is True
-    assert expression.truthy({"a": ""}) is False
-    assert expression.truthy({"a": 0}) is False
-    assert expression.truthy({"a": ["x"]}) is True
-    assert expression.truthy({}) is False
-    assert compile_expression(". > 3").truthy({}, value=4) is True
+    assert expression.truthy({"a": "text"}, today=TODAY) is True
+    assert expression.truthy({"a": ""}, today=TODAY) is False
+    assert expression.truthy({"a": 0}, today=TODAY) is False
+    assert expression.truthy({"a": ["x"]}, today=TODAY) is True
+    assert expression.truthy({}, today=TODAY) is False
+    assert compile_expression(". > 3").truthy({}, value=4, today=TODAY) is True
 
 
 def test_dates_compare_with_dates_and_iso_strings() -> None:
@@ -209,9 +209,10 @@ def test_age_of_a_leap_day_birthday() -> None:
     assert run("age(${d}) >= 18 and age(${d}) <= 60", leap) is True
 
 
-def test_today_is_injectable_and_defaults_to_the_real_date() -> None:
+def test_today_is_the_injected_date_and_required() -> None:
     assert run("today()", today=date(2030, 1, 2)) == date(2030, 1, 2)
-    assert compile_expression("today()").evaluate({}) == date.today()
+    with pytest.raises(TypeError):
+        compile_expression("today()").evaluate({})  # type: ignore[call-arg]
     assert run("year(today())") == 2024
 
 
@@ -227,7 +228,7 @@ def test_names_are_the_answers_referred_to() -> None:
 def test_expression_is_plain_comparable_data() -> None:
     first, second = compile_expression("${a} = 1"), compile_expression("${a} = 1")
     assert first == second and hash(first) == hash(second)
-    assert Expression("${a} = 1", frozenset({"a"})).evaluate({"a": 1}) is True
+    assert Expression("${a} = 1", frozenset({"a"})).evaluate({"a": 1}, today=TODAY) is True
     with pytest.raises(AttributeError):
         first.source = "1"  # type: ignore[misc]
 
@@ -379,12 +380,12 @@ def test_regex_patterns_without_nested_repetition_are_fine(pattern: str) -> None
 
 def test_regex_on_long_hostile_text_stays_fast() -> None:
     expression = compile_expression(r"regex(., '(?>\w+\s?)+')")
-    assert expression.truthy({}, value="a" * 499 + "!") is False
+    assert expression.truthy({}, value="a" * 499 + "!", today=TODAY) is False
 
 
 def test_runtime_errors_are_not_satisfied_constraints_for_truthy_callers() -> None:
     with pytest.raises(ExpressionError):
-        compile_expression(". / 0 > 1").truthy({}, value=3)
+        compile_expression(". / 0 > 1").truthy({}, value=3, today=TODAY)
 
 
 def test_string_repetition_is_impossible() -> None:
