@@ -93,36 +93,19 @@ def notice(
     expires_at: datetime | None = None,
     **context: Any,
 ) -> Notice:
+    """One message for one reader: `key` makes it happen once, `keyboard` is built in the
+    reader's language, `photo` makes it a picture with the text as caption; the remaining
+    keywords are the template's context."""
     reader = to if isinstance(to, Reader) else Reader.of(to)
     return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at)
 
 
 async def tell(
-    session: AsyncSession,
-    to: Person | Reader,
-    message: str | View,
-    /,
-    *,
-    key: str | None = None,
-    keyboard: Keyboard | None = None,
-    photo: bytes | None = None,
-    not_before: datetime | None = None,
-    expires_at: datetime | None = None,
-    **context: Any,
+    session: AsyncSession, to: Person | Reader, message: str | View, /, **options: Any
 ) -> bool:
-    """Queue one message for `to`; False when a push with `key` was queued before (it happens
-    once however often the caller runs)."""
-    item = notice(
-        to,
-        message,
-        key=key,
-        keyboard=keyboard,
-        photo=photo,
-        not_before=not_before,
-        expires_at=expires_at,
-        **context,
-    )
-    return await outbox.enqueue_many(session, [await item.row()]) == 1
+    """Queue one message for `to` (options as for `notice`); False when a push with its `key`
+    was queued before (it happens once however often the caller runs)."""
+    return await outbox.enqueue_many(session, [await notice(to, message, **options).row()]) == 1
 
 
 async def tell_person(
