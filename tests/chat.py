@@ -132,6 +132,33 @@ class ChatUser:
         recent = [body(m)[:80] for m in list(self.messages.values())[-4:]]
         raise AssertionError(f"the bot did not send the expected message; last ones: {recent}")
 
+    async def expect_all(
+        self, *predicates: Callable[[dict[str, Any]], bool], timeout: float = WAIT
+    ) -> list[dict[str, Any]]:
+        """One bot message (new or edited) for each predicate, in whatever order they come
+        (a reply and a card's edit sent by different parts of the product, say); returned in
+        the predicates' order. Messages matching none are passed over, as `expect` does."""
+        found: list[dict[str, Any] | None] = [None] * len(predicates)
+        deadline = time.monotonic() + timeout
+        while True:
+            while self.unread and None in found:
+                event = self.unread.popleft()
+                message = event["message"]
+                if event["type"] not in ("message", "edit") or not message["from"]["is_bot"]:
+                    continue
+                for index, predicate in enumerate(predicates):
+                    if found[index] is None and predicate(message):
+                        found[index] = message
+                        break
+            if None not in found:
+                return found  # type: ignore[return-value]
+            if time.monotonic() >= deadline:
+                break
+            await self.poll(timeout=min(2.0, deadline - time.monotonic()))
+        missing = [index for index, message in enumerate(found) if message is None]
+        recent = [body(m)[:80] for m in list(self.messages.values())[-4:]]
+        raise AssertionError(f"expected messages {missing} never came; last ones: {recent}")
+
     async def reply_to(self, text: str, **kw: Any) -> dict[str, Any]:
         """Send text and return the bot's next message."""
         await self.send(text)
