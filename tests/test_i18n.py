@@ -7,6 +7,7 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
 from jinja2 import nodes
 
 from bot.config import LOCALES
@@ -65,3 +66,17 @@ def test_command_descriptions_fit_telegram_limits():
 def test_user_text_is_escaped():
     assert text("en", "start.welcome", name="<i>x</i>", roles=[]).count("&lt;i&gt;") == 1
     assert inspect.signature(text).parameters["locale"].kind is inspect.Parameter.POSITIONAL_ONLY
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_console_demo_links_are_printed_as_they_are(locale: str) -> None:
+    """The start-up console is a terminal, not HTML: a link's & must not become &amp;
+    (regression: every demo link with a profile and a code was printed escaped)."""
+    link = "http://127.0.0.1:8080/chat?profile=trainee&start=abc"
+    printed = text(
+        locale,
+        "demo.console",
+        home="http://127.0.0.1:8080",
+        cards=[{"role_label": "学员", "link": link}],
+    )
+    assert link in printed and "&amp;" not in printed
