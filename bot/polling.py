@@ -68,7 +68,7 @@ class InboxPolling:
         self._fetching: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._chains: dict[tuple[int | None, int | None], asyncio.Task[None]] = {}
-        self._held: set[int] = set()
+        self._held: dict[int, asyncio.Task[bool]] = {}
         self._offset: int | None = None
         self._storing = False
 
@@ -138,28 +138,33 @@ class InboxPolling:
     def _schedule(self, update: Update, attempts: int) -> None:
         """Handles the update after the same person's earlier ones (a re-fetched copy of an
         update already waiting is skipped)."""
-        if update.update_id in self._held:
+        held = self._held.get(update.update_id)
+        if held is not None:
+            self._forget_after(held, update.update_id)
             return
         context = UserContextMiddleware.resolve_event_context(update)
         key = (context.chat_id, context.user_id)
         previous = self._chains.get(key) if key != (None, None) else None
         task = asyncio.create_task(self._handle(update, attempts, previous))
-        self._held.add(update.update_id)
+        self._held[update.update_id] = task
         self._tasks.add(task)
         if key != (None, None):
             self._chains[key] = task
 
         def done(_: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
-            self._held.discard(update.update_id)
+            if self._held.get(update.update_id) is task:
+                del self._held[update.update_id]
             if self._chains.get(key) is task:
                 del self._chains[key]
 
         task.add_done_callback(done)
 
     async def _handle(
-        self, update: Update, attempts: int, previous: asyncio.Task[None] | None
-    ) -> None:
+        self, update: Update, attempts: int, previous: asyncio.Task[bool] | None
+    ) -> bool:
+        """True once the update is settled (handled, or given up); False when a stop came
+        first and it stays in the inbox for the next start."""
         async with self.in_flight.holding():
             if previous is not None:
                 await asyncio.wait([previous])
@@ -168,7 +173,7 @@ class InboxPolling:
                 attempt += 1
                 if attempt > self.max_attempts:
                     await self._give_up(update, attempt - 1)
-                    return
+                    return True
                 delivery = Delivery(update.update_id, attempt, attempt == self.max_attempts)
                 try:
                     await self.dp.feed_update(self.bot, update, delivery=delivery)
@@ -177,12 +182,13 @@ class InboxPolling:
                 else:
                     if not delivery.committed:  # rolled back, and the person was told so
                         await self._forget(update.update_id)
-                    return
+                    return True
                 with contextlib.suppress(Exception):
                     await inbox.count_attempt(self.engine, self.bot.id, update.update_id)
                 with contextlib.suppress(TimeoutError):
                     delay = self.retry_delay * 2 ** (attempt - 1)
                     await asyncio.wait_for(self._stopping.wait(), delay)
+        return False
 
     async def _give_up(self, update: Update, attempts: int) -> None:
         """Logged with the update's kind only (log lines are masked anyway)."""
@@ -190,6 +196,20 @@ class InboxPolling:
             "update %d (%s) given up after %d attempts", update.update_id, _kind(update), attempts
         )
         await self._forget(update.update_id)
+
+    def _forget_after(self, held: asyncio.Task[bool], update_id: int) -> None:
+        """A copy fetched again while the first is being handled (the server delivered it
+        again after a restart) may have been stored again after that handling took its row:
+        once the handling is over (committed, or given up), that row has nothing left to do."""
+
+        async def forget() -> None:
+            await asyncio.wait([held])
+            if not held.cancelled() and held.exception() is None and held.result():
+                await self._forget(update_id)
+
+        task = asyncio.create_task(forget())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _forget(self, update_id: int) -> None:
         try:
