@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import LOCALES
 from bot.i18n import I18n
-from storage import outbox, todo
+from storage import outbox
 from storage.models import Person
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -141,7 +141,7 @@ async def close_copies(
     """Edit every pushed copy of a decided card (outbox keys starting with `key_prefix`) to
     `render`'s text in its reader's language, with no buttons left; copies not sent yet are
     never sent. Returns how many edits were queued."""
-    copies = await todo.close_copies(session, key_prefix)
+    copies = await outbox.close_copies(session, key_prefix)
     if not copies:
         return 0
     people = await session.exec(

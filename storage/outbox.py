@@ -261,3 +261,31 @@ async def unsettled(session: AsyncSession, *, now: datetime, worker: str) -> int
         )
     )
     return (await session.exec(query)).one()
+
+
+class Copy(NamedTuple):
+    """A pushed copy of a card: where it went, and its message once sent."""
+
+    id: int
+    chat_id: int
+    person_id: int | None
+    key: str
+    message_id: int | None
+
+
+async def close_copies(session: AsyncSession, key_prefix: str) -> Sequence[Copy]:
+    """The sent copies of the card pushed under keys starting with `key_prefix`; copies not yet
+    sent are expired here so they never go out with live buttons."""
+    t = OutboxMessage.__table__.c
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    keyed = t.key.like(pattern, escape="\\")
+    sends = and_(keyed, t.method == "sendMessage")
+    await session.exec(
+        update(OutboxMessage.__table__).where(sends, t.status == PENDING).values(status=EXPIRED)
+    )
+    query = (
+        select(t.id, t.chat_id, t.person_id, t.key, t.message_id)
+        .where(sends, t.status == SENT, t.message_id.is_not(None))
+        .order_by(t.id)
+    )
+    return [Copy(*row) for row in (await session.exec(query)).all()]

@@ -8,13 +8,12 @@ items wait.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, literal, select, union_all, update
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,12 +21,10 @@ from storage.models import (
     Certificate,
     ClassTeacher,
     LeaveRequest,
-    OutboxMessage,
     Person,
     ScreeningCase,
     TrainingClass,
 )
-from storage.outbox import EXPIRED, PENDING, SENT
 
 
 class Kind(StrEnum):
@@ -150,31 +147,3 @@ async def waits_for(session: AsyncSession, scope: Scope, kind: Kind, item_id: in
     part = _parts(scope)[kind].subquery()
     query = select(func.count()).select_from(part).where(part.c.id == item_id)
     return bool((await session.exec(query)).scalar_one())
-
-
-class Copy(NamedTuple):
-    """A pushed copy of a card: where it went, and its message once sent."""
-
-    id: int
-    chat_id: int
-    person_id: int | None
-    key: str
-    message_id: int | None
-
-
-async def close_copies(session: AsyncSession, key_prefix: str) -> Sequence[Copy]:
-    """The sent copies of the card pushed under keys starting with `key_prefix`; copies not yet
-    sent are expired here so they never go out with live buttons."""
-    t = OutboxMessage.__table__.c
-    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    keyed = t.key.like(pattern, escape="\\")
-    sends = and_(keyed, t.method == "sendMessage")
-    await session.exec(
-        update(OutboxMessage.__table__).where(sends, t.status == PENDING).values(status=EXPIRED)
-    )
-    query = (
-        select(t.id, t.chat_id, t.person_id, t.key, t.message_id)
-        .where(sends, t.status == SENT, t.message_id.is_not(None))
-        .order_by(t.id)
-    )
-    return [Copy(*row) for row in (await session.exec(query)).all()]
