@@ -1,22 +1,19 @@
 """Small PNG charts for feedback summaries, sized for a phone (600 px wide).
 
-Chinese text needs a CJK font (WenQuanYi Micro Hei on our machines); without it Pillow's
-default font is used, which draws Latin text and never fails on the rest.
+Text is drawn in the bundled Noto Sans SC (`bot.fonts`), so Chinese renders with no system font.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot import fonts
 from bot.i18n import I18n
 from storage.feedback_views import DAILY, RoundView
 
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 WIDTH, HEIGHT = 600, 360
 MARGIN = 40
 TOP = 64
@@ -32,21 +29,15 @@ CHART_QUESTION = "overall"
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-@cache
-def font(size: int, path: Path | None = FONT_PATH) -> Font:
-    """The CJK font at `size`, else Pillow's default font."""
-    if path is not None:
-        try:
-            return ImageFont.truetype(str(path), size)
-        except OSError:
-            pass
-    return ImageFont.load_default(size=size)
+def font(size: int) -> Font:
+    """The CJK font at `size`."""
+    return fonts.pillow_font(size)
 
 
-def _canvas(title: str, font_path: Path | None) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def _canvas(title: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, 18), title, fill=INK, font=font(22, font_path))
+    draw.text((MARGIN, 18), title, fill=INK, font=font(22))
     return image, draw
 
 
@@ -65,11 +56,10 @@ def distribution(
     title: str,
     counts: Sequence[int],
     labels: Sequence[str] = ("1", "2", "3", "4", "5"),
-    font_path: Path | None = FONT_PATH,
 ) -> bytes:
     """A bar per rating point with its count above it."""
-    image, draw = _canvas(title, font_path)
-    small = font(18, font_path)
+    image, draw = _canvas(title)
+    small = font(18)
     most = max([*counts, 1])
     base = HEIGHT - BOTTOM
     room = base - TOP - 28
@@ -92,11 +82,10 @@ def trend(
     points: Sequence[tuple[str, float | None]],
     low: float = 1.0,
     high: float = 5.0,
-    font_path: Path | None = FONT_PATH,
 ) -> bytes:
     """The value of each day on a low..high axis, joined where consecutive days have one."""
-    image, draw = _canvas(title, font_path)
-    small = font(16, font_path)
+    image, draw = _canvas(title)
+    small = font(16)
     left, right = MARGIN + 24, WIDTH - MARGIN
     base, top = HEIGHT - BOTTOM, TOP + 10
     for value in range(int(low), int(high) + 1):
@@ -124,7 +113,6 @@ def averages(
     title: str,
     rows: Sequence[tuple[str, float]],
     high: float = 5.0,
-    font_path: Path | None = FONT_PATH,
 ) -> bytes:
     """One horizontal bar per question, as long as its average on a 0..high axis; the image
     grows with the number of questions (an evaluation has one per module and teacher)."""
@@ -132,8 +120,8 @@ def averages(
     height = TOP + row_height * max(len(rows), 1) + 24
     image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, 18), title, fill=INK, font=font(22, font_path))
-    small = font(16, font_path)
+    draw.text((MARGIN, 18), title, fill=INK, font=font(22))
+    small = font(16)
     left, right = MARGIN + label_width, WIDTH - MARGIN - 48
     for index, (label, value) in enumerate(rows):
         y = TOP + row_height * index
