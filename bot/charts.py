@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from bot import fonts
+from bot.domain.feedback import Kind
 from bot.i18n import I18n
-from storage.feedback_views import DAILY, RoundView
+from storage.feedback_views import RoundView
 
 WIDTH, HEIGHT = 600, 360
 MARGIN = 40
@@ -137,7 +138,7 @@ def round_chart(shown: RoundView, kind: str, day: int, i18n: I18n) -> bytes | No
     """A day's overall-rating distribution, or an evaluation's average per question; none
     under the small-class rule (the summary then has no ratings)."""
     ratings = shown.summary.ratings
-    if kind == DAILY:
+    if kind == Kind.DAILY:
         rating = next((r for r in ratings if r.question == CHART_QUESTION), None)
         if rating is None or not rating.count:
             return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.domain.feedback import Kind
+
 
 class FeedbackClass(CallbackData, prefix="fvc"):
     """The feedback menu of class `c`."""
@@ -13,10 +15,11 @@ class FeedbackClass(CallbackData, prefix="fvc"):
 
 
 class FeedbackRound(CallbackData, prefix="fvr"):
-    """The summary of class `c`'s round of kind `k` on day `d`."""
+    """The summary of class `c`'s round of kind `k` on day `d` (a forged kind fails the filter
+    and is answered by the fallback)."""
 
     c: int
-    k: str
+    k: Kind
     d: int
 
 

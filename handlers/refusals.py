@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
@@ -34,9 +35,12 @@ async def on_refusal(
     i18n = i18n or I18n(locale_for(source.from_user.language_code, settings.default_locale))
     text = wording(i18n, refusal)
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await bot.send_message(source.from_user.id, text)
+        try:
+            await update.callback_query.answer(text, show_alert=True)
+            return
+        except TelegramBadRequest as error:  # a re-delivered press: its query is too old
+            log.info("refusal's alert not shown (%s); sent as a message", error.message)
+    await bot.send_message(source.from_user.id, text)
 
 
 def create_router() -> Router:

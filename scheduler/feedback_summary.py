@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import charts, notifier
 from bot.config import Settings
+from bot.domain.feedback import Kind
 from bot.domain.feedback_summary import summary_due, summary_sendable
 from bot.feedback_view_callbacks import FeedbackRound
 from bot.i18n import I18n
@@ -47,7 +48,7 @@ def _details(class_id: int, day: int) -> Keyboard:
         details = InlineKeyboardBuilder()
         details.button(
             text=i18n("feedback_views.details_button"),
-            callback_data=FeedbackRound(c=class_id, k=feedback_views.DAILY, d=day),
+            callback_data=FeedbackRound(c=class_id, k=Kind.DAILY, d=day),
         )
         return details.as_markup()
 
@@ -80,9 +81,7 @@ async def scan_feedback_summaries(
             waiting = [t for t, key in keys.items() if not await _queued(session, key)]
             if not waiting:
                 continue
-            shown = await feedback_views.round_view(
-                session, training_class, feedback_views.DAILY, day
-            )
+            shown = await feedback_views.round_view(session, training_class, Kind.DAILY, day)
             teachers = await notifier.readers(session, waiting)
             summaries, pictures = [], []
             for teacher_id, teacher in teachers.items():
@@ -95,7 +94,7 @@ async def scan_feedback_summaries(
                         keyboard=_details(class_id, day),
                         expires_at=until,
                         name=training_class.name,
-                        kind=feedback_views.DAILY,
+                        kind=Kind.DAILY,
                         day=day,
                         date=shown.date,
                         s=shown.summary,
@@ -103,7 +102,7 @@ async def scan_feedback_summaries(
                         morning=True,
                     )
                 )
-                chart = charts.round_chart(shown, feedback_views.DAILY, day, I18n(teacher.locale))
+                chart = charts.round_chart(shown, Kind.DAILY, day, I18n(teacher.locale))
                 if chart is not None:
                     key = f"{keys[teacher_id]}:chart"
                     pictures.append(

@@ -16,11 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import feedback_summary
 from bot.domain.attendance import local_day
+from bot.domain.feedback import Kind
 from storage.classes import sessions_of
 from storage.models import FeedbackRequest, FormSubmission, TrainingClass
 
-DAILY, MIDTERM, FINAL = "daily", "midterm", "final"
-KINDS = (DAILY, MIDTERM, FINAL)
+KINDS = tuple(Kind)
+"""The rounds in the order menus list them: daily ones, then the evaluations."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ async def round_view(
     session: AsyncSession, training_class: TrainingClass, kind: str, day: int
 ) -> RoundView:
     got = await answers_of(session, training_class.id, kind, day)
-    if kind == DAILY:
+    if kind == Kind.DAILY:
         summary = feedback_summary.daily(got.answers, got.asked)
     else:
         summary = feedback_summary.evaluation(got.answers, got.asked, got.context)
@@ -108,7 +109,7 @@ async def daily_answers(session: AsyncSession, class_id: int) -> dict[int, list[
     query = (
         select(FeedbackRequest.day, FormSubmission.answers)
         .join(FormSubmission, col(FormSubmission.id) == FeedbackRequest.submission_id)
-        .where(FeedbackRequest.class_id == class_id, FeedbackRequest.kind == DAILY)
+        .where(FeedbackRequest.class_id == class_id, FeedbackRequest.kind == Kind.DAILY)
         .order_by(FeedbackRequest.day, FormSubmission.id)
     )
     found: dict[int, list[dict[str, Any]]] = {}
@@ -121,7 +122,7 @@ async def daily_rounds_since(session: AsyncSession, since: datetime) -> Sequence
     """(class id, day) of the daily rounds pushed since `since`, for the morning summaries."""
     query = (
         select(FeedbackRequest.class_id, FeedbackRequest.day)
-        .where(FeedbackRequest.kind == DAILY, FeedbackRequest.opens_at >= since)
+        .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
         .distinct()
         .order_by(FeedbackRequest.class_id, FeedbackRequest.day)
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.domain.forms import DraftStatus
 from storage.types import JsonDoc, UtcDateTime, utcnow
 
 
@@ -156,7 +157,7 @@ class FormDraft(SQLModel, table=True):
     form_id: str = Field(max_length=40)
     form_version: int
     context: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
-    status: str = Field(default="active", max_length=12)
+    status: str = Field(default=DraftStatus.ACTIVE, max_length=12)
     position: str | None = Field(default=None, max_length=120)
     reviewing: bool = False
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)

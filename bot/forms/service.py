@@ -18,13 +18,16 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.domain.forms import DraftStatus
 from bot.forms.registry import form, forms
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
 from storage.models import FormAnswer, FormDraft, FormSubmission, Person
 
-ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
+ACTIVE, PAUSED = DraftStatus.ACTIVE, DraftStatus.PAUSED
+SUBMITTED, CANCELLED = DraftStatus.SUBMITTED, DraftStatus.CANCELLED
+"""Kept for callers that name them from here; new code uses `DraftStatus`."""
 
 
 @dataclass
@@ -80,7 +83,7 @@ class FormStart:
 
 
 _ACTIVE_DRAFT = select(FormDraft).where(
-    FormDraft.person_id == bindparam("person_id"), FormDraft.status == ACTIVE
+    FormDraft.person_id == bindparam("person_id"), FormDraft.status == DraftStatus.ACTIVE
 )
 
 
@@ -92,7 +95,7 @@ async def active_draft(session: AsyncSession, person_id: int) -> FormDraft | Non
 async def paused_drafts(session: AsyncSession, person_id: int) -> list[FormDraft]:
     query = (
         select(FormDraft)
-        .where(FormDraft.person_id == person_id, FormDraft.status == PAUSED)
+        .where(FormDraft.person_id == person_id, FormDraft.status == DraftStatus.PAUSED)
         .order_by(col(FormDraft.updated_at).desc())
     )
     return list((await session.exec(query)).all())
@@ -117,8 +120,8 @@ async def start(
     the product's clock: the runner's idle check compares it with `updated_at`."""
     await session.exec(
         update(FormDraft)
-        .where(col(FormDraft.person_id) == person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=now)
+        .where(col(FormDraft.person_id) == person_id, col(FormDraft.status) == DraftStatus.ACTIVE)
+        .values(status=DraftStatus.PAUSED, updated_at=now)
     )
     definition = form(form_id)
     created = FormDraft(
@@ -140,10 +143,13 @@ async def start(
 async def resume(session: AsyncSession, chosen: FormDraft, now: datetime) -> None:
     await session.exec(
         update(FormDraft)
-        .where(col(FormDraft.person_id) == chosen.person_id, col(FormDraft.status) == ACTIVE)
-        .values(status=PAUSED, updated_at=now)
+        .where(
+            col(FormDraft.person_id) == chosen.person_id,
+            col(FormDraft.status) == DraftStatus.ACTIVE,
+        )
+        .values(status=DraftStatus.PAUSED, updated_at=now)
     )
-    chosen.status = ACTIVE
+    chosen.status = DraftStatus.ACTIVE
     touch(chosen, now)
 
 
@@ -210,7 +216,7 @@ async def submit(
         submitted_at=now,
     )
     session.add(submission)
-    filled.status = SUBMITTED
+    filled.status = DraftStatus.SUBMITTED
     touch(filled, now)
     await session.flush()
     types = {question.id: question.type for question in _all_questions(filled.form_id)}

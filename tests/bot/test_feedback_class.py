@@ -21,9 +21,9 @@ from scheduler.feedback import scan_feedback
 from storage import attendance, repo
 from storage.models import ClassSession, FeedbackRequest, LeaveRequest, OutboxMessage, Person
 from tests.bot.attendance_people import member
-from tests.bot.test_feedback import fill_daily, has, pick
 from tests.chat import ChatUser, body, button
 from tests.factories import make_class
+from tests.fast.test_feedback import fill_daily, has, pick
 from tests.scheduler.test_feedback_jobs import answer
 
 START = date(2026, 6, 1)

@@ -1,5 +1,6 @@
 """Filling in the daily feedback and the mid-term evaluation from the pushed button, in the
-web chat: once, only while open, a thank-you with what comes next, and /myfeedback."""
+web chat: once, only while open, a thank-you with what comes next, and /myfeedback. Fast tier
+(tests/fast/harness.py): the scan is called, as the scheduler would."""
 
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ async def attend(app, timetable, day: int, *people: int) -> None:
 
 
 async def scan(app, clock: ManualClock) -> None:
-    await scan_feedback(app.product.sessions, clock.now(), app.settings)
+    """What the scheduler's feedback job does at `clock`'s time (the harness runs no scheduler;
+    a full product's `Running` has its sessions on its `product`)."""
+    await scan_feedback(getattr(app, "product", app).sessions, clock.now(), app.settings)
 
 
 async def requests(app) -> dict[int, FeedbackRequest]:
@@ -66,9 +69,9 @@ async def fill_daily(user: ChatUser, push: dict) -> dict:
     return await user.expect(has("请核对你的回答"))
 
 
-async def test_daily_feedback_answered_once_then_closed(app_factory, http):
+async def test_daily_feedback_answered_once_then_closed(fast_factory, http):
     clock = ManualClock(DAY1_END - timedelta(hours=1))
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     _, teacher = await member(app, http, "李老师", Role.LECTURER)
     wang, w = await member(app, http, "王小明", Role.TRAINEE)
     zhang, z = await member(app, http, "张伟", Role.TRAINEE)
@@ -123,9 +126,9 @@ async def test_daily_feedback_answered_once_then_closed(app_factory, http):
     assert "还没有填写过" in body(await zhang.reply_to("/myfeedback"))
 
 
-async def test_a_forged_button_is_refused_politely(app_factory, http):
+async def test_a_forged_button_is_refused_politely(fast_factory, http):
     clock = ManualClock(DAY1_END)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     wang, w = await member(app, http, "王小明", Role.TRAINEE)
     zhang, z = await member(app, http, "张伟", Role.TRAINEE)
     _, timetable = await open_class(app, START, (), (w, z))
@@ -136,10 +139,10 @@ async def test_a_forged_button_is_refused_politely(app_factory, http):
     assert "不在你的权限范围内" in forged["text"] and forged["show_alert"]
 
 
-async def test_the_midterm_asks_about_each_module_and_teacher_by_name(app_factory, http):
+async def test_the_midterm_asks_about_each_module_and_teacher_by_name(fast_factory, http):
     day5_end = datetime(2026, 6, 5, 9, 30, tzinfo=UTC)
     clock = ManualClock(day5_end)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     _, trainer = await member(app, http, "王培训师", Role.TRAINER)
     learner, p = await member(app, http, "赵讲师", Role.LECTURER, locale="en")
     made, timetable = await open_class(app, START, (trainer,), (p,), programme="lecturer")
