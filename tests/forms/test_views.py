@@ -1,5 +1,5 @@
-"""The form and feedback view builders, called without a bot: what a person reads and which
-buttons they get, in both languages. ID and mobile numbers are shown masked (S-53)."""
+"""The form view builders, called without a bot: what a person reads and which buttons they
+get, in both languages. ID and mobile numbers are shown masked (S-53)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.domain.feedback import Kind
 from bot.forms.callbacks import FormEdit, FormNav, FormPick, Nav
 from bot.forms.registry import form
 from bot.forms.runner import FormRun
 from bot.i18n import I18n
-from bot.services.feedback import Count, Counted, Menu
-from bot.views.feedback import counted_text, menu_view
 from bot.views.forms import (
     my_forms_view,
     offer_view,
@@ -22,14 +19,7 @@ from bot.views.forms import (
     review_view,
     saved_text,
 )
-from storage.feedback_views import Round
-from storage.models import (
-    ClassSession,
-    FeedbackRequest,
-    FormDraft,
-    FormSubmission,
-    TrainingClass,
-)
+from storage.models import FormDraft, FormSubmission
 
 TODAY = date(2026, 6, 1)
 ZH, EN = I18n("zh-CN"), I18n("en")
@@ -106,42 +96,3 @@ def test_an_id_or_mobile_answer_is_echoed_masked_and_a_choice_is_not_echoed():
     echo = saved_text(by_type["mobile"], "13812345678", ZH)
     assert echo is not None and "13812345678" not in echo and "5678" in echo
     assert saved_text(by_type["single"], "x", ZH) is None
-
-
-def _class() -> TrainingClass:
-    return TrainingClass(
-        id=4, name="网创一班", institution_id=1, region_id=1, timezone="Asia/Shanghai"
-    )
-
-
-def test_the_class_menu_has_a_button_per_round_and_the_trend():
-    rounds = [Round(Kind.DAILY, 1, 20, 18), Round(Kind.MIDTERM, 5, 20, 10)]
-    text, markup = menu_view(Menu(_class(), rounds), ZH)
-    assert "网创一班" in text
-    assert data(markup) == ["fvr:4:daily:1", "fvr:4:midterm:5", "fvt:4"]
-
-
-def test_the_thanks_names_the_next_session_and_a_late_answer_is_told_so():
-    request = FeedbackRequest(
-        id=1,
-        class_id=4,
-        kind=Kind.DAILY,
-        day=1,
-        person_id=1,
-        form_id="daily_feedback",
-        opens_at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC),
-        closes_at=datetime(2026, 6, 2, 1, 0, tzinfo=UTC),
-    )
-    following = ClassSession(
-        id=9,
-        class_id=4,
-        day=2,
-        slot="morning",
-        starts_at=datetime(2026, 6, 2, 1, 0, tzinfo=UTC),
-        ends_at=datetime(2026, 6, 2, 4, 0, tzinfo=UTC),
-        hours=4,
-        topic="网店运营",
-    )
-    thanks = counted_text(Counted(Count.COUNTED, request, _class(), following), ZH)
-    assert "谢谢你的反馈" in thanks and "6月2日 09:00" in thanks
-    assert "未计入" in counted_text(Counted(Count.LATE, request), ZH)
