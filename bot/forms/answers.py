@@ -45,6 +45,10 @@ class Input:
     choice: str | None = None
 
 
+SEARCH = "?"
+"""A pending region entry starting with this holds typed text that matched several places."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why an input is not an answer: a message key, its parameters, and a custom wording."""

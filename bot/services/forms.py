@@ -24,13 +24,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.forms import DraftStatus
 from bot.forms import regions
 from bot.forms import service as store
-from bot.forms.answers import FileRef, Input, Problem, Rejected, check_required, derived, parse
+from bot.forms.answers import (
+    SEARCH,
+    FileRef,
+    Input,
+    Problem,
+    Rejected,
+    check_required,
+    derived,
+    parse,
+)
 from bot.forms.registry import form
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import Question, QuestionType
 from bot.services.actor import Actor
 from bot.services.errors import Stale
-from bot.views.forms import SEARCH
 from storage import repo
 from storage.models import FormDraft, FormSubmission, Person
 

@@ -16,7 +16,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.forms import regions
-from bot.forms.answers import Problem
+from bot.forms.answers import SEARCH, Problem
 from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick, Nav
 from bot.forms.registry import form
 from bot.forms.runner import FormRun, Slot
@@ -176,10 +176,6 @@ def _calendar(draft: FormDraft, index: int, month: str, i18n: I18n) -> list[list
         for day in range(1, days + 1)
     ]
     return [header, *(buttons[i : i + 7] for i in range(0, len(buttons), 7))]
-
-
-SEARCH = "?"
-"""A pending region entry starting with this holds typed text that matched several places."""
 
 
 def _region_rows(draft: FormDraft, index: int, i18n: I18n) -> list[list]:
