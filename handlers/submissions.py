@@ -5,6 +5,9 @@ bot/views/submissions.py, the forms the generic runner (handlers/forms.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -151,13 +154,13 @@ async def _send_plan(
         )
     ]
     definition = form(PLAN)
-    pdf = form_pdf(
+    pdf = await asyncio.to_thread(  # ~0.5 s of CPU: the other chats go on meanwhile
+        partial(form_pdf, heading=heading),
         definition,
         copy.answers,
         today_in(settings, actor.now),
         copy.context,
         i18n,
-        heading=heading,
     )
     await bot.send_document(
         chat_id,

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.domain.roles import Role
+from bot.views.submissions import ExtAct, ExtCb
 from storage.models import AttendanceMark, AuditEntry, FormSubmission, SubmissionExtension
 from tests.bot.attendance_people import member, open_class
 from tests.bot.test_intake import ask, pick
@@ -262,3 +263,33 @@ async def test_a_plan_uploaded_as_a_file_refuses_other_types_and_huge_files(fast
     assert submitted.answers["mode"] == "upload"
     assert submitted.answers["plan_file"][0]["name"] == "规划书.docx"
     assert "还没有在聊天里填写" in body(await trainee.reply_to("/planpdf"))
+
+
+async def test_forged_extension_buttons_get_a_polite_alert(fast_factory, http):
+    app, _, trainee, person_id, made, _ = await setup(fast_factory, http, AFTER)
+    staff, _ = await member(app, http, "机构老周", Role.INSTITUTION)
+    picker = await staff.reply_to("/extend")
+    for forged, wording in [
+        (ExtCb(a=ExtAct.DAYS, c=made.id, p=999_999, n=3), "这位学员已不在这个班级了"),
+        (ExtCb(a=ExtAct.DAYS, c=made.id, p=person_id, n=5), "不能这样延期"),
+        (ExtCb(a=ExtAct.LEARNER, c=made.id, p=999_999), "这位学员已不在这个班级了"),
+        (ExtCb(a=ExtAct.CLASS, c=999_999), ""),
+    ]:
+        answer = await staff.press(picker["message_id"], forged.pack())
+        assert answer["show_alert"] and wording in answer["text"], answer
+    for data in ("ext:nonsense:1:2:3", "plan:burn"):
+        answer = await staff.press(picker["message_id"], data)
+        assert answer["answered"] and answer["show_alert"], answer
+    # a trainee cannot extend their own deadline
+    forged = ExtCb(a=ExtAct.DAYS, c=made.id, p=person_id, n=7).pack()
+    last = await trainee.reply_to("/practice")
+    answer = await trainee.press(last["message_id"], forged)
+    assert answer["answered"]
+    async with app.store() as session:
+        assert (await session.exec(select(SubmissionExtension))).all() == []
+
+
+async def test_before_the_class_starts_the_trainee_is_told_when_it_opens(fast_factory, http):
+    app, _, trainee, _, _, _ = await setup(fast_factory, http, datetime(2026, 5, 9, tzinfo=UTC))
+    refusal = await trainee.reply_to("/plan")
+    assert "还没开课，2026-05-11 00:00 起可以提交" in body(refusal)
