@@ -147,7 +147,7 @@ async def _send_plan(
     heading = [
         i18n(
             "submissions.pdf_heading",
-            name=person.first_name,
+            name=(await enrolment.names(session, [person.id])).get(person.id, person.first_name),
             class_name=training_class.name if training_class else "",
             changed=copy.changed_at.astimezone(zone),
             submitted=copy.submitted,

@@ -227,8 +227,7 @@ async def latest_version(
 ) -> FormSubmission | None:
     """The learner's last version of `form_id` for the class, to start the next from."""
     found_versions = await store.versions(session, actor.person_id, form_id, class_id)
-    current = [row for row in found_versions if row.current]
-    return current[-1] if current else None
+    return found_versions[-1] if found_versions else None
 
 
 async def standing_of(
