@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.commands import command_names
+from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.views.submissions import (
     ExtAct,
@@ -64,3 +66,10 @@ def test_the_days_offered_and_an_empty_institution():
     assert callbacks(markup)[1] == ExtCb(a=ExtAct.DAYS, c=7, p=11, n=3).pack()
     text, markup = class_picker(I18n("zh-CN"), [])
     assert "还没有开班中的班级" in text and callbacks(markup) == []
+
+
+def test_trainees_have_the_hand_in_commands_and_staff_extend():
+    trainee = command_names([Grant(Role.TRAINEE, 1, 10)])
+    assert {"practice", "plan", "planpdf"} <= set(trainee) and "extend" not in trainee
+    assert "extend" in command_names([Grant(Role.INSTITUTION, 1, 10)])
+    assert "practice" not in command_names([Grant(Role.INSTITUTION, 1, 10)])
