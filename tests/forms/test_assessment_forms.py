@@ -163,3 +163,13 @@ def test_the_longest_plan_prints_on_several_pages_in_english_too():
     assert len(reader.pages) > 3
     shown = "".join(page.extract_text() for page in reader.pages)
     assert "Online business plan" in shown and "茶茶茶" in shown and "Amount (yuan)" in shown
+
+
+def test_what_a_trainee_types_prints_as_typed_never_as_markup():
+    """Answers are escaped by the template: tags and entities print literally; a character the
+    font lacks (an emoji) is left out rather than failing the print."""
+    answers = plan_answers()
+    answers["overview"] = "A&B <b>粗体</b> &amp; 好😀 ¥100 — “引号”"
+    pdf = form_pdf(form("business_plan"), answers, TODAY, {}, I18n("zh-CN"), heading=["x"])
+    shown = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "A&B <b>粗体</b> &amp; 好 ¥100 — “引号”" in shown
