@@ -22,6 +22,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import handlers
+from bot import fonts
 from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
@@ -119,6 +120,7 @@ class Product:
         return self.settings.public_url or f"http://{self.settings.web_host}:{self.port}"
 
     async def start(self) -> None:
+        fonts.warm()
         await upgrade_database(self.engine)
         if self.settings.demo_data and await seed_demo(self.sessions, self.settings):
             log.info("demo data created")

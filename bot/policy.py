@@ -39,6 +39,9 @@ class Action(StrEnum):
     FEEDBACK_GIVE = "feedback.give"
     FEEDBACK_DAILY = "feedback.daily"
     FEEDBACK_EVALUATIONS = "feedback.evaluations"
+    SUBMISSION_HAND_IN = "submission.hand_in"
+    SUBMISSION_EXTEND = "submission.extend"
+    PLAN_PRINT = "plan.print"
     INVITE = "invite"
 
 
@@ -122,6 +125,11 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.FEEDBACK_GIVE: _each(LEARNERS, SELF),
     Action.FEEDBACK_DAILY: {**_each(TEACHERS, TAUGHT), Role.INSTITUTION: INSTITUTION},
     Action.FEEDBACK_EVALUATIONS: {Role.INSTITUTION: INSTITUTION},
+    # Assessment (S-12): a learner of the class hands in practice results and a business plan;
+    # the institution's staff extend one learner's deadline; a learner prints their own plan.
+    Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
+    Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
+    Action.PLAN_PRINT: _each(LEARNERS, SELF),
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -20,6 +20,7 @@ from handlers import (
     reasons,
     refusals,
     start,
+    submissions,
     teachers,
     todo,
 )
@@ -41,6 +42,7 @@ FEATURES = (
     checkin,
     feedback,
     feedback_views,
+    submissions,
     forms,
     fallback,
 )

@@ -457,3 +457,19 @@ class FeedbackRequest(SQLModel, table=True):
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = _ts()
+
+
+class SubmissionExtension(SQLModel, table=True):
+    """A later deadline for one learner's assessment submissions (practice results, business
+    plan) in one class, granted by the institution's staff. Every grant is kept; the latest
+    deadline counts."""
+
+    __tablename__ = "submission_extension"
+    __table_args__ = (Index("ix_submission_extension_class_person", "class_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id")
+    until: datetime = Field(sa_type=UtcDateTime)
+    granted_by: int = Field(foreign_key="person.id")
+    granted_at: datetime = _ts()

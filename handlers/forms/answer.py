@@ -43,6 +43,11 @@ class NotCommand(Filter):
         return not (message.text or "").startswith("/")
 
 
+def _size(reported: int | None) -> int:
+    """Telegram's size of a file, or -1 when it did not say (not 0: that is an empty file)."""
+    return -1 if reported is None else reported
+
+
 def given(message: Message) -> Input:
     """The message reduced to what an answer can be made of."""
     files: list[FileRef] = []
@@ -53,7 +58,7 @@ def given(message: Message) -> Input:
                 largest.file_id,
                 largest.file_unique_id,
                 "photo.jpg",
-                largest.file_size or 0,
+                _size(largest.file_size),
                 "image/jpeg",
             )
         )
@@ -64,7 +69,7 @@ def given(message: Message) -> Input:
                 document.file_id,
                 document.file_unique_id,
                 document.file_name or "file",
-                document.file_size or 0,
+                _size(document.file_size),
                 document.mime_type or "application/octet-stream",
             )
         )

@@ -4,7 +4,7 @@ form, show the one being filled, pause it or offer to continue it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -17,7 +17,7 @@ from bot.forms.registry import form
 from bot.i18n import I18n
 from bot.services import forms
 from bot.services.actor import Actor
-from bot.services.forms import Filling, Screen, Started, today_in
+from bot.services.forms import Filling, Screen, Started
 from bot.views import edit_in_place
 from bot.views.forms import (
     intro_text,
@@ -31,6 +31,11 @@ from bot.views.forms import (
 from storage.models import FormDraft, Person
 
 __all__ = ["Runner", "begin", "offer_resume", "pause", "render", "today_in"]
+
+
+def today_in(settings: Settings, now: datetime) -> date:
+    """The programme's local date at `now` (the product's clock, never the machine's)."""
+    return forms.today_in(settings.tz, now)
 
 
 def owner(person: Person, now: datetime) -> Actor:
