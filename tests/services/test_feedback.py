@@ -145,7 +145,8 @@ async def test_a_learner_opens_their_own_request_with_the_class_in_its_context(s
 
 
 async def test_a_request_is_answered_once_and_only_while_open(sessions, world):
-    """The first submission in time counts (audited); a second, or a late one, does not."""
+    """T6, S-51: the first submission in time counts (audited); a second, or a late one, does
+    not, and another person's submission never answers it."""
     learner, request_id = world.actor("learner"), world.requests["learner", Kind.DAILY]
     async with unit_of_work(sessions) as session:
         first = await _submit(session, learner, request_id, ANSWERS)
@@ -186,6 +187,8 @@ async def test_a_request_is_answered_once_and_only_while_open(sessions, world):
 
 
 async def test_teachers_read_daily_rounds_of_their_classes_staff_every_round(sessions, world):
+    """T6, T7 (S-33): teachers read the daily rounds of the classes they teach, the institution's
+    staff the evaluations too; others nothing."""
     async with unit_of_work(sessions) as session:
         for name in ("learner", "learner2"):
             learner = world.actor(name)

@@ -82,6 +82,8 @@ async def test_starting_a_form_pauses_the_other_and_resuming_keeps_every_answer(
 
 
 async def test_wrong_answers_are_explained_and_back_and_skip_move_as_expected(sessions, people):
+    """S-54: a wrong input is explained and the question asked again; a required question
+    cannot be skipped."""
     me, _ = people
     async with unit_of_work(sessions) as session:
         draft = (await forms.start(session, me, DAILY, {}, TZ)).screen.draft
@@ -145,6 +147,7 @@ async def test_another_persons_draft_is_refused_and_changes_nothing(sessions, pe
 
 
 async def test_submit_records_one_submission_however_often_it_is_pressed(sessions, people):
+    """S-50, S-51: a submission is never recorded twice; a second press is told it was."""
     me, _ = people
     async with unit_of_work(sessions) as session:
         draft = await _fill_daily(session, me)
