@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notifier
 from bot.domain.cycle import TraineeState
 from bot.domain.screening import Outcome, Recommendation
+from bot.services import enrolment
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.outcomes import Decided
@@ -133,13 +134,5 @@ async def decide_screening(
     await notifier.tell(
         session, trainee, lambda reader: result_view(reader, outcome), key=f"case-decided:{case.id}"
     )
-    await _settle_places(session, case.person_id, actor)
+    await enrolment.settle_after_screening(session, actor, case.person_id)
     return Decided(case.id, outcome)
-
-
-async def _settle_places(session: AsyncSession, trainee_id: int, actor: Actor) -> None:
-    # Enrolment has no use-case module yet; imported here, as the handlers package imports this
-    # module through handlers.intake.
-    from handlers.enrolment import screening_decided
-
-    await screening_decided(session, trainee_id, actor.person_id, actor.now)

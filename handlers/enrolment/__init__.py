@@ -1,9 +1,9 @@
 """Enrolment (S-5, S-7): trainees join a class by its link or QR code, staff add suitable
 trainees or import a list from Excel, and a class never takes a 31st person.
 
-Entry points for other features: `ClassRoster(c=...)` opens a class's enrolment card
-(link and QR, add, import, withdraw); `join_by_link` is called by /start for an invitation
-that names a class; `screening_decided` settles pending places after a screening decision.
+Thin adapters over the use cases in bot/services/enrolment.py. Entry points for other
+features: `ClassRoster(c=...)` opens a class's enrolment card (link and QR, add, import,
+withdraw); `join_by_link` is called by /start for an invitation that names a class.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from handlers.enrolment.common import (
     WithdrawList,
 )
 from handlers.enrolment.importing import ask_for_file, file_sent, not_a_file
-from handlers.enrolment.join import join_by_link, screening_decided
+from handlers.enrolment.join import join_by_link
 from handlers.enrolment.staff import (
     add_trainee,
     list_classes,
@@ -35,7 +35,7 @@ from handlers.enrolment.staff import (
     withdraw_trainee,
 )
 
-__all__ = ["create_router", "join_by_link", "screening_decided"]
+__all__ = ["create_router", "join_by_link"]
 
 
 def create_router() -> Router:
