@@ -26,7 +26,6 @@ from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import leave as leave_cases
 from bot.services.actor import Actor
-from bot.services.outcomes import Decided
 from bot.services.reasons import Purpose
 from bot.views.leave import LeaveDecision, request_card, request_view
 from handlers import reasons
@@ -230,9 +229,6 @@ async def reason_given(given: reasons.Given) -> None:
     await given.message.answer(given.i18n("leave.submitted", hours=decided.hours))
 
 
-REASONS = {Purpose.LEAVE_REQUEST: reason_given}
-
-
 async def approve_pressed(
     query: CallbackQuery,
     callback_data: LeaveDecision,
@@ -241,7 +237,11 @@ async def approve_pressed(
     i18n: I18n,
 ) -> None:
     decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=True)
-    await _show_decided(query, decided, i18n)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(
+        i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    )
 
 
 async def refuse_pressed(
@@ -250,17 +250,37 @@ async def refuse_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    state: FSMContext,
 ) -> None:
-    decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=False)
-    await _show_decided(query, decided, i18n)
-
-
-async def _show_decided(query: CallbackQuery, decided: Decided, i18n: I18n) -> None:
+    """Refusing asks the reason the learner will be told, through the one reason flow."""
+    leave = await leave_cases.pending_leave(session, actor, callback_data.r)
+    learner = await session.get(Person, leave.person_id)
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(
-        i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    await reasons.ask(
+        state,
+        query.message,
+        i18n,
+        Purpose.LEAVE_REFUSE,
+        "leave.ask_refusal",
+        {"learner": learner.first_name},
+        leave=leave.id,
+        card=query.message.message_id,
     )
+
+
+async def refusal_reason_given(given: reasons.Given) -> None:
+    decided = await leave_cases.decide_leave(
+        given.session, given.actor, given.data["leave"], approve=False, reason=given.reason
+    )
+    await given.bot.edit_message_reply_markup(
+        chat_id=given.message.chat.id, message_id=given.data["card"], reply_markup=None
+    )
+    await given.message.answer(
+        given.i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    )
+
+
+REASONS = {Purpose.LEAVE_REQUEST: reason_given, Purpose.LEAVE_REFUSE: refusal_reason_given}
 
 
 async def status_text(session: AsyncSession, person: Person, i18n: I18n) -> str | None:

@@ -89,6 +89,8 @@ async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_
 async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_told(
     app_factory, http
 ):
+    """S-11: approved leave excuses a closed absence; a refusal asks the teacher's reason
+    through the one reason flow and the learner is told it."""
     clock = ManualClock(datetime(2026, 5, 11, 5, 0, tzinfo=UTC))  # 13:00, after the morning
     app = await app_factory(clock=clock)
     lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
@@ -132,8 +134,18 @@ async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_to
     await trainee.expect(has("已提交"))
     ask = await lecturer.expect(asked)
     await lecturer.press(ask["message_id"], button(ask, "不批准"))
-    assert "已拒绝" in body(await lecturer.expect(has("已拒绝")))
-    assert "未获 李老师 批准" in body(await trainee.expect(has("未获")))
+    assert "学员会看到" in body(await lecturer.expect(has("请写明理由")))
+    await lecturer.send("不")
+    await lecturer.expect(has("2-200"))  # too short: asked again, nothing decided
+    await lecturer.send("这天要做结业项目，不能缺")
+    done, card = await lecturer.expect_all(
+        has("已拒绝"),
+        lambda m: m["message_id"] == ask["message_id"] and "结业项目" in body(m),
+    )
+    assert "已拒绝 小王 的请假申请" in body(done)
+    assert "未批准（李老师）：这天要做结业项目，不能缺" in body(card) and not buttons(card)
+    told = body(await trainee.expect(has("未获")))
+    assert "未获 李老师 批准，理由：这天要做结业项目，不能缺" in told
     async with app.store() as session:
         statuses = [r.status for r in (await session.exec(select(LeaveRequest))).all()]
         record = await attendance.attendance_record(session, made.id, p)
@@ -226,7 +238,14 @@ def test_every_attendance_and_leave_message_renders_in_both_languages():
             "e": e,
             "programme": "trainee",
         },
-        "leave.decided": {"status": "refused", "name": "一班", "hours": 4, "teacher": "李"},
+        "leave.decided": {
+            "status": "refused",
+            "name": "一班",
+            "hours": 4,
+            "teacher": "李",
+            "reason": "<b>",
+        },
+        "leave.ask_refusal": {"learner": "<b>", "min": 2, "max": 200},
         "leave.already_decided": {"status": "approved", "by": "李"},
     }
     for problem in LeaveProblem:
