@@ -41,6 +41,11 @@ class Mark(StrEnum):
 ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
 
 
+def markable(opened: bool, starts_at: datetime, now: datetime) -> bool:
+    """A session can be marked by hand once it has begun or its check-in is open, not before."""
+    return opened or starts_at <= now
+
+
 def window_of(moment: datetime) -> int:
     return math.floor(moment.timestamp()) // WINDOW_SECONDS
 

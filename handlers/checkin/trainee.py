@@ -3,7 +3,6 @@ the location. See the package docstring for when four digits are a code."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram.filters import CommandObject, Filter
@@ -17,20 +16,16 @@ from aiogram.types import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.checkin import (
-    ATTENDED,
-    DEEP_LINK_PREFIX,
-    MAX_WRONG_CODES,
-    Mark,
-    code_accepted,
-    normalise_code,
-)
+from bot.domain.checkin import DEEP_LINK_PREFIX, normalise_code
 from bot.forms import service
 from bot.i18n import I18n
+from bot.services import checkin
+from bot.services.actor import Actor
+from bot.services.checkin import CheckInResult
 from handlers.checkin.views import _local
 from storage import checkin as store
 from storage.attendance import view
-from storage.models import AttendanceMark, ClassSession, Person, TrainingClass
+from storage.models import ClassSession, Person, TrainingClass
 
 
 class CodeMessage(Filter):
@@ -87,52 +82,41 @@ async def check_in(
     code: str,
     opened: list[tuple[ClassSession, TrainingClass]],
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    now: datetime,
 ) -> None:
     """Check the person in with `code`, or say clearly why not and what to do."""
-    if not opened:
-        await message.answer(i18n("checkin.none_open"))
-        return
-    matched = next(((s, c) for s, c in opened if code_accepted(s.checkin_secret, code, now)), None)
-    if matched is None:
-        tries = [await store.record_wrong_code(session, s.id, person.id) for s, _ in opened]
-        left = MAX_WRONG_CODES - max(tries)
-        if left > 0:
-            await message.answer(i18n("checkin.wrong_code", left=left))
-        else:
+    done = await checkin.check_in(session, actor, code, opened)
+    match done.result:
+        case CheckInResult.NONE_OPEN:
+            await message.answer(i18n("checkin.none_open"))
+        case CheckInResult.WRONG_CODE:
+            await message.answer(i18n("checkin.wrong_code", left=done.left))
+        case CheckInResult.TOO_MANY:
             await message.answer(i18n("checkin.too_many"))
-        return
-    class_session, training_class = matched
-    if await store.wrong_codes(session, class_session.id, person.id) >= MAX_WRONG_CODES:
-        await message.answer(i18n("checkin.too_many"))
-        return
-    result = await store.self_check_in(session, class_session, training_class, person.id, now)
-    mark = result.mark
-    if not result.new:
-        checked = mark.checked_in_at if mark.status in ATTENDED else None
-        await message.answer(
-            i18n(
-                "checkin.already",
-                time=checked and _local(checked, training_class),
-                mark=mark.status,
+        case CheckInResult.ALREADY:
+            checked = checkin.checked_in_at(done)
+            await message.answer(
+                i18n(
+                    "checkin.already",
+                    time=checked and _local(checked, done.training_class),
+                    mark=done.mark.status,
+                )
             )
-        )
-        return
-    ask_location = training_class.venue_lat is not None
-    await message.answer(
-        i18n(
-            "checkin.checked_in",
-            name=training_class.name,
-            s=view(class_session, training_class),
-            time=_local(now, training_class),
-            late=mark.status == Mark.LATE,
-            late_after=training_class.late_after_min,
-            ask_location=ask_location,
-        ),
-        reply_markup=_location_keyboard(i18n) if ask_location else None,
-    )
+        case CheckInResult.CHECKED_IN:
+            training_class = done.training_class
+            await message.answer(
+                i18n(
+                    "checkin.checked_in",
+                    name=training_class.name,
+                    s=view(done.class_session, training_class),
+                    time=_local(actor.now, training_class),
+                    late=done.late,
+                    late_after=training_class.late_after_min,
+                    ask_location=done.asks_location,
+                ),
+                reply_markup=_location_keyboard(i18n) if done.asks_location else None,
+            )
 
 
 async def code_sent(
@@ -140,42 +124,34 @@ async def code_sent(
     code: str,
     opened: list[tuple[ClassSession, TrainingClass]],
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    clock: Clock,
 ) -> None:
-    await check_in(message, code, opened, session, person, i18n, clock.now())
+    await check_in(message, code, opened, session, actor, i18n)
 
 
 async def start_with_code(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    clock: Clock,
 ) -> None:
     """/start ci_<code>: a trainee scanned the classroom screen's QR code."""
     code = normalise_code((command.args or "")[len(DEEP_LINK_PREFIX) :])
-    opened = await store.open_sessions_of(session, person.id)
     if code is None:
         await message.answer(i18n("checkin.none_open"))
         return
-    await check_in(message, code, opened, session, person, i18n, clock.now())
+    await check_in(message, code, await checkin.open_sessions(session, actor), session, actor, i18n)
 
 
-async def location_sent(
-    message: Message,
-    pending: tuple[AttendanceMark, TrainingClass],
-    session: AsyncSession,
-    i18n: I18n,
-    clock: Clock,
-) -> None:
-    mark, training_class = pending
+async def location_sent(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     location = message.location
-    mark = await store.record_location(
-        session, mark, training_class, location.latitude, location.longitude, clock.now()
-    )
+    recorded = await checkin.record_location(session, actor, location.latitude, location.longitude)
+    if recorded is None:  # the check-in's few minutes ran out since the filter passed
+        await message.answer(i18n("checkin.location_skipped"), reply_markup=ReplyKeyboardRemove())
+        return
+    mark, training_class = recorded
     await message.answer(
         i18n(
             "checkin.location_recorded",

@@ -12,7 +12,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.attendance import local_day
-from bot.domain.checkin import current_code, screen_expiry, screen_token, seconds_left
+from bot.domain.checkin import (
+    current_code,
+    markable,
+    screen_expiry,
+    screen_token,
+    seconds_left,
+)
 from bot.i18n import I18n
 from handlers.checkin.callbacks import MarkMenu, Panel, PanelAction, RosterDay, Summary
 from storage import checkin as store
@@ -45,8 +51,7 @@ def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
 
 
 def _markable(class_session: ClassSession, now: datetime) -> bool:
-    """Sessions that have begun (or whose check-in is open) can be marked, not future ones."""
-    return class_session.checkin_opened_at is not None or class_session.starts_at <= now
+    return markable(class_session.checkin_opened_at is not None, class_session.starts_at, now)
 
 
 def _default_day(
