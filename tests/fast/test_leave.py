@@ -34,9 +34,9 @@ def asked(m) -> bool:
     return "请假申请" in body(m) and bool(buttons(m))
 
 
-async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_factory, http):
+async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(fast_factory, http):
     clock = ManualClock(EVE)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer1, t1 = await member(app, http, "李老师", Role.LECTURER)
     lecturer2, t2 = await member(app, http, "周老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE)
@@ -87,12 +87,12 @@ async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_
 
 
 async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_told(
-    app_factory, http
+    fast_factory, http
 ):
     """S-11: approved leave excuses a closed absence; a refusal asks the teacher's reason
     through the one reason flow and the learner is told it."""
     clock = ManualClock(datetime(2026, 5, 11, 5, 0, tzinfo=UTC))  # 13:00, after the morning
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE)
     made, timetable = await open_class(app, START, (t1,), (p,))
@@ -152,9 +152,9 @@ async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_to
     assert statuses == ["approved", "refused"] and record.excused == 1
 
 
-async def test_classes_buttons_and_strangers(app_factory, http):
+async def test_classes_buttons_and_strangers(fast_factory, http):
     clock = ManualClock(EVE)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
     other, t2 = await member(app, http, "外班老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE, locale="en")
@@ -193,13 +193,13 @@ async def test_classes_buttons_and_strangers(app_factory, http):
         assert (await session.get(LeaveRequest, leave.id)).status == "pending"
 
 
-async def test_status_shows_lost_eligibility_of_a_lecturer_class(app_factory, http):
+async def test_status_shows_lost_eligibility_of_a_lecturer_class(fast_factory, http):
     clock = ManualClock(datetime(2026, 5, 11, 6, 0, tzinfo=UTC))
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     trainer, t1 = await member(app, http, "王培训师", Role.TRAINER)
     learner, p = await member(app, http, "赵讲师", Role.LECTURER)
     made, timetable = await open_class(app, START, (t1,), (p,), programme="lecturer")
-    async with unit_of_work(app.product.sessions) as session:
+    async with unit_of_work(app.sessions) as session:
         closing = await session.get(ClassSession, timetable[0].id)
         await close_checkin(session, closing, timetable[0].ends_at)
     lost = await learner.expect(has("已不能参加结业考核"))

@@ -193,8 +193,8 @@ def workbook(*rows: tuple, header: tuple = ("姓名", "手机号", "身份证号
 # --- joining by the class link -------------------------------------------------------------
 
 
-async def test_link_before_screening_holds_a_place_until_the_decision(app_factory, http):
-    app = await app_factory()
+async def test_link_before_screening_holds_a_place_until_the_decision(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app)
     code = await class_code(staff, name)
@@ -247,8 +247,8 @@ async def test_link_before_screening_holds_a_place_until_the_decision(app_factor
     assert "已占 1/30" in body(card) and "王小明" in body(card)
 
 
-async def test_link_after_screening_enrols_at_once(app_factory, http):
-    app = await app_factory()
+async def test_link_after_screening_enrols_at_once(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app)
     code = await class_code(staff, name)
@@ -283,8 +283,8 @@ async def test_link_after_screening_enrols_at_once(app_factory, http):
 # --- capacity and overlap ------------------------------------------------------------------
 
 
-async def test_the_31st_is_refused(app_factory, http):
-    app = await app_factory()
+async def test_the_31st_is_refused(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     filled = await extras(app, 30)
     class_id, name = await new_class(app, trainees=tuple(filled[:29]))
@@ -306,8 +306,8 @@ async def test_the_31st_is_refused(app_factory, http):
     assert len(await places(app, class_id)) == 30 and late_id not in await places(app, class_id)
 
 
-async def test_overlapping_classes_are_refused(app_factory, http):
-    app = await app_factory()
+async def test_overlapping_classes_are_refused(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     trainee, trainee_id = await screened(app, http, "张三", 1)
     _, first = await new_class(app, trainees=(trainee_id,))
@@ -337,8 +337,8 @@ async def test_overlapping_classes_are_refused(app_factory, http):
 # --- staff adding and withdrawing ----------------------------------------------------------
 
 
-async def test_staff_enrol_pages_and_a_double_press_enrols_once(app_factory, http):
-    app = await app_factory()
+async def test_staff_enrol_pages_and_a_double_press_enrols_once(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     outsider = await member(app, http, "学员家长", Role.TRAINEE)
     class_id, name = await new_class(app)
@@ -396,8 +396,8 @@ async def test_staff_enrol_pages_and_a_double_press_enrols_once(app_factory, htt
 # --- importing a list ----------------------------------------------------------------------
 
 
-async def test_excel_import_is_all_or_nothing(app_factory, http):
-    app = await app_factory()
+async def test_excel_import_is_all_or_nothing(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     registered, registered_id = await screened(app, http, "张三", 1)
     waiting, waiting_id = await screened(app, http, "王五", 3, decided=None)
@@ -495,8 +495,8 @@ async def test_excel_import_is_all_or_nothing(app_factory, http):
     assert "原本已在本班：1 人" in body(again) and "已占 6/30" in body(again), "nothing twice"
 
 
-async def test_wrong_files_are_refused_with_reasons(app_factory, http):
-    app = await app_factory()
+async def test_wrong_files_are_refused_with_reasons(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app, capacity=2)
     await pick(staff, await class_card(staff, name), "从 Excel 导入")
