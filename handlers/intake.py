@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.classes import ClassStatus
-from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.screening import Outcome, screen
 from bot.filters import Can
 from bot.forms import service
@@ -68,22 +67,7 @@ async def start_registration(
 
 
 async def _reopen(done: Submitted, institution_id: int | None, reason: str) -> bool:
-    """Back to registered, so the trainee is screened (again); False once enrolled."""
-    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
-    if cycle is not None and cycle.state == TraineeState.REGISTERED:
-        return True
-    try:
-        await intake.move(
-            done.session,
-            done.person.id,
-            institution_id,
-            TraineeState.REGISTERED,
-            actor_id=done.person.id,
-            reason=reason,
-        )
-    except TransitionRefused:
-        return False
-    return True
+    return await screening.reopen(done.session, done.person.id, institution_id, reason)
 
 
 async def registration_submitted(done: Submitted) -> list[FormStart] | None:
@@ -116,16 +100,7 @@ async def appendix_submitted(done: Submitted) -> None:
 
 async def needs_submitted(done: Submitted) -> None:
     institution_id = done.submission.context.get("institution_id")
-    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
-    if cycle is not None and cycle.state == TraineeState.SUITABLE_ONLINE:
-        await intake.move(
-            done.session,
-            done.person.id,
-            institution_id,
-            TraineeState.NEEDS_ANALYSED,
-            actor_id=done.person.id,
-            reason="needs questionnaire submitted",
-        )
+    await screening.needs_given(done.session, done.person.id, institution_id)
 
 
 async def _screen(done: Submitted, registration_id: int, appendix_id: int | None) -> None:

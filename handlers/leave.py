@@ -7,7 +7,6 @@ outbox; the first decision wins. Also the attendance part of /status.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -19,7 +18,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
 from bot.filters import Can
 from bot.i18n import I18n
@@ -55,13 +53,6 @@ class LeaveStates(StatesGroup):
     sessions = State()
 
 
-async def _choices(
-    session: AsyncSession, training_class: TrainingClass, person: Person, now: datetime
-) -> dict[int, ClassSession]:
-    found = await attendance.leave_choices(session, training_class, person.id, now)
-    return {s.id: s for s in found}
-
-
 def _picker(
     i18n: I18n, training_class: TrainingClass, choices: dict[int, ClassSession], chosen: list[int]
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -90,9 +81,9 @@ async def _start_picking(
     i18n: I18n,
     state: FSMContext,
     training_class: TrainingClass,
-    now: datetime,
+    actor: Actor,
 ) -> None:
-    choices = await _choices(session, training_class, person, now)
+    choices = await leave_cases.choices(session, training_class, actor)
     if not choices:
         await state.clear()
         await message.answer(i18n("leave.nothing_to_pick", name=training_class.name))
@@ -109,14 +100,14 @@ async def ask_leave(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     classes = await attendance.learner_classes(session, person.id)
     if not classes:
         await message.answer(i18n("leave.no_class"))
         return
     if len(classes) == 1:
-        await _start_picking(message, session, person, i18n, state, classes[0], clock.now())
+        await _start_picking(message, session, person, i18n, state, classes[0], actor)
         return
     await state.clear()
     builder = InlineKeyboardBuilder()
@@ -133,7 +124,7 @@ async def class_chosen(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     classes = {c.id: c for c in await attendance.learner_classes(session, person.id)}
     if callback_data.c not in classes:
@@ -141,7 +132,7 @@ async def class_chosen(
         return
     await query.answer()
     await _start_picking(
-        query.message, session, person, i18n, state, classes[callback_data.c], clock.now()
+        query.message, session, person, i18n, state, classes[callback_data.c], actor
     )
 
 
@@ -163,14 +154,14 @@ async def session_toggled(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     found = await _picking(callback_data.c, session, person, state)
     if found is None:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
     training_class, data = found
-    choices = await _choices(session, training_class, person, clock.now())
+    choices = await leave_cases.choices(session, training_class, actor)
     if callback_data.s not in choices:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
@@ -192,14 +183,14 @@ async def sessions_chosen(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     found = await _picking(callback_data.c, session, person, state)
     if found is None:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
     training_class, data = found
-    choices = await _choices(session, training_class, person, clock.now())
+    choices = await leave_cases.choices(session, training_class, actor)
     chosen = [s for s in data["chosen"] if s in choices]
     hours = sum(choices[s].hours for s in chosen)
     problem = leave_problem(hours)

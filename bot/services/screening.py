@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.domain.cycle import TraineeState
+from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.screening import Outcome, Recommendation
 from bot.services import enrolment
 from bot.services.actor import Actor
@@ -80,6 +80,42 @@ async def recommend(
             key=f"case:{case.id}:{reviewer_id}",
         )
     return case, bool(reviewer_ids)
+
+
+async def reopen(
+    session: AsyncSession, person_id: int, institution_id: int | None, reason: str
+) -> bool:
+    """The trainee's cycle back to registered, so they are screened (again); False once they
+    are past screening for good (enrolled)."""
+    cycle = await intake.cycle_of(session, person_id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.REGISTERED:
+        return True
+    try:
+        await intake.move(
+            session,
+            person_id,
+            institution_id,
+            TraineeState.REGISTERED,
+            actor_id=person_id,
+            reason=reason,
+        )
+    except TransitionRefused:
+        return False
+    return True
+
+
+async def needs_given(session: AsyncSession, person_id: int, institution_id: int | None) -> None:
+    """The needs questionnaire of a trainee found suitable: their needs are analysed (S-6)."""
+    cycle = await intake.cycle_of(session, person_id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.SUITABLE_ONLINE:
+        await intake.move(
+            session,
+            person_id,
+            institution_id,
+            TraineeState.NEEDS_ANALYSED,
+            actor_id=person_id,
+            reason="needs questionnaire submitted",
+        )
 
 
 async def pending_case(session: AsyncSession, actor: Actor, case_id: int) -> ScreeningCase:
