@@ -13,8 +13,10 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import col, func, select
 from stdnum.cn import ric
 
+from bot.class_callbacks import ClassRoster
 from bot.domain.roles import Grant, Role
 from bot.xlsx import XLSX_MIME
+from handlers.enrolment.common import ClassInvite, EnrolAdd, EnrolList, Withdraw
 from storage import intake, repo
 from storage.models import (
     AuditEntry,
@@ -22,6 +24,7 @@ from storage.models import (
     FormAnswer,
     FormDraft,
     FormSubmission,
+    Institution,
     Invitation,
     Person,
     ScreeningCase,
@@ -391,6 +394,44 @@ async def test_staff_enrol_pages_and_a_double_press_enrols_once(fast_factory, ht
             await session.exec(select(TraineeCycle).where(TraineeCycle.person_id == trainee_id))
         ).one()
     assert cycle.state == "suitable_online", "back to where they were before the class"
+
+
+async def test_another_institutions_staff_cannot_use_forged_buttons(fast_factory, http):
+    """Staff of another institution (who may manage their own classes) pressing this class's
+    buttons with forged data get one polite alert, and nothing changes."""
+    app = await fast_factory()
+    staff = await member(app, http, "机构老师", Role.INSTITUTION)
+    class_id, name = await new_class(app)
+    trainee, trainee_id = await screened(app, http, "学员01", 1)
+    card = await class_card(staff, name)
+    await pick(staff, card, "添加本机构学员")
+    await pick(staff, await staff.expect(lambda m: "选择要加入" in body(m)), "学员01")
+    await staff.expect(lambda m: "已将 学员01 加入" in body(m))
+
+    foreign = await ChatUser.create(http, app.base_url, "外机构老师")
+    await foreign.reply_to("/start")
+    async with app.store() as session:
+        region_id, _ = await _scope(session)
+        elsewhere = Institution(name="别的学校", region_id=region_id)
+        session.add(elsewhere)
+        await session.flush()
+        person = (
+            await session.exec(select(Person).where(Person.tg_user_id == foreign.user_id))
+        ).one()
+        grant = Grant(Role.INSTITUTION, region_id, elsewhere.id)
+        await repo.add_grant(session, person.id, grant, granted_by=None, invitation_id=None)
+    own = await foreign.reply_to("/help")
+    for data in (
+        ClassRoster(c=class_id),
+        ClassInvite(c=class_id),
+        EnrolList(c=class_id),
+        EnrolAdd(c=class_id, t=trainee_id),
+        Withdraw(c=class_id, t=trainee_id, ok=True),
+    ):
+        forged = await foreign.press(own["message_id"], data.pack())
+        assert forged["text"] == "这不在你的权限范围内，无法操作。" and forged["show_alert"], data
+    assert await places(app, class_id) == {trainee_id: "enrolled"}
+    assert await audits(app, "enrolment.withdrawn") == []
 
 
 # --- importing a list ----------------------------------------------------------------------
