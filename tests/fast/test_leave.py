@@ -184,6 +184,10 @@ async def test_classes_buttons_and_strangers(fast_factory, http):
         forged = LeaveDecision(r=leave.id, ok=True).pack()
     answer = await other.press((await other.reply_to("/help"))["message_id"], forged)
     assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
+    refuse = LeaveDecision(r=leave.id, ok=False).pack()
+    answer = await other.press((await other.reply_to("/help"))["message_id"], refuse)
+    assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
+    assert not [m for m in await other.quiet() if "理由" in body(m)], "no reason is asked"
     answer = await trainee.press((await trainee.reply_to("/help"))["message_id"], forged)
     assert "no longer valid" in answer["text"]
     missing = LeaveDecision(r=leave.id + 100, ok=False).pack()
