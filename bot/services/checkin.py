@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.attendance import local_day
 from bot.domain.checkin import ATTENDED, MAX_WRONG_CODES, Mark, code_accepted, markable
+from bot.forms import service as forms
 from bot.policy import Action, allowed, institutions
 from bot.services import attendance
 from bot.services.actor import Actor
@@ -162,6 +163,24 @@ async def open_sessions(
 ) -> list[tuple[ClassSession, TrainingClass]]:
     """The sessions open for check-in in the classes the actor is enrolled in."""
     return await store.open_sessions_of(session, actor.person_id)
+
+
+async def code_sessions(
+    session: AsyncSession, actor: Actor
+) -> list[tuple[ClassSession, TrainingClass]] | None:
+    """Whether four digits from the actor are a check-in code: the sessions open for them
+    when so, None when not. They are from an enrolled learner; while a form is being filled
+    only while a check-in is open that they have not checked in to (otherwise the form gets
+    the message)."""
+    opened = await store.open_sessions_of(session, actor.person_id)
+    if await forms.active_draft(session, actor.person_id) is not None:
+        for class_session, _ in opened:
+            if await store.mark_of(session, class_session.id, actor.person_id) is None:
+                return opened
+        return None
+    if opened or await store.is_enrolled(session, actor.person_id):
+        return opened
+    return None
 
 
 async def check_in(

@@ -15,17 +15,14 @@ from aiogram.types import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.checkin import DEEP_LINK_PREFIX, normalise_code
-from bot.forms import service
 from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
 from bot.services.checkin import CheckInResult
 from handlers.checkin.views import _local
-from storage import checkin as store
 from storage.attendance import view
-from storage.models import ClassSession, Person, TrainingClass
+from storage.models import ClassSession, TrainingClass
 
 
 class CodeMessage(Filter):
@@ -33,21 +30,13 @@ class CodeMessage(Filter):
     a form being filled); injects `code` and `opened` (their sessions open for check-in)."""
 
     async def __call__(
-        self, message: Message, session: AsyncSession, person: Person | None = None
+        self, message: Message, session: AsyncSession, actor: Actor | None = None
     ) -> bool | dict[str, Any]:
         code = normalise_code(message.text or "")
-        if code is None or person is None:
+        if code is None or actor is None:
             return False
-        opened = await store.open_sessions_of(session, person.id)
-        filling = await service.active_draft(session, person.id) is not None
-        if filling:
-            pending = [
-                s for s, _ in opened if await store.mark_of(session, s.id, person.id) is None
-            ]
-            return {"code": code, "opened": opened} if pending else False
-        if opened or await store.is_enrolled(session, person.id):
-            return {"code": code, "opened": opened}
-        return False
+        opened = await checkin.code_sessions(session, actor)
+        return False if opened is None else {"code": code, "opened": opened}
 
 
 class AwaitingLocation(Filter):
@@ -57,12 +46,11 @@ class AwaitingLocation(Filter):
         self,
         event: TelegramObject,
         session: AsyncSession,
-        clock: Clock,
-        person: Person | None = None,
+        actor: Actor | None = None,
     ) -> bool | dict[str, Any]:
-        if person is None:
+        if actor is None:
             return False
-        pending = await store.awaiting_location(session, person.id, clock.now())
+        pending = await checkin.awaiting_location(session, actor)
         return {"pending": pending} if pending else False
 
 
@@ -172,11 +160,10 @@ class SkipLocation(AwaitingLocation):
         self,
         event: TelegramObject,
         session: AsyncSession,
-        clock: Clock,
-        person: Person | None = None,
+        actor: Actor | None = None,
     ) -> bool | dict[str, Any]:
-        if not isinstance(event, Message) or person is None:
+        if not isinstance(event, Message) or actor is None:
             return False
-        if event.text != I18n(person.locale)("checkin.skip_location"):
+        if event.text != I18n(actor.locale)("checkin.skip_location"):
             return False
-        return await super().__call__(event, session, clock, person)
+        return await super().__call__(event, session, actor)
