@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
+from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.screening import Outcome, Recommendation
+from bot.policy import Action, institutions
 from bot.services import enrolment
 from bot.services.actor import Actor
 from bot.services.errors import Stale
@@ -14,6 +18,8 @@ from bot.services.outcomes import Decided
 from bot.services.targets import case_for
 from bot.views.intake import case_view, result_view
 from storage import intake, repo
+from storage.classes import classes_taught_by
+from storage.enrolment import roster
 from storage.models import Person, ScreeningCase
 
 OUTCOME_STATE = {
@@ -172,3 +178,39 @@ async def decide_screening(
     )
     await enrolment.settle_after_screening(session, actor, case.person_id)
     return Decided(case.id, outcome)
+
+
+@dataclass(frozen=True)
+class TraineeLine:
+    """One line of /trainees: under a class the actor teaches (its name) or their
+    institution's trainees (None); `person_id` None marks a group with nobody in it."""
+
+    group: str | None
+    person_id: int | None = None
+    name: str = ""
+    state: str = ""
+    unreachable: bool = False
+
+
+async def trainee_lines(session: AsyncSession, actor: Actor) -> list[TraineeLine]:
+    """The trainees the actor may see (S-6): those of each open class they teach (before the
+    class starts too), and their institutions' trainees; in that order."""
+    groups: list[tuple[str | None, list[int]]] = []
+    for taught in await classes_taught_by(session, actor.person_id):
+        if taught.status == ClassStatus.APPROVED:
+            groups.append((taught.name, [p.person_id for p in await roster(session, taught.id)]))
+    for institution_id in institutions(actor, Action.TRAINEE_LIST):
+        cycles = await intake.trainees_of(session, institution_id)
+        groups.append((None, [cycle.person_id for cycle in cycles]))
+    lines = []
+    for group, person_ids in groups:
+        if not person_ids:
+            lines.append(TraineeLine(group))
+        for person_id in person_ids:
+            trainee = await session.get(Person, person_id)
+            cycles = await intake.cycles_of(session, person_id)
+            state = cycles[0].state if cycles else ""
+            lines.append(
+                TraineeLine(group, person_id, trainee.first_name, state, trainee.unreachable)
+            )
+    return lines
