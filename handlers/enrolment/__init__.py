@@ -18,6 +18,7 @@ from handlers.enrolment.common import (
     ClassImport,
     ClassInvite,
     EnrolAdd,
+    EnrolClasses,
     EnrolList,
     ImportStates,
     Withdraw,
@@ -27,6 +28,7 @@ from handlers.enrolment.importing import ask_for_file, file_sent, not_a_file
 from handlers.enrolment.join import join_by_link
 from handlers.enrolment.staff import (
     add_trainee,
+    classes_paged,
     list_classes,
     pick_trainee,
     pick_withdrawal,
@@ -46,6 +48,7 @@ def create_router() -> Router:
     router.message.register(file_sent, StateFilter(ImportStates.file), F.document)
     router.message.register(not_a_file, StateFilter(ImportStates.file))
     router.callback_query.register(show_card, ClassRoster.filter())
+    router.callback_query.register(classes_paged, EnrolClasses.filter())
     router.callback_query.register(send_invite, ClassInvite.filter())
     router.callback_query.register(pick_trainee, EnrolList.filter())
     router.callback_query.register(add_trainee, EnrolAdd.filter())

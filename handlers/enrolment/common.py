@@ -11,6 +11,8 @@ from aiogram.fsm.state import State, StatesGroup
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+LIST_PAGE = 20
+"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 SHOWN_PROBLEMS = 30
 TEXT_LIMIT = 4000
 """Bad rows listed in the chat, as many as fit one message; all of them come back as a file
@@ -41,7 +43,17 @@ class ClassImport(CallbackData, prefix="enx"):
 
 
 class WithdrawList(CallbackData, prefix="enw"):
+    """Page `p` of who may be taken out of class `c`; `e` edits the list in place (paging)."""
+
     c: int
+    p: int = 0
+    e: bool = False
+
+
+class EnrolClasses(CallbackData, prefix="enc"):
+    """Page `p` of the classes /enrol lists (edits the list in place)."""
+
+    p: int
 
 
 class Withdraw(CallbackData, prefix="eno"):

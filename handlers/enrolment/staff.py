@@ -23,28 +23,33 @@ from handlers.enrolment.common import (
     PAGE_SIZE,
     ClassInvite,
     EnrolAdd,
+    EnrolClasses,
     EnrolList,
     Withdraw,
     WithdrawList,
 )
-from handlers.enrolment.views import card_view
+from handlers.enrolment.views import card_view, classes_view, withdrawal_view
 
 
 async def list_classes(
     message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
 ) -> None:
     await state.clear()
+    text, markup = classes_view(await enrolment.classes(session, actor), 0, i18n)
+    await message.answer(text, reply_markup=markup)
+
+
+async def classes_paged(
+    query: CallbackQuery,
+    callback_data: EnrolClasses,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
     classes = await enrolment.classes(session, actor)
-    builder = InlineKeyboardBuilder()
-    for training_class, first in classes:
-        builder.button(
-            text=i18n("enrolment.class_button", name=training_class.name, first=first),
-            callback_data=ClassRoster(c=training_class.id),
-        )
-    builder.adjust(1)
-    await message.answer(
-        i18n("enrolment.classes", count=len(classes)), reply_markup=builder.as_markup()
-    )
+    await query.answer()
+    await edit_in_place(bot, query.message, *classes_view(classes, callback_data.p, i18n))
 
 
 async def show_card(
@@ -159,20 +164,15 @@ async def pick_withdrawal(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
     training_class, places, names = await enrolment.active_places(session, actor, callback_data.c)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    for place in places:
-        builder.button(
-            text=names[place.person_id],
-            callback_data=Withdraw(c=training_class.id, t=place.person_id),
-        )
-    builder.adjust(2)
-    await query.message.answer(
-        i18n("enrolment.pick_withdrawal", name=training_class.name, count=len(places)),
-        reply_markup=builder.as_markup(),
-    )
+    text, markup = withdrawal_view(training_class, places, names, callback_data.p, i18n)
+    if callback_data.e:
+        await edit_in_place(bot, query.message, text, markup)
+        return
+    await query.message.answer(text, reply_markup=markup)
 
 
 async def withdraw_trainee(
