@@ -14,8 +14,8 @@ from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
 from bot.views import edit_in_place
-from handlers.checkin.callbacks import MarkMenu, MarkSet, RosterDay, Summary
-from handlers.checkin.views import _button, _short, roster_day_view, shown_day
+from handlers.checkin.callbacks import MarkMenu, MarkSet, RosterClasses, RosterDay, Summary
+from handlers.checkin.views import _button, _short, classes_view, roster_day_view, shown_day
 from storage import checkin as store
 from storage.attendance import view
 from storage.classes import sessions_of
@@ -52,13 +52,21 @@ async def roster_command(message: Message, session: AsyncSession, actor: Actor, 
         text, markup = await _roster_view(session, training_class, 0, marks, actor.now, i18n)
         await message.answer(text, reply_markup=markup)
         return
-    builder = InlineKeyboardBuilder()
-    for training_class in classes:
-        builder.button(
-            text=_short(training_class.name), callback_data=RosterDay(c=training_class.id, d=0)
-        )
-    builder.adjust(1)
-    await message.answer(i18n("checkin.choose_class"), reply_markup=builder.as_markup())
+    text, markup = classes_view(classes, 0, i18n)
+    await message.answer(text, reply_markup=markup)
+
+
+async def classes_paged(
+    query: CallbackQuery,
+    callback_data: RosterClasses,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    classes = await checkin.roster_classes(session, actor)
+    await query.answer()
+    await edit_in_place(bot, query.message, *classes_view(classes, callback_data.p, i18n))
 
 
 async def roster_pressed(
