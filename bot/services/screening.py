@@ -1,4 +1,6 @@
-"""Screening (S-3 to S-5): the recommendation recorded as a case, and a reviewer's decision."""
+"""Intake and screening (S-2 to S-6): the recommendation recorded as a case, a reviewer's
+decision (which settles the trainee's pending class places, bot/services/enrolment.py), the
+cycle moves the intake forms make, and the trainees a reviewer or teacher may list."""
 
 from __future__ import annotations
 
