@@ -19,7 +19,15 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.attendance import local_day
-from bot.domain.checkin import ATTENDED, MAX_WRONG_CODES, Mark, code_accepted, markable
+from bot.domain.checkin import (
+    ATTENDED,
+    MAX_WRONG_CODES,
+    CheckinState,
+    Mark,
+    checkin_state,
+    code_accepted,
+    markable,
+)
 from bot.forms import service as forms
 from bot.policy import Action, allowed, institutions
 from bot.services import attendance
@@ -39,21 +47,13 @@ def _markable(class_session: ClassSession, actor: Actor) -> bool:
 # --- teachers: opening and closing -----------------------------------------------------------
 
 
-class Phase(StrEnum):
-    """Where a session's check-in stands for the teacher's panel."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-    NOT_OPENED = "not_opened"
-
-
 @dataclass(frozen=True)
 class Panel:
     """A session's check-in as its teacher sees it: its phase, how many have checked in."""
 
     class_session: ClassSession
     training_class: TrainingClass
-    phase: Phase
+    phase: CheckinState
     checked_in: int = 0
     enrolled: int = 0
 
@@ -61,12 +61,7 @@ class Panel:
 async def _panel(
     session: AsyncSession, class_session: ClassSession, training_class: TrainingClass
 ) -> Panel:
-    if class_session.checkin_closed_at is not None:
-        phase = Phase.CLOSED
-    elif class_session.checkin_opened_at is None:
-        phase = Phase.NOT_OPENED
-    else:
-        phase = Phase.OPEN
+    phase = checkin_state(class_session.checkin_opened_at, class_session.checkin_closed_at)
     return Panel(
         class_session,
         training_class,
@@ -111,10 +106,10 @@ async def panel(session: AsyncSession, actor: Actor, session_id: int) -> Panel:
 
 async def close_checkin(session: AsyncSession, actor: Actor, session_id: int) -> Panel:
     """Close an open check-in: who is unmarked becomes absent (excused on approved leave)
-    and is told. A check-in closed already comes back CLOSED; one never opened NOT_OPENED,
+    and is told. A check-in closed already comes back CLOSED; one never opened NEW,
     and nothing changes."""
     found = await panel(session, actor, session_id)
-    if found.phase is not Phase.OPEN:
+    if found.phase is not CheckinState.OPEN:
         return found
     await attendance.close_checkin(
         session, found.class_session, actor.now, actor_id=actor.person_id

@@ -9,10 +9,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.domain.checkin import CheckinState
 from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
-from bot.services.checkin import Phase
 from bot.views import edit_in_place
 from handlers.checkin.callbacks import OpenCheckin, Panel, RosterDay
 from handlers.checkin.roster import _roster_view
@@ -52,7 +52,7 @@ async def open_pressed(
     """Opens the check-in and shows the panel; a closed one shows its roster instead."""
     found = await checkin.open_checkin(session, actor, callback_data.s)
     await query.answer()
-    if found.phase is Phase.CLOSED:
+    if found.phase is CheckinState.CLOSED:
         text, markup = await _roster_view(
             session, found.training_class, found.class_session.day, True, actor.now, i18n
         )
@@ -80,7 +80,7 @@ async def _not_open(
 ) -> None:
     """A press on the panel of a check-in that is not open: a closed one's panel turns into
     the result."""
-    if found.phase is Phase.CLOSED:
+    if found.phase is CheckinState.CLOSED:
         await query.answer(i18n("checkin.already_closed"), show_alert=True)
         text, markup = await _closed(session, found, i18n)
         await edit_in_place(bot, query.message, text, markup)
@@ -98,7 +98,7 @@ async def panel_refreshed(
     bot: Bot,
 ) -> None:
     found = await checkin.panel(session, actor, callback_data.s)
-    if found.phase is not Phase.OPEN:
+    if found.phase is not CheckinState.OPEN:
         await _not_open(query, session, found, i18n, bot)
         return
     await query.answer()
@@ -114,7 +114,7 @@ async def close_pressed(
     bot: Bot,
 ) -> None:
     was = await checkin.panel(session, actor, callback_data.s)
-    if was.phase is not Phase.OPEN:
+    if was.phase is not CheckinState.OPEN:
         await _not_open(query, session, was, i18n, bot)
         return
     found = await checkin.close_checkin(session, actor, callback_data.s)

@@ -15,6 +15,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.attendance import local_day
 from bot.domain.checkin import (
+    CheckinState,
+    checkin_state,
     current_code,
     markable,
     screen_expiry,
@@ -47,10 +49,8 @@ def _local(moment: datetime, training_class: TrainingClass, pattern: str = "%H:%
     return moment.astimezone(ZoneInfo(training_class.timezone)).strftime(pattern)
 
 
-def _state(class_session: ClassSession) -> str:
-    if class_session.checkin_closed_at is not None:
-        return "closed"
-    return "open" if class_session.checkin_opened_at is not None else "new"
+def _state(class_session: ClassSession) -> CheckinState:
+    return checkin_state(class_session.checkin_opened_at, class_session.checkin_closed_at)
 
 
 def _counts(lines: list[store.RosterLine]) -> dict[str, int]:

@@ -13,11 +13,13 @@ from bot.domain.checkin import (
     LOCATION_WINDOW,
     SCREEN_GRACE,
     WINDOW_SECONDS,
+    CheckinState,
     Mark,
     PersonSummary,
     Phase,
     SessionFacts,
     Tally,
+    checkin_state,
     code_accepted,
     code_for_window,
     current_code,
@@ -303,3 +305,11 @@ def test_a_session_is_marked_by_hand_once_begun_or_opened(opened, starts, offset
     """S-11: teachers mark a session that has begun or whose check-in is open, never a future
     one that nobody opened."""
     assert markable(opened, starts, starts + offset) == (opened or offset >= timedelta(0))
+
+
+def test_a_checkin_is_new_until_opened_and_closed_once_closed():
+    opened, closed = START, START + timedelta(hours=1)
+    assert checkin_state(None, None) is CheckinState.NEW
+    assert checkin_state(opened, None) is CheckinState.OPEN
+    assert checkin_state(opened, closed) is CheckinState.CLOSED
+    assert checkin_state(None, closed) is CheckinState.CLOSED, "closed by the clock, unopened"

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.domain.checkin import MAX_WRONG_CODES, Mark, current_code
+from bot.domain.checkin import MAX_WRONG_CODES, CheckinState, Mark, current_code
 from bot.domain.roles import Grant, Role
 from bot.services import checkin
 from bot.services.actor import Actor
-from bot.services.checkin import CheckInResult, Phase
+from bot.services.checkin import CheckInResult
 from bot.services.errors import NotAllowed, NotFound, Stale
 from storage import repo
 from storage.classes import sessions_of
@@ -93,7 +93,7 @@ async def test_only_a_teacher_of_the_class_opens_it_and_only_today(sessions, roo
         with pytest.raises(NotFound):
             await checkin.open_checkin(session, room.actor("teacher"), room.session_ids[-1] + 9)
     opened = await _open(sessions, room)
-    assert (opened.phase, opened.checked_in, opened.enrolled) == (Phase.OPEN, 0, 2)
+    assert (opened.phase, opened.checked_in, opened.enrolled) == (CheckinState.OPEN, 0, 2)
     again = await _open(sessions, room)
     assert again.class_session.checkin_secret == opened.class_session.checkin_secret
     async with unit_of_work(sessions) as session:
@@ -183,10 +183,10 @@ async def test_closing_marks_the_unmarked_absent_and_tells_them_once(sessions, r
         with pytest.raises(NotAllowed):
             await checkin.close_checkin(session, room.actor("staff"), room.session_ids[0])
         closed = await checkin.close_checkin(session, room.actor("teacher"), room.session_ids[0])
-        assert closed.phase is Phase.CLOSED
+        assert closed.phase is CheckinState.CLOSED
     async with unit_of_work(sessions) as session:
         again = await checkin.close_checkin(session, room.actor("teacher"), room.session_ids[0])
-        assert again.phase is Phase.CLOSED
+        assert again.phase is CheckinState.CLOSED
         marks = {m.person_id: m.status for m in (await session.exec(select(AttendanceMark)))}
         told = (await session.exec(select(OutboxMessage))).all()
     assert marks == {room.id("wang"): "present", room.id("li"): "absent"}
