@@ -1,0 +1,34 @@
+"""Institution staff assign a class's two teachers, or take one off (S-8, S-23, S-31)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import CallbackQuery
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.class_callbacks import TeacherToggle
+from bot.i18n import I18n
+from bot.services import classes as prepare
+from bot.services.actor import Actor
+from bot.views import edit_in_place
+from bot.views.classes import teachers_view
+
+
+async def teacher_toggled(
+    query: CallbackQuery,
+    callback_data: TeacherToggle,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    done = await prepare.set_teacher(
+        session, actor, callback_data.c, callback_data.p, assign=callback_data.on
+    )
+    key = "classes.teacher_assigned" if done.assigned else "classes.teacher_removed"
+    await query.answer(i18n(key, name=done.name))
+    if not done.changed:
+        return
+    offered = await prepare.candidates(session, done.found)
+    text, markup = teachers_view(i18n, done.found, offered)
+    await edit_in_place(bot, query.message, text, markup)
