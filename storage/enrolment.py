@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState
 from bot.domain.enrolment import (
     ACTIVE,
@@ -364,7 +365,7 @@ async def classes_of(session: AsyncSession, institution_ids: Iterable[int]) -> l
         select(TrainingClass)
         .where(
             col(TrainingClass.institution_id).in_(tuple(institution_ids)),
-            TrainingClass.status == "approved",
+            TrainingClass.status == ClassStatus.APPROVED,
         )
         .order_by(TrainingClass.start_date, col(TrainingClass.id))
     )

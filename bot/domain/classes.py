@@ -63,6 +63,24 @@ class ClassEvent(StrEnum):
     RETURNED = "class.returned"
 
 
+class CertificateEvent(StrEnum):
+    """What the audit log records about a teaching certificate."""
+
+    DECLARED = "certificate.declared"
+    NUMBER_TAKEN = "certificate.number_taken"
+    VERIFIED = "certificate.verified"
+    REJECTED = "certificate.rejected"
+
+
+DECIDED = {
+    ClassStatus.APPROVED: ClassEvent.APPROVED,
+    ClassStatus.RETURNED: ClassEvent.RETURNED,
+    CertificateStatus.VERIFIED: CertificateEvent.VERIFIED,
+    CertificateStatus.REJECTED: CertificateEvent.REJECTED,
+}
+"""The audit event of each decision on a class application or a certificate."""
+
+
 class TeacherStanding(StrEnum):
     """How a candidate stands for teaching a class, as the teachers view lists them."""
 

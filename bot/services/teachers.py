@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.classes import CertificateKind
+from bot.domain.classes import CertificateEvent, CertificateKind
 from bot.domain.roles import Grant, Role
 from bot.policy import Action, Target, require
 from bot.services import recipients
@@ -108,7 +108,7 @@ async def declare_certificates(
             outcomes.append(Declared(kind, number, NUMBER_TAKEN))
             await repo.audit(
                 session,
-                "certificate.number_taken",
+                CertificateEvent.NUMBER_TAKEN,
                 actor_id=actor.person_id,
                 subject_id=actor.person_id,
                 kind=kind,
@@ -119,7 +119,7 @@ async def declare_certificates(
         if sent:
             await repo.audit(
                 session,
-                "certificate.declared",
+                CertificateEvent.DECLARED,
                 actor_id=actor.person_id,
                 subject_id=actor.person_id,
                 object_type="certificate",

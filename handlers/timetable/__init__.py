@@ -32,7 +32,7 @@ def create_router() -> Router:
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(
         answers.session_answered,
-        StateFilter(TimetableStates.time, TimetableStates.hours, TimetableStates.topic),
+        StateFilter(*answers.CHANGING),
         *typed,
     )
     router.message.register(

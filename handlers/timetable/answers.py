@@ -46,15 +46,19 @@ async def _done(
     await message.answer(text, reply_markup=markup)
 
 
-def _step(state_name: str | None) -> str:
-    return (state_name or "").rsplit(":", 1)[-1]
+CHANGING = {
+    TimetableStates.time.state: SessionField.TIME,
+    TimetableStates.hours.state: SessionField.HOURS,
+    TimetableStates.topic.state: SessionField.TOPIC,
+}
+"""Which field of the session being changed a typed answer is, by the state waiting for it."""
 
 
 async def session_answered(
     message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
 ) -> None:
     """A new time, class hours or topic for the session being changed."""
-    field = SessionField(_step(await state.get_state()))
+    field = CHANGING[await state.get_state()]
     session_id = (await state.get_data()).get("s", 0)
     try:
         changed = await timetable.change_session(session, actor, session_id, field, message.text)
@@ -71,11 +75,11 @@ async def new_session_answered(
     message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
 ) -> None:
     """Adding a session takes three answers: when, how many class hours, which topic."""
-    step = _step(await state.get_state())
+    step = await state.get_state()
     data = await state.get_data()
     class_id = data.get("c")
     try:
-        if step == "new_time":
+        if step == TimetableStates.new_time.state:
             planned = await timetable.plan_time(
                 session, actor, class_id, data["d"] or None, message.text
             )
@@ -87,7 +91,7 @@ async def new_session_answered(
             await message.answer(i18n("classes.ask_new_hours", fits=planned.fits))
             return
         planned = Planned.of(data)
-        if step == "new_hours":
+        if step == TimetableStates.new_hours.state:
             hours = await timetable.plan_hours(session, actor, class_id, planned, message.text)
             if hours is None:
                 await _gone(message, i18n, state)

@@ -13,9 +13,9 @@ from bot.clock import ManualClock
 from bot.domain.roles import Role
 from storage.models import Certificate, LeaveRequest, ScreeningCase, TrainingClass
 from tests.bot.attendance_people import member, open_class
-from tests.bot.test_classes import teacher
+from tests.fast.test_classes import teacher
 from tests.bot.test_intake import pick
-from tests.bot.test_teachers import joined
+from tests.fast.test_teachers import joined
 from tests.bot.test_todo import case_card, registered
 from tests.chat import body
 

@@ -19,7 +19,7 @@ from storage.models import Certificate, LeaveRequest, OutboxMessage, Person, Scr
 from storage.todo import Kind
 from tests.bot.attendance_people import member, open_class
 from tests.bot.test_intake import ask, fill_appendix, fill_registration, join_as_trainee, pick
-from tests.bot.test_teachers import _code, fill_profile, joined
+from tests.fast.test_teachers import _code, fill_profile, joined
 from tests.chat import ChatUser, body, button, buttons
 
 START = date(2026, 5, 11)

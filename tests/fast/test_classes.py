@@ -13,7 +13,7 @@ from bot.domain.roles import Grant, Role
 from storage import classes, repo
 from storage.models import AuditEntry, Certificate, Person, TrainingClass
 from tests.bot.test_intake import ask, pick
-from tests.bot.test_teachers import joined
+from tests.fast.test_teachers import joined
 from tests.chat import ChatUser, body, button
 
 NAME = "2025年第3期网络创业培训班"
@@ -88,8 +88,8 @@ async def press_and_see(user: ChatUser, message: dict, label: str, seen: str) ->
     return await user.expect(lambda m: m["message_id"] == message["message_id"] and seen in body(m))
 
 
-async def test_a_class_is_prepared_returned_resubmitted_and_approved(app_factory, http):
-    app = await app_factory()
+async def test_a_class_is_prepared_returned_resubmitted_and_approved(fast_factory, http):
+    app = await fast_factory()
     supervisor = await joined(app, http, "主管科长", Role.SUPERVISOR)
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     zhang = await teacher(app, http, "张老师", "verified")
@@ -290,8 +290,8 @@ async def test_a_class_is_prepared_returned_resubmitted_and_approved(app_factory
     assert ("class.returned", "场地地址请写到门牌号和楼层") in actions
 
 
-async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory, http):
-    app = await app_factory()
+async def test_only_staff_manage_classes_and_only_the_region_decides(fast_factory, http):
+    app = await fast_factory()
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     lecturer = await teacher(app, http, "张老师", "verified")
     card = await create_class(staff, capacity=None)
@@ -305,10 +305,10 @@ async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory
     assert "按钮已失效" in forged["text"]
 
 
-async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(app_factory, http):
+async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(fast_factory, http):
     """Card buttons are routed on their action: an action that does not exist (here on the
     class card and on the timetable) fails every filter and the catch-all answers it."""
-    app = await app_factory()
+    app = await fast_factory()
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     card = await create_class(staff)
     submit = button(card, "主管部门审批")
