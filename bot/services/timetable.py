@@ -98,6 +98,15 @@ async def editable(session: AsyncSession, actor: Actor, class_id: int) -> Traini
     return await preparing(session, actor, Action.CLASS_TIMETABLE, class_id)
 
 
+async def to_replace(
+    session: AsyncSession, actor: Actor, class_id: int
+) -> tuple[TrainingClass, int]:
+    """The class about to get the standard timetable, and how many sessions that replaces (to
+    ask first when there are some)."""
+    found = await editable(session, actor, class_id)
+    return found, len(await classes.sessions_of(session, found.id))
+
+
 async def session_to_change(
     session: AsyncSession, actor: Actor, session_id: int
 ) -> tuple[ClassSession, TrainingClass]:

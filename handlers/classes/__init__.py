@@ -32,7 +32,8 @@ from bot.services.reasons import Purpose
 from bot.timetables import standard_timetables
 from bot.views.classes import application, snapshot
 from handlers import timetable
-from handlers.classes import assign, hooks, staff, supervisor
+from handlers.classes import assign, staff, supervisor
+from handlers.classes import hooks as submitted
 from handlers.classes.staff import CLASS_FORM, EQUIPMENT_FORM
 
 __all__ = ["application", "snapshot"]
@@ -41,10 +42,10 @@ __all__ = ["application", "snapshot"]
 REASONS = {Purpose.CLASS_RETURN: supervisor.return_reason_given}
 
 
-def form_hooks(hooks_: FormHooks) -> None:
+def form_hooks(hooks: FormHooks) -> None:
     """A submitted class form becomes a class (or its edit); the checklist confirms equipment."""
-    hooks_.add(CLASS_FORM, hooks.class_submitted)
-    hooks_.add(EQUIPMENT_FORM, hooks.equipment_submitted)
+    hooks.add(CLASS_FORM, submitted.class_submitted)
+    hooks.add(EQUIPMENT_FORM, submitted.equipment_submitted)
 
 
 def create_router() -> Router:

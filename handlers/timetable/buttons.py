@@ -16,7 +16,6 @@ from bot.services.targets import class_for
 from bot.views import edit_in_place
 from bot.views.timetable import day_card, delete_view, overview, regenerate_view, row
 from handlers.timetable.answers import TimetableStates
-from storage import classes
 
 ASK = {
     Change.TIME: ("classes.ask_time", TimetableStates.time),
@@ -35,12 +34,11 @@ async def generate_pressed(
     bot: Bot,
 ) -> None:
     """Generate from the template; when sessions exist, ask before replacing them."""
-    found = await timetable.editable(session, actor, callback_data.c)
-    existing = await classes.sessions_of(session, found.id)
+    found, existing = await timetable.to_replace(session, actor, callback_data.c)
     if not existing:
         await regenerate_pressed(query, callback_data, session, actor, i18n, bot)
         return
-    text, markup = regenerate_view(i18n, found, len(existing))
+    text, markup = regenerate_view(i18n, found, existing)
     await query.answer()
     await edit_in_place(bot, query.message, text, markup)
 

@@ -13,8 +13,8 @@ from bot.domain.roles import Grant, Role
 from storage import classes, repo
 from storage.models import AuditEntry, Certificate, Person, TrainingClass
 from tests.bot.test_intake import ask, pick
-from tests.fast.test_teachers import joined
 from tests.chat import ChatUser, body, button
+from tests.fast.test_teachers import joined
 
 NAME = "2025年第3期网络创业培训班"
 
