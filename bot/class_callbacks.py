@@ -24,14 +24,6 @@ class Do(StrEnum):
     SUBMIT = "submit"
 
 
-class Verdict(StrEnum):
-    """The supervisor's buttons on a class application."""
-
-    APPROVE = "ok"
-    RETURN = "ret"
-    TIMETABLE = "tt"  # see the detailed timetable first
-
-
 class Generate(StrEnum):
     GENERATE = "generate"  # from the standard template; asks first when sessions exist
     REGENERATE = "regenerate"  # confirmed: replaces the sessions

@@ -30,14 +30,14 @@ from bot.forms.service import FormHooks
 from bot.policy import Action
 from bot.services.reasons import Purpose
 from bot.timetables import standard_timetables
-from bot.views.classes import application, snapshot
+from bot.views.classes import application
 from handlers import timetable
 from handlers.classes import assign, staff, supervisor
 from handlers.classes import hooks as submitted
 from handlers.classes.staff import CLASS_FORM, EQUIPMENT_FORM
 
-__all__ = ["application", "snapshot"]
-"""Re-exported: the class views live in bot.views.classes."""
+__all__ = ["application"]
+"""Re-exported for /todo: the class views live in bot.views.classes."""
 
 REASONS = {Purpose.CLASS_RETURN: supervisor.return_reason_given}
 
