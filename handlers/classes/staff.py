@@ -4,9 +4,12 @@ bot/services/classes.py and redraws the card with a view of bot/views/."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.class_callbacks import ClassDo, ClassNew, ClassView, View
@@ -23,7 +26,7 @@ from bot.views import edit_in_place
 from bot.views.classes import board, class_list_view, findings_of, local_time, teachers_view
 from bot.views.timetable import overview
 from handlers.forms import Runner, begin
-from storage.models import Person
+from storage.models import Person, TrainingClass
 
 CLASS_FORM = "class"
 EQUIPMENT_FORM = "equipment"
@@ -73,15 +76,22 @@ async def new_class(
     )
 
 
-async def _teachers(session: AsyncSession, found, i18n: I18n, now) -> tuple:
+Card = tuple[str, InlineKeyboardMarkup | None]
+
+
+async def _teachers(session: AsyncSession, found: TrainingClass, i18n: I18n, now: datetime) -> Card:
     return teachers_view(i18n, found, await prepare.candidates(session, found))
 
 
-CLASS_VIEWS = {
-    View.BOARD: board,
-    View.TEACHERS: _teachers,
-    View.TIMETABLE: lambda session, found, i18n, now: overview(session, found, i18n),
-}
+async def _timetable(
+    session: AsyncSession, found: TrainingClass, i18n: I18n, now: datetime
+) -> Card:
+    return await overview(session, found, i18n)
+
+
+CLASS_VIEWS: dict[View, Callable[[AsyncSession, TrainingClass, I18n, datetime], Awaitable[Card]]]
+CLASS_VIEWS = {View.BOARD: board, View.TEACHERS: _teachers, View.TIMETABLE: _timetable}
+"""What each ClassView button shows of the class."""
 
 
 async def view_pressed(
