@@ -46,7 +46,8 @@ class ClassNew(CallbackData, prefix="cln"):
 
 
 class ClassView(CallbackData, prefix="clv"):
-    """Show class `c` as board (the card), teachers or timetable; list (c=0): all classes."""
+    """Show class `c` as board (the card), teachers or timetable; list: all classes, `c` being
+    the page (from 0)."""
 
     c: int
     v: View
@@ -71,6 +72,13 @@ class TeacherToggle(CallbackData, prefix="clt"):
     c: int
     p: int
     on: bool
+
+
+class TeacherPage(CallbackData, prefix="clg"):
+    """Page `g` (from 0) of class `c`'s teachers view."""
+
+    c: int
+    g: int
 
 
 class ApplicationAction(StrEnum):

@@ -7,6 +7,7 @@ bot and no store); `snapshot`, `board` and `application` read the class from the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -24,6 +25,7 @@ from bot.class_callbacks import (
     ClassView,
     Decide,
     Do,
+    TeacherPage,
     TeacherToggle,
     View,
 )
@@ -42,6 +44,7 @@ from bot.domain.classes import (
 )
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n
+from bot.views.pages import paged, turns
 from storage import classes
 from storage.models import ClassSession, Institution, Person, TrainingClass
 
@@ -165,18 +168,31 @@ class Listed(Protocol):
     name: str
 
 
-def class_list_view(i18n: I18n, sections: list[tuple[Listed, list[TrainingClass]]]) -> Rendered:
-    """Each institution's classes, a button to open each and one to create a new class (named
-    after its institution when there are several)."""
+def class_list_view(
+    i18n: I18n, sections: list[tuple[Listed, Sequence[TrainingClass]]], page: int = 0
+) -> Rendered:
+    """Each institution's classes, 20 a page, a button to open each and one per institution to
+    create a new class (named after its institution when there are several)."""
+    entries = [(institution.id, item) for institution, listed in sections for item in listed]
+    shown, page, pages = paged(entries, page)
+    on_page = {item.id for _, item in shown}
     builder = InlineKeyboardBuilder()
+    text_sections = []
     for institution, listed in sections:
-        for item in listed:
+        here = [item for item in listed if item.id in on_page]
+        if here or (not listed and page == 0):
+            text_sections.append((institution.name, here))
+        for item in here:
             builder.row(
                 InlineKeyboardButton(
                     text=i18n("classes.b_open", cls=item),
                     callback_data=ClassView(c=item.id, v=View.BOARD).pack(),
                 )
             )
+    moves = turns(i18n, page, pages, lambda number: ClassView(c=number, v=View.LIST))
+    if moves:
+        builder.row(*moves)
+    for institution, _ in sections:
         builder.row(
             InlineKeyboardButton(
                 text=i18n(
@@ -185,8 +201,15 @@ def class_list_view(i18n: I18n, sections: list[tuple[Listed, list[TrainingClass]
                 callback_data=ClassNew(i=institution.id).pack(),
             )
         )
-    shown = [(institution.name, listed) for institution, listed in sections]
-    return i18n("classes.list", sections=shown), builder.as_markup()
+    text = i18n(
+        "classes.list",
+        sections=text_sections,
+        several=len(sections) > 1,
+        page=page + 1,
+        pages=pages,
+        total=len(entries),
+    )
+    return text, builder.as_markup()
 
 
 class Offered(Protocol):
@@ -195,15 +218,18 @@ class Offered(Protocol):
     standing: TeacherStanding
 
 
-def teachers_view(i18n: I18n, found: TrainingClass, offered: list[Offered]) -> Rendered:
-    """Candidates with how their certificate stands; while the class is being prepared, pressing
-    one assigns or removes them."""
+def teachers_view(
+    i18n: I18n, found: TrainingClass, offered: list[Offered], page: int = 0
+) -> Rendered:
+    """Candidates with how their certificate stands, 20 a page; while the class is being
+    prepared, pressing one assigns or removes them."""
     kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
     editable = found.status in EDITABLE
     chosen = [item for item in offered if item.standing is TeacherStanding.CHOSEN]
+    shown, page, pages = paged(offered, page)
     builder = InlineKeyboardBuilder()
     if editable:
-        for item in offered:
+        for item in shown:
             builder.row(
                 InlineKeyboardButton(
                     text=i18n("classes.b_teacher", name=item.name, standing=item.standing),
@@ -212,14 +238,24 @@ def teachers_view(i18n: I18n, found: TrainingClass, offered: list[Offered]) -> R
                     ).pack(),
                 )
             )
+    moves = turns(i18n, page, pages, lambda number: TeacherPage(c=found.id, g=number))
+    if moves:
+        builder.row(*moves)
     builder.row(
         InlineKeyboardButton(
             text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v=View.BOARD).pack()
         )
     )
-    rows = [(item.name, item.standing) for item in offered]
     text = i18n(
-        "classes.teachers", cls=found, kind=kind, count=len(chosen), rows=rows, editable=editable
+        "classes.teachers",
+        cls=found,
+        kind=kind,
+        count=len(chosen),
+        rows=[(item.name, item.standing) for item in shown],
+        editable=editable,
+        page=page + 1,
+        pages=pages,
+        total=len(offered),
     )
     return text, builder.as_markup()
 

@@ -22,6 +22,7 @@ from bot.class_callbacks import (
     ClassView,
     Decide,
     Do,
+    TeacherPage,
     TeacherToggle,
     View,
 )
@@ -64,6 +65,7 @@ def create_router() -> Router:
     preparing.callback_query.register(staff.edit_pressed, ClassDo.filter(F.a == Do.EDIT))
     preparing.callback_query.register(staff.submit_pressed, ClassDo.filter(F.a == Do.SUBMIT))
     preparing.callback_query.register(assign.teacher_toggled, TeacherToggle.filter())
+    preparing.callback_query.register(assign.page_pressed, TeacherPage.filter())
     preparing.include_router(timetable.create_router())
     deciding = Router(name=f"{__name__}.supervisors")
     deciding.message.filter(Can(Action.CLASS_DECIDE))

@@ -42,14 +42,16 @@ async def list_classes(
 
 async def list_pressed(
     query: CallbackQuery,
+    callback_data: ClassView,
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
     bot: Bot,
     state: FSMContext,
 ) -> None:
+    """The list again, at page `c`."""
     await state.clear()
-    text, markup = class_list_view(i18n, await prepare.listed(session, actor))
+    text, markup = class_list_view(i18n, await prepare.listed(session, actor), callback_data.c)
     await query.answer()
     await edit_in_place(bot, query.message, text, markup)
 

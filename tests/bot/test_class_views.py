@@ -10,11 +10,13 @@ from bot.class_callbacks import (
     ApplicationAction,
     Change,
     ClassDo,
+    ClassNew,
     ClassView,
     DayView,
     Decide,
     Do,
     SessionDo,
+    TeacherPage,
     TeacherToggle,
     View,
 )
@@ -36,10 +38,11 @@ NOW = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
 
 
 def a_class(status: str = "draft", **fields) -> TrainingClass:
+    values = {"id": 7, "name": "网创一班"} | fields
     return TrainingClass(
-        id=7, programme="trainee", name="网创一班", institution_id=1, region_id=1,
-        start_date=date(2026, 5, 11), status=status, capacity=28, venue_address="文三路 90 号",
-        venue_lat=30.27, venue_lon=120.15, **fields,
+        programme="trainee", institution_id=1, region_id=1, start_date=date(2026, 5, 11),
+        status=status, capacity=28, venue_address="文三路 90 号", venue_lat=30.27,
+        venue_lon=120.15, **values,
     )  # fmt: skip
 
 
@@ -166,3 +169,37 @@ def test_the_timetable_opens_days_and_each_day_changes_its_sessions():
     assert callbacks(markup)[0] == SessionDo(s=1, a=Change.DELETE_CONFIRMED).pack()
     text, _ = regenerate_view(EN, a_class(), 2)
     assert "2 sessions" in text
+
+
+def test_many_candidates_are_paged_twenty_at_a_time():
+    """A region may have many lecturers: 20 a page with ◀ ▶ and the count, never a keyboard
+    over Telegram's limits; the chosen count is over every page."""
+    offered = [Candidate(1, "张老师", TeacherStanding.CHOSEN)] + [
+        Candidate(n, f"老师{n}", TeacherStanding.VERIFIED) for n in range(2, 46)
+    ]
+    text, markup = teachers_view(ZH, a_class(), offered)
+    assert "已安排 1/2 名" in text and "第 1/3 页，共 45 人" in text
+    assert "老师20" in text and "老师21" not in text
+    assert callbacks(markup)[20:] == [
+        TeacherPage(c=7, g=1).pack(),
+        ClassView(c=7, v=View.BOARD).pack(),
+    ]
+    text, markup = teachers_view(ZH, a_class(), offered, 9)
+    assert "第 3/3 页，共 45 人" in text and "老师45" in text and "老师40" not in text
+    assert callbacks(markup)[5:] == [
+        TeacherPage(c=7, g=1).pack(),
+        ClassView(c=7, v=View.BOARD).pack(),
+    ]
+    text, _ = teachers_view(ZH, a_class(), offered[:20])
+    assert "页" not in text
+
+
+def test_many_classes_are_paged_and_a_new_one_can_be_made_on_every_page():
+    school = Institution(id=1, name="甲校", region_id=1)
+    listed = [a_class(id=n, name=f"班{n}") for n in range(1, 26)]
+    text, markup = class_list_view(ZH, [(school, listed)])
+    assert "班20" in text and "班21" not in text and "第 1/2 页，共 25 个班级" in text
+    assert callbacks(markup)[20:] == [ClassView(c=1, v=View.LIST).pack(), ClassNew(i=1).pack()]
+    text, markup = class_list_view(ZH, [(school, listed)], 1)
+    assert "班21" in text and "班20" not in text
+    assert callbacks(markup)[5:] == [ClassView(c=0, v=View.LIST).pack(), ClassNew(i=1).pack()]

@@ -13,7 +13,8 @@ from bot.domain.roles import Grant, Role
 from storage import classes, repo
 from storage.models import AuditEntry, Certificate, Person, TrainingClass
 from tests.bot.test_intake import ask, pick
-from tests.chat import ChatUser, body, button
+from tests.chat import ChatUser, body, button, buttons
+from tests.factories import make_class
 from tests.fast.test_teachers import joined
 
 NAME = "2025年第3期网络创业培训班"
@@ -318,3 +319,27 @@ async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(fast
     async with app.store() as session:
         found = (await session.exec(select(TrainingClass))).one()
     assert found.status == "draft"
+
+
+async def test_a_long_list_of_classes_is_paged(fast_factory, http):
+    """Lists in chat are paged: 20 classes at once, ▶ to the next page, the count shown."""
+    app = await fast_factory()
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    async with app.store() as session:
+        region = (await repo.regions(session))[0]
+        institution = (await repo.institutions_in(session, region.id))[0]
+        for number in range(21):
+            await make_class(
+                session,
+                institution_id=institution.id,
+                region_id=region.id,
+                start=start_date() + timedelta(days=number),
+                status="draft",
+                days=1,
+            )
+    listing = await staff.reply_to("/classes", predicate=lambda m: "我的班级" in body(m))
+    assert "第 1/2 页，共 21 个班级" in body(listing)
+    assert len([b for b in buttons(listing) if "筹备中" in b["text"]]) == 20
+    last = await press_and_see(staff, listing, "下一页", "第 2/2 页")
+    assert len([b for b in buttons(last) if "筹备中" in b["text"]]) == 1
+    assert "新建班级" in str(last["reply_markup"])
