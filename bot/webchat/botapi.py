@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import FileField
 
 from bot.webchat import content
@@ -363,23 +364,32 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         try:
             body = await request.json()
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise bad_request("can't parse JSON") from error
         params.update(body if isinstance(body, dict) else {})
     elif request.can_read_body:
-        params.update(await request.post())
+        try:
+            params.update(await request.post())
+        except web.HTTPException:
+            raise
+        except (ValueError, AssertionError, LookupError, HttpProcessingError) as error:
+            raise bad_request("can't parse request parameters") from error
     return params
 
 
 def _int(params: dict[str, Any], name: str, default: int | None = None) -> int:
+    """An integer parameter as Telegram reads one: a 64-bit integer, else "invalid"."""
     value = params.get(name)
     if value is None or value == "":
         if default is None:
             raise bad_request(f"{name} is empty" if name != "chat_id" else CHAT_NOT_FOUND)
         return default
     try:
-        return int(value)
-    except (TypeError, ValueError) as error:
+        number = int(value)
+        if not -(2**63) <= number < 2**63:
+            raise ValueError(name)
+        return number
+    except (TypeError, ValueError, OverflowError) as error:
         raise bad_request(
             f"invalid {name} specified" if name != "chat_id" else CHAT_NOT_FOUND
         ) from error
