@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
 from bot.webchat import bodies, content, security
 from bot.webchat.bodies import BadRequest, validated
@@ -21,6 +22,14 @@ from bot.webchat.store import WebchatStore
 PRESS_TIMEOUT = 10.0
 FILE_TOO_LARGE = "file too large (50 MB at most)"
 FILE_NAME_LIMIT = 255
+FORM_ERRORS = (
+    ValueError,
+    AssertionError,
+    LookupError,
+    HttpProcessingError,
+    BadContentDispositionHeader,  # warnings; raised where warnings are errors (the tests)
+    BadContentDispositionParam,
+)
 FIELD_LIMIT = 64 * 1024  # a caption or any other form field
 ClientError = BadRequest  # answered as {"error": message, "code": code} with the status
 
@@ -127,7 +136,7 @@ class ClientApi:
         boundary, cut short, a part's headers broken) is a 400, a file over 50 MB a 413."""
         try:
             upload = await _read_form(request)
-        except (ValueError, AssertionError, LookupError, HttpProcessingError) as error:
+        except FORM_ERRORS as error:
             raise ClientError(400, "the multipart form could not be read", "bad_request") from (
                 error
             )
