@@ -25,6 +25,7 @@ from bot.webchat.errors import (
     BotApiError,
     bad_request,
 )
+from bot.webchat.security import MEDIA_CSP
 from bot.webchat.store import WebchatStore
 from bot.webchat.tg_html import ParsedText
 
@@ -137,7 +138,14 @@ class BotApi:
         record = await self.store.file(file_unique_id=unique_id)
         if record is None or record["size"] > content.DOWNLOAD_LIMIT:
             return NOT_FOUND.response()
-        return web.FileResponse(self.store.files_dir / record["file_unique_id"])
+        return web.FileResponse(
+            self.store.files_dir / record["file_unique_id"],
+            headers={  # for the bot, never for a browser to render
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": "attachment",
+                "Content-Security-Policy": MEDIA_CSP,
+            },
+        )
 
     async def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
         user = await self.store.user(_int(params, "chat_id"))

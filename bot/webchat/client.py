@@ -79,14 +79,16 @@ class ClientApi:
 
     async def _user(self, request: web.Request) -> dict[str, Any]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = await self.store.user_by_token(token) if scheme == "Bearer" and token else None
+        known = scheme == "Bearer" and token and token.isascii()  # tokens are URL-safe ASCII
+        user = await self.store.user_by_token(token) if known else None
         if user is None:
             raise ClientError(401, "missing or unknown token")
         return user
 
     async def create_user(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Webchat-Secret", "").encode("utf-8", "surrogateescape")
         if self.user_secret is not None and not hmac.compare_digest(
-            request.headers.get("X-Webchat-Secret", ""), self.user_secret
+            given, self.user_secret.encode()
         ):
             raise ClientError(403, "this web chat needs its secret to create users")
         body = validated(bodies.NewUser, await bodies.json_object(request))

@@ -348,3 +348,53 @@ async def test_the_bot_api_refuses_numbers_beyond_64_bits(webchat):
             webchat.url("sendMessage"), data=b"x", headers={"Content-Type": "multipart/form-data"}
         ) as response:
             assert response.status == 400
+
+
+async def raw_http(webchat: Webchat, request: bytes) -> bytes:
+    """One request written byte for byte (headers no HTTP client would send); the status line."""
+    host, port = webchat.base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("request_line", "header", "status"),
+    [
+        (b"GET /api/chat/events", b"Authorization: Bearer \xff\xfe", b"401"),
+        (b"GET /api/chat/events", b"Authorization: Bearer \xe4\xb8\xad", b"401"),
+        (b"POST /api/chat/users", b"X-Webchat-Secret: \xe4\xb8\xad", b"403"),
+        (b"POST /api/chat/users", b"X-Webchat-Secret: \xff", b"403"),
+    ],
+)
+async def test_headers_that_are_not_ascii_are_refused_not_crashed_on(
+    webchat_factory, caplog, request_line, header, status
+):
+    webchat = await webchat_factory(webchat_secret="课堂密钥")
+    answer = await raw_http(
+        webchat,
+        request_line + b" HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n"
+        b"Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+    )
+    assert answer.split(b" ")[1] == status, answer
+    assert tracebacks(caplog) == []
+
+
+async def test_nothing_the_web_chat_serves_is_type_sniffed(webchat):
+    user = await webchat.user()
+    sent = await webchat.bot.send_document(
+        user.user_id, BufferedInputFile(b"<script>1</script>", "page.html")
+    )
+    file = await webchat.bot.get_file(sent.document.file_id)
+    download = f"{webchat.base_url}/file/bot{webchat.token}/{file.file_path}"
+    for url in (f"{webchat.base_url}/static/chat.js", download):
+        async with webchat.http.get(url) as response:
+            assert response.status == 200
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    async with webchat.http.get(download) as response:
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        assert await response.read() == b"<script>1</script>"
