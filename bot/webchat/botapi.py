@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import time
@@ -368,13 +369,21 @@ def _message_text(params: dict[str, Any]) -> ParsedText:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
+    """The parameters as the Bot API server reads them: from the query string, a form, or a
+    JSON object whose values that are not strings stand for their JSON text (so every value
+    is a string or an uploaded file). Strings must be valid Unicode, as Telegram requires."""
     params: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         try:
             body = await request.json()
         except (ValueError, RecursionError) as error:
             raise bad_request("can't parse JSON") from error
-        params.update(body if isinstance(body, dict) else {})
+        if isinstance(body, dict):
+            params.update(
+                (key, value if isinstance(value, str) else json.dumps(value))
+                for key, value in body.items()
+                if value is not None
+            )
     elif request.can_read_body:
         try:
             params.update(await request.post())
@@ -382,7 +391,18 @@ async def _params(request: web.Request) -> dict[str, Any]:
             raise
         except (ValueError, AssertionError, LookupError, HttpProcessingError) as error:
             raise bad_request("can't parse request parameters") from error
+    for value in params.values():
+        if isinstance(value, str) and not _encodable(value):
+            raise bad_request("strings must be encoded in UTF-8")
     return params
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _int(params: dict[str, Any], name: str, default: int | None = None) -> int:

@@ -288,3 +288,88 @@ async def test_forged_callback_data_gets_a_polite_answer(bot_target, caplog, dat
     assert not any(error in text for text in said for error in ERROR_TEXTS), (data, said)
     assert not any(error in (answer["text"] or "") for error in ERROR_TEXTS), (data, answer)
     assert tracebacks(caplog) == [], data
+
+
+# --- the Bot API side (what a bot holding the token may send) ---------------------------------
+
+BOT_METHODS = [
+    "getMe",
+    "getUpdates",
+    "setWebhook",
+    "deleteWebhook",
+    "getWebhookInfo",
+    "setMyCommands",
+    "deleteMyCommands",
+    "getMyCommands",
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendChatAction",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+    "answerCallbackQuery",
+    "getFile",
+]
+BOT_PARAMS = [
+    "chat_id",
+    "text",
+    "parse_mode",
+    "message_id",
+    "reply_markup",
+    "caption",
+    "photo",
+    "document",
+    "offset",
+    "limit",
+    "timeout",
+    "callback_query_id",
+    "show_alert",
+    "file_id",
+    "scope",
+    "commands",
+    "language_code",
+    "action",
+    "url",
+    "drop_pending_updates",
+]
+JSON_TEXT = JSON_VALUE.map(lambda value: json.dumps(value))
+
+
+@pytest.fixture
+async def bot_api(webchat: Webchat, monkeypatch: pytest.MonkeyPatch) -> tuple[Webchat, ChatUser]:
+    """Long polls cut short, checking the store only sees finite, bounded numbers."""
+    pending = webchat.store.pending_updates
+
+    async def checked(offset: int, limit: int, timeout: float) -> Any:
+        assert isinstance(offset, int) and 1 <= limit <= 100 and 0 <= timeout <= 50
+        return await pending(offset, limit, 0)
+
+    monkeypatch.setattr(webchat.store, "pending_updates", checked)
+    user = await webchat.user()
+    await webchat.bot.send_message(user.user_id, "消息")
+    return webchat, user
+
+
+@FUZZ
+@given(
+    method=st.sampled_from(BOT_METHODS),
+    params=st.dictionaries(st.sampled_from(BOT_PARAMS), JSON_VALUE | JSON_TEXT, max_size=5),
+    own_chat=st.booleans(),
+)
+async def test_bot_api_methods_never_fail(bot_api, caplog, method, params, own_chat):
+    webchat, user = bot_api
+    if own_chat:
+        params = {**params, "chat_id": user.user_id}
+    async with webchat.http.post(
+        webchat.url(method),
+        data=json.dumps(params).encode(),
+        headers={"Content-Type": "application/json"},
+    ) as response:
+        text = await response.text()
+        assert response.status < 500, (method, params, text)
+        body = json.loads(text)
+        assert body["ok"] is (response.status == 200), body
+    await webchat.call("deleteWebhook")
+    await webchat.store.set_blocked(user.user_id, False)
+    assert tracebacks(caplog) == [], (method, params)
