@@ -111,16 +111,17 @@ def validated(model: type[M], data: Any) -> M:
         raise BadRequest(400, f"{where}: {message}", "bad_request") from None
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object: at most JSON_LIMIT bytes (else 413), UTF-8, any nesting
-    depth refused cleanly, NaN and Infinity refused (they are not JSON)."""
+async def json_object(request: web.Request, too_large: str = "too_large") -> dict[str, Any]:
+    """The body as a JSON object: at most JSON_LIMIT bytes (else 413 with the code
+    `too_large`, which the page translates), UTF-8, any nesting depth refused cleanly, NaN
+    and Infinity refused (they are not JSON)."""
     if request.content_length is not None and request.content_length > JSON_LIMIT:
-        raise BadRequest(413, BODY_TOO_LARGE, "too_large")
+        raise BadRequest(413, BODY_TOO_LARGE, too_large)
     raw = bytearray()
     async for chunk in request.content.iter_chunked(64 * 1024):
         raw += chunk
         if len(raw) > JSON_LIMIT:
-            raise BadRequest(413, BODY_TOO_LARGE, "too_large")
+            raise BadRequest(413, BODY_TOO_LARGE, too_large)
     try:
         body = json.loads(bytes(raw).decode("utf-8"), parse_constant=_not_json)
     except RecursionError:

@@ -116,7 +116,8 @@ class ClientApi:
     async def _message_fields(self, request: web.Request, user: dict[str, Any]) -> dict:
         if request.content_type == "multipart/form-data":
             return await self._file_fields(request)
-        body = validated(bodies.Send, await bodies.json_object(request))
+        # a body over the limit can only be a text far over 4096 characters: "too long"
+        body = validated(bodies.Send, await bodies.json_object(request, too_large="too_long"))
         if body.text is not None and body.text.strip():
             return _text_fields(body.text.strip())
         if body.contact is not None:

@@ -176,6 +176,14 @@ async def test_bad_profiles_are_refused(webchat, body, caplog):
     assert tracebacks(caplog) == []
 
 
+async def test_a_huge_text_is_too_long_not_a_crash(webchat):
+    """A pasted text of hundreds of KB gets the page's own "too long" message (code too_long)."""
+    user = await webchat.user()
+    body = json.dumps({"text": "a" * 300_000}).encode()
+    status, answer = await raw(webchat, "POST", "/api/chat/send", body, token=user.token)
+    assert (status, answer["code"]) == (413, "too_long")
+
+
 async def test_blocked_must_be_a_boolean(webchat):
     """`{"blocked": "false"}` once blocked the bot: a string is refused, the state unchanged."""
     user = await webchat.user()
