@@ -60,6 +60,7 @@ class NewUser(Body):
     last_name: _short(64) | None = None  # type: ignore[valid-type]
     username: _short(32) | None = None  # type: ignore[valid-type]
     language_code: _short(16) | None = None  # type: ignore[valid-type]
+    profile: _short(32) | None = None  # type: ignore[valid-type]
 
 
 class Contact(Body):

@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -78,7 +79,15 @@ class ClientApi:
         ]
 
     async def _user(self, request: web.Request) -> dict[str, Any]:
+        """The person: by `Authorization: Bearer <token>` (scripts, tests), or by the
+        HttpOnly cookie of the page's profile named in `X-Webchat-Profile` (the page, which
+        never sees its token). A cross-site request can neither send that header without a
+        CORS preflight (never granted) nor the SameSite=Strict cookie."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" and "X-Webchat-Profile" in request.headers:
+            profile = unquote(request.headers["X-Webchat-Profile"])  # URL-encoded: any text
+            token = request.cookies.get(security.token_cookie(profile))
+            scheme = "Bearer" if token else ""
         known = scheme == "Bearer" and token and token.isascii()  # tokens are URL-safe ASCII
         user = await self.store.user_by_token(token) if known else None
         if user is None:
@@ -94,9 +103,23 @@ class ClientApi:
         body = validated(bodies.NewUser, await bodies.json_object(request))
         if not body.first_name:
             raise ClientError(400, "first_name is required", "bad_request")
-        profile = {key: value or None for key, value in body.model_dump().items()}
+        profile = {
+            key: value or None for key, value in body.model_dump(exclude={"profile"}).items()
+        }
         user_id, token = await self.store.create_user(profile)
-        return web.json_response({"user_id": user_id, "token": token})
+        if not body.profile:
+            return web.json_response({"user_id": user_id, "token": token})
+        # the page: the token goes only into an HttpOnly cookie for its profile
+        response = web.json_response({"user_id": user_id})
+        response.set_cookie(
+            security.token_cookie(body.profile),
+            token,
+            path="/api/chat",
+            max_age=security.TOKEN_COOKIE_AGE,
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
 
     async def send(self, request: web.Request) -> web.Response:
         user = await self._user(request)

@@ -7,6 +7,7 @@ attachment), `nosniff`, and a CSP that runs nothing even when opened directly.""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from urllib.parse import quote
@@ -16,6 +17,16 @@ INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]")
+
+
+TOKEN_COOKIE_AGE = 10 * 365 * 24 * 3600  # kept like the page's localStorage was
+
+
+def token_cookie(profile: str) -> str:
+    """The name of the HttpOnly cookie that holds the token of one page profile (one person
+    per profile, so one browser can hold several)."""
+    name = profile.encode("utf-8", "surrogatepass")
+    return "webchat-" + hashlib.sha256(name).hexdigest()[:24]
 
 
 def new_nonce() -> str:

@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -406,3 +407,39 @@ async def test_nothing_the_web_chat_serves_is_type_sniffed(webchat):
     async with webchat.http.get(download) as response:
         assert response.headers["Content-Type"] == "application/octet-stream"
         assert await response.read() == b"<script>1</script>"
+
+
+async def test_the_page_keeps_its_token_in_an_httponly_cookie_per_profile(webchat):
+    """A user created for a page profile gets the token as an HttpOnly, SameSite=Strict
+    cookie; the page authenticates with it by naming its profile, so no script on the page
+    ever holds the token, and two profiles in one browser are two people."""
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1, as a browser keeps them
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        people = {}
+        for profile in ("t1", "张 三/%"):
+            async with browser.post(
+                f"{webchat.base_url}/api/chat/users",
+                json={"first_name": "访客", "profile": profile},
+            ) as response:
+                assert response.status == 200
+                cookie = response.headers["Set-Cookie"]
+                answer = await response.json()
+            assert "token" not in answer  # only the cookie carries it
+            people[profile] = answer["user_id"]
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+            assert "Path=/api/chat" in cookie
+        assert people["t1"] != people["张 三/%"]
+        for profile, user_id in people.items():
+            await webchat.bot.send_message(user_id, f"给{profile}")
+            async with browser.get(
+                f"{webchat.base_url}/api/chat/events",
+                headers={"X-Webchat-Profile": quote(profile, safe="")},
+            ) as response:
+                assert response.status == 200
+                [event] = (await response.json())["events"]
+            assert event["message"]["text"] == f"给{profile}"
+        for headers in ({}, {"X-Webchat-Profile": "t2"}, {"X-Webchat-Profile": "%ZZ\u00ff"}):
+            async with browser.get(
+                f"{webchat.base_url}/api/chat/events", headers=headers
+            ) as response:
+                assert response.status == 401
