@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -41,11 +42,21 @@ def _in_range(value: CallbackData) -> bool:
     return True
 
 
+@cache
+def _by_prefix() -> dict[str, list[type[CallbackData]]]:
+    """Every button class by prefix, once all are imported (the first press comes after
+    start-up has imported every router; a class made later is simply not guarded)."""
+    found: dict[str, list[type[CallbackData]]] = {}
+    for cls in _all_classes():
+        found.setdefault(cls.__prefix__, []).append(cls)
+    return found
+
+
 def forged(data: str) -> bool:
     """Whether `data` claims to be one of our buttons but is not one we could have made."""
-    claimed = [
+    claimed = [  # every button uses aiogram's default separator ":"
         cls
-        for cls in _all_classes()
+        for cls in _by_prefix().get(data.split(":", 1)[0], [])
         if data == cls.__prefix__ or data.startswith(cls.__prefix__ + cls.__separator__)
     ]
     if not claimed:
