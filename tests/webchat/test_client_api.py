@@ -19,6 +19,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.webchat import store as tables
+from storage.db import create_engine
 
 if TYPE_CHECKING:
     from tests.webchat.conftest import Webchat
@@ -443,3 +444,31 @@ async def test_the_page_keeps_its_token_in_an_httponly_cookie_per_profile(webcha
                 f"{webchat.base_url}/api/chat/events", headers=headers
             ) as response:
                 assert response.status == 401
+
+
+async def test_the_store_erases_and_bounds_on_both_databases(database_url, tmp_path):
+    """The web chat's store on SQLite and PostgreSQL (WEBCHAT_DATABASE_URL may be either):
+    deleting erases the content (S-53), and numbers beyond the columns' range find nothing
+    instead of overflowing."""
+    store = tables.WebchatStore(create_engine(database_url), tmp_path / "files")
+    try:
+        await store.create_schema()
+        user_id, _ = await store.create_user({"first_name": "甲"})
+        gone = await store.add_message(user_id, {"text": "身份证 11010519491231002X"})
+        await store.replace_message(user_id, {**gone, "text": "改过 11010519491231002X"})
+        await store.add_message(user_id, {"text": "留下"})
+        assert await store.delete_message(user_id, gone["message_id"])
+        events = await store.events_after(user_id, 0, 0)
+        assert [(e["type"], e["message"].get("text")) for e in events] == [
+            ("message", "留下"),
+            ("delete", None),
+        ]
+        assert await store.message(user_id, gone["message_id"]) is None
+        for huge in (2**31, 2**40, 2**63):
+            assert await store.message(user_id, huge) is None
+            assert not await store.delete_message(user_id, huge)
+            assert await store.events_after(user_id, huge, float("nan")) == []
+            assert await store.pending_updates(huge, 10, float("inf")) == []
+        assert await store.user(2**70) is None
+    finally:
+        await store.engine.dispose()
