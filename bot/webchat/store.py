@@ -289,11 +289,17 @@ class WebchatStore:
             if row is None:
                 return False
             erased = {key: row[0][key] for key in ("message_id", "date", "chat") if key in row[0]}
-            await conn.execute(
+            result = await conn.execute(
                 update(messages)
-                .where(messages.c.chat_id == chat_id, messages.c.message_id == message_id)
+                .where(
+                    messages.c.chat_id == chat_id,
+                    messages.c.message_id == message_id,
+                    messages.c.deleted.is_(False),  # a second delete at the same time finds none
+                )
                 .values(deleted=True, payload=erased)
             )
+            if result.rowcount != 1:
+                return False
             carried = (
                 await conn.execute(
                     select(events.c.seq, events.c.message).where(
