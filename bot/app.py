@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import handlers
 from bot import fonts
+from bot.callback_guard import ForgedButtons
 from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
@@ -85,6 +86,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UnitOfWorkMiddleware(sessions))
     dp.update.outer_middleware(PersonMiddleware(settings))
     dp.update.outer_middleware(dp.fsm)
+    dp.callback_query.outer_middleware(ForgedButtons())
     dp.include_routers(*(handlers.routers() if routers is None else routers))
     return dp
 

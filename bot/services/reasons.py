@@ -16,6 +16,7 @@ class Purpose(StrEnum):
     CERTIFICATE_REJECT = "certificate.reject"
     CLASS_RETURN = "class.return"
     LEAVE_REQUEST = "leave.request"
+    LEAVE_REFUSE = "leave.refuse"
 
 
 LENGTHS: dict[Purpose, tuple[int, int]] = {
@@ -23,4 +24,5 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.CERTIFICATE_REJECT: REASON_LENGTH,
     Purpose.CLASS_RETURN: REASON_LENGTH,
     Purpose.LEAVE_REQUEST: LEAVE_REASON_LENGTH,
+    Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
 }
