@@ -33,12 +33,14 @@ async def prune_outbox(sessions: async_sessionmaker, now: datetime, settings: Se
     stay while the decision is open), then the pictures only they sent."""
     before = now - timedelta(days=settings.outbox_keep_days)
     rows = media = 0
+    after = None
     while True:
         async with unit_of_work(sessions) as session:
-            done = await maintenance.prune_outbox(session, before, open_cards=CARDS)
-        rows += done
-        if done < maintenance.PRUNE_BATCH:
+            done = await maintenance.prune_outbox(session, before, open_cards=CARDS, after=after)
+        rows += done.deleted
+        if done.after is None:
             break
+        after = done.after
     while True:
         async with unit_of_work(sessions) as session:
             done = await maintenance.prune_media(session)

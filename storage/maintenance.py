@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, delete, exists, literal_column, or_, select
+from sqlalchemy import delete, exists, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import MediaBlob, OutboxMessage, ProcessedUpdate
-from storage.outbox import FINISHED, SENT, status_is
+from storage.outbox import FINISHED, SENT
 
 PRUNE_BATCH = 1_000
 """Rows deleted per transaction: a prune never holds SQLite's write lock for long."""
@@ -26,9 +27,10 @@ async def prune_processed_updates(session: AsyncSession, before: datetime) -> in
     return result.rowcount
 
 
-def _prefixed(column: object, prefixes: Sequence[str]) -> object:
-    """`column` starts with one of `prefixes` (plain ASCII key prefixes such as "case:")."""
-    return or_(*(column.startswith(prefix, autoescape=True) for prefix in prefixes))
+class Pruned(NamedTuple):
+    deleted: int
+    after: tuple[datetime, int] | None
+    """Where the next batch goes on (the last row looked at), or None when none is left."""
 
 
 async def prune_outbox(
@@ -36,39 +38,48 @@ async def prune_outbox(
     before: datetime,
     *,
     open_cards: Sequence[str] = (),
-    limit: int = PRUNE_BATCH,
-) -> int:
-    """Delete up to `limit` finished outbox rows (sent, blocked, failed, expired) created
-    before `before` and no longer able to be sent (`expires_at` past `before` too, so a scan
-    that dedupes by key never finds a push forgotten while it could still make it again);
-    returns how many. Oldest first, so a card's closing edit never goes before the copy it
-    closed.
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> Pruned:
+    """Delete finished outbox rows (sent, blocked, failed, expired) created before `before`
+    and no longer able to be sent (`expires_at` past `before` too, so a scan that dedupes by
+    key never finds a push forgotten while it could still make it again): looks at up to
+    `limit` of them, oldest first from `after`, each batch a range of one index.
 
     A sent copy of a card (`open_cards`: key prefixes such as "case:") is kept until its
     closing edit (`<key>:closed`) is queued: until then its item may still be decided, and
-    `close_copies` needs its chat and message id to edit it.
+    `close_copies` needs its chat and message id to edit it. Oldest first, so a copy is always
+    looked at no later than its closing edit.
     """
+    limit = limit or PRUNE_BATCH
     t = OutboxMessage.__table__.c
-    closed = OutboxMessage.__table__.alias("closed")
-    conditions = [
+    query = select(t.id, t.created_at, t.key, t.status, t.method, t.message_id).where(
         t.status.in_([literal_column(f"'{status}'") for status in FINISHED]),
         t.created_at < before,
         or_(t.expires_at.is_(None), t.expires_at < before),
-    ]
-    if open_cards:
-        card_copy = and_(
-            status_is(SENT),
-            t.method == "sendMessage",
-            t.message_id.is_not(None),
-            _prefixed(t.key, open_cards),
-            ~exists().where(closed.c.key == t.key.concat(":closed")),
-        )
-        conditions.append(~card_copy)
-    oldest = select(t.id).where(*conditions).order_by(t.created_at, t.id).limit(limit)
-    result = await session.exec(
-        delete(OutboxMessage.__table__).where(t.id.in_(oldest.scalar_subquery()))
     )
-    return result.rowcount
+    if after is not None:
+        query = query.where(tuple_(t.created_at, t.id) > tuple_(*after))
+    rows = (await session.exec(query.order_by(t.created_at, t.id).limit(limit))).all()
+    cards = {
+        row.key
+        for row in rows
+        if row.status == SENT
+        and row.method == "sendMessage"
+        and row.message_id is not None
+        and row.key is not None
+        and row.key.startswith(tuple(open_cards))
+    }
+    if cards:
+        closed = await session.exec(
+            select(t.key).where(t.key.in_([f"{key}:closed" for key in sorted(cards)]))
+        )
+        cards -= {key.removesuffix(":closed") for key in closed.scalars()}
+    doomed = [row.id for row in rows if row.key not in cards]
+    if doomed:
+        await session.exec(delete(OutboxMessage.__table__).where(t.id.in_(doomed)))
+    last = (rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
+    return Pruned(len(doomed), last)
 
 
 async def prune_media(session: AsyncSession, *, limit: int = PRUNE_BATCH) -> int:

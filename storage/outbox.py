@@ -303,12 +303,11 @@ async def unsettled(session: AsyncSession, *, now: datetime, worker: str) -> int
     """How many messages are due now or on their way through `worker` (or a worker whose lease
     ran out): zero means the outbox has nothing to do until the clock moves."""
     t = _OUTBOX.c
-    query = select(func.count()).where(
-        or_(
-            and_(status_is(PENDING), t.not_before <= now),
-            and_(status_is(SENDING), or_(t.leased_by == worker, t.lease_until < now)),
-        )
+    due = select(func.count()).where(status_is(PENDING), t.not_before <= now)
+    on_its_way = select(func.count()).where(
+        status_is(SENDING), or_(t.leased_by == worker, t.lease_until < now)
     )
+    query = select(due.scalar_subquery() + on_its_way.scalar_subquery())  # each on its index
     return (await session.exec(query)).one()
 
 

@@ -105,22 +105,28 @@ async def test_a_sent_card_copy_is_kept_while_its_decision_is_open(sessions):
 
 
 async def test_pruning_goes_in_batches_and_removes_pictures_nobody_sends(sessions, monkeypatch):
+    """Batches of PRUNE_BATCH rows, each its own transaction; open cards older than everything
+    else (more than a batch of them) do not stop the prune from reaching the rest."""
     monkeypatch.setattr(maintenance, "PRUNE_BATCH", 40)
+    await queue(
+        sessions, *({"chat_id": n, "text": "card", "key": f"leave:{n}:1"} for n in range(50))
+    )
+    await mark(sessions, outbox.SENT, created=START - 20 * DAY, message_id=5)
     await queue(sessions, *({"chat_id": n, "text": f"m{n}"} for n in range(100)))
     await queue(sessions, {"chat_id": 1, "text": "chart", "photo": PNG})
     await queue(sessions, {"chat_id": 2, "text": "other", "photo": PNG + b"2"})
-    await mark(sessions, outbox.SENT, created=START - 10 * DAY)
-    statements = []
+    await mark(sessions, outbox.SENT, created=START - 10 * DAY, key=None)
+    calls = []
     real = maintenance.prune_outbox
 
     async def counted(*args, **kwargs):
-        statements.append(kwargs.get("limit", maintenance.PRUNE_BATCH))
-        return await real(*args, **kwargs, limit=maintenance.PRUNE_BATCH)
+        calls.append(kwargs.get("after"))
+        return await real(*args, **kwargs)
 
     monkeypatch.setattr(maintenance, "prune_outbox", counted)
     assert await prune(sessions, START) == (102, 2)
-    assert len(statements) == 3, "102 rows in batches of 40"
-    assert await rows(sessions) == [] and await blobs(sessions) == 0
+    assert len(calls) == 4, "152 rows looked at in batches of 40"
+    assert len(await rows(sessions)) == 50 and await blobs(sessions) == 0
 
 
 async def test_a_picture_still_referenced_is_kept(sessions):
