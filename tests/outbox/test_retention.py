@@ -4,6 +4,7 @@ once however many pushes send it, and removed when none does."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import timedelta
 
@@ -135,3 +136,20 @@ async def test_a_picture_still_referenced_is_kept(sessions):
     await mark(sessions, outbox.SENT, created=START - 10 * DAY, key="old")
     assert await prune(sessions, START) == (1, 0)
     assert await blobs(sessions) == 1
+
+
+async def test_a_picture_queued_inside_its_row_before_the_upgrade_is_still_sent(
+    sessions, api, workers
+):
+    """Rows queued by the previous version carry their picture base64-encoded in the row."""
+    row = outbox.message(chat_id=5, text="old chart")
+    row.pop(outbox.MEDIA)
+    row.update(
+        method="sendPhoto",
+        payload={"photo": base64.b64encode(PNG).decode(), "caption": "old chart"},
+    )
+    async with unit_of_work(sessions) as session:
+        await outbox.enqueue_many(session, [row])
+    workers()
+    await settled(sessions, 1)
+    assert api.photos == [(5, PNG)]

@@ -14,13 +14,17 @@ from typing import Any
 
 from sqlalchemy import event, text
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.notifier import CARDS
+from scheduler import create_scheduler
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
+from scheduler.maintenance import refresh_statistics
 from storage import enrolment, feedback_views, intake, maintenance, outbox
 from storage.db import create_engine, create_sessionmaker, unit_of_work
+from storage.migrate import upgrade_database
 from storage.models import SQLModel
 from tests import province
 
@@ -131,3 +135,38 @@ async def test_no_scan_or_claim_reads_a_big_table_in_full(database_url):
         assert not failures, "\n".join(f"{k}\n  -> {v}" for k, v in failures.items())
     finally:
         await engine.dispose()
+
+
+async def test_statistics_are_gathered_after_migrating_and_by_the_periodic_job(empty_database_url):
+    engine = create_engine(empty_database_url)
+    try:
+        await upgrade_database(engine)
+        assert await _analysed(engine), "ANALYZE ran after the migrations"
+        await province.build(engine, province.Shape(running=2, per_class=2, past=2))
+        await refresh_statistics(
+            create_sessionmaker(engine), province.NOW, Settings(_env_file=None)
+        )
+        assert await _analysed(engine, "attendance_mark")
+        jobs = {
+            job.id
+            for job in create_scheduler(
+                Settings(_env_file=None), create_sessionmaker(engine), ManualClock(province.NOW)
+            ).get_jobs()
+        }
+        assert {"prune_outbox", "refresh_statistics"} <= jobs
+    finally:
+        await engine.dispose()
+
+
+async def _analysed(engine: Any, table: str = "outbox") -> bool:
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            query = (
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                f"WHERE relname = '{table}'"
+            )
+            return bool((await conn.exec_driver_sql(query)).scalar())
+        query = f"SELECT count(*) FROM sqlite_stat1 WHERE tbl = '{table}'"
+        if table == "outbox":  # SQLite records nothing for an empty table, only the stat table
+            query = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        return (await conn.exec_driver_sql(query)).scalar() > 0
