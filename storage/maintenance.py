@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import delete, exists, literal_column, or_, select, tuple_
+from sqlalchemy import delete, exists, literal_column, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import MediaBlob, OutboxMessage, ProcessedUpdate
-from storage.outbox import FINISHED, SENT
+from storage.outbox import FINISHED, FORGOTTEN, SENT
 
 PRUNE_BATCH = 1_000
 """Rows deleted per transaction: a prune never holds SQLite's write lock for long."""
@@ -29,6 +29,7 @@ async def prune_processed_updates(session: AsyncSession, before: datetime) -> in
 
 class Pruned(NamedTuple):
     deleted: int
+    """Rows deleted or forgotten."""
     after: tuple[datetime, int] | None
     """Where the next batch goes on (the last row looked at), or None when none is left."""
 
@@ -41,10 +42,15 @@ async def prune_outbox(
     after: tuple[datetime, int] | None = None,
     limit: int | None = None,
 ) -> Pruned:
-    """Delete finished outbox rows (sent, blocked, failed, expired) created before `before`
+    """Prune finished outbox rows (sent, blocked, failed, expired) created before `before`
     and no longer able to be sent (`expires_at` past `before` too, so a scan that dedupes by
     key never finds a push forgotten while it could still make it again): looks at up to
-    `limit` of them, oldest first from `after`, each batch a range of one index.
+    `limit` of them, oldest first from `after`, each batch a range of one partial index.
+
+    A row is deleted, except a keyed push with no `expires_at`: nothing says when it could
+    no longer be made again (an eligibility warning, a decision's result), so its key stays
+    taken for ever and only its content goes (status `forgotten`, out of every index but the
+    keys'). Returns how many rows were pruned either way.
 
     A sent copy of a card (`open_cards`: key prefixes such as "case:") is kept until its
     closing edit (`<key>:closed`) is queued: until then its item may still be decided, and
@@ -53,7 +59,7 @@ async def prune_outbox(
     """
     limit = limit or PRUNE_BATCH
     t = OutboxMessage.__table__.c
-    query = select(t.id, t.created_at, t.key, t.status, t.method, t.message_id).where(
+    query = select(t.id, t.created_at, t.key, t.status, t.method, t.message_id, t.expires_at).where(
         t.status.in_([literal_column(f"'{status}'") for status in FINISHED]),
         t.created_at < before,
         or_(t.expires_at.is_(None), t.expires_at < before),
@@ -75,11 +81,19 @@ async def prune_outbox(
             select(t.key).where(t.key.in_([f"{key}:closed" for key in sorted(cards)]))
         )
         cards -= {key.removesuffix(":closed") for key in closed.scalars()}
-    doomed = [row.id for row in rows if row.key not in cards]
+    pruned = [row for row in rows if row.key is None or row.key not in cards]
+    forgotten = [row.id for row in pruned if row.key is not None and row.expires_at is None]
+    doomed = [row.id for row in pruned if row.key is None or row.expires_at is not None]
     if doomed:
         await session.exec(delete(OutboxMessage.__table__).where(t.id.in_(doomed)))
+    if forgotten:
+        await session.exec(
+            update(OutboxMessage.__table__)
+            .where(t.id.in_(forgotten))
+            .values(status=FORGOTTEN, payload={}, media_sha256=None, last_error=None)
+        )
     last = (rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
-    return Pruned(len(doomed), last)
+    return Pruned(len(pruned), last)
 
 
 async def prune_media(session: AsyncSession, *, limit: int = PRUNE_BATCH) -> int:

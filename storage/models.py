@@ -434,6 +434,7 @@ class LeaveRequest(SQLModel, table=True):
 _PENDING = text("status = 'pending'")
 _SENDING = text("status = 'sending'")
 _MEDIA = text("media_sha256 IS NOT NULL")
+_FINISHED = text("status IN ('sent', 'blocked', 'failed', 'expired')")
 """The outbox's claim reads only pending and sending rows: partial indexes keep it flat
 however many sent rows are kept (queries must spell these statuses as literals, so SQLite
 sees that the index applies)."""
@@ -445,7 +446,9 @@ class OutboxMessage(SQLModel, table=True):
 
     `key` makes a push happen once (e.g. the reminder of one session to one person);
     `status`: pending → sending (leased until `lease_until`) → sent, or blocked (403), failed
-    (gave up) or expired (`expires_at` passed before it could be sent).
+    (gave up) or expired (`expires_at` passed before it could be sent); after
+    OUTBOX_KEEP_DAYS a finished row is deleted, or, when its key must stay taken for ever
+    (a keyed push with no `expires_at`), kept as `forgotten` with its content dropped.
     """
 
     __tablename__ = "outbox"
@@ -463,7 +466,13 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=_SENDING,
             postgresql_where=_SENDING,
         ),
-        Index("ix_outbox_created", "created_at", "id"),
+        Index(
+            "ix_outbox_finished",
+            "created_at",
+            "id",
+            sqlite_where=_FINISHED,
+            postgresql_where=_FINISHED,
+        ),
         # close_copies finds a card's copies by key prefix: LIKE 'case:1:%' on PostgreSQL needs
         # pattern ops whatever the collation (SQLite's GLOB uses the unique index instead).
         Index("ix_outbox_key_prefix", "key", postgresql_ops={"key": "varchar_pattern_ops"}),

@@ -29,13 +29,15 @@ PENDING, SENDING, SENT = "pending", "sending", "sent"
 BLOCKED, FAILED, EXPIRED = "blocked", "failed", "expired"
 FINISHED = (SENT, BLOCKED, FAILED, EXPIRED)
 """Statuses a row never leaves: kept `OUTBOX_KEEP_DAYS`, then pruned (storage.maintenance)."""
+FORGOTTEN = "forgotten"
+"""A pruned keyed push that may never happen again: only its key is kept, so it stays once."""
 
 
 def status_is(status: str) -> Any:
     """`status = '<status>'` with the value written into the SQL: the partial indexes on
     pending and sending rows apply only when the planner sees the literal (SQLite decides at
     prepare time, PostgreSQL's generic plans too)."""
-    assert status in (PENDING, SENDING, *FINISHED)
+    assert status in (PENDING, SENDING, *FINISHED, FORGOTTEN)
     return _OUTBOX.c.status == literal_column(f"'{status}'")
 
 

@@ -66,22 +66,30 @@ async def test_a_picture_pushed_to_many_is_stored_once_and_sent_to_each(sessions
 async def test_finished_pushes_are_kept_the_configured_days_then_pruned(sessions):
     await queue(
         sessions,
-        {"chat_id": 1, "text": "old sent", "key": "a"},
-        {"chat_id": 1, "text": "old failed", "key": "b"},
-        {"chat_id": 1, "text": "recent sent", "key": "c"},
-        {"chat_id": 1, "text": "old but still pending", "key": "d"},
-        {"chat_id": 1, "text": "old, could be made again", "key": "e", "expires_at": START},
+        {"chat_id": 1, "text": "old sent"},
+        {"chat_id": 2, "text": "old failed"},
+        {"chat_id": 3, "text": "recent sent"},
+        {"chat_id": 4, "text": "old but still pending", "key": "d"},
+        {"chat_id": 5, "text": "old, could be made again", "key": "e", "expires_at": START},
+        {"chat_id": 6, "text": "once, for ever", "key": "elig_warn:1:6"},
     )
-    await mark(sessions, outbox.SENT, created=START - 8 * DAY, key="a")
-    await mark(sessions, outbox.FAILED, created=START - 8 * DAY, key="b")
-    await mark(sessions, outbox.SENT, created=START - 6 * DAY, key="c")
-    await mark(sessions, outbox.PENDING, created=START - 30 * DAY, key="d")
-    await mark(sessions, outbox.EXPIRED, created=START - 30 * DAY, key="e")
+    await mark(sessions, outbox.SENT, created=START - 8 * DAY, chat_id=1)
+    await mark(sessions, outbox.FAILED, created=START - 8 * DAY, chat_id=2)
+    await mark(sessions, outbox.SENT, created=START - 6 * DAY, chat_id=3)
+    await mark(sessions, outbox.PENDING, created=START - 30 * DAY, chat_id=4)
+    await mark(sessions, outbox.EXPIRED, created=START - 30 * DAY, chat_id=5)
+    await mark(sessions, outbox.SENT, created=START - 30 * DAY, chat_id=6)
 
-    assert await prune(sessions, START) == (2, 0)
-    assert {row.key for row in await rows(sessions)} == {"c", "d", "e"}
+    assert await prune(sessions, START) == (3, 0)
+    left = {row.chat_id: row for row in await rows(sessions)}
+    assert set(left) == {3, 4, 5, 6}
+    assert left[6].status == outbox.FORGOTTEN and left[6].payload == {}, "only its key is kept"
+    async with unit_of_work(sessions) as session:
+        again = await outbox.enqueue(session, chat_id=6, text="again", key="elig_warn:1:6")
+    assert not again, "a keyed push still happens once, however long ago it was pruned"
+
     assert await prune(sessions, START + 5 * DAY, outbox_keep_days=3) == (2, 0)
-    assert {row.key for row in await rows(sessions)} == {"d"}, "kept past its expiry, then gone"
+    assert {row.chat_id for row in await rows(sessions)} == {4, 6}, "kept past expiry, then gone"
 
 
 async def test_a_sent_card_copy_is_kept_while_its_decision_is_open(sessions):
@@ -91,7 +99,7 @@ async def test_a_sent_card_copy_is_kept_while_its_decision_is_open(sessions):
         sessions,
         {"chat_id": 7, "text": "case card", "key": "case:5:7"},
         {"chat_id": 8, "text": "leave card", "key": "leave:9:8"},
-        {"chat_id": 7, "text": "a reminder", "key": "remind:1:7"},
+        {"chat_id": 7, "text": "a reminder", "key": "remind:1:7", "expires_at": START - 39 * DAY},
     )
     await mark(sessions, outbox.SENT, created=START - 40 * DAY, message_id=70)
     assert await prune(sessions, START) == (1, 0)
@@ -102,7 +110,12 @@ async def test_a_sent_card_copy_is_kept_while_its_decision_is_open(sessions):
     assert edits == 1
     await mark(sessions, outbox.SENT, created=START - 9 * DAY, message_id=71, key="case:5:7:closed")
     assert await prune(sessions, START) == (2, 0), "the copy and its closing edit go together"
-    assert {row.key for row in await rows(sessions)} == {"leave:9:8"}
+    statuses = {row.key: row.status for row in await rows(sessions)}
+    assert statuses == {
+        "case:5:7": outbox.FORGOTTEN,
+        "case:5:7:closed": outbox.FORGOTTEN,
+        "leave:9:8": outbox.SENT,
+    }
 
 
 async def test_pruning_goes_in_batches_and_removes_pictures_nobody_sends(sessions, monkeypatch):

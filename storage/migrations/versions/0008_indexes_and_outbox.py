@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 PENDING = sa.text("status = 'pending'")
 SENDING = sa.text("status = 'sending'")
 MEDIA = sa.text("media_sha256 IS NOT NULL")
+FINISHED = sa.text("status IN ('sent', 'blocked', 'failed', 'expired')")
 CHECKIN_OPEN = sa.text("checkin_opened_at IS NOT NULL AND checkin_closed_at IS NULL")
 
 
@@ -44,7 +45,7 @@ def upgrade() -> None:
     _partial("ix_outbox_pending", "outbox", ["not_before", "id"], PENDING)
     _partial("ix_outbox_sending", "outbox", ["lease_until"], SENDING)
     _partial("ix_outbox_media", "outbox", ["media_sha256"], MEDIA)
-    op.create_index("ix_outbox_created", "outbox", ["created_at", "id"])
+    _partial("ix_outbox_finished", "outbox", ["created_at", "id"], FINISHED)
     op.create_index(
         "ix_outbox_key_prefix", "outbox", ["key"], postgresql_ops={"key": "varchar_pattern_ops"}
     )
@@ -57,7 +58,7 @@ def downgrade() -> None:
     op.drop_index("ix_rolegrant_institution_role", table_name="rolegrant")
     op.drop_index("ix_trainee_cycle_institution", table_name="trainee_cycle")
     op.drop_index("ix_class_session_checkin_open", table_name="class_session")
-    op.drop_index("ix_outbox_created", table_name="outbox")
+    op.drop_index("ix_outbox_finished", table_name="outbox")
     op.drop_index("ix_outbox_key_prefix", table_name="outbox")
     op.drop_index("ix_outbox_media", table_name="outbox")
     op.drop_index("ix_outbox_sending", table_name="outbox")
