@@ -8,9 +8,12 @@ read query plans on. Later benches (scans, /trainees, statistics) reuse `build`.
 
 The store is what the product would hold at `NOW`: 02:00 class-local time after day 3 of the
 running classes, with every push of days 1-3 made and sent (reminders, feedback forms and
-their reminders, day summaries, morning summaries with their charts), so a scheduler pass at
-`NOW` finds nothing due. Rows are written in batches (COPY on PostgreSQL, executemany on
-SQLite), parents before children; the planners' statistics are refreshed at the end.
+their reminders, day summaries, morning summaries with their charts, absence notices,
+screening results), so a scheduler pass at `NOW` finds nothing due. Pushes of classes that
+ended more than `outbox_days` ago are gone, as the prune leaves them: deleted, or `forgotten`
+(keyed, without expiry: only the key kept). Rows are written in batches (COPY on PostgreSQL,
+executemany on SQLite), parents before children; the planners' statistics are refreshed at the
+end.
 """
 
 from __future__ import annotations
@@ -326,7 +329,7 @@ async def _submission(
     return submission
 
 
-async def _trainee(w: Writer, p: Province, institution: int, joined: datetime) -> int:
+async def _trainee(w: Writer, p: Province, institution: int, joined: datetime, recent: bool) -> int:
     person = await _person(w, joined, "trainee", institution, name="王小明")
     p.trainees += 1
     registration = await _submission(w, person, "registration", REGISTRATION, joined, {})
@@ -356,9 +359,10 @@ async def _trainee(w: Writer, p: Province, institution: int, joined: datetime) -
             reason=None,
             at=joined,
         )
+    case = w.next_id("screening_case")
     await w.add(
         "screening_case",
-        id=w.next_id("screening_case"),
+        id=case,
         person_id=person,
         institution_id=institution,
         registration_id=registration,
@@ -371,6 +375,7 @@ async def _trainee(w: Writer, p: Province, institution: int, joined: datetime) -
         override_reason=None,
         created_at=joined,
     )
+    await _outbox(w, p, person, f"case-decided:{case}", RESULT, joined, forgotten=not recent)
     for action in ("screening.decided", "enrolment.added"):
         await w.add(
             "audit_log",
@@ -398,7 +403,9 @@ async def _outbox(
     keyboard: bool = False,
     media: str | None = None,
     expires_at: datetime | None = None,
+    forgotten: bool = False,
 ) -> None:
+    """A push made at `at` and sent; `forgotten`: a keyed push without expiry pruned since."""
     payload: dict[str, Any] = {"caption": text} if media else {"text": text}
     if keyboard:
         payload["reply_markup"] = {
@@ -413,8 +420,8 @@ async def _outbox(
         chat_id=_chat(person),
         person_id=person,
         method="sendPhoto" if media else "sendMessage",
-        payload=payload,
-        status="sent",
+        payload={} if forgotten else payload,
+        status="forgotten" if forgotten else "sent",
         not_before=datetime(2000, 1, 1, tzinfo=UTC),
         expires_at=expires_at,
         attempts=0,
@@ -432,6 +439,8 @@ REMINDER = (
     "⏰ 提醒：您报名的「网络创业培训班」将于 {at} 开始上课（{topic}）。"
     "地点：杭州市西湖区文三路 100 号 3 楼教室。请准时到场并使用签到码签到。"
 )
+RESULT = "✅ 筛选结果：适合参加网络创业培训。机构将为您安排班级，请留意通知。"
+ABSENT = "❌ 您未参加「网络创业培训班」今天上午的课程，已记为缺勤。如有特殊情况请向老师请假。"
 PUSH = (
     "📝 今天的课程已经结束，请花一分钟填写今日培训反馈（课程内容、授课老师、节奏与建议）。"
     "反馈将于明天上课前关闭。"
@@ -514,7 +523,7 @@ async def _class(
                 checkin_closed_at=ends if held else None,
             )
             sessions.append((session, day, starts, ends))
-    trainees = [await _trainee(w, p, institution, opened) for _ in range(shape.per_class)]
+    trainees = [await _trainee(w, p, institution, opened, pushes) for _ in range(shape.per_class)]
     for person in trainees:
         await w.add(
             "enrollment",
@@ -537,7 +546,7 @@ async def _class(
         attended = []
         for person in trainees:
             marks = [_mark(person, s[0]) for s in today]
-            for (session, _, starts, _), status in zip(today, marks, strict=True):
+            for (session, _, starts, ends), status in zip(today, marks, strict=True):
                 await w.add(
                     "attendance_mark",
                     session_id=session,
@@ -551,6 +560,9 @@ async def _class(
                     marked_by=None,
                     updated_at=starts,
                 )
+                if status == "absent":
+                    key = f"absent:{session}:{person}"
+                    await _outbox(w, p, person, key, ABSENT, ends, forgotten=not pushes)
                 if pushes:
                     await _outbox(
                         w,
