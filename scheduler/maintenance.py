@@ -43,7 +43,7 @@ async def prune_outbox(sessions: async_sessionmaker, now: datetime, settings: Se
         after = done.after
     while True:
         async with unit_of_work(sessions) as session:
-            done = await maintenance.prune_media(session)
+            done = await maintenance.prune_media(session, before)
         media += done
         if done < maintenance.PRUNE_BATCH:
             break

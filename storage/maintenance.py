@@ -49,8 +49,8 @@ async def prune_outbox(
 
     A row is deleted, except a keyed push with no `expires_at`: nothing says when it could
     no longer be made again (an eligibility warning, a decision's result), so its key stays
-    taken for ever and only its content goes (status `forgotten`, out of every index but the
-    keys'). Returns how many rows were pruned either way.
+    taken for ever and only its content goes (status `forgotten`, out of the partial indexes
+    the worker and the prune read). Returns how many rows were pruned either way.
 
     A sent copy of a card (`open_cards`: key prefixes such as "case:") is kept until its
     closing edit (`<key>:closed`) is queued: until then its item may still be decided, and
@@ -96,13 +96,17 @@ async def prune_outbox(
     return Pruned(len(pruned), last)
 
 
-async def prune_media(session: AsyncSession, *, limit: int = PRUNE_BATCH) -> int:
-    """Delete up to `limit` stored pictures no outbox row references; returns how many."""
+async def prune_media(session: AsyncSession, before: datetime, *, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to `limit` stored pictures no outbox row references and last queued before
+    `before`; returns how many."""
     blob = MediaBlob.__table__.c
     t = OutboxMessage.__table__.c
     unused = (
         select(blob.sha256)
-        .where(~exists().where(t.media_sha256 == blob.sha256, t.media_sha256.is_not(None)))
+        .where(
+            blob.created_at < before,
+            ~exists().where(t.media_sha256 == blob.sha256, t.media_sha256.is_not(None)),
+        )
         .limit(limit)
     )
     result = await session.exec(

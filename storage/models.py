@@ -505,7 +505,8 @@ class OutboxMessage(SQLModel, table=True):
 
 class MediaBlob(SQLModel, table=True):
     """A picture pushed by the outbox (e.g. a chart PNG), stored once by its content's sha256
-    and referenced by `OutboxMessage.media_sha256`; removed once no row references it."""
+    and referenced by `OutboxMessage.media_sha256`; removed once no row references it and it
+    has not been queued (`created_at`, renewed each time) for OUTBOX_KEEP_DAYS."""
 
     __tablename__ = "media_blob"
 

@@ -116,13 +116,18 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
 
 
 async def store_media(session: AsyncSession, blobs: dict[str, bytes]) -> None:
-    """Store pictures by their sha256, each once (one already stored is left as it is)."""
+    """Store pictures by their sha256, each once; one already stored gets its `created_at`
+    renewed (the prune removes only pictures unreferenced and not queued for a while, so it
+    never removes one a transaction still open is queuing again)."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     now = utcnow()
+    insert = dialect.insert(MediaBlob.__table__).values(
+        [{"sha256": sha, "data": data, "created_at": now} for sha, data in blobs.items()]
+    )
     await session.exec(
-        dialect.insert(MediaBlob.__table__)
-        .values([{"sha256": sha, "data": data, "created_at": now} for sha, data in blobs.items()])
-        .on_conflict_do_nothing()
+        insert.on_conflict_do_update(
+            index_elements=["sha256"], set_={"created_at": insert.excluded.created_at}
+        )
     )
 
 

@@ -5,10 +5,11 @@ once however many pushes send it, and removed when none does."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections import Counter
 from datetime import timedelta
 
-from sqlmodel import func, select
+from sqlmodel import func, select, update
 
 from bot import notifier
 from bot.config import Settings
@@ -34,6 +35,10 @@ async def mark(sessions, status: str, *, created, message_id: int | None = None,
         for row in found:
             row.status, row.created_at, row.message_id = status, created, message_id
             session.add(row)
+            if row.media_sha256:  # its picture was queued then too
+                blob = await session.get(MediaBlob, row.media_sha256)
+                blob.created_at = created
+                session.add(blob)
 
 
 async def blobs(sessions) -> int:
@@ -166,3 +171,15 @@ async def test_a_picture_queued_inside_its_row_before_the_upgrade_is_still_sent(
     workers()
     await settled(sessions, 1)
     assert api.photos == [(5, PNG)]
+
+
+async def test_a_picture_queued_again_lately_is_kept_even_if_no_row_sends_it_yet(sessions):
+    """A transaction still open may be queuing it again (its row not visible yet)."""
+    await queue(sessions, {"chat_id": 1, "text": "old", "photo": PNG})
+    await mark(sessions, outbox.SENT, created=START - 10 * DAY)
+    async with unit_of_work(sessions) as session:
+        await outbox.store_media(session, {hashlib.sha256(PNG).hexdigest(): PNG})
+        await session.exec(update(MediaBlob).values(created_at=START - DAY))
+    assert await prune(sessions, START) == (1, 0)
+    assert await blobs(sessions) == 1
+    assert await prune(sessions, START + 7 * DAY) == (0, 1)

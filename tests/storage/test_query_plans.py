@@ -67,7 +67,7 @@ async def _run_everything(sessions: Any, built: province.Province) -> None:
         await outbox.unsettled(session, now=DUE, worker="w")
         await outbox.close_copies(session, "case:1:")
         await maintenance.prune_outbox(session, DUE - timedelta(days=7), open_cards=CARDS)
-        await maintenance.prune_media(session)
+        await maintenance.prune_media(session, DUE - timedelta(days=7))
         institution = built.institutions[0]
         await intake.trainees_of(session, institution)
         await intake.reviewers(session, institution)
