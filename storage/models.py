@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.domain.forms import DraftStatus
@@ -51,7 +60,10 @@ class Person(SQLModel, table=True):
 class RoleGrant(SQLModel, table=True):
     """A role a person holds, with its scope: a region, an institution, or none (national)."""
 
-    __table_args__ = (Index("ix_rolegrant_person_role", "person_id", "role"),)
+    __table_args__ = (
+        Index("ix_rolegrant_person_role", "person_id", "role"),
+        Index("ix_rolegrant_institution_role", "institution_id", "role"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -214,7 +226,10 @@ class TraineeCycle(SQLModel, table=True):
     """Where a trainee stands in one programme's cycle (S-1)."""
 
     __tablename__ = "trainee_cycle"
-    __table_args__ = (UniqueConstraint("person_id", "programme", "institution_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "programme", "institution_id"),
+        Index("ix_trainee_cycle_institution", "institution_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -328,6 +343,10 @@ class ClassTeacher(SQLModel, table=True):
     assigned_at: datetime = _ts()
 
 
+_CHECKIN_OPEN = text("checkin_opened_at IS NOT NULL AND checkin_closed_at IS NULL")
+"""Sessions whose check-in is open: the few the close scan looks at (a partial index)."""
+
+
 class ClassSession(SQLModel, table=True):
     """One timetable session (a morning, afternoon or evening of a training day, T5).
 
@@ -336,7 +355,15 @@ class ClassSession(SQLModel, table=True):
     """
 
     __tablename__ = "class_session"
-    __table_args__ = (UniqueConstraint("class_id", "day", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("class_id", "day", "slot"),
+        Index(
+            "ix_class_session_checkin_open",
+            "starts_at",
+            sqlite_where=_CHECKIN_OPEN,
+            postgresql_where=_CHECKIN_OPEN,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     class_id: int = Field(foreign_key="training_class.id", index=True)
@@ -405,17 +432,58 @@ class LeaveRequest(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+_PENDING = text("status = 'pending'")
+_SENDING = text("status = 'sending'")
+_MEDIA = text("media_sha256 IS NOT NULL")
+_FINISHED = text("status IN ('sent', 'blocked', 'failed', 'expired')")
+"""The outbox's claim reads only pending and sending rows: partial indexes keep it flat
+however many sent rows are kept (queries must spell these statuses as literals, so SQLite
+sees that the index applies)."""
+
+
 class OutboxMessage(SQLModel, table=True):
     """A push waiting to be sent, or its result (S-52). Written in the unit of work that
     decided to send it; a worker sends it later.
 
     `key` makes a push happen once (e.g. the reminder of one session to one person);
     `status`: pending → sending (leased until `lease_until`) → sent, or blocked (403), failed
-    (gave up) or expired (`expires_at` passed before it could be sent).
+    (gave up) or expired (`expires_at` passed before it could be sent); after
+    OUTBOX_KEEP_DAYS a finished row is deleted, or, when its key must stay taken for ever
+    (a keyed push with no `expires_at`), kept as `forgotten` with its content dropped.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "not_before",
+            "id",
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
+        Index(
+            "ix_outbox_sending",
+            "lease_until",
+            sqlite_where=_SENDING,
+            postgresql_where=_SENDING,
+        ),
+        Index(
+            "ix_outbox_finished",
+            "created_at",
+            "id",
+            sqlite_where=_FINISHED,
+            postgresql_where=_FINISHED,
+        ),
+        # close_copies finds a card's copies by key prefix: LIKE 'case:1:%' on PostgreSQL needs
+        # pattern ops whatever the collation (SQLite's GLOB uses the unique index instead).
+        Index("ix_outbox_key_prefix", "key", postgresql_ops={"key": "varchar_pattern_ops"}),
+        Index(
+            "ix_outbox_media",
+            "media_sha256",
+            sqlite_where=_MEDIA,
+            postgresql_where=_MEDIA,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, max_length=200, unique=True)
@@ -431,8 +499,21 @@ class OutboxMessage(SQLModel, table=True):
     leased_by: str | None = Field(default=None, max_length=64)
     last_error: str | None = None
     message_id: int | None = None
+    media_sha256: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class MediaBlob(SQLModel, table=True):
+    """A picture pushed by the outbox (e.g. a chart PNG), stored once by its content's sha256
+    and referenced by `OutboxMessage.media_sha256`; removed once no row references it and it
+    has not been queued (`created_at`, renewed each time) for OUTBOX_KEEP_DAYS."""
+
+    __tablename__ = "media_blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _ts()
 
 
 class FeedbackRequest(SQLModel, table=True):
