@@ -40,6 +40,12 @@ class Action(StrEnum):
     FEEDBACK_DAILY = "feedback.daily"
     FEEDBACK_EVALUATIONS = "feedback.evaluations"
     INVITE = "invite"
+    ASSESSMENT_SCORE = "assessment.score"
+    ASSESSMENT_MANAGE = "assessment.manage"
+    ASSESSMENT_PROGRESS = "assessment.progress"
+    ASSESSMENT_EXTEND = "assessment.extend"
+    ASSESSMENT_RESULT = "assessment.result"
+    COACHING_RECORD = "coaching.record"
 
 
 class Reach(StrEnum):
@@ -122,6 +128,22 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.FEEDBACK_GIVE: _each(LEARNERS, SELF),
     Action.FEEDBACK_DAILY: {**_each(TEACHERS, TAUGHT), Role.INSTITUTION: INSTITUTION},
     Action.FEEDBACK_EVALUATIONS: {Role.INSTITUTION: INSTITUTION},
+    # Assessment (S-12, S-13): a drawn lecturer (or, for a lecturer class, a trainer) scores
+    # the assignments made out to them; the region's supervisor draws again, widens the pool
+    # and reassigns; teachers, staff and supervisors follow the progress; the institution
+    # extends a trainee's deadline; the trainee reads their own result; the class's teachers
+    # coach who did not pass.
+    Action.ASSESSMENT_SCORE: _each(TEACHERS, SELF),
+    Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.ASSESSMENT_PROGRESS: {
+        **_each(TEACHERS, TAUGHT),
+        Role.INSTITUTION: INSTITUTION,
+        Role.SUPERVISOR: REGION,
+        Role.ADMIN: ALL,
+    },
+    Action.ASSESSMENT_EXTEND: STAFF_PREPARE,
+    Action.ASSESSMENT_RESULT: _each(LEARNERS, SELF),
+    Action.COACHING_RECORD: _each(TEACHERS, TAUGHT),
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),
