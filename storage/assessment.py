@@ -524,3 +524,26 @@ async def progress(
             )
         )
     return out
+
+
+async def classes_followed(
+    session: AsyncSession,
+    *,
+    taught_by: int | None,
+    institution_ids: Collection[int],
+    region_ids: Collection[int],
+    everything: bool,
+    limit: int = 100,
+) -> list[TrainingClass]:
+    """Approved classes taught by the person, of these institutions or regions (or all), the
+    most recent first."""
+    query = select(TrainingClass).where(TrainingClass.status == "approved")
+    if not everything:
+        taught = select(ClassTeacher.class_id).where(ClassTeacher.person_id == (taught_by or -1))
+        query = query.where(
+            col(TrainingClass.id).in_(taught)
+            | col(TrainingClass.institution_id).in_(sorted(institution_ids))
+            | col(TrainingClass.region_id).in_(sorted(region_ids))
+        )
+    query = query.order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
+    return list((await session.exec(query.limit(limit))).all())

@@ -36,7 +36,7 @@ from bot.domain.assessment import (
     verdict,
 )
 from bot.i18n import I18n
-from bot.policy import Action, Target, require
+from bot.policy import RULES, Action, Reach, Target, require
 from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
@@ -61,8 +61,11 @@ def rubric_of(training_class: TrainingClass) -> Rubric:
     return load_rubric(str(training_class.region_id))
 
 
-def _tz(training_class: TrainingClass) -> ZoneInfo:
+def class_zone(training_class: TrainingClass) -> ZoneInfo:
     return ZoneInfo(training_class.timezone)
+
+
+_tz = class_zone
 
 
 def window_closes(training_class: TrainingClass, last_end: datetime) -> datetime:
@@ -1014,3 +1017,20 @@ async def progress(
         shown.append(training_class)
     rows = await store.progress(session, shown, actor.now)
     return list(zip(shown, rows, strict=True))
+
+
+async def followed_classes(session: AsyncSession, actor: Actor) -> list[TrainingClass]:
+    """The approved classes whose assessment the actor may follow (the policy's reaches of
+    ASSESSMENT_PROGRESS: taught, institution, region, all)."""
+    rules = RULES[Action.ASSESSMENT_PROGRESS]
+    reaches = {
+        reach: [g for g in actor.grants if reach in getattr(rules.get(g.role), "reaches", ())]
+        for reach in Reach
+    }
+    return await store.classes_followed(
+        session,
+        taught_by=actor.person_id if reaches[Reach.TAUGHT] else None,
+        institution_ids={g.institution_id for g in reaches[Reach.INSTITUTION] if g.institution_id},
+        region_ids={g.region_id for g in reaches[Reach.REGION] if g.region_id},
+        everything=bool(reaches[Reach.ALL]),
+    )

@@ -1,0 +1,206 @@
+"""Assessment end to end in chat with a manual clock (S-12, S-13): trainees hand in, the window
+closes and scorers are drawn, lecturers score in chat, one declines and one misses the deadline
+(both reassigned, both told), a trainee fails, is coached, resubmits and passes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.domain.roles import Grant, Role
+from bot.services import assessment
+from bot.views.assessment import Do, ScoreCb
+from handlers.assessment.coaching import CoachCb
+from storage import repo
+from storage.models import (
+    AssessmentResult,
+    Certificate,
+    CoachingSession,
+    Person,
+    ScoringAssignment,
+)
+from tests.bot.attendance_people import member, open_class
+from tests.chat import ChatUser, body, buttons
+from tests.services.test_assessment import hand_in
+
+START = date(2026, 5, 11)
+EVE = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+AFTER = datetime(2026, 5, 17, 16, 1, tzinfo=UTC)  # just after midnight ending the last day
+PERFECT = [15, 25, 10, 20, 15, 10, 5]
+FAIL = [5, 10, 5, 5, 5, 5, 0]
+
+
+def has(text: str):
+    return lambda m: text in body(m)
+
+
+async def scorer(app, http, name: str, serial: int) -> tuple[ChatUser, int]:
+    """A lecturer of another institution of the region with a verified lecturer certificate."""
+    user = await ChatUser.create(http, app.base_url, name)
+    await user.reply_to("/start")
+    async with app.store() as session:
+        person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
+        region = (await repo.regions(session))[0]
+        school = await repo.add_institution(session, f"评分机构{serial}", region.id)
+        grant = Grant(Role.LECTURER, region.id, school.id)
+        await repo.add_grant(session, person.id, grant, granted_by=None, invitation_id=None)
+        session.add(
+            Certificate(
+                person_id=person.id,
+                kind="lecturer",
+                number=f"L-{serial}",
+                course="网络创业培训讲师",
+                issued_on=date(2024, 1, 1),
+                region_id=region.id,
+                status="verified",
+            )
+        )
+    return user, person.id
+
+
+async def scan(app, clock: ManualClock) -> assessment.ScanResult:
+    async with app.store() as session:
+        return await assessment.scan(session, clock.now())
+
+
+async def assignments(app) -> list[ScoringAssignment]:
+    async with app.store() as session:
+        query = select(ScoringAssignment).order_by(ScoringAssignment.id)
+        return list((await session.exec(query)).all())
+
+
+async def score_in_chat(user: ChatUser, assignment_id: int, values, *, comment=None) -> None:
+    """Accept, score every criterion by its buttons, review the plan, comment, confirm."""
+    card = await user.expect(has(f"评分任务 #{assignment_id}"))
+    assert buttons(card), "the card offers accept / decline"
+    await user.press(card["message_id"], ScoreCb(a=Do.ACCEPT, i=assignment_id).pack())
+    card = await user.expect(lambda m: "开始评分" in str(m.get("reply_markup")))
+    await user.press(card["message_id"], ScoreCb(a=Do.START, i=assignment_id).pack())
+    sheet = await user.expect(has("第 1/7 项"))
+    assert "0-15 分" in body(sheet) and "当前合计：0" in body(sheet)
+    running = 0
+    for index, value in enumerate(values):
+        await user.press(
+            sheet["message_id"], ScoreCb(a=Do.PICK, i=assignment_id, n=index, v=value).pack()
+        )
+        running += value
+        following = f"第 {index + 2}/7 项" if index < 6 else "规划书是否完成"
+        shown = await user.expect(has(following))
+        assert f"{running}" in body(shown)
+    plan = int(comment is None)
+    await user.press(sheet["message_id"], ScoreCb(a=Do.PLAN, i=assignment_id, v=plan).pack())
+    if comment is not None:
+        assert "须写评语" in body(await user.expect(has("评语")))
+        confirm = await user.reply_to(comment, predicate=has("请确认评分"))
+    else:
+        confirm = await user.expect(has("请确认评分"))
+    assert f"合计：{running}" in body(confirm)
+    await user.press(confirm["message_id"], ScoreCb(a=Do.CONFIRM, i=assignment_id).pack())
+    assert f"{running} 分" in body(await user.expect(has("已完成")))
+
+
+async def test_assessment_in_chat_decline_missed_deadline_coaching_and_resubmission(
+    fast_factory, http
+):
+    clock = ManualClock(EVE)
+    app = await fast_factory(clock=clock)
+    teacher, teacher_id = await member(app, http, "李老师", Role.LECTURER)
+    _, other_teacher_id = await member(app, http, "周老师", Role.LECTURER)
+    scorers = {}
+    for serial, name in enumerate(("孙评", "吴评", "郑评"), start=10):
+        user, person_id = await scorer(app, http, name, serial)
+        scorers[person_id] = user
+    trainees = {}
+    for name in ("小王", "小李", "小张"):
+        user, person_id = await member(app, http, name, Role.TRAINEE)
+        trainees[person_id] = user
+    made, _ = await open_class(app, START, (teacher_id, other_teacher_id), tuple(trainees))
+    async with app.store() as session:
+        for person_id in trainees:
+            await hand_in(session, person_id, "practice_results", {"mall_store": "茶叶小店"})
+            await hand_in(session, person_id, "business_plan", {"overview": "卖茶叶"})
+
+    clock.set(AFTER)
+    assert (await scan(app, clock)).drawn == 3
+    drawn = await assignments(app)
+    # Three eligible lecturers, three submissions: three different scorers, never a teacher.
+    assert len({a.scorer_id for a in drawn}) == 3
+    assert not {a.scorer_id for a in drawn} & {teacher_id, other_teacher_id}
+    first, second, third = drawn
+
+    # The first scorer scores a clear pass: the trainee is told with the per-criterion sheet.
+    await score_in_chat(scorers[first.scorer_id], first.id, PERFECT)
+    told = await trainees[first.trainee_id].expect(has("考核"))
+    assert "您已通过" in body(told) and "100.0" in body(told) and "评分讲师 1" in body(told)
+    for name in ("孙评", "吴评", "郑评"):  # scorers are anonymous
+        assert name not in body(told)
+
+    # The second declines (unavailable) with a reason; the next drawn scorer gets it.
+    decliner = scorers[second.scorer_id]
+    card = await decliner.expect(has(f"评分任务 #{second.id}"))
+    assert "小李" not in body(card) and "小王" not in body(card)  # blind
+    await decliner.press(card["message_id"], ScoreCb(a=Do.DECLINE, i=second.id, v=0).pack())
+    await decliner.expect(has("谢绝的理由"))
+    assert "已转给另一位" in body(await decliner.reply_to("这周出差", predicate=has("谢绝")))
+    replacement = (await assignments(app))[-1]
+    assert replacement.trainee_id == second.trainee_id
+    assert replacement.scorer_id != second.scorer_id
+
+    # The replacement scores a fail with the required comment: the trainee is told, the
+    # teachers are asked to coach.
+    await score_in_chat(
+        scorers[replacement.scorer_id], replacement.id, FAIL, comment="商品太少，详情页不完整"
+    )
+    failed = await trainees[second.trainee_id].expect(has("暂未通过"))
+    assert "商品太少" in body(failed) and "35.0" in body(failed)
+    await teacher.expect(has("未通过考核"))
+
+    # The third scorer misses the deadline: the assignment moves on, both are told.
+    clock.set(third.deadline + timedelta(minutes=1))
+    assert (await scan(app, clock)).expired == 1
+    await scorers[third.scorer_id].expect(has("已超过截止时间"))
+    moved = (await assignments(app))[-1]
+    assert moved.trainee_id == third.trainee_id and moved.scorer_id != third.scorer_id
+    await scorers[moved.scorer_id].expect(has(f"评分任务 #{moved.id}"))
+
+    # The teacher coaches the trainee who failed.
+    listed = await teacher.reply_to("/coaching", predicate=has("辅导"))
+    assert "小李" in body(listed) or "小张" in body(listed) or "小王" in body(listed)
+    await teacher.press(listed["message_id"], CoachCb(c=made.id, t=second.trainee_id).pack())
+    await teacher.expect(has("讲了哪些内容"))
+    assert "已记录" in body(await teacher.reply_to("讲了商品标题、主图和详情页"))
+
+    # The trainee resubmits; the same scorer scores the new version, and now they pass.
+    async with app.store() as session:
+        await hand_in(session, second.trainee_id, "practice_results", {"mall_store": "新茶叶店"})
+    assert (await scan(app, clock)).rescored == 1
+    again = (await assignments(app))[-1]
+    assert (again.round, again.scorer_id) == (2, replacement.scorer_id)
+    await score_in_chat(scorers[again.scorer_id], again.id, PERFECT)
+    assert "您已通过" in body(await trainees[second.trainee_id].expect(has("您已通过")))
+
+    async with app.store() as session:
+        results = (
+            await session.exec(
+                select(AssessmentResult.trainee_id, AssessmentResult.round, AssessmentResult.passed)
+            )
+        ).all()
+        coached = (await session.exec(select(CoachingSession))).all()
+    assert set(results) == {
+        (first.trainee_id, 1, True),
+        (second.trainee_id, 1, False),
+        (second.trainee_id, 2, True),
+    }
+    assert [c.teacher_id for c in coached] == [teacher_id]
+
+
+async def test_forged_scoring_buttons_get_a_polite_alert(fast_factory, http):
+    app = await fast_factory()
+    user, _ = await scorer(app, http, "孙评", 1)
+    hello = await user.reply_to("/help")
+    answer = await user.press(hello["message_id"], ScoreCb(a=Do.PICK, i=999, n=0, v=3).pack())
+    assert answer["answered"] and answer["show_alert"]
+    answer = await user.press(hello["message_id"], "sco:bogus:1:0:0")
+    assert answer["answered"]
