@@ -180,9 +180,26 @@ def draw(
         regions = sorted({sub.region_id, *sub.regions} - {None})
         return sorted((p for r in regions for p in by_region.get(r, ())), key=_person)
 
-    options = {
-        sub.id: [p.person_id for p in candidates(sub) if eligible(sub, p)] for sub in ordered
-    }
+    shared: dict[tuple[Any, ...], list[int]] = {}
+
+    def allowed(sub: Submission) -> list[int]:
+        """Eligible scorers, computed once per class-like group (same region, institution,
+        teachers, pool), then the trainee's own conflicts and exclusions taken out."""
+        group = (sub.region_id, sub.regions, sub.institution_id, sub.teachers, sub.pool)
+        if group not in shared:
+            plain = Submission(
+                0,
+                sub.region_id,
+                sub.institution_id,
+                sub.teachers,
+                regions=sub.regions,
+                pool=sub.pool,
+            )
+            shared[group] = [p.person_id for p in candidates(sub) if eligible(plain, p)]
+        out = sub.conflicts | sub.excluded
+        return [p for p in shared[group] if p not in out] if out else list(shared[group])
+
+    options = {sub.id: allowed(sub) for sub in ordered}
     order = sorted(ordered, key=lambda sub: (len(options[sub.id]), rng.random()))
     chosen: dict[int, list[int]] = {}
     for sub in order:
@@ -219,6 +236,8 @@ def _balance(
         if not heavy:
             return
         top = max(load[p] for p in heavy)
+        if top - min(load.values()) <= 1:
+            return
         sources = sorted((p for p in heavy if load[p] == top), key=lambda p: tiebreak[p])
         for source in sources:
             path = _path(source, top, chosen, options, load, held, tiebreak)
@@ -250,7 +269,7 @@ def _path(
     while queue:
         giver = queue.popleft()
         for sid in held[giver]:
-            for taker in sorted(options[sid], key=lambda p: (load[p], tiebreak[p])):
+            for taker in options[sid]:
                 if taker in previous or taker in chosen[sid]:
                     continue
                 previous[taker] = (sid, giver, taker)
