@@ -13,6 +13,7 @@ from bot.domain.roles import Grant, Role
 from bot.services import assessment
 from bot.views.assessment import Do, ScoreCb
 from handlers.assessment.coaching import CoachCb
+from handlers.assessment.progress import DrawCb
 from storage import repo
 from storage.models import (
     AssessmentResult,
@@ -22,7 +23,7 @@ from storage.models import (
     ScoringAssignment,
 )
 from tests.bot.attendance_people import member, open_class
-from tests.chat import ChatUser, body, buttons
+from tests.chat import ChatUser, body, button, buttons
 from tests.services.test_assessment import hand_in
 
 START = date(2026, 5, 11)
@@ -204,3 +205,40 @@ async def test_forged_scoring_buttons_get_a_polite_alert(fast_factory, http):
     assert answer["answered"] and answer["show_alert"]
     answer = await user.press(hello["message_id"], "sco:bogus:1:0:0")
     assert answer["answered"]
+
+
+async def test_supervisor_follows_progress_draws_now_and_scorer_finds_it_in_todo(
+    fast_factory, http
+):
+    clock = ManualClock(datetime(2026, 5, 12, 3, 0, tzinfo=UTC))
+    app = await fast_factory(clock=clock)
+    supervisor, _ = await member(app, http, "监管员", Role.SUPERVISOR)
+    _, teacher_id = await member(app, http, "李老师", Role.LECTURER)
+    trainee, trainee_id = await member(app, http, "小王", Role.TRAINEE)
+    made, _ = await open_class(app, START, (teacher_id,), (trainee_id,))
+    async with app.store() as session:
+        await hand_in(session, trainee_id, "practice_results", {"mall_store": "茶叶小店"})
+
+    # No eligible scorer yet: the draw falls short and says so.
+    shown = await supervisor.reply_to("/assessment", predicate=has("考核进度"))
+    assert "学员 1" in body(shown)
+    await supervisor.press(shown["message_id"], DrawCb(c=made.id).pack())
+    short, pushed = await supervisor.expect_all(has("已抽取"), has("没有评分讲师（"))
+    assert "0 项任务，1 份提交没有评分讲师" in body(short)
+
+    user, _ = await scorer(app, http, "孙评", 1)
+    await supervisor.press(shown["message_id"], DrawCb(c=made.id).pack())
+    assert "1 项任务" in body(await supervisor.expect(has("已抽取")))
+    await user.expect(has("评分任务 #"))
+
+    inbox = await user.reply_to("/todo", predicate=has("实践成果待评分"))
+    await user.press(inbox["message_id"], button(inbox, made.name))
+    card = await user.expect(has("评分任务 #"))
+    assert "茶叶小店" in body(card) and "小王" not in body(card)
+
+    # A trainee's forged draw button is answered politely and draws nothing.
+    hello = await trainee.reply_to("/help")
+    answer = await trainee.press(hello["message_id"], DrawCb(c=made.id).pack())
+    assert answer["answered"]
+    async with app.store() as session:
+        assert len((await session.exec(select(ScoringAssignment))).all()) == 1
