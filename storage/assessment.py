@@ -21,6 +21,7 @@ from storage.models import (
     CoachingSession,
     Enrollment,
     FormSubmission,
+    Person,
     RoleGrant,
     ScorerConflict,
     ScorerDraw,
@@ -547,3 +548,19 @@ async def classes_followed(
         )
     query = query.order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
     return list((await session.exec(query.limit(limit))).all())
+
+
+async def open_of_class(session: AsyncSession, class_id: int) -> list[ScoringAssignment]:
+    query = (
+        select(ScoringAssignment)
+        .where(ScoringAssignment.class_id == class_id, col(ScoringAssignment.status).in_(OPEN))
+        .order_by(ScoringAssignment.deadline, ScoringAssignment.id)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def people(session: AsyncSession, person_ids: Collection[int]) -> list[Person]:
+    if not person_ids:
+        return []
+    query = select(Person).where(col(Person.id).in_(sorted(person_ids)))
+    return list((await session.exec(query)).all())

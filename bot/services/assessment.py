@@ -1034,3 +1034,61 @@ async def followed_classes(session: AsyncSession, actor: Actor) -> list[Training
         region_ids={g.region_id for g in reaches[Reach.REGION] if g.region_id},
         everything=bool(reaches[Reach.ALL]),
     )
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A class as its supervisor manages it: progress, its open assignments, the regions the
+    pool may be widened to."""
+
+    training_class: TrainingClass
+    progress: store.Progress
+    open: list[ScoringAssignment]
+    regions: list[tuple[int, str]]
+
+
+async def manage(session: AsyncSession, actor: Actor, class_id: int) -> Managed:
+    training_class = await _class_for(session, actor, Action.ASSESSMENT_MANAGE, class_id)
+    (row,) = await store.progress(session, [training_class], actor.now)
+    held = await store.open_of_class(session, class_id)
+    regions = [
+        (r.id, r.name) for r in await repo.regions(session) if r.id != training_class.region_id
+    ]
+    return Managed(training_class, row, held, regions)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: int
+    name: str
+    load: int
+
+
+async def candidates(
+    session: AsyncSession, actor: Actor, assignment_id: int, limit: int = 20
+) -> tuple[ScoringAssignment, list[Candidate]]:
+    """Whom the supervisor may give an open assignment to by hand: eligible lecturers of any
+    region (the least loaded first), never one who already had it this round."""
+    assignment = found(await store.assignment(session, assignment_id))
+    training_class = await _class_for(session, actor, Action.ASSESSMENT_MANAGE, assignment.class_id)
+    if assignment.status not in store.OPEN:
+        raise _stale(assignment)
+    everywhere = [r.id for r in await repo.regions(session)]
+    pool, only = await _pool(session, training_class, everywhere)
+    held = await store.round_assignments(
+        session, training_class.id, assignment.trainee_id, assignment.round
+    )
+    sub = await _submission(
+        session,
+        training_class,
+        assignment.trainee_id,
+        assignment.submission_id,
+        only,
+        everywhere,
+        excluded={a.scorer_id for a in held},
+    )
+    fitting = [s.person_id for s in pool if eligible(sub, s)]
+    loads = await store.open_loads(session, fitting)
+    ordered = sorted(fitting, key=lambda p: (loads.get(p, 0), p))[:limit]
+    people = {p.id: p for p in await store.people(session, ordered)}
+    return assignment, [Candidate(p, people[p].first_name, loads.get(p, 0)) for p in ordered]

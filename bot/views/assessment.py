@@ -226,3 +226,94 @@ def progress_text(i18n: I18n, rows: Sequence[tuple[str, Any]], now: datetime) ->
         for name, p in rows
     ]
     return i18n("assessment.progress", rows=shown)
+
+
+class Mg(StrEnum):
+    OPEN = "open"
+    DRAW = "draw"
+    WIDEN = "widen"
+    REGION = "region"
+    ASSIGNMENT = "asg"
+    GIVE = "give"
+
+
+class ManageCb(CallbackData, prefix="amg"):
+    """The supervisor's class management: open class `c`'s card, draw now, widen (then pick
+    region `r`), pick open assignment `r`, give it to person `p`."""
+
+    a: Mg
+    c: int
+    r: int = 0
+    p: int = 0
+
+
+def manage_view(
+    i18n: I18n,
+    class_id: int,
+    class_name: str,
+    progress: Any,
+    open_assignments: Sequence[Any],
+    now: datetime,
+    tz: Any,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One class for its supervisor: progress, open assignments with their deadlines and
+    overdue age, and buttons to draw now, widen the pool and reassign an assignment."""
+    listed = [
+        (
+            a.id,
+            a.deadline.astimezone(tz),
+            int((now - a.deadline).total_seconds() // 3600) if a.deadline <= now else None,
+        )
+        for a in open_assignments[:20]
+    ]
+    text = i18n(
+        "assessment.manage",
+        name=class_name,
+        text=progress_text(i18n, [(class_name, progress)], now),
+        listed=listed,
+        more=max(0, len(open_assignments) - 20),
+    )
+    rows = [
+        [
+            _button(i18n("assessment.draw_now"), ManageCb(a=Mg.DRAW, c=class_id)),
+            _button(i18n("assessment.widen"), ManageCb(a=Mg.WIDEN, c=class_id)),
+        ]
+    ]
+    rows += [
+        [
+            _button(
+                i18n("assessment.reassign_button", code=code),
+                ManageCb(a=Mg.ASSIGNMENT, c=class_id, r=code),
+            )
+        ]
+        for code, _, _ in listed
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def regions_view(
+    i18n: I18n, class_id: int, regions: Sequence[tuple[int, str]]
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [_button(name, ManageCb(a=Mg.REGION, c=class_id, r=region_id))]
+        for region_id, name in regions[:20]
+    ]
+    return i18n("assessment.pick_region"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def candidates_view(
+    i18n: I18n, class_id: int, assignment_id: int, candidates: Sequence[Any]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not candidates:
+        return i18n("assessment.no_candidates", code=assignment_id), None
+    rows = [
+        [
+            _button(
+                i18n("assessment.candidate", name=c.name, load=c.load),
+                ManageCb(a=Mg.GIVE, c=class_id, r=assignment_id, p=c.person_id),
+            )
+        ]
+        for c in candidates[:20]
+    ]
+    text = i18n("assessment.pick_scorer", code=assignment_id)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,12 +1,12 @@
 """/assessment: per class, handed in, scored, passed, in coaching and overdue assignments with
 the oldest's age, for the classes the person may follow (taught, their institution's, their
-region's); a supervisor also gets a button to draw scorers now."""
+region's). A supervisor opens a class to draw scorers now, widen the pool to a neighbouring
+region after a shortfall, or give an open assignment to another lecturer by hand."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,15 +15,17 @@ from bot.i18n import I18n
 from bot.policy import Action, may
 from bot.services import assessment as cases
 from bot.services.actor import Actor
-from bot.views.assessment import progress_text
+from bot.views import edit_in_place
+from bot.views.assessment import (
+    ManageCb,
+    Mg,
+    candidates_view,
+    manage_view,
+    progress_text,
+    regions_view,
+)
 
 PAGE = 20
-
-
-class DrawCb(CallbackData, prefix="adr"):
-    """The supervisor draws scorers for class `c` now."""
-
-    c: int
 
 
 async def show_progress(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
@@ -38,29 +40,104 @@ async def show_progress(message: Message, session: AsyncSession, actor: Actor, i
         buttons = [
             [
                 InlineKeyboardButton(
-                    text=i18n("assessment.draw_button", name=c.name),
-                    callback_data=DrawCb(c=c.id).pack(),
+                    text=i18n("assessment.manage_button", name=c.name),
+                    callback_data=ManageCb(a=Mg.OPEN, c=c.id).pack(),
                 )
             ]
             for c, _ in rows
-            if c.stage in ("in_progress", "ended")
         ]
         markup = InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
     await message.answer(text, reply_markup=markup)
 
 
-async def draw_pressed(
-    query: CallbackQuery, callback_data: DrawCb, session: AsyncSession, actor: Actor, i18n: I18n
+async def _card(session: AsyncSession, actor: Actor, i18n: I18n, class_id: int):
+    managed = await cases.manage(session, actor, class_id)
+    return manage_view(
+        i18n,
+        class_id,
+        managed.training_class.name,
+        managed.progress,
+        managed.open,
+        actor.now,
+        cases.class_zone(managed.training_class),
+    )
+
+
+async def open_pressed(
+    query: CallbackQuery, callback_data: ManageCb, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
-    outcome = await cases.supervisor_draw(session, actor, callback_data.c)
+    text, markup = await _card(session, actor, i18n, callback_data.c)
+    await query.answer()
+    await query.message.answer(text, reply_markup=markup)
+
+
+async def draw_pressed(
+    query: CallbackQuery,
+    callback_data: ManageCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    regions = [callback_data.r] if callback_data.a == Mg.REGION else []
+    outcome = await cases.supervisor_draw(session, actor, callback_data.c, regions)
     await query.answer()
     await query.message.answer(
         i18n("assessment.drawn", assigned=len(outcome.assigned), shortfall=outcome.shortfall)
     )
 
 
+async def widen_pressed(
+    query: CallbackQuery,
+    callback_data: ManageCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    managed = await cases.manage(session, actor, callback_data.c)
+    await query.answer()
+    text, markup = regions_view(i18n, callback_data.c, managed.regions)
+    await query.message.answer(text, reply_markup=markup)
+
+
+async def assignment_pressed(
+    query: CallbackQuery,
+    callback_data: ManageCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    assignment, found = await cases.candidates(session, actor, callback_data.r)
+    await query.answer()
+    text, markup = candidates_view(i18n, assignment.class_id, assignment.id, found)
+    await query.message.answer(text, reply_markup=markup)
+
+
+async def give_pressed(
+    query: CallbackQuery,
+    callback_data: ManageCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    made = await cases.reassign(session, actor, callback_data.r, callback_data.p)
+    await query.answer()
+    await edit_in_place(
+        bot, query.message, i18n("assessment.reassigned", code=callback_data.r, new=made.id)
+    )
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(show_progress, Command("assessment"), Can(Action.ASSESSMENT_PROGRESS))
-    router.callback_query.register(draw_pressed, DrawCb.filter(), Can(Action.ASSESSMENT_MANAGE))
+    managing = Router(name=f"{__name__}.managing")
+    managing.callback_query.filter(Can(Action.ASSESSMENT_MANAGE))
+    managing.callback_query.register(open_pressed, ManageCb.filter(F.a == Mg.OPEN))
+    managing.callback_query.register(draw_pressed, ManageCb.filter(F.a == Mg.DRAW))
+    managing.callback_query.register(widen_pressed, ManageCb.filter(F.a == Mg.WIDEN))
+    managing.callback_query.register(draw_pressed, ManageCb.filter(F.a == Mg.REGION))
+    managing.callback_query.register(assignment_pressed, ManageCb.filter(F.a == Mg.ASSIGNMENT))
+    managing.callback_query.register(give_pressed, ManageCb.filter(F.a == Mg.GIVE))
+    router.include_router(managing)
     return router

@@ -11,9 +11,8 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.domain.roles import Grant, Role
 from bot.services import assessment
-from bot.views.assessment import Do, ScoreCb
+from bot.views.assessment import Do, ManageCb, Mg, ScoreCb
 from handlers.assessment.coaching import CoachCb
-from handlers.assessment.progress import DrawCb
 from storage import repo
 from storage.models import (
     AssessmentResult,
@@ -37,15 +36,18 @@ def has(text: str):
     return lambda m: text in body(m)
 
 
-async def scorer(app, http, name: str, serial: int) -> tuple[ChatUser, int]:
-    """A lecturer of another institution of the region with a verified lecturer certificate."""
+async def scorer(
+    app, http, name: str, serial: int, region_id: int | None = None
+) -> tuple[ChatUser, int]:
+    """A lecturer of another institution of the (first, or given) region with a verified
+    lecturer certificate."""
     user = await ChatUser.create(http, app.base_url, name)
     await user.reply_to("/start")
     async with app.store() as session:
         person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
-        region = (await repo.regions(session))[0]
-        school = await repo.add_institution(session, f"评分机构{serial}", region.id)
-        grant = Grant(Role.LECTURER, region.id, school.id)
+        region = region_id or (await repo.regions(session))[0].id
+        school = await repo.add_institution(session, f"评分机构{serial}", region)
+        grant = Grant(Role.LECTURER, region, school.id)
         await repo.add_grant(session, person.id, grant, granted_by=None, invitation_id=None)
         session.add(
             Certificate(
@@ -54,7 +56,7 @@ async def scorer(app, http, name: str, serial: int) -> tuple[ChatUser, int]:
                 number=f"L-{serial}",
                 course="网络创业培训讲师",
                 issued_on=date(2024, 1, 1),
-                region_id=region.id,
+                region_id=region,
                 status="verified",
             )
         )
@@ -207,9 +209,7 @@ async def test_forged_scoring_buttons_get_a_polite_alert(fast_factory, http):
     assert answer["answered"]
 
 
-async def test_supervisor_follows_progress_draws_now_and_scorer_finds_it_in_todo(
-    fast_factory, http
-):
+async def test_supervisor_draws_widens_the_pool_and_reassigns_in_chat(fast_factory, http):
     clock = ManualClock(datetime(2026, 5, 12, 3, 0, tzinfo=UTC))
     app = await fast_factory(clock=clock)
     supervisor, _ = await member(app, http, "监管员", Role.SUPERVISOR)
@@ -218,27 +218,46 @@ async def test_supervisor_follows_progress_draws_now_and_scorer_finds_it_in_todo
     made, _ = await open_class(app, START, (teacher_id,), (trainee_id,))
     async with app.store() as session:
         await hand_in(session, trainee_id, "practice_results", {"mall_store": "茶叶小店"})
+        neighbour = await repo.add_region(session, "邻区")
+        neighbour_id = neighbour.id
 
-    # No eligible scorer yet: the draw falls short and says so.
+    # No eligible scorer in the region: the draw falls short and the supervisor is told.
     shown = await supervisor.reply_to("/assessment", predicate=has("考核进度"))
     assert "学员 1" in body(shown)
-    await supervisor.press(shown["message_id"], DrawCb(c=made.id).pack())
-    short, pushed = await supervisor.expect_all(has("已抽取"), has("没有评分讲师（"))
+    await supervisor.press(shown["message_id"], button(shown, made.name))
+    card = await supervisor.expect(has("进行中的评分任务"))
+    await supervisor.press(card["message_id"], ManageCb(a=Mg.DRAW, c=made.id).pack())
+    short, _ = await supervisor.expect_all(has("已抽取"), has("没有评分讲师（"))
     assert "0 项任务，1 份提交没有评分讲师" in body(short)
 
-    user, _ = await scorer(app, http, "孙评", 1)
-    await supervisor.press(shown["message_id"], DrawCb(c=made.id).pack())
+    # Widened to the neighbouring region, its lecturer is drawn.
+    far, far_id = await scorer(app, http, "远评", 1, region_id=neighbour_id)
+    await supervisor.press(card["message_id"], ManageCb(a=Mg.WIDEN, c=made.id).pack())
+    regions = await supervisor.expect(has("相邻地区"))
+    await supervisor.press(regions["message_id"], button(regions, "邻区"))
     assert "1 项任务" in body(await supervisor.expect(has("已抽取")))
-    await user.expect(has("评分任务 #"))
+    await far.expect(has("评分任务 #"))
+    (assignment,) = await assignments(app)
+    assert assignment.scorer_id == far_id
 
-    inbox = await user.reply_to("/todo", predicate=has("实践成果待评分"))
-    await user.press(inbox["message_id"], button(inbox, made.name))
-    card = await user.expect(has("评分任务 #"))
-    assert "茶叶小店" in body(card) and "小王" not in body(card)
+    # Reassigned by hand to a lecturer of the region who joined meanwhile; both are told, and
+    # the new scorer finds it in /todo.
+    near, near_id = await scorer(app, http, "近评", 2)
+    await supervisor.press(shown["message_id"], button(shown, made.name))
+    card = await supervisor.expect(lambda m: f"#{assignment.id}" in body(m))
+    await supervisor.press(card["message_id"], button(card, f"#{assignment.id}"))
+    picks = await supervisor.expect(has("改派给"))
+    await supervisor.press(picks["message_id"], button(picks, "近评"))
+    await supervisor.expect(has("已改派"))
+    await far.expect(has("改派"))
+    inbox = await near.reply_to("/todo", predicate=has("实践成果待评分"))
+    await near.press(inbox["message_id"], button(inbox, made.name))
+    opened = await near.expect(lambda m: "评分任务 #" in body(m) and "茶叶小店" in body(m))
+    assert "小王" not in body(opened)
+    assert [a.scorer_id for a in await assignments(app)] == [far_id, near_id]
 
-    # A trainee's forged draw button is answered politely and draws nothing.
+    # A trainee's forged management button is answered politely and changes nothing.
     hello = await trainee.reply_to("/help")
-    answer = await trainee.press(hello["message_id"], DrawCb(c=made.id).pack())
+    answer = await trainee.press(hello["message_id"], ManageCb(a=Mg.DRAW, c=made.id).pack())
     assert answer["answered"]
-    async with app.store() as session:
-        assert len((await session.exec(select(ScoringAssignment))).all()) == 1
+    assert len(await assignments(app)) == 2
