@@ -1092,3 +1092,31 @@ async def candidates(
     ordered = sorted(fitting, key=lambda p: (loads.get(p, 0), p))[:limit]
     people = {p.id: p for p in await store.people(session, ordered)}
     return assignment, [Candidate(p, people[p].first_name, loads.get(p, 0)) for p in ordered]
+
+
+@dataclass(frozen=True)
+class Standing:
+    class_name: str
+    stage: str
+    round: int
+    final: float | None
+    passed: bool | None
+
+
+async def standing(session: AsyncSession, actor: Actor) -> list[Standing]:
+    """Where the actor stands in the assessment of each of their classes (for /status)."""
+    shown = []
+    for stage in await store.stages_of_person(session, actor.person_id):
+        training_class = await session.get(TrainingClass, stage.class_id)
+        results = await store.results_of(session, stage.class_id, actor.person_id)
+        last = results[-1] if results else None
+        shown.append(
+            Standing(
+                training_class.name,
+                stage.stage,
+                stage.round,
+                last.final if last else None,
+                last.passed if last else None,
+            )
+        )
+    return shown

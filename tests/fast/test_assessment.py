@@ -183,6 +183,9 @@ async def test_assessment_in_chat_decline_missed_deadline_coaching_and_resubmiss
     assert (again.round, again.scorer_id) == (2, replacement.scorer_id)
     await score_in_chat(scorers[again.scorer_id], again.id, PERFECT)
     assert "您已通过" in body(await trainees[second.trainee_id].expect(has("您已通过")))
+    await trainees[second.trainee_id].send("/status")
+    status = await trainees[second.trainee_id].expect(has("最近得分"))
+    assert "已通过" in body(status) and "100.0" in body(status) and "第 2 轮" in body(status)
 
     async with app.store() as session:
         results = (
