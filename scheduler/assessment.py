@@ -18,4 +18,4 @@ async def scan_assessment(
     sessions: async_sessionmaker, now: datetime, settings: Settings
 ) -> assessment.ScanResult:
     async with unit_of_work(sessions) as session:
-        return await assessment.scan(session, now)
+        return await assessment.scan(session, now, assessment.Config.of(settings))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
+from bot.config import Settings
 from bot.domain.assessment import (
     CLASS_MOVES,
     TRAINEE_MOVES,
@@ -46,12 +47,35 @@ from storage import assessment as store
 from storage import repo
 from storage.models import FormSubmission, Person, ScoringAssignment, TrainingClass
 
-DEADLINE = timedelta(days=3)
-"""How long a scorer has (「评分」 within three days by default)."""
-REMINDER_LEAD = timedelta(days=1)
-SCORERS_PER_SUBMISSION = 1
-MAX_ROUNDS = 3
-"""Scorings a trainee may have in one class: the first and two resubmissions after coaching."""
+
+@dataclass(frozen=True)
+class Config:
+    """What the settings make of assessment (ASSESSMENT_SCORERS, SCORING_DEADLINE_HOURS,
+    ASSESSMENT_ROUNDS)."""
+
+    scorers: int = 1
+    """Scorers drawn per submission."""
+    deadline: timedelta = timedelta(days=3)
+    """How long a scorer has."""
+    rounds: int = 3
+    """Scorings a trainee may have in one class: the first and the resubmissions after
+    coaching."""
+
+    @property
+    def reminder(self) -> timedelta:
+        """A scorer is reminded one day before the deadline (half-way for a shorter one)."""
+        return min(timedelta(days=1), self.deadline / 2)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Config:
+        return cls(
+            settings.assessment_scorers,
+            timedelta(hours=settings.scoring_deadline_hours),
+            settings.assessment_rounds,
+        )
+
+
+DEFAULT = Config()
 DECLINE_REASON_LENGTH = (2, 200)
 COMMENT_LENGTH = (2, 500)
 
@@ -231,7 +255,9 @@ class ScanResult:
         return any(vars(self).values())
 
 
-async def advance_classes(session: AsyncSession, now: datetime, result: ScanResult) -> None:
+async def advance_classes(
+    session: AsyncSession, now: datetime, result: ScanResult, config: Config = DEFAULT
+) -> None:
     """Open classes whose first session started are in progress; classes in progress whose
     submission window closed (the end of the last day) have ended and their scorers drawn."""
     for span in await store.classes_to_advance(session, now, (None, ClassStage.OPEN)):
@@ -251,7 +277,7 @@ async def advance_classes(session: AsyncSession, now: datetime, result: ScanResu
             session, span.training_class, ClassStage.IN_PROGRESS, ClassStage.ENDED, now
         ):
             result.ended += 1
-            outcome = await draw_class(session, span.training_class, now)
+            outcome = await draw_class(session, span.training_class, now, config=config)
             result.drawn += len(outcome.assigned)
 
 
@@ -273,13 +299,14 @@ async def draw_class(
     *,
     actor_id: int | None = None,
     regions: Collection[int] = (),
-    k: int = SCORERS_PER_SUBMISSION,
     seed: int | None = None,
+    config: Config = DEFAULT,
 ) -> DrawOutcome:
     """Draw scorers for every trainee of the class who handed in practice results and still
     lacks them in their current round (S-12). The seed is recorded; the supervisor is told a
     shortfall."""
     seed = secrets.randbits(62) if seed is None else seed
+    k = config.scorers
     pool, only = await _pool(session, training_class, regions)
     wanting: list[tuple[Submission, store.Handed, int, int]] = []
     for handed in await store.handed_in(session, training_class.id):
@@ -332,7 +359,7 @@ async def draw_class(
                         scorer_id=scorer_id,
                         round=round_,
                         position=position,
-                        deadline=now + DEADLINE,
+                        deadline=now + config.deadline,
                         seed=seed,
                         created_at=now,
                     )
@@ -395,6 +422,7 @@ async def _next_scorer(
     *,
     position: int | None = None,
     prefer: Sequence[int] = (),
+    config: Config = DEFAULT,
 ) -> ScoringAssignment | None:
     """Give the submission to the next drawn scorer (never one who already had it this round);
     `prefer` names scorers to take first when still eligible (the same scorer on a
@@ -442,7 +470,7 @@ async def _next_scorer(
                 scorer_id=chosen,
                 round=previous.round,
                 position=position,
-                deadline=now + DEADLINE,
+                deadline=now + config.deadline,
                 seed=seed,
                 created_at=now,
             )
@@ -495,7 +523,13 @@ async def accept(session: AsyncSession, actor: Actor, assignment_id: int) -> Sco
 
 
 async def decline(
-    session: AsyncSession, actor: Actor, assignment_id: int, reason: str, *, conflict: bool = False
+    session: AsyncSession,
+    actor: Actor,
+    assignment_id: int,
+    reason: str,
+    *,
+    conflict: bool = False,
+    config: Config = DEFAULT,
 ) -> ScoringAssignment | None:
     """Decline with a reason (a declared conflict is remembered: never drawn for this trainee
     again); the next drawn scorer gets it. Returns the new assignment."""
@@ -517,7 +551,7 @@ async def decline(
     )
     await _close_card(session, assignment)
     training_class = await session.get(TrainingClass, assignment.class_id)
-    return await _next_scorer(session, training_class, assignment, actor.now)
+    return await _next_scorer(session, training_class, assignment, actor.now, config=config)
 
 
 async def score(
@@ -574,7 +608,9 @@ async def set_comment(
     return assignment, rubric_of(await session.get(TrainingClass, assignment.class_id))
 
 
-async def finish(session: AsyncSession, actor: Actor, assignment_id: int) -> ScoringAssignment:
+async def finish(
+    session: AsyncSession, actor: Actor, assignment_id: int, config: Config = DEFAULT
+) -> ScoringAssignment:
     """Make the sheet final (every criterion scored, the plan reviewed, a comment under the
     pass mark), then settle the trainee's round: a result, or the next scorer the final-score
     rule asks for."""
@@ -610,7 +646,9 @@ async def finish(session: AsyncSession, actor: Actor, assignment_id: int) -> Sco
         plan_complete=plan_complete,
     )
     await _close_card(session, assignment)
-    await settle(session, training_class, assignment.trainee_id, assignment.round, actor.now)
+    await settle(
+        session, training_class, assignment.trainee_id, assignment.round, actor.now, config
+    )
     return assignment
 
 
@@ -620,6 +658,7 @@ async def settle(
     trainee_id: int,
     round_: int,
     now: datetime,
+    config: Config = DEFAULT,
 ) -> bool | None:
     """Apply the final-score rule to the round's finished sheets: draw the next scorer it asks
     for, or record the result, move the trainee on and tell them (and, when they did not pass,
@@ -639,7 +678,7 @@ async def settle(
             done[-1],
             now,
             position=len(done) + 1,
-            prefer=(),
+            config=config,
         )
         return None
     await store.add_result(
@@ -722,10 +761,12 @@ async def _maybe_assessed(
 # --- deadlines and resubmissions (scans) ------------------------------------------------------
 
 
-async def remind_and_expire(session: AsyncSession, now: datetime, result: ScanResult) -> None:
+async def remind_and_expire(
+    session: AsyncSession, now: datetime, result: ScanResult, config: Config = DEFAULT
+) -> None:
     """Remind a scorer one day before the deadline; a missed deadline moves the assignment to
     the next drawn scorer and both are told."""
-    due = await store.reminders_due(session, now, REMINDER_LEAD)
+    due = await store.reminders_due(session, now, config.reminder)
     readers = await notifier.readers(session, [a.scorer_id for a in due])
     notices = [
         notifier.notice(
@@ -763,10 +804,12 @@ async def remind_and_expire(session: AsyncSession, now: datetime, result: ScanRe
             code=assignment.id,
         )
         training_class = await session.get(TrainingClass, assignment.class_id)
-        await _next_scorer(session, training_class, assignment, now)
+        await _next_scorer(session, training_class, assignment, now, config=config)
 
 
-async def rescore_resubmissions(session: AsyncSession, now: datetime, result: ScanResult) -> None:
+async def rescore_resubmissions(
+    session: AsyncSession, now: datetime, result: ScanResult, config: Config = DEFAULT
+) -> None:
     """A trainee in coaching who handed in new practice results is scored again (S-13): a new
     round, by the same scorer when still available."""
     coaching = await store.in_coaching(session)
@@ -779,7 +822,7 @@ async def rescore_resubmissions(session: AsyncSession, now: datetime, result: Sc
         session, store.PLAN_FORM, {s.person_id for s in coaching}
     )
     for stage in coaching:
-        if stage.round >= MAX_ROUNDS or stage.person_id not in latest:
+        if stage.round >= config.rounds or stage.person_id not in latest:
             continue
         held = await store.round_assignments(session, stage.class_id, stage.person_id, stage.round)
         done = [a for a in held if a.status == "done"]
@@ -803,18 +846,24 @@ async def rescore_resubmissions(session: AsyncSession, now: datetime, result: Sc
             seed=done[0].seed,
         )
         if await _next_scorer(
-            session, training_class, previous, now, position=1, prefer=[a.scorer_id for a in done]
+            session,
+            training_class,
+            previous,
+            now,
+            position=1,
+            prefer=[a.scorer_id for a in done],
+            config=config,
         ):
             result.rescored += 1
 
 
-async def scan(session: AsyncSession, now: datetime) -> ScanResult:
+async def scan(session: AsyncSession, now: datetime, config: Config = DEFAULT) -> ScanResult:
     """Everything assessment does on its own: classes move on (and are drawn), reminders,
     missed deadlines, resubmissions."""
     result = ScanResult()
-    await advance_classes(session, now, result)
-    await remind_and_expire(session, now, result)
-    await rescore_resubmissions(session, now, result)
+    await advance_classes(session, now, result, config)
+    await remind_and_expire(session, now, result, config)
+    await rescore_resubmissions(session, now, result, config)
     return result
 
 
@@ -830,7 +879,11 @@ async def _class_for(
 
 
 async def supervisor_draw(
-    session: AsyncSession, actor: Actor, class_id: int, regions: Collection[int] = ()
+    session: AsyncSession,
+    actor: Actor,
+    class_id: int,
+    regions: Collection[int] = (),
+    config: Config = DEFAULT,
 ) -> DrawOutcome:
     """The supervisor asks for a draw now (closing the window), or again with the pool widened
     to named neighbouring regions after a shortfall."""
@@ -850,12 +903,21 @@ async def supervisor_draw(
             actor.person_id,
         )
     return await draw_class(
-        session, training_class, actor.now, actor_id=actor.person_id, regions=regions
+        session,
+        training_class,
+        actor.now,
+        actor_id=actor.person_id,
+        regions=regions,
+        config=config,
     )
 
 
 async def reassign(
-    session: AsyncSession, actor: Actor, assignment_id: int, scorer_id: int
+    session: AsyncSession,
+    actor: Actor,
+    assignment_id: int,
+    scorer_id: int,
+    config: Config = DEFAULT,
 ) -> ScoringAssignment:
     """The supervisor gives an open assignment to a named eligible scorer by hand."""
     assignment = found(await store.assignment(session, assignment_id, lock=True))
@@ -900,7 +962,7 @@ async def reassign(
                 scorer_id=scorer_id,
                 round=assignment.round,
                 position=assignment.position,
-                deadline=actor.now + DEADLINE,
+                deadline=actor.now + config.deadline,
                 seed=assignment.seed,
                 created_at=actor.now,
             )

@@ -10,6 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action, may
@@ -77,10 +78,12 @@ async def draw_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
-    bot: Bot,
+    settings: Settings,
 ) -> None:
     regions = [callback_data.r] if callback_data.a == Mg.REGION else []
-    outcome = await cases.supervisor_draw(session, actor, callback_data.c, regions)
+    outcome = await cases.supervisor_draw(
+        session, actor, callback_data.c, regions, cases.Config.of(settings)
+    )
     await query.answer()
     await query.message.answer(
         i18n("assessment.drawn", assigned=len(outcome.assigned), shortfall=outcome.shortfall)
@@ -120,8 +123,11 @@ async def give_pressed(
     actor: Actor,
     i18n: I18n,
     bot: Bot,
+    settings: Settings,
 ) -> None:
-    made = await cases.reassign(session, actor, callback_data.r, callback_data.p)
+    made = await cases.reassign(
+        session, actor, callback_data.r, callback_data.p, cases.Config.of(settings)
+    )
     await query.answer()
     await edit_in_place(
         bot, query.message, i18n("assessment.reassigned", code=callback_data.r, new=made.id)

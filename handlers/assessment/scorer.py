@@ -9,6 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.domain.assessment import total
 from bot.filters import Can
 from bot.i18n import I18n
@@ -60,6 +61,10 @@ async def decline_pressed(
     )
 
 
+def _config(settings: Settings | None) -> cases.Config:
+    return cases.Config.of(settings) if settings is not None else cases.DEFAULT
+
+
 async def decline_reason_given(given: reasons.Given) -> None:
     made = await cases.decline(
         given.session,
@@ -67,6 +72,7 @@ async def decline_reason_given(given: reasons.Given) -> None:
         given.data["assignment"],
         given.reason,
         conflict=bool(given.data.get("conflict")),
+        config=_config(given.settings),
     )
     await given.message.answer(
         given.i18n("assessment.declined", code=given.data["assignment"], moved=made is not None)
@@ -173,8 +179,9 @@ async def confirm_pressed(
     actor: Actor,
     i18n: I18n,
     bot: Bot,
+    settings: Settings,
 ) -> None:
-    assignment = await cases.finish(session, actor, callback_data.i)
+    assignment = await cases.finish(session, actor, callback_data.i, _config(settings))
     await query.answer()
     await edit_in_place(
         bot, query.message, i18n("assessment.scored", code=assignment.id, total=assignment.total)

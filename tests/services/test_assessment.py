@@ -437,3 +437,23 @@ async def test_s25_a_lecturer_class_is_scored_by_its_trainers(sessions, world):
             )
         ).all()
         assert [r.scorer_id for r in rows] in ([trainer1[0]], [trainer2[0]])
+
+
+async def test_settings_two_scorers_each_a_shorter_deadline_and_one_round(sessions, world):
+    config = assessment.Config(scorers=2, deadline=timedelta(hours=12), rounds=1)
+    async with unit_of_work(sessions) as session:
+        await assessment.scan(session, AFTER, config)
+    drawn = await _open(sessions, world)
+    by_trainee: dict[int, set[int]] = {}
+    for a in drawn:
+        by_trainee.setdefault(a.trainee_id, set()).add(a.scorer_id)
+        assert a.deadline == AFTER + timedelta(hours=12)
+    assert all(len(scorers) == 2 for scorers in by_trainee.values())
+    assert config.reminder == timedelta(hours=6)
+    # With one round, a failed trainee's resubmission is not scored again.
+    first = drawn[0]
+    for a in [a for a in drawn if a.trainee_id == first.trainee_id]:
+        await _score(sessions, world, a, FAIL, plan=False, comment="商品太少")
+    async with unit_of_work(sessions) as session:
+        await hand_in(session, first.trainee_id, "practice_results", {"mall_store": "新店"})
+        assert not (await assessment.scan(session, AFTER + timedelta(hours=1), config)).rescored
