@@ -308,15 +308,22 @@ async def draw_class(
     seed = secrets.randbits(62) if seed is None else seed
     k = config.scorers
     pool, only = await _pool(session, training_class, regions)
-    wanting: list[tuple[Submission, store.Handed, int, int]] = []
+    pass_mark = rubric_of(training_class).pass_mark
+    wanting: list[tuple[Submission, store.Handed, int, int, int]] = []
     for handed in await store.handed_in(session, training_class.id):
         stage = await store.ensure_trainee_stage(session, training_class.id, handed.trainee_id)
         if stage.stage not in (TraineeStage.TRAINING, TraineeStage.ASSESSMENT):
             continue
         round_ = max(stage.round, 1)
         held = await store.round_assignments(session, training_class.id, handed.trainee_id, round_)
-        live = [a for a in held if a.status in (*store.OPEN, "done")]
-        if len(live) >= k:
+        waiting = [a for a in held if a.status in store.OPEN]
+        done = [a for a in held if a.status == "done"]
+        missing = k - len(waiting) - len(done)
+        if missing <= 0 and done and not waiting:
+            # The final-score rule asked for another scorer and none was free then.
+            reviews = [Review(a.total or 0, bool(a.plan_complete)) for a in done]
+            missing = int(verdict(reviews, pass_mark).need_more)
+        if missing <= 0:
             continue
         sub = await _submission(
             session,
@@ -327,7 +334,7 @@ async def draw_class(
             regions,
             [a.scorer_id for a in held],
         )
-        wanting.append((sub, handed, round_, k - len(live)))
+        wanting.append((sub, handed, round_, missing, len(waiting) + len(done)))
     if not wanting:
         return DrawOutcome(None, seed)
     loads = await store.open_loads(session, [s.person_id for s in pool])
@@ -342,13 +349,13 @@ async def draw_class(
     )
     rows = []
     shortfall = 0
-    for need in sorted({n for *_, n in wanting}):
+    for need in sorted({w[3] for w in wanting}):
         group = [w for w in wanting if w[3] == need]
         result = draw([w[0] for w in group], pool, k=need, seed=seed, loads=loads)
         loads = dict(result.loads)
         shortfall += result.shortfall
-        for sub, handed, round_, _ in group:
-            for position, scorer_id in enumerate(result.assignments[sub.id], start=1):
+        for sub, handed, round_, _, already in group:
+            for position, scorer_id in enumerate(result.assignments[sub.id], start=already + 1):
                 rows.append(
                     dict(
                         draw_id=record.id,

@@ -457,3 +457,41 @@ async def test_settings_two_scorers_each_a_shorter_deadline_and_one_round(sessio
     async with unit_of_work(sessions) as session:
         await hand_in(session, first.trainee_id, "practice_results", {"mall_store": "新店"})
         assert not (await assessment.scan(session, AFTER + timedelta(hours=1), config)).rescored
+
+
+async def test_a_second_scorer_nobody_could_take_is_drawn_when_the_supervisor_draws_again(
+    sessions, world
+):
+    """Borderline with nobody else eligible: the supervisor is told; once a lecturer is
+    available, drawing again gives the second scorer (and only that)."""
+    async with unit_of_work(sessions) as session:
+        for name in ("l2", "l3"):
+            for cert in (
+                await session.exec(
+                    select(Certificate).where(Certificate.person_id == world.id(name))
+                )
+            ).all():
+                cert.status = "rejected"
+                session.add(cert)
+    await _scan(sessions, AFTER)
+    drawn = await _open(sessions, world)
+    assert {a.scorer_id for a in drawn} == {world.id("l1")}
+    await _score(sessions, world, drawn[0], [10, 15, 6, 12, 9, 6, 4])  # 62: borderline
+    assert len(await _open(sessions, world)) == 3  # no second scorer free
+    async with unit_of_work(sessions) as session:
+        cert = (
+            await session.exec(select(Certificate).where(Certificate.person_id == world.id("l2")))
+        ).one()
+        cert.status = "verified"
+        session.add(cert)
+    async with unit_of_work(sessions) as session:
+        outcome = await assessment.supervisor_draw(
+            session, world.actor("supervisor"), world.class_id
+        )
+    assert len(outcome.assigned) == 1
+    added = (await _open(sessions, world))[-1]
+    assert (added.trainee_id, added.position, added.scorer_id) == (
+        drawn[0].trainee_id,
+        2,
+        world.id("l2"),
+    )
