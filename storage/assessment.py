@@ -47,9 +47,14 @@ class ClassSpan:
 
 
 async def classes_to_advance(
-    session: AsyncSession, now: datetime, stages: Collection[str | None]
+    session: AsyncSession,
+    now: datetime,
+    stages: Collection[str | None],
+    *,
+    ended: bool = False,
 ) -> list[ClassSpan]:
-    """Approved classes in one of `stages` whose first session has started, with their span."""
+    """Approved classes in one of `stages` whose first session has started (`ended`: whose
+    last session has ended), with their span."""
     span = (
         select(
             ClassSession.class_id,
@@ -66,7 +71,11 @@ async def classes_to_advance(
     query = (
         select(TrainingClass, span.c.first, span.c.last)
         .join(span, span.c.class_id == TrainingClass.id)
-        .where(TrainingClass.status == "approved", where, span.c.first <= now)
+        .where(
+            TrainingClass.status == "approved",
+            where,
+            (span.c.last if ended else span.c.first) <= now,
+        )
         .order_by(TrainingClass.id)
     )
     rows = (await session.exec(query)).all()
@@ -406,10 +415,32 @@ async def stages_of_person(session: AsyncSession, person_id: int) -> list[Traine
     return list((await session.exec(query)).all())
 
 
-async def in_coaching(session: AsyncSession) -> list[TraineeAssessment]:
+async def resubmitted(session: AsyncSession, rounds: int) -> list[TraineeAssessment]:
+    """Trainees in coaching, with rounds left, whose current practice results are newer than
+    what their last round scored (one query)."""
+    scored = (
+        select(func.max(ScoringAssignment.submission_id))
+        .where(
+            ScoringAssignment.class_id == TraineeAssessment.class_id,
+            ScoringAssignment.trainee_id == TraineeAssessment.person_id,
+            ScoringAssignment.round == TraineeAssessment.round,
+            ScoringAssignment.status == "done",
+        )
+        .scalar_subquery()
+    )
+    newer = (
+        select(FormSubmission.id)
+        .where(
+            FormSubmission.person_id == TraineeAssessment.person_id,
+            FormSubmission.form_id == PRACTICE_FORM,
+            col(FormSubmission.current).is_(True),
+            FormSubmission.id > scored,
+        )
+        .exists()
+    )
     query = (
         select(TraineeAssessment)
-        .where(TraineeAssessment.stage == "coaching")
+        .where(TraineeAssessment.stage == "coaching", TraineeAssessment.round < rounds, newer)
         .order_by(TraineeAssessment.class_id, TraineeAssessment.person_id)
     )
     return list((await session.exec(query)).all())

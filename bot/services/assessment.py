@@ -270,7 +270,8 @@ async def advance_classes(
             now,
         ):
             result.started += 1
-    for span in await store.classes_to_advance(session, now, (ClassStage.IN_PROGRESS,)):
+    in_progress = (ClassStage.IN_PROGRESS,)
+    for span in await store.classes_to_advance(session, now, in_progress, ended=True):
         if window_closes(span.training_class, span.last_end) > now:
             continue
         if await _move_class(
@@ -819,7 +820,7 @@ async def rescore_resubmissions(
 ) -> None:
     """A trainee in coaching who handed in new practice results is scored again (S-13): a new
     round, by the same scorer when still available."""
-    coaching = await store.in_coaching(session)
+    coaching = await store.resubmitted(session, config.rounds)
     if not coaching:
         return
     latest = await store.latest_submissions(
