@@ -128,3 +128,23 @@ def test_progress_shows_overdue_with_its_age():
     row = Progress(1, 25, 24, 20, 18, 2, 3, DEADLINE)
     text = progress_text(EN, [("Class 1", row)], now)
     assert "24 handed in" in text and "18 passed" in text and "3 overdue (oldest 30 h)" in text
+
+
+def test_class_buttons_show_where_the_class_stands():
+    from datetime import date
+
+    from storage.models import TrainingClass
+
+    found = TrainingClass(
+        programme="trainee",
+        name="一班",
+        institution_id=1,
+        region_id=1,
+        start_date=date(2026, 5, 11),
+        status="approved",
+        stage="ended",
+    )
+    assert ZH("classes.b_open", cls=found) == "一班（已批准开班｜已结束，考核中）"
+    assert EN("classes.b_open", cls=found).endswith("ended, being assessed)")
+    found.stage = None
+    assert ZH("classes.b_open", cls=found) == "一班（已批准开班）"
