@@ -631,6 +631,8 @@ async def finish(
     try:
         if plan_complete is None:
             raise ScoreError("plan not reviewed")
+        if not plan_complete and not (comment or "").strip():
+            raise ScoreError("say what the plan lacks")
         sheet_total = check_sheet(rubric, assignment.scores, comment)
     except ScoreError:
         raise Stale("assessment.sheet_incomplete", pass_mark=rubric.pass_mark) from None

@@ -130,7 +130,7 @@ async def plan_pressed(
     )
     running = total(rubric, assignment.scores)
     await query.answer()
-    if running < rubric.pass_mark:
+    if running < rubric.pass_mark or not assignment.plan_complete:
         await edit_in_place(
             bot,
             query.message,
@@ -142,7 +142,11 @@ async def plan_pressed(
             i18n,
             Purpose.SCORE_COMMENT,
             "assessment.ask_comment",
-            {"total": running, "pass_mark": rubric.pass_mark},
+            {
+                "total": running,
+                "pass_mark": rubric.pass_mark,
+                "plan_complete": bool(assignment.plan_complete),
+            },
             assignment=assignment.id,
         )
         return

@@ -495,3 +495,15 @@ async def test_a_second_scorer_nobody_could_take_is_drawn_when_the_supervisor_dr
         2,
         world.id("l2"),
     )
+
+
+async def test_an_incomplete_plan_needs_a_comment_and_a_disagreement_asks_a_second_scorer(
+    sessions, world
+):
+    await _scan(sessions, AFTER)
+    first, *_ = await _open(sessions, world)
+    with pytest.raises(Stale):
+        await _score(sessions, world, first, PERFECT, plan=False)
+    await _score(sessions, world, first, PERFECT, plan=False, comment="缺少财务预测")
+    second = [a for a in await _open(sessions, world) if a.position == 2]
+    assert len(second) == 1 and second[0].trainee_id == first.trainee_id
