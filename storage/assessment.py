@@ -386,6 +386,20 @@ async def trainee_stage(
     return (await session.exec(query)).first()
 
 
+async def lock_trainee_stage(session: AsyncSession, class_id: int, person_id: int) -> None:
+    """Hold the trainee's assessment row until the update ends (PostgreSQL), so two scorers
+    finishing the same round at once settle it one after the other (SQLite's write lock
+    already serialises every transaction)."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    query = (
+        select(TraineeAssessment.id)
+        .where(TraineeAssessment.class_id == class_id, TraineeAssessment.person_id == person_id)
+        .with_for_update()
+    )
+    await session.exec(query)
+
+
 async def ensure_trainee_stage(
     session: AsyncSession, class_id: int, person_id: int
 ) -> TraineeAssessment:
@@ -395,6 +409,24 @@ async def ensure_trainee_stage(
         session.add(found)
         await session.flush()
     return found
+
+
+async def move_trainee_stage(
+    session: AsyncSession,
+    found: TraineeAssessment,
+    before: str,
+    after: str,
+    round_: int,
+    at: datetime,
+) -> bool:
+    """Move the stage when it is still `before`; False when someone moved it first."""
+    result = await session.exec(
+        update(TraineeAssessment)
+        .where(col(TraineeAssessment.id) == found.id, TraineeAssessment.stage == before)
+        .values(stage=after, round=round_, updated_at=at)
+    )
+    await session.refresh(found)
+    return result.rowcount == 1
 
 
 async def stages_of_class(session: AsyncSession, class_id: int) -> list[TraineeAssessment]:

@@ -397,18 +397,17 @@ async def draw_class(
 
 async def _trainee_to(
     session: AsyncSession, class_id: int, trainee_id: int, target: TraineeStage, now: datetime
-) -> None:
+) -> bool:
+    """Move the trainee's stage (a checked transition); False when it was already there or
+    another process moved it first (the caller then leaves it alone)."""
     stage = await store.ensure_trainee_stage(session, class_id, trainee_id)
     current = TraineeStage(stage.stage)
     if current == target:
-        return
+        return False
     transition(TRAINEE_MOVES, current, target)
-    if target == TraineeStage.ASSESSMENT:
-        stage.round = stage.round + 1
-    stage.stage = target
-    stage.updated_at = now
-    session.add(stage)
-    await session.flush()
+    rounds = stage.round + (1 if target == TraineeStage.ASSESSMENT else 0)
+    if not await store.move_trainee_stage(session, stage, current, target, rounds, now):
+        return False
     await repo.audit(
         session,
         "assessment.trainee_stage",
@@ -420,6 +419,7 @@ async def _trainee_to(
         after=target,
         round=stage.round,
     )
+    return True
 
 
 async def _next_scorer(
@@ -623,6 +623,10 @@ async def finish(
     pass mark), then settle the trainee's round: a result, or the next scorer the final-score
     rule asks for."""
     assignment = await assignment_for(session, actor, assignment_id, lock=True)
+    if assignment.status != "accepted":
+        raise _stale(assignment)
+    await store.lock_trainee_stage(session, assignment.class_id, assignment.trainee_id)
+    await session.refresh(assignment)
     if assignment.status != "accepted":
         raise _stale(assignment)
     comment, plan_complete = assignment.comment, assignment.plan_complete
@@ -840,7 +844,10 @@ async def rescore_resubmissions(
         if not done or newest.id <= max(a.submission_id for a in done):
             continue
         training_class = await session.get(TrainingClass, stage.class_id)
-        await _trainee_to(session, stage.class_id, stage.person_id, TraineeStage.ASSESSMENT, now)
+        if not await _trainee_to(
+            session, stage.class_id, stage.person_id, TraineeStage.ASSESSMENT, now
+        ):
+            continue
         plan = plans.get(stage.person_id)
         previous = ScoringAssignment(
             id=done[0].id,

@@ -507,3 +507,38 @@ async def test_an_incomplete_plan_needs_a_comment_and_a_disagreement_asks_a_seco
     await _score(sessions, world, first, PERFECT, plan=False, comment="缺少财务预测")
     second = [a for a in await _open(sessions, world) if a.position == 2]
     assert len(second) == 1 and second[0].trainee_id == first.trainee_id
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_two_scorers_finishing_at_once_settle_the_round_once(sessions, world):
+    """On PostgreSQL two sheets of one round confirmed concurrently are settled one after the
+    other (the trainee's row is locked): exactly one result. (The interleaving that would lose
+    the result without the lock is not forced here; this guards the outcome.)"""
+    import asyncio
+
+    config = assessment.Config(scorers=2)
+    async with unit_of_work(sessions) as session:
+        await assessment.scan(session, AFTER, config)
+    first = (await _open(sessions, world))[0]
+    pair = [a for a in await _open(sessions, world) if a.trainee_id == first.trainee_id]
+    names = {v[0]: k for k, v in world.people.items()}
+    for a in pair:
+        actor = world.actor(names[a.scorer_id])
+        async with unit_of_work(sessions) as session:
+            await assessment.accept(session, actor, a.id)
+            for index, value in enumerate(PERFECT):
+                await assessment.score(session, actor, a.id, index, value)
+            await assessment.set_plan(session, actor, a.id, True)
+
+    async def confirm(a):
+        async with unit_of_work(sessions) as session:
+            await assessment.finish(session, world.actor(names[a.scorer_id]), a.id, config)
+
+    await asyncio.gather(*(confirm(a) for a in pair))
+    async with unit_of_work(sessions) as session:
+        results = (
+            await session.exec(
+                select(AssessmentResult).where(AssessmentResult.trainee_id == first.trainee_id)
+            )
+        ).all()
+    assert [(r.final, r.passed) for r in results] == [(100.0, True)]
