@@ -35,7 +35,7 @@ def test_every_key_used_in_code_exists():
     used = set()
     for path in [
         *ROOT.glob("bot/**/*.py"),
-        *ROOT.glob("handlers/*.py"),
+        *ROOT.glob("handlers/**/*.py"),
         *ROOT.glob("scheduler/*.py"),
     ]:
         source = path.read_text(encoding="utf-8")
