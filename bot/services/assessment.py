@@ -36,6 +36,7 @@ from bot.domain.assessment import (
     transition,
     verdict,
 )
+from bot.forms import registry
 from bot.i18n import I18n
 from bot.policy import RULES, Action, Reach, Target, require
 from bot.services import recipients
@@ -170,8 +171,10 @@ async def assignment_card(
         if assignment.plan_submission_id
         else None
     )
+    labels = question_labels(i18n.locale, store.PRACTICE_FORM, store.PLAN_FORM)
     return assignment_view(
         i18n,
+        labels=labels,
         assignment_id=assignment.id,
         status=assignment.status,
         deadline=assignment.deadline,
@@ -180,6 +183,20 @@ async def assignment_card(
         plan=plan.answers if plan else None,
         tz=_tz(training_class),
     )
+
+
+def question_labels(locale: str, *form_ids: str) -> dict[str, str]:
+    """Question id → label of these forms (the ones that are defined), for showing answers."""
+    labels: dict[str, str] = {}
+    defined = registry.forms()
+    for form_id in form_ids:
+        if form_id not in defined:
+            continue
+        for question in defined[form_id].questions():
+            labels[question.id] = question.label(locale)
+            for child in question.questions or ():
+                labels[child.id] = child.label(locale)
+    return labels
 
 
 async def _offer(session: AsyncSession, assignment: ScoringAssignment) -> None:

@@ -65,9 +65,12 @@ def _answer(value: Any) -> str | None:
     return str(value)
 
 
-def blind_answers(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The submission's answers for a scorer: identity answers left out, personal numbers
-    redacted, long answers cut."""
+def blind_answers(
+    answers: Mapping[str, Any], labels: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """The submission's answers for a scorer, each under its question's label when the form
+    is known: identity answers left out, personal numbers redacted, long answers cut."""
+    labels = labels or {}
     shown = []
     for key, value in answers.items():
         if key in IDENTITY_KEYS or key.startswith("_"):
@@ -78,7 +81,7 @@ def blind_answers(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
         text = redact(text)
         if len(text) > SHOWN_ANSWER:
             text = text[: SHOWN_ANSWER - 1] + "…"
-        shown.append((key, text))
+        shown.append((labels.get(key, key), text))
     return shown
 
 
@@ -92,10 +95,11 @@ def assignment_view(
     practice: Mapping[str, Any],
     plan: Mapping[str, Any] | None,
     tz: Any,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The assignment as its scorer sees it: a code instead of the trainee, the answers, the
     deadline; accept / decline while offered, start scoring once accepted."""
-    answers = blind_answers(practice)
+    answers = blind_answers(practice, labels)
     text = i18n(
         "assessment.assignment",
         code=assignment_id,
@@ -103,7 +107,7 @@ def assignment_view(
         deadline=deadline.astimezone(tz),
         round=round_,
         answers=answers,
-        plan=blind_answers(plan) if plan else [],
+        plan=blind_answers(plan, labels) if plan else [],
         has_plan=plan is not None,
     )
     if len(text) > CARD_LIMIT:

@@ -148,3 +148,15 @@ def test_class_buttons_show_where_the_class_stands():
     assert EN("classes.b_open", cls=found).endswith("ended, being assessed)")
     found.stage = None
     assert ZH("classes.b_open", cls=found) == "一班（已批准开班）"
+
+
+def test_answers_show_their_question_labels_when_the_form_is_known():
+    from bot.forms import registry
+    from bot.services.assessment import question_labels
+
+    shown = blind_answers({"mall_store": "茶叶小店"}, {"mall_store": "模拟商城店铺名称"})
+    assert shown == [("模拟商城店铺名称", "茶叶小店")]
+    registration = registry.forms()["registration"]
+    first = registration.questions()[0]
+    labels = question_labels("en", "registration", "not_a_form")
+    assert labels[first.id] == first.label("en")
