@@ -43,7 +43,7 @@ from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
 from bot.services.targets import class_target
-from bot.views.assessment import assignment_view, result_text, sheet_lines
+from bot.views.assessment import assignment_view, attached_files, result_text, sheet_lines
 from storage import assessment as store
 from storage import repo
 from storage.models import FormSubmission, Person, ScoringAssignment, TrainingClass
@@ -529,6 +529,21 @@ async def assignment_for(
 
 def _stale(assignment: ScoringAssignment) -> Stale:
     return Stale("assessment.stale", status=assignment.status)
+
+
+async def files(session: AsyncSession, actor: Actor, assignment_id: int) -> list[tuple[str, str]]:
+    """The screenshots and files of the assignment's practice results and plan, for its
+    scorer: (photo | document, file_id)."""
+    assignment = await assignment_for(session, actor, assignment_id)
+    if assignment.status not in store.OPEN:
+        raise _stale(assignment)
+    practice = await session.get(FormSubmission, assignment.submission_id)
+    plan = (
+        await session.get(FormSubmission, assignment.plan_submission_id)
+        if assignment.plan_submission_id
+        else None
+    )
+    return attached_files(practice.answers if practice else {}, plan.answers if plan else {})
 
 
 async def accept(session: AsyncSession, actor: Actor, assignment_id: int) -> ScoringAssignment:

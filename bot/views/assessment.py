@@ -33,6 +33,7 @@ class Do(StrEnum):
     PLAN = "plan"
     CONFIRM = "ok"
     RESTART = "redo"
+    FILES = "files"
 
 
 class ScoreCb(CallbackData, prefix="sco"):
@@ -63,6 +64,19 @@ def _answer(value: Any) -> str | None:
             return "📎"
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
+
+
+def attached_files(*answers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The screenshots and files among the answers, as (photo | document, file_id)."""
+    found = []
+    for given in answers:
+        for value in (given or {}).values():
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, dict) and item.get("file_id"):
+                    image = str(item.get("mime_type", "")).startswith("image/")
+                    found.append(("photo" if image else "document", str(item["file_id"])))
+    return found
 
 
 def blind_answers(
@@ -112,6 +126,12 @@ def assignment_view(
     )
     if len(text) > CARD_LIMIT:
         text = text[: CARD_LIMIT - 1] + "…"
+    files = len(attached_files(practice, plan))
+    shots = (
+        [[_button(i18n("assessment.files", count=files), ScoreCb(a=Do.FILES, i=assignment_id))]]
+        if files and status in ("offered", "accepted")
+        else []
+    )
     if status == "offered":
         rows = [
             [_button(i18n("assessment.accept"), ScoreCb(a=Do.ACCEPT, i=assignment_id))],
@@ -129,7 +149,7 @@ def assignment_view(
         rows = [[_button(i18n("assessment.start"), ScoreCb(a=Do.START, i=assignment_id))]]
     else:
         return text, None
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, InlineKeyboardMarkup(inline_keyboard=shots + rows)
 
 
 def criterion_view(

@@ -206,6 +206,23 @@ async def restart_pressed(
     await edit_in_place(bot, query.message, *criterion_view(i18n, assignment.id, rubric, 0, {}))
 
 
+async def files_pressed(
+    query: CallbackQuery,
+    callback_data: ScoreCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    """The practice results' screenshots and files, sent again to the scorer by file id."""
+    found = await cases.files(session, actor, callback_data.i)
+    await query.answer()
+    for kind, file_id in found[:20]:
+        if kind == "photo":
+            await query.message.answer_photo(file_id)
+        else:
+            await query.message.answer_document(file_id)
+
+
 REASONS = {Purpose.SCORE_DECLINE: decline_reason_given, Purpose.SCORE_COMMENT: comment_given}
 
 
@@ -219,4 +236,5 @@ def create_router() -> Router:
     router.callback_query.register(plan_pressed, ScoreCb.filter(F.a == Do.PLAN))
     router.callback_query.register(confirm_pressed, ScoreCb.filter(F.a == Do.CONFIRM))
     router.callback_query.register(restart_pressed, ScoreCb.filter(F.a == Do.RESTART))
+    router.callback_query.register(files_pressed, ScoreCb.filter(F.a == Do.FILES))
     return router

@@ -160,3 +160,31 @@ def test_answers_show_their_question_labels_when_the_form_is_known():
     first = registration.questions()[0]
     labels = question_labels("en", "registration", "not_a_form")
     assert labels[first.id] == first.label("en")
+
+
+def test_screenshots_get_their_own_button_on_an_open_card():
+    shots = [
+        {"file_id": "p1", "mime_type": "image/png"},
+        {"file_id": "p2", "mime_type": "image/jpeg"},
+    ]
+    plan = {"upload": [{"file_id": "d1", "mime_type": "application/pdf"}]}
+    from bot.views.assessment import attached_files
+
+    assert attached_files({"screenshots": shots}, plan) == [
+        ("photo", "p1"),
+        ("photo", "p2"),
+        ("document", "d1"),
+    ]
+    _, markup = assignment_view(
+        ZH,
+        assignment_id=5,
+        status="offered",
+        deadline=DEADLINE,
+        round_=1,
+        practice={"screenshots": shots},
+        plan=plan,
+        tz=SHANGHAI,
+    )
+    first = markup.inline_keyboard[0][0]
+    assert first.text == "📷 截图和文件（3）"
+    assert first.callback_data == ScoreCb(a=Do.FILES, i=5).pack()

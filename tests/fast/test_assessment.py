@@ -264,3 +264,43 @@ async def test_supervisor_draws_widens_the_pool_and_reassigns_in_chat(fast_facto
     answer = await trainee.press(hello["message_id"], ManageCb(a=Mg.DRAW, c=made.id).pack())
     assert answer["answered"]
     assert len(await assignments(app)) == 2
+
+
+async def test_scorer_gets_the_screenshots_again_by_their_file_ids(fast_factory, http):
+    import io
+
+    from PIL import Image
+
+    from bot import notifier
+
+    clock = ManualClock(datetime(2026, 5, 12, 3, 0, tzinfo=UTC))
+    app = await fast_factory(clock=clock)
+    _, teacher_id = await member(app, http, "李老师", Role.LECTURER)
+    trainee, trainee_id = await member(app, http, "小王", Role.TRAINEE)
+    user, _ = await scorer(app, http, "孙评", 1)
+    made, _ = await open_class(app, START, (teacher_id,), (trainee_id,))
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, format="PNG")
+    async with app.store() as session:  # a picture in the trainee's chat, to get a file id
+        person = await session.get(Person, trainee_id)
+        await notifier.tell(session, person, "assessment.no_classes", photo=picture.getvalue())
+    shot = await trainee.expect(lambda m: bool(m.get("photo")))
+    file_id = shot["photo"][-1]["file_id"]
+    async with app.store() as session:
+        await hand_in(
+            session,
+            trainee_id,
+            "practice_results",
+            {
+                "mall_store": "茶叶小店",
+                "screenshots": [{"file_id": file_id, "mime_type": "image/png"}],
+            },
+        )
+    clock.set(AFTER)
+    await scan(app, clock)
+    (assignment,) = await assignments(app)
+    card = await user.expect(has(f"评分任务 #{assignment.id}"))
+    assert "🖼 ×1" in body(card)
+    await user.press(card["message_id"], button(card, "截图和文件（1）"))
+    again = await user.expect(lambda m: bool(m.get("photo")))
+    assert again["photo"][-1]["file_unique_id"] == shot["photo"][-1]["file_unique_id"]
