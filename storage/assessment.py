@@ -627,3 +627,31 @@ async def people(session: AsyncSession, person_ids: Collection[int]) -> list[Per
         return []
     query = select(Person).where(col(Person.id).in_(sorted(person_ids)))
     return list((await session.exec(query)).all())
+
+
+async def classes_with_late_work(session: AsyncSession) -> list[TrainingClass]:
+    """Ended classes with a trainee who handed in practice results after the draw (with an
+    extended deadline) and has no scorer yet (one query)."""
+    drawn = select(TraineeAssessment.id).where(
+        TraineeAssessment.class_id == Enrollment.class_id,
+        TraineeAssessment.person_id == Enrollment.person_id,
+        TraineeAssessment.stage != "training",
+    )
+    handed = select(FormSubmission.id).where(
+        FormSubmission.person_id == Enrollment.person_id,
+        FormSubmission.form_id == PRACTICE_FORM,
+        col(FormSubmission.current).is_(True),
+    )
+    waiting = (
+        select(Enrollment.class_id)
+        .where(Enrollment.status == "enrolled", handed.exists(), ~drawn.exists())
+        .distinct()
+    )
+    query = (
+        select(TrainingClass)
+        .where(
+            col(TrainingClass.stage).in_(("ended", "assessed")), col(TrainingClass.id).in_(waiting)
+        )
+        .order_by(TrainingClass.id)
+    )
+    return list((await session.exec(query)).all())

@@ -907,10 +907,14 @@ async def rescore_resubmissions(
 
 
 async def scan(session: AsyncSession, now: datetime, config: Config = DEFAULT) -> ScanResult:
-    """Everything assessment does on its own: classes move on (and are drawn), reminders,
-    missed deadlines, resubmissions."""
+    """Everything assessment does on its own: classes move on (and are drawn), practice
+    results handed in late with an extended deadline are drawn, reminders, missed deadlines,
+    resubmissions."""
     result = ScanResult()
     await advance_classes(session, now, result, config)
+    for training_class in await store.classes_with_late_work(session):
+        outcome = await draw_class(session, training_class, now, config=config)
+        result.drawn += len(outcome.assigned)
     await remind_and_expire(session, now, result, config)
     await rescore_resubmissions(session, now, result, config)
     return result

@@ -20,6 +20,7 @@ from storage.models import (
     AssessmentResult,
     AuditEntry,
     Certificate,
+    Enrollment,
     FormDraft,
     FormSubmission,
     Institution,
@@ -542,3 +543,19 @@ async def test_two_scorers_finishing_at_once_settle_the_round_once(sessions, wor
             )
         ).all()
     assert [(r.final, r.passed) for r in results] == [(100.0, True)]
+
+
+async def test_late_work_with_an_extended_deadline_is_drawn_by_the_next_scan(sessions, world):
+    async with unit_of_work(sessions) as session:
+        late = await _person(session, "late", 950, Grant(Role.TRAINEE))
+        session.add(Enrollment(class_id=world.class_id, person_id=late[0], status="enrolled"))
+    assert (await _scan(sessions, AFTER)).drawn == 3
+    assert not (await _scan(sessions, AFTER + timedelta(minutes=1))).drawn
+    async with unit_of_work(sessions) as session:
+        await assessment.extend_deadline(
+            session, world.actor("staff"), world.class_id, late[0], AFTER + timedelta(days=2)
+        )
+        await hand_in(session, late[0], "practice_results", {"mall_store": "迟交的店"})
+    assert (await _scan(sessions, AFTER + timedelta(days=1))).drawn == 1
+    assert late[0] in {a.trainee_id for a in await _open(sessions, world)}
+    assert not (await _scan(sessions, AFTER + timedelta(days=1, minutes=1))).drawn
