@@ -1235,3 +1235,46 @@ async def standing(session: AsyncSession, actor: Actor) -> list[Standing]:
             )
         )
     return shown
+
+
+@dataclass(frozen=True)
+class Pending:
+    trainee_id: int
+    name: str
+    until: datetime | None
+
+
+async def extension_choices(
+    session: AsyncSession, actor: Actor, class_id: int
+) -> tuple[TrainingClass, datetime | None, list[Pending]]:
+    """For the institution: the class's window, and its trainees who have not handed in
+    practice results, with any deadline already extended."""
+    training_class = await _class_for(session, actor, Action.ASSESSMENT_EXTEND, class_id)
+    span = await store.class_span(session, class_id)
+    closes = window_closes(training_class, span[1]) if span else None
+    trainees = await store.enrolled(session, class_id)
+    handed = await store.latest_submissions(session, store.PRACTICE_FORM, trainees)
+    people = {p.id: p for p in await store.people(session, trainees)}
+    waiting = []
+    for trainee_id in trainees:
+        if trainee_id in handed:
+            continue
+        stage = await store.trainee_stage(session, class_id, trainee_id)
+        until = stage.submit_until if stage else None
+        waiting.append(Pending(trainee_id, people[trainee_id].first_name, until))
+    return training_class, closes, waiting
+
+
+async def extend_by_days(
+    session: AsyncSession, actor: Actor, class_id: int, trainee_id: int, days: int
+) -> datetime:
+    """Extend one trainee's deadline to `days` after the window closes (or after now, when
+    it has closed)."""
+    if not 1 <= days <= 30:
+        raise NotFound
+    training_class = await _class_for(session, actor, Action.ASSESSMENT_EXTEND, class_id)
+    span = await store.class_span(session, class_id)
+    closes = window_closes(training_class, span[1]) if span else actor.now
+    until = max(closes, actor.now) + timedelta(days=days)
+    await extend_deadline(session, actor, class_id, trainee_id, until)
+    return until

@@ -341,3 +341,51 @@ def candidates_view(
     ]
     text = i18n("assessment.pick_scorer", code=assignment_id)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class Ex(StrEnum):
+    OPEN = "open"
+    PICK = "pick"
+    DAYS = "days"
+
+
+class ExtendCb(CallbackData, prefix="aex"):
+    """Institution staff extend a deadline: open class `c`, pick trainee `t`, by `d` days."""
+
+    a: Ex
+    c: int
+    t: int = 0
+    d: int = 0
+
+
+EXTEND_DAYS = (1, 3, 7)
+
+
+def extension_view(
+    i18n: I18n, class_id: int, closes: datetime | None, waiting: Sequence[Any], tz: Any
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = i18n(
+        "assessment.extension",
+        closes=closes.astimezone(tz) if closes else None,
+        waiting=[(w.name, w.until.astimezone(tz) if w.until else None) for w in waiting[:20]],
+        more=max(0, len(waiting) - 20),
+    )
+    rows = [
+        [_button(w.name, ExtendCb(a=Ex.PICK, c=class_id, t=w.trainee_id))] for w in waiting[:20]
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def extend_days_view(
+    i18n: I18n, class_id: int, trainee_id: int, name: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    row = [
+        _button(
+            i18n("assessment.extend_days", days=d),
+            ExtendCb(a=Ex.DAYS, c=class_id, t=trainee_id, d=d),
+        )
+        for d in EXTEND_DAYS
+    ]
+    return i18n("assessment.extend_how_long", name=name), InlineKeyboardMarkup(
+        inline_keyboard=[row]
+    )
