@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -439,13 +439,41 @@ async def _trainee_to(
     return True
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A place on a trainee's round waiting for a scorer: the submission, which scorer it is
+    (1st, 2nd, 3rd), and the assignment it follows (whose seed the next draw derives from)."""
+
+    trainee_id: int
+    submission_id: int
+    plan_submission_id: int | None
+    round: int
+    position: int
+    after_id: int
+    seed: int
+    draw_id: int | None
+
+    @classmethod
+    def after(cls, previous: ScoringAssignment, **changes: object) -> Slot:
+        slot = cls(
+            previous.trainee_id,
+            previous.submission_id,
+            previous.plan_submission_id,
+            previous.round,
+            previous.position,
+            previous.id,
+            previous.seed,
+            previous.draw_id,
+        )
+        return replace(slot, **changes)
+
+
 async def _next_scorer(
     session: AsyncSession,
     training_class: TrainingClass,
-    previous: ScoringAssignment,
+    previous: Slot,
     now: datetime,
     *,
-    position: int | None = None,
     prefer: Sequence[int] = (),
     config: Config = DEFAULT,
 ) -> ScoringAssignment | None:
@@ -465,14 +493,14 @@ async def _next_scorer(
         only,
         excluded=excluded,
     )
-    position = position or previous.position
+    position = previous.position
     chosen = None
     by_id = {s.person_id: s for s in pool}
     for person in prefer:
         if person in by_id and eligible(sub, by_id[person]):
             chosen = person
             break
-    seed = _derived_seed(previous.seed, previous.id, position)
+    seed = _derived_seed(previous.seed, previous.after_id, position)
     if chosen is None:
         loads = await store.open_loads(session, list(by_id))
         result = draw([sub], pool, k=1, seed=seed, loads=loads)
@@ -480,7 +508,10 @@ async def _next_scorer(
         chosen = picked[0] if picked else None
     if chosen is None:
         await _tell_shortfall(
-            session, training_class, 1, f"shortfall:a{previous.id}:{position}:{previous.round}"
+            session,
+            training_class,
+            1,
+            f"shortfall:a{previous.after_id}:{position}:{previous.round}",
         )
         return None
     (made,) = await store.add_assignments(
@@ -508,7 +539,7 @@ async def _next_scorer(
         actor_id=None,
         object_type="scoring_assignment",
         object_id=made.id,
-        after=previous.id,
+        after=previous.after_id,
         scorer=chosen,
         seed=seed,
     )
@@ -591,7 +622,9 @@ async def decline(
     )
     await _close_card(session, assignment)
     training_class = await session.get(TrainingClass, assignment.class_id)
-    return await _next_scorer(session, training_class, assignment, actor.now, config=config)
+    return await _next_scorer(
+        session, training_class, Slot.after(assignment), actor.now, config=config
+    )
 
 
 async def score(
@@ -721,9 +754,8 @@ async def settle(
         await _next_scorer(
             session,
             training_class,
-            done[-1],
+            Slot.after(done[-1], position=len(done) + 1),
             now,
-            position=len(done) + 1,
             config=config,
         )
         return None
@@ -850,7 +882,7 @@ async def remind_and_expire(
             code=assignment.id,
         )
         training_class = await session.get(TrainingClass, assignment.class_id)
-        await _next_scorer(session, training_class, assignment, now, config=config)
+        await _next_scorer(session, training_class, Slot.after(assignment), now, config=config)
 
 
 async def rescore_resubmissions(
@@ -881,25 +913,18 @@ async def rescore_resubmissions(
         ):
             continue
         plan = plans.get(stage.person_id)
-        previous = ScoringAssignment(
-            id=done[0].id,
-            draw_id=done[0].draw_id,
-            class_id=stage.class_id,
-            trainee_id=stage.person_id,
+        slot = Slot.after(
+            done[0],
             submission_id=newest.id,
             plan_submission_id=plan.id if plan else None,
-            scorer_id=0,
             round=stage.round,
             position=1,
-            deadline=now,
-            seed=done[0].seed,
         )
         if await _next_scorer(
             session,
             training_class,
-            previous,
+            slot,
             now,
-            position=1,
             prefer=[a.scorer_id for a in done],
             config=config,
         ):
