@@ -562,6 +562,16 @@ def _stale(assignment: ScoringAssignment) -> Stale:
     return Stale("assessment.stale", status=assignment.status)
 
 
+async def open_assignment(
+    session: AsyncSession, actor: Actor, assignment_id: int, *, accepted: bool = False
+) -> ScoringAssignment:
+    """The actor's assignment while it waits for them (accepted only, when `accepted`)."""
+    assignment = await assignment_for(session, actor, assignment_id)
+    if assignment.status not in (("accepted",) if accepted else store.OPEN):
+        raise _stale(assignment)
+    return assignment
+
+
 async def files(session: AsyncSession, actor: Actor, assignment_id: int) -> list[tuple[str, str]]:
     """The screenshots and files of the assignment's practice results and plan, for its
     scorer: (photo | document, file_id)."""
@@ -1117,6 +1127,14 @@ async def coaching_list(session: AsyncSession, actor: Actor, class_id: int) -> l
             )
         )
     return out
+
+
+async def coached(session: AsyncSession, actor: Actor, class_id: int, trainee_id: int) -> Coached:
+    """One trainee of the actor's coaching list; Stale once they are not in coaching."""
+    for trainee in await coaching_list(session, actor, class_id):
+        if trainee.trainee_id == trainee_id:
+            return trainee
+    raise Stale("assessment.not_in_coaching")
 
 
 async def record_coaching(

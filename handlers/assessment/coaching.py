@@ -15,7 +15,6 @@ from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import assessment as cases
 from bot.services.actor import Actor
-from bot.services.errors import Stale
 from bot.services.reasons import Purpose
 from handlers import reasons
 from storage import classes as class_store
@@ -65,10 +64,7 @@ async def coach_pressed(
     i18n: I18n,
     state: FSMContext,
 ) -> None:
-    listed = await cases.coaching_list(session, actor, callback_data.c)
-    trainee = next((t for t in listed if t.trainee_id == callback_data.t), None)
-    if trainee is None:
-        raise Stale("assessment.not_in_coaching")
+    trainee = await cases.coached(session, actor, callback_data.c, callback_data.t)
     await query.answer()
     await reasons.ask(
         state,

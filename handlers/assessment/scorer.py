@@ -16,7 +16,6 @@ from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import assessment as cases
 from bot.services.actor import Actor
-from bot.services.errors import Stale
 from bot.services.reasons import Purpose
 from bot.views import edit_in_place
 from bot.views.assessment import Do, ScoreCb, confirm_view, criterion_view, plan_view
@@ -46,9 +45,7 @@ async def decline_pressed(
     i18n: I18n,
     state: FSMContext,
 ) -> None:
-    assignment = await cases.assignment_for(session, actor, callback_data.i)
-    if assignment.status not in ("offered", "accepted"):
-        raise Stale("assessment.stale", status=assignment.status)
+    assignment = await cases.open_assignment(session, actor, callback_data.i)
     await query.answer()
     await reasons.ask(
         state,
@@ -86,9 +83,7 @@ async def start_pressed(
     actor: Actor,
     i18n: I18n,
 ) -> None:
-    assignment = await cases.assignment_for(session, actor, callback_data.i)
-    if assignment.status != "accepted":
-        raise Stale("assessment.stale", status=assignment.status)
+    assignment = await cases.open_assignment(session, actor, callback_data.i, accepted=True)
     rubric = cases.rubric_of(await session.get(TrainingClass, assignment.class_id))
     index = next((n for n, c in enumerate(rubric.criteria) if c.id not in assignment.scores), 0)
     await query.answer()
