@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,13 +36,26 @@ from storage.models import Person, TrainingClass
 PAGE = 20
 
 
-async def show_progress(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
+class ProgressPage(CallbackData, prefix="apg"):
+    """Page `p` (from 0) of the /assessment progress list."""
+
+    p: int
+
+
+async def _progress(
+    session: AsyncSession, actor: Actor, i18n: I18n, number: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the classes the actor follows: 20 a page with ◀ ▶ and the count, and the
+    buttons each role has on them (manage; extend a deadline)."""
     classes = await cases.followed_classes(session, actor)
     if not classes:
-        await message.answer(i18n("assessment.no_classes"))
-        return
-    rows = await cases.progress(session, actor, classes[:PAGE])
+        return i18n("assessment.no_classes"), None
+    pages = -(-len(classes) // PAGE)
+    number = min(max(number, 0), pages - 1)
+    rows = await cases.progress(session, actor, classes[number * PAGE : (number + 1) * PAGE])
     text = progress_text(i18n, [(c.name, p) for c, p in rows], actor.now)
+    if pages > 1:
+        text += "\n\n" + i18n("assessment.page", page=number + 1, pages=pages, total=len(classes))
     buttons = []
     if may(actor, Action.ASSESSMENT_MANAGE):
         buttons += [
@@ -65,8 +79,40 @@ async def show_progress(message: Message, session: AsyncSession, actor: Actor, i
             for c, _ in rows
             if c.institution_id in staff
         ]
-    markup = InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
+    turns = []
+    if number > 0:
+        turns.append(
+            InlineKeyboardButton(
+                text=i18n("assessment.previous"), callback_data=ProgressPage(p=number - 1).pack()
+            )
+        )
+    if number + 1 < pages:
+        turns.append(
+            InlineKeyboardButton(
+                text=i18n("assessment.next"), callback_data=ProgressPage(p=number + 1).pack()
+            )
+        )
+    if turns:
+        buttons.append(turns)
+    return text, InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
+
+
+async def show_progress(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
+    text, markup = await _progress(session, actor, i18n, 0)
     await message.answer(text, reply_markup=markup)
+
+
+async def page_pressed(
+    query: CallbackQuery,
+    callback_data: ProgressPage,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    text, markup = await _progress(session, actor, i18n, callback_data.p)
+    await query.answer()
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def extend_open_pressed(
@@ -203,6 +249,9 @@ async def give_pressed(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(show_progress, Command("assessment"), Can(Action.ASSESSMENT_PROGRESS))
+    router.callback_query.register(
+        page_pressed, ProgressPage.filter(), Can(Action.ASSESSMENT_PROGRESS)
+    )
     managing = Router(name=f"{__name__}.managing")
     managing.callback_query.filter(Can(Action.ASSESSMENT_MANAGE))
     managing.callback_query.register(open_pressed, ManageCb.filter(F.a == Mg.OPEN))

@@ -333,3 +333,17 @@ async def test_institution_extends_one_trainees_deadline_in_chat(fast_factory, h
             )
         ).one()
     assert stage.submit_until == datetime(2026, 5, 20, 16, 0, tzinfo=UTC)
+
+
+async def test_progress_lists_twenty_classes_a_page(fast_factory, http):
+    app = await fast_factory()
+    supervisor, _ = await member(app, http, "监管员", Role.SUPERVISOR)
+    for week in range(21):
+        await open_class(app, START + timedelta(days=7 * week), (), ())
+    first = await supervisor.reply_to("/assessment", predicate=has("考核进度"))
+    assert "第 1/2 页 · 共 21 个班级" in body(first)
+    assert len(buttons(first)) == 20 + 1  # a manage button per class, then ▶
+    await supervisor.press(first["message_id"], button(first, "下一页"))
+    second = await supervisor.expect(has("第 2/2 页"))
+    assert len(buttons(second)) == 1 + 1  # one class, then ◀
+    assert "上一页" in str(second["reply_markup"])
