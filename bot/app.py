@@ -22,6 +22,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import handlers
+from bot import fonts
+from bot.callback_guard import ForgedButtons
 from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
@@ -84,6 +86,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UnitOfWorkMiddleware(sessions))
     dp.update.outer_middleware(PersonMiddleware(settings))
     dp.update.outer_middleware(dp.fsm)
+    dp.callback_query.outer_middleware(ForgedButtons())
     dp.include_routers(*(handlers.routers() if routers is None else routers))
     return dp
 
@@ -119,6 +122,7 @@ class Product:
         return self.settings.public_url or f"http://{self.settings.web_host}:{self.port}"
 
     async def start(self) -> None:
+        fonts.warm()
         await upgrade_database(self.engine)
         if self.settings.demo_data and await seed_demo(self.sessions, self.settings):
             log.info("demo data created")

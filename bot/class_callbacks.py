@@ -24,14 +24,6 @@ class Do(StrEnum):
     SUBMIT = "submit"
 
 
-class Verdict(StrEnum):
-    """The supervisor's buttons on a class application."""
-
-    APPROVE = "ok"
-    RETURN = "ret"
-    TIMETABLE = "tt"  # see the detailed timetable first
-
-
 class Generate(StrEnum):
     GENERATE = "generate"  # from the standard template; asks first when sessions exist
     REGENERATE = "regenerate"  # confirmed: replaces the sessions
@@ -54,7 +46,8 @@ class ClassNew(CallbackData, prefix="cln"):
 
 
 class ClassView(CallbackData, prefix="clv"):
-    """Show class `c` as board (the card), teachers or timetable; list (c=0): all classes."""
+    """Show class `c` as board (the card), teachers or timetable; list: all classes, `c` being
+    the page (from 0)."""
 
     c: int
     v: View
@@ -79,6 +72,13 @@ class TeacherToggle(CallbackData, prefix="clt"):
     c: int
     p: int
     on: bool
+
+
+class TeacherPage(CallbackData, prefix="clg"):
+    """Page `g` (from 0) of class `c`'s teachers view."""
+
+    c: int
+    g: int
 
 
 class ApplicationAction(StrEnum):

@@ -13,7 +13,7 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms", "leave", "myfeedback"),
+    Role.TRAINEE: ("status", "forms", "leave", "myfeedback", "practice", "plan", "planpdf"),
     Role.LECTURER: (
         "todo",
         "trainees",
@@ -32,6 +32,7 @@ ROLE_COMMANDS = {
         "enrol",
         "roster",
         "feedback",
+        "extend",
         "assessment",
     ),
     Role.SUPERVISOR: ("todo", "assessment"),

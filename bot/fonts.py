@@ -65,3 +65,11 @@ def static_font(weight: int = REGULAR) -> Path:
             if os.path.exists(temporary):
                 os.unlink(temporary)
     return target
+
+
+def warm() -> threading.Thread:
+    """Make the PDF font in a background thread, so the first printed plan is not slow (the
+    first instancing takes about 12 s; later starts find the cached file at once)."""
+    thread = threading.Thread(target=static_font, name="font-warm-up", daemon=True)
+    thread.start()
+    return thread

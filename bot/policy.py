@@ -39,11 +39,13 @@ class Action(StrEnum):
     FEEDBACK_GIVE = "feedback.give"
     FEEDBACK_DAILY = "feedback.daily"
     FEEDBACK_EVALUATIONS = "feedback.evaluations"
+    SUBMISSION_HAND_IN = "submission.hand_in"
+    SUBMISSION_EXTEND = "submission.extend"
+    PLAN_PRINT = "plan.print"
     INVITE = "invite"
     ASSESSMENT_SCORE = "assessment.score"
     ASSESSMENT_MANAGE = "assessment.manage"
     ASSESSMENT_PROGRESS = "assessment.progress"
-    ASSESSMENT_EXTEND = "assessment.extend"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
 
@@ -130,9 +132,8 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.FEEDBACK_EVALUATIONS: {Role.INSTITUTION: INSTITUTION},
     # Assessment (S-12, S-13): a drawn lecturer (or, for a lecturer class, a trainer) scores
     # the assignments made out to them; the region's supervisor draws again, widens the pool
-    # and reassigns; teachers, staff and supervisors follow the progress; the institution
-    # extends a trainee's deadline; the trainee reads their own result; the class's teachers
-    # coach who did not pass.
+    # and reassigns; teachers, staff and supervisors follow the progress; the trainee reads
+    # their own result; the class's teachers coach who did not pass.
     Action.ASSESSMENT_SCORE: _each(TEACHERS, SELF),
     Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     Action.ASSESSMENT_PROGRESS: {
@@ -141,9 +142,13 @@ RULES: dict[Action, dict[Role, Rule]] = {
         Role.SUPERVISOR: REGION,
         Role.ADMIN: ALL,
     },
-    Action.ASSESSMENT_EXTEND: STAFF_PREPARE,
     Action.ASSESSMENT_RESULT: _each(LEARNERS, SELF),
     Action.COACHING_RECORD: _each(TEACHERS, TAUGHT),
+    # Assessment (S-12): a learner of the class hands in practice results and a business plan;
+    # the institution's staff extend one learner's deadline; a learner prints their own plan.
+    Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
+    Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
+    Action.PLAN_PRINT: _each(LEARNERS, SELF),
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

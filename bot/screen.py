@@ -26,6 +26,7 @@ from bot.domain.checkin import (
 )
 from bot.i18n import environment, locale_for, text
 from bot.links import qr_svg
+from bot.webchat.security import new_nonce, page_headers
 from storage import checkin as store
 from storage.attendance import enrolled_ids, view
 from storage.db import unit_of_work
@@ -129,13 +130,14 @@ class Screen:
                 s=view(shown.class_session, shown.training_class),
                 json_url=f"{request.path}/code.json",
             )
-        html = environment().get_template("web/screen.html").render(**context)
+        nonce = new_nonce()
+        html = environment().get_template("web/screen.html").render(**context, nonce=nonce)
         return web.Response(
             text=html,
             content_type="text/html",
             charset="utf-8",
             status=200 if shown else 403,
-            headers=HEADERS,
+            headers={**page_headers(nonce), **HEADERS},
         )
 
     async def code(self, request: web.Request) -> web.Response:

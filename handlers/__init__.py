@@ -21,6 +21,7 @@ from handlers import (
     reasons,
     refusals,
     start,
+    submissions,
     teachers,
     todo,
 )
@@ -43,6 +44,7 @@ FEATURES = (
     checkin,
     feedback,
     feedback_views,
+    submissions,
     forms,
     fallback,
 )

@@ -247,6 +247,11 @@ async def offer_resume(
     return True
 
 
+def _size(reported: int | None) -> int:
+    """Telegram's size of a file, or -1 when it did not say (not 0: that is an empty file)."""
+    return -1 if reported is None else reported
+
+
 def _input(message: Message) -> Input:
     files: list[FileRef] = []
     if message.photo:
@@ -256,7 +261,7 @@ def _input(message: Message) -> Input:
                 largest.file_id,
                 largest.file_unique_id,
                 "photo.jpg",
-                largest.file_size or 0,
+                _size(largest.file_size),
                 "image/jpeg",
             )
         )
@@ -267,7 +272,7 @@ def _input(message: Message) -> Input:
                 document.file_id,
                 document.file_unique_id,
                 document.file_name or "file",
-                document.file_size or 0,
+                _size(document.file_size),
                 document.mime_type or "application/octet-stream",
             )
         )

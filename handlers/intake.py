@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.classes import ClassStatus
-from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.screening import Outcome, screen
 from bot.filters import Can
 from bot.forms import service
@@ -22,26 +18,28 @@ from bot.forms.registry import form
 from bot.forms.render import display
 from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
-from bot.policy import Action, institutions
+from bot.policy import Action
 from bot.services import assessment, screening
 from bot.services.actor import Actor
 from bot.services.errors import found
 from bot.services.reasons import Purpose
 from bot.services.targets import trainee_for
-from bot.views.intake import Decision, StartForm, case_view
+from bot.views import edit_in_place
+from bot.views.intake import (
+    Decision,
+    StartForm,
+    TraineeCard,
+    TraineesPage,
+    case_view,
+    trainees_view,
+)
 from handlers import leave, reasons
 from handlers.forms import begin
 from storage import intake
-from storage.classes import classes_taught_by
-from storage.enrolment import roster
 from storage.models import Person
 
-__all__ = ["Decision", "StartForm", "case_view"]
+__all__ = ["Decision", "StartForm", "TraineeCard", "case_view"]
 """Re-exported: the card views live in bot.views.intake."""
-
-
-class TraineeCard(CallbackData, prefix="tc"):
-    p: int
 
 
 async def start_registration(
@@ -68,22 +66,7 @@ async def start_registration(
 
 
 async def _reopen(done: Submitted, institution_id: int | None, reason: str) -> bool:
-    """Back to registered, so the trainee is screened (again); False once enrolled."""
-    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
-    if cycle is not None and cycle.state == TraineeState.REGISTERED:
-        return True
-    try:
-        await intake.move(
-            done.session,
-            done.person.id,
-            institution_id,
-            TraineeState.REGISTERED,
-            actor_id=done.person.id,
-            reason=reason,
-        )
-    except TransitionRefused:
-        return False
-    return True
+    return await screening.reopen(done.session, done.person.id, institution_id, reason)
 
 
 async def registration_submitted(done: Submitted) -> list[FormStart] | None:
@@ -116,16 +99,7 @@ async def appendix_submitted(done: Submitted) -> None:
 
 async def needs_submitted(done: Submitted) -> None:
     institution_id = done.submission.context.get("institution_id")
-    cycle = await intake.cycle_of(done.session, done.person.id, institution_id)
-    if cycle is not None and cycle.state == TraineeState.SUITABLE_ONLINE:
-        await intake.move(
-            done.session,
-            done.person.id,
-            institution_id,
-            TraineeState.NEEDS_ANALYSED,
-            actor_id=done.person.id,
-            reason="needs questionnaire submitted",
-        )
+    await screening.needs_given(done.session, done.person.id, institution_id)
 
 
 async def _screen(done: Submitted, registration_id: int, appendix_id: int | None) -> None:
@@ -235,34 +209,25 @@ async def show_status(
         await message.answer(i18n("assessment.standing", classes=standing))
 
 
-async def list_trainees(
-    message: Message, session: AsyncSession, person: Person, actor: Actor, i18n: I18n
-) -> None:
+async def list_trainees(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     """Teachers see the trainees of each open class they teach (S-6: before the class starts)
     and staff their institution's trainees, each with a needs-analysis summary button."""
-    builder = InlineKeyboardBuilder()
-    groups: list[tuple[str | None, list[tuple[str, str, bool]]]] = []
-    for taught in await classes_taught_by(session, person.id):
-        if taught.status == ClassStatus.APPROVED:
-            ids = [place.person_id for place in await roster(session, taught.id)]
-            groups.append((taught.name, await _rows(session, builder, ids)))
-    for institution_id in institutions(actor, Action.TRAINEE_LIST):
-        cycles = await intake.trainees_of(session, institution_id)
-        groups.append((None, await _rows(session, builder, [c.person_id for c in cycles])))
-    builder.adjust(2)
-    await message.answer(i18n("intake.trainees", groups=groups), reply_markup=builder.as_markup())
+    lines = await screening.trainee_lines(session, actor)
+    text, markup = trainees_view(i18n, lines, 0)
+    await message.answer(text, reply_markup=markup)
 
 
-async def _rows(
-    session: AsyncSession, builder: InlineKeyboardBuilder, person_ids: list[int]
-) -> list[tuple[str, str, bool]]:
-    rows = []
-    for person_id in person_ids:
-        trainee = await session.get(Person, person_id)
-        cycles = await intake.cycles_of(session, person_id)
-        rows.append((trainee.first_name, cycles[0].state if cycles else "", trainee.unreachable))
-        builder.button(text=trainee.first_name, callback_data=TraineeCard(p=trainee.id))
-    return rows
+async def trainees_paged(
+    query: CallbackQuery,
+    callback_data: TraineesPage,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    lines = await screening.trainee_lines(session, actor)
+    await query.answer()
+    await edit_in_place(bot, query.message, *trainees_view(i18n, lines, callback_data.p))
 
 
 async def trainee_card(
@@ -310,6 +275,7 @@ def create_router() -> Router:
     reviewers.callback_query.filter(Can(Action.SCREENING_DECIDE, Action.TRAINEE_VIEW))
     reviewers.callback_query.register(decision_pressed, Decision.filter())
     reviewers.message.register(list_trainees, Command("trainees"))
+    reviewers.callback_query.register(trainees_paged, TraineesPage.filter())
     reviewers.callback_query.register(trainee_card, TraineeCard.filter())
     router.include_router(reviewers)
     return router

@@ -7,7 +7,6 @@ outbox; the first decision wins. Also the attendance part of /status.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -19,14 +18,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import leave as leave_cases
 from bot.services.actor import Actor
-from bot.services.outcomes import Decided
 from bot.services.reasons import Purpose
 from bot.views.leave import LeaveDecision, request_card, request_view
 from handlers import reasons
@@ -54,13 +51,6 @@ class LeaveNext(CallbackData, prefix="lvn"):
 
 class LeaveStates(StatesGroup):
     sessions = State()
-
-
-async def _choices(
-    session: AsyncSession, training_class: TrainingClass, person: Person, now: datetime
-) -> dict[int, ClassSession]:
-    found = await attendance.leave_choices(session, training_class, person.id, now)
-    return {s.id: s for s in found}
 
 
 def _picker(
@@ -91,9 +81,9 @@ async def _start_picking(
     i18n: I18n,
     state: FSMContext,
     training_class: TrainingClass,
-    now: datetime,
+    actor: Actor,
 ) -> None:
-    choices = await _choices(session, training_class, person, now)
+    choices = await leave_cases.choices(session, training_class, actor)
     if not choices:
         await state.clear()
         await message.answer(i18n("leave.nothing_to_pick", name=training_class.name))
@@ -110,14 +100,14 @@ async def ask_leave(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     classes = await attendance.learner_classes(session, person.id)
     if not classes:
         await message.answer(i18n("leave.no_class"))
         return
     if len(classes) == 1:
-        await _start_picking(message, session, person, i18n, state, classes[0], clock.now())
+        await _start_picking(message, session, person, i18n, state, classes[0], actor)
         return
     await state.clear()
     builder = InlineKeyboardBuilder()
@@ -134,7 +124,7 @@ async def class_chosen(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     classes = {c.id: c for c in await attendance.learner_classes(session, person.id)}
     if callback_data.c not in classes:
@@ -142,7 +132,7 @@ async def class_chosen(
         return
     await query.answer()
     await _start_picking(
-        query.message, session, person, i18n, state, classes[callback_data.c], clock.now()
+        query.message, session, person, i18n, state, classes[callback_data.c], actor
     )
 
 
@@ -164,14 +154,14 @@ async def session_toggled(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     found = await _picking(callback_data.c, session, person, state)
     if found is None:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
     training_class, data = found
-    choices = await _choices(session, training_class, person, clock.now())
+    choices = await leave_cases.choices(session, training_class, actor)
     if callback_data.s not in choices:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
@@ -193,14 +183,14 @@ async def sessions_chosen(
     person: Person,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
+    actor: Actor,
 ) -> None:
     found = await _picking(callback_data.c, session, person, state)
     if found is None:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
     training_class, data = found
-    choices = await _choices(session, training_class, person, clock.now())
+    choices = await leave_cases.choices(session, training_class, actor)
     chosen = [s for s in data["chosen"] if s in choices]
     hours = sum(choices[s].hours for s in chosen)
     problem = leave_problem(hours)
@@ -230,9 +220,6 @@ async def reason_given(given: reasons.Given) -> None:
     await given.message.answer(given.i18n("leave.submitted", hours=decided.hours))
 
 
-REASONS = {Purpose.LEAVE_REQUEST: reason_given}
-
-
 async def approve_pressed(
     query: CallbackQuery,
     callback_data: LeaveDecision,
@@ -241,7 +228,11 @@ async def approve_pressed(
     i18n: I18n,
 ) -> None:
     decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=True)
-    await _show_decided(query, decided, i18n)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(
+        i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    )
 
 
 async def refuse_pressed(
@@ -250,17 +241,37 @@ async def refuse_pressed(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    state: FSMContext,
 ) -> None:
-    decided = await leave_cases.decide_leave(session, actor, callback_data.r, approve=False)
-    await _show_decided(query, decided, i18n)
-
-
-async def _show_decided(query: CallbackQuery, decided: Decided, i18n: I18n) -> None:
+    """Refusing asks the reason the learner will be told, through the one reason flow."""
+    leave = await leave_cases.pending_leave(session, actor, callback_data.r)
+    learner = await session.get(Person, leave.person_id)
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(
-        i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    await reasons.ask(
+        state,
+        query.message,
+        i18n,
+        Purpose.LEAVE_REFUSE,
+        "leave.ask_refusal",
+        {"learner": learner.first_name},
+        leave=leave.id,
+        card=query.message.message_id,
     )
+
+
+async def refusal_reason_given(given: reasons.Given) -> None:
+    decided = await leave_cases.decide_leave(
+        given.session, given.actor, given.data["leave"], approve=False, reason=given.reason
+    )
+    await given.bot.edit_message_reply_markup(
+        chat_id=given.message.chat.id, message_id=given.data["card"], reply_markup=None
+    )
+    await given.message.answer(
+        given.i18n("leave.you_decided", status=decided.status, learner=decided.subject)
+    )
+
+
+REASONS = {Purpose.LEAVE_REQUEST: reason_given, Purpose.LEAVE_REFUSE: refusal_reason_given}
 
 
 async def status_text(session: AsyncSession, person: Person, i18n: I18n) -> str | None:

@@ -19,6 +19,7 @@ from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
 from bot.services import todo
+from bot.services.actor import Actor
 from handlers import checkin
 from handlers.enrolment import join_by_link
 from handlers.forms import offer_resume
@@ -36,6 +37,7 @@ async def start_with_invitation(
     session: AsyncSession,
     person: Person,
     grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
@@ -48,7 +50,7 @@ async def start_with_invitation(
     if invitation is not None and await repo.already_redeemed(session, invitation.id, person.id):
         if invitation.class_id is None:
             await message.answer(i18n("start.already_redeemed"))
-        elif await join_by_link(message, session, person, i18n, settings, invitation, clock):
+        elif await join_by_link(message, session, person, actor, i18n, settings, invitation, clock):
             await start_registration(
                 bot,
                 message.chat.id,
@@ -97,7 +99,9 @@ async def start_with_invitation(
     )
     register = grant.role is Role.TRAINEE and added
     if invitation.class_id is not None:
-        register = await join_by_link(message, session, person, i18n, settings, invitation, clock)
+        register = await join_by_link(
+            message, session, person, actor, i18n, settings, invitation, clock
+        )
     if register:
         await start_registration(
             bot, message.chat.id, session, person, i18n, settings, grant.institution_id, clock

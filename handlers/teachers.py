@@ -1,13 +1,11 @@
-"""Teachers (S-8, S-23): the profile with certificates, and their verification.
+"""Teachers (S-8, S-23): the profile with certificates, and their verification: thin adapters
+over bot/services/teachers.py (declaring) and bot/services/certificates.py (deciding).
 
 A lecturer certificate is checked by the supervisor of the teacher's region, a trainer
 certificate by an admin. Only a verified certificate lets its holder be assigned to teach.
 """
 
 from __future__ import annotations
-
-from datetime import date
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -17,25 +15,22 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifier
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.classes import CertificateKind, CertificateStatus
-from bot.domain.roles import Grant, Role
+from bot.domain.classes import CertificateStatus
 from bot.filters import Can
 from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import certificates, recipients
-from bot.services.actor import Actor
+from bot.services import certificates
+from bot.services import teachers as profiles
+from bot.services.actor import Actor, grants_of
 from bot.services.reasons import Purpose
 from bot.views.certificates import CertAction, CertDecision, card_text, certificate_card
 from handlers import reasons
 from handlers.forms import begin
-from storage import classes, repo
-from storage.models import Certificate, Person
-
-TEACHING = (Role.LECTURER, Role.TRAINER)
+from storage import classes
+from storage.models import Person
 
 __all__ = ["CertDecision", "certificate_card"]
 """Re-exported: the certificate card lives in bot.views.certificates."""
@@ -45,14 +40,6 @@ class ProfileStart(CallbackData, prefix="prf"):
     """Open the teacher profile form."""
 
     go: int = 1
-
-
-def _context(grants: list[Grant]) -> dict[str, Any]:
-    """Where the teacher's lecturer certificates are checked: their teaching grant's region."""
-    grant = next((g for g in grants if g.role is Role.LECTURER), None) or next(
-        (g for g in grants if g.role in TEACHING), Grant(Role.TRAINER)
-    )
-    return {"region_id": grant.region_id, "institution_id": grant.institution_id}
 
 
 def profile_offer(i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
@@ -72,24 +59,17 @@ async def _begin_profile(
     chat_id: int,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    held = await classes.certificates_of(session, person.id)
+    held = await profiles.my_certificates(session, actor)
     if held:
         await bot.send_message(chat_id, i18n("teachers.my_certificates", certificates=held))
+    context = profiles.profile_context(actor.grants)
     await begin(
-        bot,
-        chat_id,
-        session,
-        person,
-        i18n,
-        settings,
-        classes.PROFILE_FORM,
-        _context(grants),
-        clock=clock,
+        bot, chat_id, session, person, i18n, settings, classes.PROFILE_FORM, context, clock=clock
     )
 
 
@@ -97,7 +77,7 @@ async def profile_command(
     message: Message,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
@@ -105,54 +85,24 @@ async def profile_command(
     clock: Clock,
 ) -> None:
     await state.clear()
-    await _begin_profile(bot, message.chat.id, session, person, grants, i18n, settings, clock)
+    await _begin_profile(bot, message.chat.id, session, person, actor, i18n, settings, clock)
 
 
 async def profile_pressed(
     query: CallbackQuery,
     session: AsyncSession,
     person: Person,
-    grants: list[Grant],
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     bot: Bot,
     clock: Clock,
 ) -> None:
     await query.answer()
-    await _begin_profile(bot, query.from_user.id, session, person, grants, i18n, settings, clock)
+    await _begin_profile(bot, query.from_user.id, session, person, actor, i18n, settings, clock)
 
 
 # --- submitted: certificates recorded and sent for verification ------------------------------
-
-
-def _declared(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    items = []
-    for index in range(1, int(answers.get("certificate_count") or 0) + 1):
-        prefix = f"certificates.{index}."
-        if f"{prefix}number" in answers:
-            items.append({key: answers.get(prefix + key) for key in ("kind", "number", "course")})
-            items[-1]["issued_on"] = date.fromisoformat(answers[f"{prefix}issued_on"])
-    return items
-
-
-async def _record(
-    session: AsyncSession,
-    person_id: int,
-    kind: CertificateKind,
-    number: str,
-    values: dict[str, Any],
-) -> tuple[Certificate | None, bool]:
-    """The person's certificate with this number, and whether it (again) awaits verification;
-    None when someone else holds the number."""
-    found = await classes.certificate_by_number(session, kind, number)
-    if found is None:
-        found = await classes.add_certificate(
-            session, person_id=person_id, kind=kind, number=number, **values
-        )
-        return found, found is not None
-    if found.person_id != person_id:
-        return None, False
-    return found, await classes.reopen_certificate(session, found, **values)
 
 
 async def profile_submitted(done: Submitted) -> None:
@@ -160,59 +110,18 @@ async def profile_submitted(done: Submitted) -> None:
     each one stands (a number someone else already holds is refused, never taken over)."""
     if not done.first_time:
         return
-    session, person = done.session, done.person
-    region_id = done.submission.context.get("region_id")
-    outcomes: list[tuple[str, str, str]] = []
-    for item in _declared(done.submission.answers):
-        kind, number = CertificateKind(item["kind"]), item["number"].upper()
-        values = {
-            "course": item["course"],
-            "issued_on": item["issued_on"],
-            "region_id": region_id,
-            "submission_id": done.submission.id,
-        }
-        found, sent = await _record(session, person.id, kind, number, values)
-        if found is None:
-            outcomes.append((kind, number, "taken"))
-            await repo.audit(
-                session,
-                "certificate.number_taken",
-                actor_id=person.id,
-                subject_id=person.id,
-                kind=kind,
-                number=number,
-            )
-            continue
-        outcomes.append((kind, number, found.status))
-        if sent:
-            await repo.audit(
-                session,
-                "certificate.declared",
-                actor_id=person.id,
-                subject_id=person.id,
-                object_type="certificate",
-                object_id=found.id,
-                kind=kind,
-            )
-            await _ask_verifiers(session, done.settings, found)
-    await done.bot.send_message(
-        person.tg_user_id, done.i18n("teachers.declared", outcomes=outcomes)
+    person = done.person
+    actor = Actor.of(person.id, await grants_of(done.session, person.id), person.locale, done.now)
+    outcomes = await profiles.declare_certificates(
+        done.session,
+        actor,
+        done.submission.answers,
+        region_id=done.submission.context.get("region_id"),
+        submission_id=done.submission.id,
+        settings=done.settings,
     )
-
-
-async def _ask_verifiers(session: AsyncSession, settings: Settings, found: Certificate) -> None:
-    verifiers = await recipients.certificate_verifiers(session, settings, found)
-    await notifier.tell_many(
-        session,
-        [
-            notifier.notice(
-                verifier,
-                lambda reader: certificate_card(session, found, reader),
-                key=f"cert:{found.id}:{found.submission_id}:{verifier.chat_id}",
-            )
-            for verifier in verifiers
-        ],
-    )
+    shown = [(item.kind, item.number, item.outcome) for item in outcomes]
+    await done.bot.send_message(person.tg_user_id, done.i18n("teachers.declared", outcomes=shown))
 
 
 # --- decisions -------------------------------------------------------------------------------

@@ -130,9 +130,10 @@ class Handed:
 
 
 async def latest_submissions(
-    session: AsyncSession, form_id: str, person_ids: Collection[int]
+    session: AsyncSession, form_id: str, person_ids: Collection[int], class_id: int | None = None
 ) -> dict[int, FormSubmission]:
-    """Each person's latest current submission of `form_id`."""
+    """Each person's latest current submission of `form_id` (for `class_id`: one handed in
+    for that class, by its context, or with no class named)."""
     if not person_ids:
         return {}
     query = (
@@ -146,7 +147,9 @@ async def latest_submissions(
     )
     found: dict[int, FormSubmission] = {}
     for row in (await session.exec(query)).all():
-        found[row.person_id] = row
+        named = (row.context or {}).get("class_id")
+        if class_id is None or not isinstance(named, int) or named == class_id:
+            found[row.person_id] = row
     return found
 
 
@@ -161,8 +164,8 @@ async def enrolled(session: AsyncSession, class_id: int) -> list[int]:
 
 async def handed_in(session: AsyncSession, class_id: int) -> list[Handed]:
     trainees = await enrolled(session, class_id)
-    practice = await latest_submissions(session, PRACTICE_FORM, trainees)
-    plans = await latest_submissions(session, PLAN_FORM, trainees)
+    practice = await latest_submissions(session, PRACTICE_FORM, trainees, class_id)
+    plans = await latest_submissions(session, PLAN_FORM, trainees, class_id)
     return [
         Handed(t, practice[t].id, plans[t].id if t in plans else None)
         for t in trainees

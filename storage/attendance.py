@@ -13,9 +13,16 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.attendance import AttendanceRecord, SessionView, local_day, session_view
+from bot.domain.attendance import (
+    AttendanceRecord,
+    LeaveStatus,
+    SessionView,
+    local_day,
+    session_view,
+)
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
+from bot.domain.enrolment import PlaceStatus
 from storage import repo
 from storage.classes import sessions_of
 from storage.models import (
@@ -27,9 +34,9 @@ from storage.models import (
     TrainingClass,
 )
 
-APPROVED = "approved"
-PENDING = "pending"
-REFUSED = "refused"
+APPROVED = LeaveStatus.APPROVED
+PENDING = LeaveStatus.PENDING
+REFUSED = LeaveStatus.REFUSED
 
 
 def view(class_session: ClassSession, training_class: TrainingClass) -> SessionView:
@@ -42,7 +49,7 @@ def view(class_session: ClassSession, training_class: TrainingClass) -> SessionV
 async def enrolled_ids(session: AsyncSession, class_id: int) -> list[int]:
     query = (
         select(Enrollment.person_id)
-        .where(Enrollment.class_id == class_id, Enrollment.status == "enrolled")
+        .where(Enrollment.class_id == class_id, Enrollment.status == PlaceStatus.ENROLLED)
         .order_by(Enrollment.person_id)
     )
     return list((await session.exec(query)).all())
@@ -58,7 +65,7 @@ async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
 
 
 async def leaves_of(
-    session: AsyncSession, class_id: int, person_id: int | None = None, *statuses: str
+    session: AsyncSession, class_id: int, person_id: int | None = None, *statuses: LeaveStatus
 ) -> Sequence[LeaveRequest]:
     query = select(LeaveRequest).where(LeaveRequest.class_id == class_id)
     if person_id is not None:
@@ -175,7 +182,7 @@ async def learner_classes(session: AsyncSession, person_id: int) -> Sequence[Tra
         .join(Enrollment, col(Enrollment.class_id) == TrainingClass.id)
         .where(
             Enrollment.person_id == person_id,
-            Enrollment.status == "enrolled",
+            Enrollment.status == PlaceStatus.ENROLLED,
             TrainingClass.status == ClassStatus.APPROVED,
         )
         .order_by(TrainingClass.start_date, TrainingClass.id)
@@ -214,7 +221,7 @@ async def add_leave(session: AsyncSession, **values: object) -> LeaveRequest:
 
 
 async def decide_leave(
-    session: AsyncSession, leave: LeaveRequest, status: str, teacher_id: int, now: datetime
+    session: AsyncSession, leave: LeaveRequest, status: LeaveStatus, teacher_id: int, now: datetime
 ) -> bool:
     """Record the decision unless someone decided first; False then (first decision wins,
     also between two processes)."""

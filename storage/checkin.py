@@ -29,6 +29,7 @@ from bot.domain.checkin import (
     summarise,
 )
 from bot.domain.classes import ClassStatus
+from bot.domain.enrolment import PlaceStatus
 from storage import repo
 from storage.attendance import enrolled_ids, on_leave
 from storage.classes import sessions_of
@@ -126,7 +127,7 @@ async def open_sessions_of(
         select(ClassSession, TrainingClass)
         .join(TrainingClass, col(TrainingClass.id) == ClassSession.class_id)
         .join(Enrollment, col(Enrollment.class_id) == TrainingClass.id)
-        .where(Enrollment.person_id == person_id, Enrollment.status == "enrolled")
+        .where(Enrollment.person_id == person_id, Enrollment.status == PlaceStatus.ENROLLED)
         .where(col(TrainingClass.status).in_(RUNNING))
         .where(col(ClassSession.checkin_opened_at).is_not(None))
         .where(col(ClassSession.checkin_closed_at).is_(None))
@@ -137,7 +138,7 @@ async def open_sessions_of(
 
 async def is_enrolled(session: AsyncSession, person_id: int) -> bool:
     query = select(Enrollment.id).where(
-        Enrollment.person_id == person_id, Enrollment.status == "enrolled"
+        Enrollment.person_id == person_id, Enrollment.status == PlaceStatus.ENROLLED
     )
     return (await session.exec(query.limit(1))).first() is not None
 

@@ -18,11 +18,12 @@ from bot.domain.classes import (
     REQUIREMENTS,
     CertificateKind,
     CertificateStatus,
+    ClassDetails,
     ClassStatus,
     Programme,
 )
 from bot.domain.roles import Role
-from bot.domain.timetable import Session
+from bot.domain.timetable import Placement, Session
 from storage.models import (
     Certificate,
     ClassSession,
@@ -178,11 +179,55 @@ async def people_by_chat(session: AsyncSession, chat_ids: Iterable[int]) -> list
 # --- classes --------------------------------------------------------------------------------
 
 
-async def create_class(session: AsyncSession, **values: Any) -> TrainingClass:
-    made = TrainingClass(**values)
+def _details(details: ClassDetails) -> dict[str, Any]:
+    """The class's columns that hold its basic data (the class form's answers)."""
+    return {
+        "programme": str(details.programme),
+        "name": details.name,
+        "start_date": details.start_date,
+        "capacity": details.capacity,
+        "venue_address": details.venue_address,
+        "venue_lat": details.venue_lat,
+        "venue_lon": details.venue_lon,
+    }
+
+
+async def create_class(
+    session: AsyncSession,
+    details: ClassDetails,
+    *,
+    institution_id: int,
+    region_id: int,
+    timezone: str,
+    created_by: int,
+) -> TrainingClass:
+    """A new class being prepared (draft)."""
+    made = TrainingClass(
+        institution_id=institution_id,
+        region_id=region_id,
+        timezone=timezone,
+        status=ClassStatus.DRAFT,
+        created_by=created_by,
+        **_details(details),
+    )
     session.add(made)
     await session.flush()
     return made
+
+
+async def set_details(session: AsyncSession, found: TrainingClass, details: ClassDetails) -> None:
+    """New basic data for a class being prepared."""
+    found.programme, found.name = str(details.programme), details.name
+    found.start_date, found.capacity = details.start_date, details.capacity
+    found.venue_address = details.venue_address
+    found.venue_lat, found.venue_lon = details.venue_lat, details.venue_lon
+    touch(found)
+    await session.flush()
+
+
+def confirm_equipment(found: TrainingClass, *, by: int, at: datetime) -> None:
+    found.equipment_confirmed_at, found.equipment_confirmed_by = at, by
+    touch(found)
 
 
 async def get_class(
@@ -351,6 +396,24 @@ async def add_session(session: AsyncSession, class_id: int, item: Session) -> Cl
     session.add(made)
     await session.flush()
     return made
+
+
+def reschedule(item: ClassSession, placement: Placement) -> None:
+    """The session moves to `placement` (its day, half day and times)."""
+    item.day, item.slot = placement.day, placement.slot
+    item.starts_at, item.ends_at = placement.starts_at, placement.ends_at
+
+
+def move_times(item: ClassSession, starts_at: datetime, ends_at: datetime) -> None:
+    item.starts_at, item.ends_at = starts_at, ends_at
+
+
+def set_hours(item: ClassSession, hours: int) -> None:
+    item.hours = hours
+
+
+def set_topic(item: ClassSession, topic: str) -> None:
+    item.topic = topic
 
 
 async def remove_session(session: AsyncSession, removed: ClassSession) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.classes import ClassStatus
 from bot.domain.cycle import TraineeState
 from bot.domain.enrolment import (
     ACTIVE,
@@ -20,6 +21,8 @@ from bot.domain.enrolment import (
     PLACED,
     WITHDRAWN,
     Admission,
+    PlaceSource,
+    PlaceStatus,
     Screening,
     Span,
     admission,
@@ -166,12 +169,12 @@ async def place(
     assessment: Assessment,
     *,
     actor_id: int | None,
-    source: str,
+    source: PlaceSource | str,
 ) -> bool:
     """Record the place the assessment grants; True when something changed (and audited)."""
     if assessment.verdict not in PLACED:
         return False
-    status = str(assessment.verdict)
+    status = PlaceStatus(assessment.verdict)
     current = assessment.current
     previous = current.status if current else None
     if previous == status:
@@ -202,7 +205,7 @@ async def admit(
     person_id: int,
     *,
     actor_id: int | None,
-    source: str,
+    source: PlaceSource | str,
     now: datetime,
 ) -> Assessment:
     """Assess and, when granted, record one person's place in the (locked) class."""
@@ -364,7 +367,7 @@ async def classes_of(session: AsyncSession, institution_ids: Iterable[int]) -> l
         select(TrainingClass)
         .where(
             col(TrainingClass.institution_id).in_(tuple(institution_ids)),
-            TrainingClass.status == "approved",
+            TrainingClass.status == ClassStatus.APPROVED,
         )
         .order_by(TrainingClass.start_date, col(TrainingClass.id))
     )

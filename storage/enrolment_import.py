@@ -14,6 +14,7 @@ from bot.domain.enrolment import (
     MAX_CLASS_SIZE,
     Admission,
     ImportRow,
+    PlaceSource,
     RowProblem,
     RowResult,
     needs_seat,
@@ -121,7 +122,7 @@ async def apply(
                 step.person_id,
                 step.assessment,
                 actor_id=actor_id,
-                source="import",
+                source=PlaceSource.IMPORT,
             )
         elif step.invitation is None:
             step.invitation = await store.personal_invitation(

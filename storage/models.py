@@ -481,7 +481,7 @@ class ScorerDraw(SQLModel, table=True):
 class TraineeAssessment(SQLModel, table=True):
     """A trainee's assessment in one class (bot/domain/assessment.TraineeStage): training →
     assessment → passed, or → coaching → assessment again; `round` counts the scorings;
-    `submit_until` is a deadline the institution extended for this trainee (audited)."""
+    a later deadline is a `SubmissionExtension`."""
 
     __tablename__ = "trainee_assessment"
     __table_args__ = (
@@ -494,7 +494,6 @@ class TraineeAssessment(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     stage: str = Field(default="training", max_length=12)
     round: int = 0
-    submit_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime = _ts()
 
 
@@ -579,3 +578,19 @@ class CoachingSession(SQLModel, table=True):
     held_on: date
     notes: str
     created_at: datetime = _ts()
+
+
+class SubmissionExtension(SQLModel, table=True):
+    """A later deadline for one learner's assessment submissions (practice results, business
+    plan) in one class, granted by the institution's staff. Every grant is kept; the latest
+    deadline counts."""
+
+    __tablename__ = "submission_extension"
+    __table_args__ = (Index("ix_submission_extension_class_person", "class_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id")
+    until: datetime = Field(sa_type=UtcDateTime)
+    granted_by: int = Field(foreign_key="person.id")
+    granted_at: datetime = _ts()

@@ -17,6 +17,8 @@ from sqlalchemy import Select, String, and_, cast, false, func, literal, select,
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
+from storage.attendance import PENDING as LEAVE_PENDING
 from storage.models import (
     Certificate,
     ClassTeacher,
@@ -93,14 +95,14 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
             *columns(Kind.CERTIFICATE, cert.id, cert.created_at, holder.c.first_name, cert.number)
         )
         .join(holder, holder.c.id == cert.person_id)
-        .where(cert.status == "pending")
+        .where(cert.status == CertificateStatus.PENDING)
     )
     if not scope.is_admin:
         certificates = certificates.where(
-            cert.kind == "lecturer", cert.region_id.in_(sorted(scope.region_ids))
+            cert.kind == CertificateKind.LECTURER, cert.region_id.in_(sorted(scope.region_ids))
         )
     classes = select(*columns(Kind.CLASS, cls.id, cls.submitted_at, cls.name, literal(""))).where(
-        cls.status == "submitted"
+        cls.status == ClassStatus.SUBMITTED
     )
     if not scope.is_admin:
         classes = classes.where(cls.region_id.in_(sorted(scope.region_ids)))
@@ -112,7 +114,7 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
             ClassTeacher.__table__,
             and_(teacher.class_id == leave.class_id, teacher.person_id == scope.person_id),
         )
-        .where(leave.status == "pending")
+        .where(leave.status == LEAVE_PENDING)
     )
     scoring, scored_class = ScoringAssignment.__table__.c, aliased(TrainingClass.__table__)
     assignments = (

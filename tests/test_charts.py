@@ -16,9 +16,7 @@ def opened(png: bytes) -> Image.Image:
 
 
 def test_distribution_is_a_600px_png_whatever_the_font():
-    image = opened(
-        charts.distribution("第 1 天反馈 · 整体评价分布", [0, 1, 3, 8, 8])
-    )
+    image = opened(charts.distribution("第 1 天反馈 · 整体评价分布", [0, 1, 3, 8, 8]))
     assert image.size == (600, 360)
 
 

@@ -23,6 +23,14 @@ MAX_LEAVE_HOURS = 4
 """A single leave may not exceed 4 class hours (S-11)."""
 
 
+class LeaveStatus(StrEnum):
+    """A leave request (`LeaveRequest.status`): the first teacher's decision counts (S-11)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 @dataclass(frozen=True)
 class AttendanceRecord:
     """One learner's marks in one class, counted per session; `sessions` is the timetable size.

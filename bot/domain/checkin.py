@@ -41,6 +41,25 @@ class Mark(StrEnum):
 ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
 
 
+class CheckinState(StrEnum):
+    """Where a session's check-in stands: not opened yet, open, or closed."""
+
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def checkin_state(opened_at: datetime | None, closed_at: datetime | None) -> CheckinState:
+    if closed_at is not None:
+        return CheckinState.CLOSED
+    return CheckinState.NEW if opened_at is None else CheckinState.OPEN
+
+
+def markable(opened: bool, starts_at: datetime, now: datetime) -> bool:
+    """A session can be marked by hand once it has begun or its check-in is open, not before."""
+    return opened or starts_at <= now
+
+
 def window_of(moment: datetime) -> int:
     return math.floor(moment.timestamp()) // WINDOW_SECONDS
 

@@ -44,6 +44,116 @@ EDITABLE = frozenset({ClassStatus.DRAFT, ClassStatus.RETURNED})
 """A class can be changed while it is being prepared or after the supervisor returned it."""
 
 
+class ClassEvent(StrEnum):
+    """What the audit log records about a class (the stored `action` values)."""
+
+    CREATED = "class.created"
+    EDITED = "class.edited"
+    EQUIPMENT_CONFIRMED = "class.equipment_confirmed"
+    TEACHER_ASSIGNED = "class.teacher_assigned"
+    TEACHER_REMOVED = "class.teacher_removed"
+    TIMETABLE_GENERATED = "class.timetable_generated"
+    SESSION_ADDED = "class.session_added"
+    SESSION_REMOVED = "class.session_removed"
+    SESSION_TIME = "class.session_time"
+    SESSION_HOURS = "class.session_hours"
+    SESSION_TOPIC = "class.session_topic"
+    SUBMITTED = "class.submitted"
+    APPROVED = "class.approved"
+    RETURNED = "class.returned"
+
+
+class CertificateEvent(StrEnum):
+    """What the audit log records about a teaching certificate."""
+
+    DECLARED = "certificate.declared"
+    NUMBER_TAKEN = "certificate.number_taken"
+    VERIFIED = "certificate.verified"
+    REJECTED = "certificate.rejected"
+
+
+DECIDED = {
+    ClassStatus.APPROVED: ClassEvent.APPROVED,
+    ClassStatus.RETURNED: ClassEvent.RETURNED,
+    CertificateStatus.VERIFIED: CertificateEvent.VERIFIED,
+    CertificateStatus.REJECTED: CertificateEvent.REJECTED,
+}
+"""The audit event of each decision on a class application or a certificate."""
+
+
+class TeacherStanding(StrEnum):
+    """How a candidate stands for teaching a class, as the teachers view lists them."""
+
+    CHOSEN = "chosen"
+    VERIFIED = "verified"
+    PENDING = "pending"
+    NONE = "none"
+
+
+def standing(chosen: bool, statuses: Iterable[str]) -> TeacherStanding:
+    """Assigned; else the best of their certificates of the kind the class needs."""
+    held = set(statuses)
+    if chosen:
+        return TeacherStanding.CHOSEN
+    if CertificateStatus.VERIFIED in held:
+        return TeacherStanding.VERIFIED
+    if CertificateStatus.PENDING in held:
+        return TeacherStanding.PENDING
+    return TeacherStanding.NONE
+
+
+@dataclass(frozen=True)
+class ClassDetails:
+    """A class's basic data, as the class form asks it (T4's header): one explicit mapping
+    between the form's answers and the class's fields, both ways."""
+
+    programme: Programme
+    name: str
+    start_date: date
+    capacity: int
+    venue_address: str
+    venue_lat: float | None
+    venue_lon: float | None
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, Any]) -> ClassDetails:
+        """The class form's answers (a skipped capacity is the most a class takes)."""
+        location = answers.get("venue_location") or {}
+        return cls(
+            programme=Programme(answers["programme"]),
+            name=answers["name"],
+            start_date=date.fromisoformat(answers["start_date"]),
+            capacity=answers.get("capacity") or MAX_CAPACITY,
+            venue_address=answers["venue_address"],
+            venue_lat=location.get("latitude"),
+            venue_lon=location.get("longitude"),
+        )
+
+    @classmethod
+    def of(cls, found: Any) -> ClassDetails:
+        """The details a stored class has now."""
+        return cls(
+            programme=Programme(found.programme),
+            name=found.name,
+            start_date=found.start_date,
+            capacity=found.capacity,
+            venue_address=found.venue_address,
+            venue_lat=found.venue_lat,
+            venue_lon=found.venue_lon,
+        )
+
+    def answers(self) -> dict[str, Any]:
+        """The class form's answers that show these details (to edit them)."""
+        return {
+            "programme": str(self.programme),
+            "name": self.name,
+            "start_date": self.start_date.isoformat(),
+            "capacity": self.capacity,
+            "venue_address": self.venue_address,
+            "venue_location": {"latitude": self.venue_lat, "longitude": self.venue_lon},
+        }
+
+
 @dataclass(frozen=True)
 class Requirement:
     days: int

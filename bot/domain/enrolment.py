@@ -14,6 +14,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.classes import ClassStatus
+from bot.domain.screening import Outcome
 from bot.forms.identity import parse_id_card, parse_mobile
 
 MAX_CLASS_SIZE = 30
@@ -21,9 +23,26 @@ MAX_IMPORT_ROWS = 200
 MAX_IMPORT_BYTES = 1024 * 1024
 NAME_LENGTH = (2, 30)
 
-ENROLLED = "enrolled"
-PENDING = "pending"
-WITHDRAWN = "withdrawn"
+
+class PlaceStatus(StrEnum):
+    """A place in a class (`Enrollment.status`): pending waits for the trainee's screening."""
+
+    ENROLLED = "enrolled"
+    PENDING = "pending"
+    WITHDRAWN = "withdrawn"
+
+
+class PlaceSource(StrEnum):
+    """How a place was asked for (`Enrollment.source`)."""
+
+    LINK = "link"
+    STAFF = "staff"
+    IMPORT = "import"
+
+
+ENROLLED = PlaceStatus.ENROLLED
+PENDING = PlaceStatus.PENDING
+WITHDRAWN = PlaceStatus.WITHDRAWN
 ACTIVE = (ENROLLED, PENDING)
 
 
@@ -38,9 +57,9 @@ class Screening(StrEnum):
 def screening_of(decided: str | None) -> Screening:
     """From a screening case's decision: "online" is suitable, "siyb" or "not_now" is not,
     anything else (no case, not yet decided, superseded) is still open."""
-    if decided == "online":
+    if decided == Outcome.ONLINE:
         return Screening.SUITABLE
-    if decided in ("siyb", "not_now"):
+    if decided in (Outcome.SIYB, Outcome.NOT_NOW):
         return Screening.UNSUITABLE
     return Screening.UNDECIDED
 
@@ -75,7 +94,7 @@ def overlaps(a: Span, b: Span) -> bool:
 
 def is_open(status: str, span: Span, today: date) -> bool:
     """An approved class takes trainees until its last day."""
-    return status == "approved" and today <= span.last
+    return status == ClassStatus.APPROVED and today <= span.last
 
 
 def room_left(taken: int, capacity: int) -> int:

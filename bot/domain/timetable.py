@@ -225,6 +225,14 @@ def shifted(session: Spanned, days: int, timezone: str) -> tuple[datetime, datet
 # --- adjustments -----------------------------------------------------------------------------
 
 
+class SessionField(StrEnum):
+    """What of a session a person changes by typing it: its time, class hours or topic."""
+
+    TIME = "time"
+    HOURS = "hours"
+    TOPIC = "topic"
+
+
 class Change(StrEnum):
     """Why a change to the timetable is refused."""
 

@@ -90,6 +90,7 @@ PROBLEM_KEYS = frozenset(
         "file_needed",
         "file_type",
         "file_too_big",
+        "file_empty",
         "too_many_files",
         "acknowledge",
         "constraint",
@@ -385,7 +386,8 @@ def _accepts(accept: list[str], ref: FileRef) -> bool:
 
 def _files(*, photo: bool) -> Parser:
     """Photos must be images; files must match `accept` when it is set. Both obey the count
-    and the per-file size limit; each problem names the file it is about."""
+    and the per-file size limit, and an empty file (size 0) is refused; a size Telegram did
+    not report is -1 (unknown). Each problem names the file it is about."""
 
     def parse_files(question: Question, given: Input, today: date) -> list[dict[str, Any]]:
         if not given.files:
@@ -396,6 +398,8 @@ def _files(*, photo: bool) -> Parser:
         for ref in given.files:
             if accept and not _accepts(accept, ref):
                 raise _reject("file_type", accept=", ".join(accept), name=ref.name)
+            if ref.size == 0:
+                raise _reject("file_empty", name=ref.name)
             if ref.size > question.max_size_mb * 1024 * 1024:
                 raise _reject("file_too_big", max_mb=_plain(question.max_size_mb), name=ref.name)
         return [ref.as_dict() for ref in given.files]

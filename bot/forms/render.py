@@ -31,6 +31,10 @@ def progress_bar(number: int, total: int) -> str:
     return "▓" * filled + "░" * (BAR_WIDTH - filled)
 
 
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def display(question: Question, value: Any, i18n: I18n) -> str:
     """An answer as people read it; ID and mobile numbers are always masked."""
     kind = question.type
@@ -51,6 +55,8 @@ def display(question: Question, value: Any, i18n: I18n) -> str:
         return " ".join(region.name for region in regions.path(str(value))) or str(value)
     if kind is QuestionType.DECIMAL:
         return f"{value:.0f}" if float(value).is_integer() else str(value)
+    if kind is QuestionType.COMPUTED and _numeric(value):
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
     if kind is QuestionType.LOCATION:
         return f"📍 {value['latitude']:.5f}, {value['longitude']:.5f}"
     if kind in (QuestionType.PHOTO, QuestionType.FILE):
@@ -222,18 +228,38 @@ def reply_keyboard(question: Question, i18n: I18n) -> ReplyKeyboardMarkup | None
     return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
+REVIEW_LIMIT = 4000
+"""Telegram refuses a message over 4096 characters: the review screen stays under it."""
+REVIEW_CUTS = (80, 30, 10)
+"""Long answers (a business plan's sections) are shortened on the review screen, more
+when the form is long; the full answer stays stored and each can be opened with ✏️."""
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def review_view(run: FormRun, draft: FormDraft, i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
-    """Every answer, numbered, with a compact row of numbered buttons to change any one."""
-    items = []
+    """Every answer, numbered, with a compact row of numbered buttons to change any one;
+    computed values (totals) are listed too, marked ＝ and without a button."""
+    asked = {slot.key: index for index, slot in enumerate(run.asked)}
+    rows = []
     edits = []
-    for index, slot in enumerate(run.asked):
-        if slot.question.type in (QuestionType.NOTE, QuestionType.ACKNOWLEDGEMENT):
+    for slot in run.slots:
+        kind = slot.question.type
+        if kind in (QuestionType.NOTE, QuestionType.ACKNOWLEDGEMENT, QuestionType.REPEAT):
             continue
-        number = len(items) + 1
+        if kind is not QuestionType.COMPUTED and slot.key not in asked:
+            continue
+        number = None
+        if kind is not QuestionType.COMPUTED:
+            number = len(edits) + 1
+            edits.append(
+                _nav(draft.id, asked[slot.key], Nav.EDIT, i18n("forms.edit", number=number))
+            )
         label = slot.question.label(i18n.locale)
-        value = run.answers.get(slot.key)
-        items.append((number, label, slot.index, display(slot.question, value, i18n)))
-        edits.append(_nav(draft.id, index, Nav.EDIT, i18n("forms.edit", number=number)))
+        value = display(slot.question, run.answers.get(slot.key), i18n)
+        rows.append((number, label, slot.index, value))
     builder = InlineKeyboardBuilder()
     for start in range(0, len(edits), 5):
         builder.row(*edits[start : start + 5])
@@ -241,5 +267,10 @@ def review_view(run: FormRun, draft: FormDraft, i18n: I18n) -> tuple[str, Inline
         _nav(draft.id, 0, Nav.SUBMIT, i18n("forms.submit")),
         _nav(draft.id, 0, Nav.CANCEL, i18n("forms.cancel")),
     )
-    text = i18n("forms.review", title=run.form.title(i18n.locale), items=items)
+    title = run.form.title(i18n.locale)
+    for cut in REVIEW_CUTS:
+        items = [(n, shorten(label, cut), i, shorten(value, cut)) for n, label, i, value in rows]
+        text = i18n("forms.review", title=title, items=items)
+        if len(text) <= REVIEW_LIMIT:
+            break
     return text, builder.as_markup()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.domain.classes import ClassStatus
+from bot.domain.classes import DECIDED, ClassStatus
 from bot.policy import Action
 from bot.services import recipients
 from bot.services.actor import Actor
@@ -43,7 +43,7 @@ async def decide_application(
         raise Stale("classes.already_decided", status=found.status)
     await repo.audit(
         session,
-        f"class.{status}",
+        DECIDED[status],
         actor_id=actor.person_id,
         object_type="training_class",
         object_id=found.id,

@@ -903,13 +903,13 @@ async def rescore_resubmissions(
     coaching = await store.resubmitted(session, config.rounds)
     if not coaching:
         return
-    latest = await store.latest_submissions(
-        session, store.PRACTICE_FORM, {s.person_id for s in coaching}
-    )
-    plans = await store.latest_submissions(
-        session, store.PLAN_FORM, {s.person_id for s in coaching}
-    )
     for stage in coaching:
+        latest = await store.latest_submissions(
+            session, store.PRACTICE_FORM, [stage.person_id], stage.class_id
+        )
+        plans = await store.latest_submissions(
+            session, store.PLAN_FORM, [stage.person_id], stage.class_id
+        )
         if stage.round >= config.rounds or stage.person_id not in latest:
             continue
         held = await store.round_assignments(session, stage.class_id, stage.person_id, stage.round)
@@ -1071,30 +1071,6 @@ async def reassign(
 
 async def _regions_of(session: AsyncSession, person_id: int) -> set[int]:
     return {row.region_id for row in await repo.roles_of(session, person_id) if row.region_id}
-
-
-async def extend_deadline(
-    session: AsyncSession, actor: Actor, class_id: int, trainee_id: int, until: datetime
-) -> None:
-    """The institution gives one trainee more time to hand in practice results (audited)."""
-    training_class = await _class_for(session, actor, Action.ASSESSMENT_EXTEND, class_id)
-    if trainee_id not in await store.enrolled(session, training_class.id):
-        raise NotFound
-    stage = await store.ensure_trainee_stage(session, class_id, trainee_id)
-    before = stage.submit_until
-    stage.submit_until = until
-    session.add(stage)
-    await session.flush()
-    await repo.audit(
-        session,
-        "assessment.deadline_extended",
-        actor_id=actor.person_id,
-        subject_id=trainee_id,
-        object_type="training_class",
-        object_id=class_id,
-        before=before.isoformat() if before else None,
-        after=until.isoformat(),
-    )
 
 
 @dataclass(frozen=True)
@@ -1278,46 +1254,3 @@ async def standing(session: AsyncSession, actor: Actor) -> list[Standing]:
             )
         )
     return shown
-
-
-@dataclass(frozen=True)
-class Pending:
-    trainee_id: int
-    name: str
-    until: datetime | None
-
-
-async def extension_choices(
-    session: AsyncSession, actor: Actor, class_id: int
-) -> tuple[TrainingClass, datetime | None, list[Pending]]:
-    """For the institution: the class's window, and its trainees who have not handed in
-    practice results, with any deadline already extended."""
-    training_class = await _class_for(session, actor, Action.ASSESSMENT_EXTEND, class_id)
-    span = await store.class_span(session, class_id)
-    closes = window_closes(training_class, span[1]) if span else None
-    trainees = await store.enrolled(session, class_id)
-    handed = await store.latest_submissions(session, store.PRACTICE_FORM, trainees)
-    people = {p.id: p for p in await store.people(session, trainees)}
-    waiting = []
-    for trainee_id in trainees:
-        if trainee_id in handed:
-            continue
-        stage = await store.trainee_stage(session, class_id, trainee_id)
-        until = stage.submit_until if stage else None
-        waiting.append(Pending(trainee_id, people[trainee_id].first_name, until))
-    return training_class, closes, waiting
-
-
-async def extend_by_days(
-    session: AsyncSession, actor: Actor, class_id: int, trainee_id: int, days: int
-) -> datetime:
-    """Extend one trainee's deadline to `days` after the window closes (or after now, when
-    it has closed)."""
-    if not 1 <= days <= 30:
-        raise NotFound
-    training_class = await _class_for(session, actor, Action.ASSESSMENT_EXTEND, class_id)
-    span = await store.class_span(session, class_id)
-    closes = window_closes(training_class, span[1]) if span else actor.now
-    until = max(closes, actor.now) + timedelta(days=days)
-    await extend_deadline(session, actor, class_id, trainee_id, until)
-    return until

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.domain.classes import CertificateStatus
+from bot.domain.classes import DECIDED, CertificateStatus
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.outcomes import Decided
@@ -44,7 +44,7 @@ async def decide_certificate(
         raise Stale("teachers.already_decided", status=found.status)
     await repo.audit(
         session,
-        f"certificate.{status}",
+        DECIDED[status],
         actor_id=actor.person_id,
         subject_id=found.person_id,
         object_type="certificate",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
+from bot.domain.attendance import MAX_LEAVE_HOURS, LeaveStatus, eligibility, leave_problem
 from bot.i18n import I18n
 from bot.policy import Action, require
 from bot.services.actor import Actor
@@ -18,10 +18,10 @@ from bot.services.outcomes import Decided
 from bot.services.targets import class_target, leave_for
 from bot.views.leave import request_card, request_view
 from storage import attendance, repo
-from storage.models import ClassSession, Person, TrainingClass
+from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
 
 LEAVE_REASON_LENGTH = (2, 200)
-"""A leave reason may be as short as 生病 (ill)."""
+"""A leave reason may be as short as 生病 (ill); so may a teacher's reason for refusing it."""
 
 
 async def choices(
@@ -83,24 +83,42 @@ async def request_leave(
     return Decided(leave.id, leave.status, hours=hours)
 
 
-async def decide_leave(
-    session: AsyncSession, actor: Actor, leave_id: int, approve: bool
-) -> Decided:
-    """Approve or refuse once: sessions already closed are excused at once, the learner is told
-    and the pushed cards close. Stale names the first decision and who took it."""
+async def pending_leave(session: AsyncSession, actor: Actor, leave_id: int) -> LeaveRequest:
+    """The request, when the actor may decide it and it still waits; Stale names the first
+    decision and who took it."""
     leave = await leave_for(session, actor, leave_id)
-    status = attendance.APPROVED if approve else attendance.REFUSED
+    if leave.status != LeaveStatus.PENDING:
+        raise await _already_decided(session, leave)
+    return leave
+
+
+async def _already_decided(session: AsyncSession, leave: LeaveRequest) -> Stale:
+    decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
+    return Stale(
+        "leave.already_decided", status=leave.status, by=decider.first_name if decider else ""
+    )
+
+
+async def decide_leave(
+    session: AsyncSession,
+    actor: Actor,
+    leave_id: int,
+    approve: bool,
+    reason: str | None = None,
+) -> Decided:
+    """Approve, or refuse with a reason, once: sessions already closed are excused at once,
+    the learner is told (a refusal with its reason) and the pushed cards close. Stale names
+    the first decision and who took it."""
+    leave = await leave_for(session, actor, leave_id)
+    status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
+    if status is LeaveStatus.REFUSED and reason is None:
+        raise Stale  # a refusal is only ever sent with its reason
     if not await attendance.decide_leave(session, leave, status, actor.person_id, actor.now):
-        decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
-        raise Stale(
-            "leave.already_decided",
-            status=leave.status,
-            by=decider.first_name if decider else "",
-        )
+        raise await _already_decided(session, leave)
     training_class = await session.get(TrainingClass, leave.class_id)
     teacher = await session.get(Person, actor.person_id)
     excused = []
-    if leave.status == attendance.APPROVED:
+    if leave.status == LeaveStatus.APPROVED:
         excused = await attendance.excuse_closed_sessions(
             session, leave, actor.person_id, actor.now
         )
@@ -113,11 +131,12 @@ async def decide_leave(
         object_id=leave.id,
         sessions=leave.session_ids,
         excused_now=excused,
+        reason=reason,
     )
     learner = await session.get(Person, leave.person_id)
 
     async def closed(reader: I18n) -> str:
-        return (await request_card(session, leave, reader))[0]
+        return (await request_card(session, leave, reader, refusal=reason))[0]
 
     await notifier.close_copies(session, f"leave:{leave.id}:", closed)
     await notifier.tell(
@@ -129,7 +148,8 @@ async def decide_leave(
         name=training_class.name,
         hours=leave.hours,
         teacher=teacher.first_name,
+        reason=reason,
     )
-    if leave.status == attendance.APPROVED:
+    if leave.status == LeaveStatus.APPROVED:
         await after_marks_changed(session, training_class, [learner.id], actor.now)
     return Decided(leave.id, leave.status, learner.first_name)

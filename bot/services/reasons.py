@@ -20,6 +20,7 @@ class Purpose(StrEnum):
     SCORE_DECLINE = "assessment.decline"
     SCORE_COMMENT = "assessment.comment"
     COACHING_NOTES = "assessment.coaching"
+    LEAVE_REFUSE = "leave.refuse"
 
 
 LENGTHS: dict[Purpose, tuple[int, int]] = {
@@ -30,4 +31,5 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.SCORE_DECLINE: DECLINE_REASON_LENGTH,
     Purpose.SCORE_COMMENT: COMMENT_LENGTH,
     Purpose.COACHING_NOTES: COMMENT_LENGTH,
+    Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
 }

@@ -1,18 +1,27 @@
-"""Screening (S-3 to S-5): the recommendation recorded as a case, and a reviewer's decision."""
+"""Intake and screening (S-2 to S-6): the recommendation recorded as a case, a reviewer's
+decision (which settles the trainee's pending class places, bot/services/enrolment.py), the
+cycle moves the intake forms make, and the trainees a reviewer or teacher may list."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.domain.cycle import TraineeState
+from bot.domain.classes import ClassStatus
+from bot.domain.cycle import TraineeState, TransitionRefused
 from bot.domain.screening import Outcome, Recommendation
+from bot.policy import Action, institutions
+from bot.services import enrolment
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.outcomes import Decided
 from bot.services.targets import case_for
 from bot.views.intake import case_view, result_view
 from storage import intake, repo
+from storage.classes import classes_taught_by
+from storage.enrolment import roster
 from storage.models import Person, ScreeningCase
 
 OUTCOME_STATE = {
@@ -81,6 +90,42 @@ async def recommend(
     return case, bool(reviewer_ids)
 
 
+async def reopen(
+    session: AsyncSession, person_id: int, institution_id: int | None, reason: str
+) -> bool:
+    """The trainee's cycle back to registered, so they are screened (again); False once they
+    are past screening for good (enrolled)."""
+    cycle = await intake.cycle_of(session, person_id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.REGISTERED:
+        return True
+    try:
+        await intake.move(
+            session,
+            person_id,
+            institution_id,
+            TraineeState.REGISTERED,
+            actor_id=person_id,
+            reason=reason,
+        )
+    except TransitionRefused:
+        return False
+    return True
+
+
+async def needs_given(session: AsyncSession, person_id: int, institution_id: int | None) -> None:
+    """The needs questionnaire of a trainee found suitable: their needs are analysed (S-6)."""
+    cycle = await intake.cycle_of(session, person_id, institution_id)
+    if cycle is not None and cycle.state == TraineeState.SUITABLE_ONLINE:
+        await intake.move(
+            session,
+            person_id,
+            institution_id,
+            TraineeState.NEEDS_ANALYSED,
+            actor_id=person_id,
+            reason="needs questionnaire submitted",
+        )
+
+
 async def pending_case(session: AsyncSession, actor: Actor, case_id: int) -> ScreeningCase:
     """The case, when the actor may decide it and it still waits; Stale names the decision."""
     case = await case_for(session, actor, case_id)
@@ -133,13 +178,41 @@ async def decide_screening(
     await notifier.tell(
         session, trainee, lambda reader: result_view(reader, outcome), key=f"case-decided:{case.id}"
     )
-    await _settle_places(session, case.person_id, actor)
+    await enrolment.settle_after_screening(session, actor, case.person_id)
     return Decided(case.id, outcome)
 
 
-async def _settle_places(session: AsyncSession, trainee_id: int, actor: Actor) -> None:
-    # Enrolment has no use-case module yet; imported here, as the handlers package imports this
-    # module through handlers.intake.
-    from handlers.enrolment import screening_decided
+@dataclass(frozen=True)
+class TraineeLine:
+    """One line of /trainees: under a class the actor teaches (its name) or their
+    institution's trainees (None); `person_id` None marks a group with nobody in it."""
 
-    await screening_decided(session, trainee_id, actor.person_id, actor.now)
+    group: str | None
+    person_id: int | None = None
+    name: str = ""
+    state: str = ""
+    unreachable: bool = False
+
+
+async def trainee_lines(session: AsyncSession, actor: Actor) -> list[TraineeLine]:
+    """The trainees the actor may see (S-6): those of each open class they teach (before the
+    class starts too), and their institutions' trainees; in that order."""
+    groups: list[tuple[str | None, list[int]]] = []
+    for taught in await classes_taught_by(session, actor.person_id):
+        if taught.status == ClassStatus.APPROVED:
+            groups.append((taught.name, [p.person_id for p in await roster(session, taught.id)]))
+    for institution_id in institutions(actor, Action.TRAINEE_LIST):
+        cycles = await intake.trainees_of(session, institution_id)
+        groups.append((None, [cycle.person_id for cycle in cycles]))
+    lines = []
+    for group, person_ids in groups:
+        if not person_ids:
+            lines.append(TraineeLine(group))
+        for person_id in person_ids:
+            trainee = await session.get(Person, person_id)
+            cycles = await intake.cycles_of(session, person_id)
+            state = cycles[0].state if cycles else ""
+            lines.append(
+                TraineeLine(group, person_id, trainee.first_name, state, trainee.unreachable)
+            )
+    return lines

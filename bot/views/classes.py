@@ -1,26 +1,50 @@
-"""A class as its checks and messages see it, and the application its supervisor decides on."""
+"""A class as its checks and messages see it: its card (board), the list of classes, the teachers
+view, and the application its supervisor decides on.
+
+The builders named `*_view` are pure (text and keyboard from plain data; tests call them with no
+bot and no store); `snapshot`, `board` and `application` read the class from the store first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.class_callbacks import ApplicationAction, ClassView, Decide
+from bot.class_callbacks import (
+    ApplicationAction,
+    ClassDo,
+    ClassNew,
+    ClassRoster,
+    ClassView,
+    Decide,
+    Do,
+    TeacherPage,
+    TeacherToggle,
+    View,
+)
 from bot.domain.classes import (
+    EDITABLE,
     REQUIREMENTS,
+    CertificateStatus,
     ClassFacts,
     ClassStatus,
     Found,
     Programme,
     Teacher,
+    TeacherStanding,
     check_class,
+    problems,
 )
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n
+from bot.views.pages import paged, turns
 from storage import classes
 from storage.models import ClassSession, Institution, Person, TrainingClass
 
@@ -90,20 +114,158 @@ def summary(snap: Snapshot) -> dict:
     }
 
 
-async def application(
-    session: AsyncSession, found: TrainingClass, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The class application as the supervisor reads it; buttons while it waits."""
-    snap = await snapshot(session, found)
+Rendered = tuple[str, InlineKeyboardMarkup]
+
+
+def findings_of(found: list[Found]) -> list[tuple[str, dict]]:
+    """Findings as the templates take them."""
+    return [(item.code, dict(item.params)) for item in found]
+
+
+def board_view(i18n: I18n, snap: Snapshot, now: datetime) -> Rendered:
+    """The class card: its data, what still keeps it from opening, and what staff can do."""
+    found = snap.found
+    found_now = snap.findings(now)
+    text = i18n(
+        "classes.board",
+        **summary(snap),
+        findings=findings_of(found_now),
+        blocking=len(problems(found_now)),
+    )
+    editable = found.status in EDITABLE
+    builder = InlineKeyboardBuilder()
+    if editable:
+        builder.button(
+            text=i18n("classes.b_teachers", count=len(snap.teachers)),
+            callback_data=ClassView(c=found.id, v=View.TEACHERS),
+        )
+    builder.button(
+        text=i18n("classes.b_timetable"), callback_data=ClassView(c=found.id, v=View.TIMETABLE)
+    )
+    if editable:
+        builder.button(
+            text=i18n("classes.b_equipment", done=snap.facts.equipment_confirmed),
+            callback_data=ClassDo(c=found.id, a=Do.EQUIPMENT),
+        )
+        builder.button(text=i18n("classes.b_edit"), callback_data=ClassDo(c=found.id, a=Do.EDIT))
+        builder.button(
+            text=i18n("classes.b_submit", again=found.status == ClassStatus.RETURNED),
+            callback_data=ClassDo(c=found.id, a=Do.SUBMIT),
+        )
+    if found.status == ClassStatus.APPROVED:
+        builder.button(text=i18n("classes.b_enrolment"), callback_data=ClassRoster(c=found.id))
+    builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v=View.LIST))
+    builder.adjust(*((2, 2, 1, 1) if editable else (1, 1, 1)))
+    return text, builder.as_markup()
+
+
+async def board(session: AsyncSession, found: TrainingClass, i18n: I18n, now: datetime) -> Rendered:
+    return board_view(i18n, await snapshot(session, found), now)
+
+
+class Listed(Protocol):
+    id: int
+    name: str
+
+
+def class_list_view(
+    i18n: I18n, sections: list[tuple[Listed, Sequence[TrainingClass]]], page: int = 0
+) -> Rendered:
+    """Each institution's classes, 20 a page, a button to open each and one per institution to
+    create a new class (named after its institution when there are several)."""
+    entries = [(institution.id, item) for institution, listed in sections for item in listed]
+    shown, page, pages = paged(entries, page)
+    on_page = {item.id for _, item in shown}
+    builder = InlineKeyboardBuilder()
+    text_sections = []
+    for institution, listed in sections:
+        here = [item for item in listed if item.id in on_page]
+        if here or (not listed and page == 0):
+            text_sections.append((institution.name, here))
+        for item in here:
+            builder.row(
+                InlineKeyboardButton(
+                    text=i18n("classes.b_open", cls=item),
+                    callback_data=ClassView(c=item.id, v=View.BOARD).pack(),
+                )
+            )
+    moves = turns(i18n, page, pages, lambda number: ClassView(c=number, v=View.LIST))
+    if moves:
+        builder.row(*moves)
+    for institution, _ in sections:
+        builder.row(
+            InlineKeyboardButton(
+                text=i18n(
+                    "classes.b_new", institution=institution.name if len(sections) > 1 else ""
+                ),
+                callback_data=ClassNew(i=institution.id).pack(),
+            )
+        )
+    text = i18n(
+        "classes.list",
+        sections=text_sections,
+        several=len(sections) > 1,
+        page=page + 1,
+        pages=pages,
+        total=len(entries),
+    )
+    return text, builder.as_markup()
+
+
+class Offered(Protocol):
+    person_id: int
+    name: str
+    standing: TeacherStanding
+
+
+def teachers_view(
+    i18n: I18n, found: TrainingClass, offered: list[Offered], page: int = 0
+) -> Rendered:
+    """Candidates with how their certificate stands, 20 a page; while the class is being
+    prepared, pressing one assigns or removes them."""
     kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
-    teachers = []
-    for person, name, _ in snap.teachers:
-        numbers = [
-            c.number
-            for c in await classes.certificates_of(session, person.id)
-            if c.kind == kind and c.status == "verified"
-        ]
-        teachers.append((name, numbers))
+    editable = found.status in EDITABLE
+    chosen = [item for item in offered if item.standing is TeacherStanding.CHOSEN]
+    shown, page, pages = paged(offered, page)
+    builder = InlineKeyboardBuilder()
+    if editable:
+        for item in shown:
+            builder.row(
+                InlineKeyboardButton(
+                    text=i18n("classes.b_teacher", name=item.name, standing=item.standing),
+                    callback_data=TeacherToggle(
+                        c=found.id, p=item.person_id, on=item.standing is not TeacherStanding.CHOSEN
+                    ).pack(),
+                )
+            )
+    moves = turns(i18n, page, pages, lambda number: TeacherPage(c=found.id, g=number))
+    if moves:
+        builder.row(*moves)
+    builder.row(
+        InlineKeyboardButton(
+            text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v=View.BOARD).pack()
+        )
+    )
+    text = i18n(
+        "classes.teachers",
+        cls=found,
+        kind=kind,
+        count=len(chosen),
+        rows=[(item.name, item.standing) for item in shown],
+        editable=editable,
+        page=page + 1,
+        pages=pages,
+        total=len(offered),
+    )
+    return text, builder.as_markup()
+
+
+def application_view(
+    i18n: I18n, snap: Snapshot, teachers: list[tuple[str, list[str]]]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The class application as the supervisor reads it (each teacher with the numbers of their
+    verified certificates); buttons while it waits."""
+    found = snap.found
     text = i18n("classes.application", **summary(snap) | {"teachers": teachers})
     if found.status != ClassStatus.SUBMITTED:
         return text, None
@@ -123,6 +285,23 @@ async def application(
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+async def application(
+    session: AsyncSession, found: TrainingClass, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The application of a class read from the store (pushed, or opened from /todo)."""
+    snap = await snapshot(session, found)
+    kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
+    teachers = []
+    for person, name, _ in snap.teachers:
+        numbers = [
+            c.number
+            for c in await classes.certificates_of(session, person.id)
+            if c.kind == kind and c.status == CertificateStatus.VERIFIED
+        ]
+        teachers.append((name, numbers))
+    return application_view(i18n, snap, teachers)
+
+
 async def application_text(session: AsyncSession, found: TrainingClass, i18n: I18n) -> str:
     return (await application(session, found, i18n))[0]
 
@@ -131,6 +310,6 @@ def open_button(i18n: I18n, found: TrainingClass) -> InlineKeyboardMarkup:
     """The button that opens the class card (on the decision told to the institution)."""
     button = InlineKeyboardButton(
         text=i18n("classes.b_open", cls=found),
-        callback_data=ClassView(c=found.id, v="board").pack(),
+        callback_data=ClassView(c=found.id, v=View.BOARD).pack(),
     )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.screening import Outcome
 from bot.i18n import I18n
 from storage.models import Person, ScreeningCase
+
+if TYPE_CHECKING:
+    from bot.services.screening import TraineeLine
 
 
 class Decision(CallbackData, prefix="sd"):
@@ -19,6 +26,19 @@ class Decision(CallbackData, prefix="sd"):
 
 class StartForm(CallbackData, prefix="sf"):
     f: str
+
+
+class TraineeCard(CallbackData, prefix="tc"):
+    p: int
+
+
+class TraineesPage(CallbackData, prefix="tp"):
+    """Page `p` of /trainees (edits the list in place)."""
+
+    p: int
+
+
+TRAINEES_PAGE = 20
 
 
 def case_view(
@@ -61,3 +81,36 @@ def result_view(i18n: I18n, outcome: Outcome) -> tuple[str, InlineKeyboardMarkup
         )
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
     return i18n("intake.result", outcome=outcome), markup
+
+
+def trainees_view(
+    i18n: I18n, lines: Sequence[TraineeLine], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/trainees: 20 a page under their group's heading, a button each for their summary,
+    ◀ ▶ between pages with the count."""
+    pages = max(1, math.ceil(len(lines) / TRAINEES_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = lines[page * TRAINEES_PAGE : (page + 1) * TRAINEES_PAGE]
+    groups: list[tuple[str | None, list[tuple[str, str, bool]]]] = []
+    buttons = []
+    for line in shown:
+        if not groups or groups[-1][0] != line.group:
+            groups.append((line.group, []))
+        if line.person_id is not None:
+            groups[-1][1].append((line.name, line.state, line.unreachable))
+            buttons.append(
+                InlineKeyboardButton(
+                    text=line.name, callback_data=TraineeCard(p=line.person_id).pack()
+                )
+            )
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    navigation = [
+        InlineKeyboardButton(text=label, callback_data=TraineesPage(p=target).pack())
+        for target, label in ((page - 1, "◀"), (page + 1, "▶"))
+        if 0 <= target < pages
+    ]
+    if navigation:
+        rows.append(navigation)
+    count = sum(line.person_id is not None for line in lines)
+    text = i18n("intake.trainees", groups=groups, count=count, page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

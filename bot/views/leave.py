@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.attendance import Eligibility, eligibility
+from bot.domain.attendance import Eligibility, LeaveStatus, eligibility
 from bot.i18n import I18n
 from storage import attendance
 from storage.classes import sessions_of
@@ -28,8 +28,10 @@ def request_view(
     chosen: list[ClassSession],
     current: Eligibility,
     decider: Person | None = None,
+    refusal: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The request with the learner's record; once decided, the decision and no buttons."""
+    """The request with the learner's record; once decided, the decision (a refusal with its
+    reason, when given) and no buttons."""
     text = i18n(
         "leave.request",
         learner=learner.first_name,
@@ -41,8 +43,9 @@ def request_view(
         programme=training_class.programme,
         status=leave.status,
         by=decider.first_name if decider else None,
+        refusal=refusal,
     )
-    if leave.status != attendance.PENDING:
+    if leave.status != LeaveStatus.PENDING:
         return text, None
     row = [
         InlineKeyboardButton(
@@ -58,7 +61,7 @@ def request_view(
 
 
 async def request_card(
-    session: AsyncSession, leave: LeaveRequest, i18n: I18n
+    session: AsyncSession, leave: LeaveRequest, i18n: I18n, *, refusal: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """`request_view` from the store: the request's sessions and the learner's record now."""
     training_class = await session.get(TrainingClass, leave.class_id)
@@ -67,4 +70,4 @@ async def request_card(
     chosen = [s for s in await sessions_of(session, leave.class_id) if s.id in leave.session_ids]
     record = await attendance.attendance_record(session, training_class.id, learner.id)
     current = eligibility(training_class.programme, record)
-    return request_view(i18n, leave, learner, training_class, chosen, current, decider)
+    return request_view(i18n, leave, learner, training_class, chosen, current, decider, refusal)

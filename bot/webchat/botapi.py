@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import FileField
 
 from bot.webchat import content
@@ -24,6 +26,7 @@ from bot.webchat.errors import (
     BotApiError,
     bad_request,
 )
+from bot.webchat.security import MEDIA_CSP
 from bot.webchat.store import WebchatStore
 from bot.webchat.tg_html import ParsedText
 
@@ -136,7 +139,14 @@ class BotApi:
         record = await self.store.file(file_unique_id=unique_id)
         if record is None or record["size"] > content.DOWNLOAD_LIMIT:
             return NOT_FOUND.response()
-        return web.FileResponse(self.store.files_dir / record["file_unique_id"])
+        return web.FileResponse(
+            self.store.files_dir / record["file_unique_id"],
+            headers={  # for the bot, never for a browser to render
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": "attachment",
+                "Content-Security-Policy": MEDIA_CSP,
+            },
+        )
 
     async def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
         user = await self.store.user(_int(params, "chat_id"))
@@ -359,27 +369,55 @@ def _message_text(params: dict[str, Any]) -> ParsedText:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
+    """The parameters as the Bot API server reads them: from the query string, a form, or a
+    JSON object whose values that are not strings stand for their JSON text (so every value
+    is a string or an uploaded file). Strings must be valid Unicode, as Telegram requires."""
     params: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         try:
             body = await request.json()
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise bad_request("can't parse JSON") from error
-        params.update(body if isinstance(body, dict) else {})
+        if isinstance(body, dict):
+            params.update(
+                (key, value if isinstance(value, str) else json.dumps(value))
+                for key, value in body.items()
+                if value is not None
+            )
     elif request.can_read_body:
-        params.update(await request.post())
+        try:
+            params.update(await request.post())
+        except web.HTTPException:
+            raise
+        except (ValueError, AssertionError, LookupError, HttpProcessingError) as error:
+            raise bad_request("can't parse request parameters") from error
+    for value in params.values():
+        if isinstance(value, str) and not _encodable(value):
+            raise bad_request("strings must be encoded in UTF-8")
     return params
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _int(params: dict[str, Any], name: str, default: int | None = None) -> int:
+    """An integer parameter as Telegram reads one: a 64-bit integer, else "invalid"."""
     value = params.get(name)
     if value is None or value == "":
         if default is None:
             raise bad_request(f"{name} is empty" if name != "chat_id" else CHAT_NOT_FOUND)
         return default
     try:
-        return int(value)
-    except (TypeError, ValueError) as error:
+        number = int(value)
+        if not -(2**63) <= number < 2**63:
+            raise ValueError(name)
+        return number
+    except (TypeError, ValueError, OverflowError) as error:
         raise bad_request(
             f"invalid {name} specified" if name != "chat_id" else CHAT_NOT_FOUND
         ) from error

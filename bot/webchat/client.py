@@ -6,42 +6,59 @@ import asyncio
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import unquote
 
-from aiohttp import web
-from aiohttp.web_request import FileField
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
-from bot.webchat import content
+from bot.webchat import bodies, content, security
+from bot.webchat.bodies import BadRequest, validated
 from bot.webchat.botapi import BotApi
 from bot.webchat.errors import BotApiError
 from bot.webchat.store import WebchatStore
 
 PRESS_TIMEOUT = 10.0
-EVENTS_TIMEOUT_MAX = 30.0
-PROFILE_FIELDS = {"first_name": 64, "last_name": 64, "username": 32, "language_code": 16}
 FILE_TOO_LARGE = "file too large (50 MB at most)"
-
-
-class ClientError(Exception):
-    """Answered as {"error": message, "code": code} with the status. The page shows its own
-    translation for a known code (what a person can cause), else the message."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
+FILE_NAME_LIMIT = 255
+FORM_ERRORS = (
+    ValueError,
+    AssertionError,
+    LookupError,
+    HttpProcessingError,
+    BadContentDispositionHeader,  # warnings; raised where warnings are errors (the tests)
+    BadContentDispositionParam,
+)
+FIELD_LIMIT = 64 * 1024  # a caption or any other form field
+ClientError = BadRequest  # answered as {"error": message, "code": code} with the status
 
 
 @web.middleware
 async def client_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The client API's answers to what it refuses: JSON {"error", "code"}, never a traceback.
+    The page shows its own translation for a known code (what a person can cause), else the
+    message. aiohttp's own refusals (unknown path, wrong method, too large) get the same shape
+    on the client API's paths."""
     try:
         return await handler(request)
-    except ClientError as error:
+    except BadRequest as error:
         return web.json_response({"error": error.message, "code": error.code}, status=error.status)
     except web.HTTPRequestEntityTooLarge:
         return web.json_response({"error": FILE_TOO_LARGE, "code": "file_too_large"}, status=413)
+    except web.HTTPException as error:
+        if error.status < 400 or not request.path.startswith(CLIENT_PATHS):
+            raise
+        body = {"error": error.reason, "code": None}
+        return web.json_response(body, status=error.status, headers=_kept(error.headers))
+
+
+CLIENT_PATHS = ("/api/", "/media/")
+
+
+def _kept(headers: Any) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name in ("Allow",)}
 
 
 class ClientApi:
@@ -62,28 +79,47 @@ class ClientApi:
         ]
 
     async def _user(self, request: web.Request) -> dict[str, Any]:
+        """The person: by `Authorization: Bearer <token>` (scripts, tests), or by the
+        HttpOnly cookie of the page's profile named in `X-Webchat-Profile` (the page, which
+        never sees its token). A cross-site request can neither send that header without a
+        CORS preflight (never granted) nor the SameSite=Strict cookie."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = await self.store.user_by_token(token) if scheme == "Bearer" and token else None
+        if scheme != "Bearer" and "X-Webchat-Profile" in request.headers:
+            profile = unquote(request.headers["X-Webchat-Profile"])  # URL-encoded: any text
+            token = request.cookies.get(security.token_cookie(profile))
+            scheme = "Bearer" if token else ""
+        known = scheme == "Bearer" and token and token.isascii()  # tokens are URL-safe ASCII
+        user = await self.store.user_by_token(token) if known else None
         if user is None:
             raise ClientError(401, "missing or unknown token")
         return user
 
     async def create_user(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Webchat-Secret", "").encode("utf-8", "surrogateescape")
         if self.user_secret is not None and not hmac.compare_digest(
-            request.headers.get("X-Webchat-Secret", ""), self.user_secret
+            given, self.user_secret.encode()
         ):
             raise ClientError(403, "this web chat needs its secret to create users")
-        body = await _json_body(request)
-        profile: dict[str, Any] = {}
-        for field, limit in PROFILE_FIELDS.items():
-            value = body.get(field)
-            if value is not None and (not isinstance(value, str) or len(value) > limit):
-                raise ClientError(400, f"{field} must be text of at most {limit} characters")
-            profile[field] = value.strip() if value else None
-        if not profile["first_name"]:
-            raise ClientError(400, "first_name is required")
+        body = validated(bodies.NewUser, await bodies.json_object(request))
+        if not body.first_name:
+            raise ClientError(400, "first_name is required", "bad_request")
+        profile = {
+            key: value or None for key, value in body.model_dump(exclude={"profile"}).items()
+        }
         user_id, token = await self.store.create_user(profile)
-        return web.json_response({"user_id": user_id, "token": token})
+        if not body.profile:
+            return web.json_response({"user_id": user_id, "token": token})
+        # the page: the token goes only into an HttpOnly cookie for its profile
+        response = web.json_response({"user_id": user_id})
+        response.set_cookie(
+            security.token_cookie(body.profile),
+            token,
+            path="/api/chat",
+            max_age=security.TOKEN_COOKIE_AGE,
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
 
     async def send(self, request: web.Request) -> web.Response:
         user = await self._user(request)
@@ -102,55 +138,64 @@ class ClientApi:
 
     async def _message_fields(self, request: web.Request, user: dict[str, Any]) -> dict:
         if request.content_type == "multipart/form-data":
-            form = await request.post()
-            upload = form.get("photo") or form.get("document")
-            if not isinstance(upload, FileField):
-                raise ClientError(400, "send a photo or document file")
-            kind = "photo" if isinstance(form.get("photo"), FileField) else "document"
-            data = upload.file.read()
-            try:
-                record = content.new_file_record(
-                    data, upload.filename or kind, kind, upload.content_type
-                )
-            except BotApiError as error:
-                if error.code == 413:
-                    raise ClientError(413, FILE_TOO_LARGE, "file_too_large") from error
-                description = error.description.removeprefix("Bad Request: ")
-                raise ClientError(400, description, "bad_file") from error
-            await self.store.add_file(record, data)
-            fields = content.file_fields(record, f"/media/{record['file_unique_id']}")
-            caption = str(form.get("caption") or "").strip()
-            if caption:
-                fields.update({"caption": caption, "html": content.parse_plain(caption).html})
-            return fields
-        body = await _json_body(request)
-        if isinstance(body.get("text"), str) and body["text"].strip():
-            return _text_fields(body["text"].strip())
-        if isinstance(body.get("contact"), dict):
-            phone = str(body["contact"].get("phone_number") or "").strip()
-            if not phone:
-                raise ClientError(400, "contact.phone_number is required")
+            return await self._file_fields(request)
+        # a body over the limit can only be a text far over 4096 characters: "too long"
+        body = validated(bodies.Send, await bodies.json_object(request, too_large="too_long"))
+        if body.text is not None and body.text.strip():
+            return _text_fields(body.text.strip())
+        if body.contact is not None:
+            if not body.contact.phone_number:
+                raise ClientError(400, "contact.phone_number is required", "bad_request")
             return {
                 "contact": {
-                    "phone_number": phone,
+                    "phone_number": body.contact.phone_number,
                     "first_name": user["first_name"],
                     "user_id": user["id"],
                 }
             }
-        if isinstance(body.get("location"), dict):
-            return {"location": _location(body["location"])}
+        if body.location is not None:
+            return {"location": body.location.model_dump()}
         raise ClientError(400, "send text, contact, location, or a photo/document file")
+
+    async def _file_fields(self, request: web.Request) -> dict[str, Any]:
+        """A photo or document sent as multipart (+ caption). A form that cannot be read (no
+        boundary, cut short, a part's headers broken) is a 400, a file over 50 MB a 413."""
+        try:
+            upload = await _read_form(request)
+        except FORM_ERRORS as error:
+            raise ClientError(400, "the multipart form could not be read", "bad_request") from (
+                error
+            )
+        if upload.kind is None:
+            raise ClientError(400, "send a photo or document file")
+        caption = _unicode(upload.caption.strip(), "caption")
+        if content.utf16_len(caption) > content.CAPTION_LIMIT:
+            raise ClientError(400, "caption is too long (1024 characters at most)", "too_long")
+        try:
+            record = content.new_file_record(
+                upload.data,
+                safe_file_name(upload.filename, upload.kind),
+                upload.kind,
+                upload.content_type,
+            )
+        except BotApiError as error:
+            if error.code == 413:
+                raise ClientError(413, FILE_TOO_LARGE, "file_too_large") from error
+            description = error.description.removeprefix("Bad Request: ")
+            raise ClientError(400, description, "bad_file") from error
+        await self.store.add_file(record, upload.data)
+        fields = content.file_fields(record, f"/media/{record['file_unique_id']}")
+        if caption:
+            fields.update({"caption": caption, "html": content.parse_plain(caption).html})
+        return fields
 
     async def press(self, request: web.Request) -> web.Response:
         user = await self._user(request)
-        body = await _json_body(request)
-        data = body.get("data")
-        if not isinstance(data, str) or not 1 <= len(data.encode()) <= content.CALLBACK_DATA_LIMIT:
-            raise ClientError(400, "data must be 1-64 bytes of text")
-        try:
-            message = await self.store.message(user["id"], int(body.get("message_id")))
-        except (TypeError, ValueError) as error:
-            raise ClientError(400, "message_id must be a number") from error
+        body = validated(bodies.Press, await bodies.json_object(request))
+        data = body.data
+        if not 1 <= len(data.encode()) <= content.CALLBACK_DATA_LIMIT:
+            raise ClientError(400, "data must be 1-64 bytes of text", "bad_request")
+        message = await self.store.message(user["id"], body.message_id)
         if message is None or not message["from"].get("is_bot"):
             raise ClientError(404, "no such bot message in this chat")
         query_id = str(secrets.randbits(63))
@@ -181,18 +226,14 @@ class ClientApi:
     async def block(self, request: web.Request) -> web.Response:
         """Stop (or resume) receiving the bot's messages, like blocking a bot in Telegram."""
         user = await self._user(request)
-        blocked = bool((await _json_body(request)).get("blocked", True))
+        blocked = validated(bodies.Block, await bodies.json_object(request)).blocked
         await self.store.set_blocked(user["id"], blocked)
         return web.json_response({"blocked": blocked})
 
     async def events(self, request: web.Request) -> web.Response:
         user = await self._user(request)
-        try:
-            after = int(request.query.get("after", "0"))
-            timeout = min(max(float(request.query.get("timeout", "0")), 0.0), EVENTS_TIMEOUT_MAX)
-        except ValueError as error:
-            raise ClientError(400, "after and timeout must be numbers") from error
-        rows = await self.store.events_after(user["id"], after, timeout)
+        query = validated(bodies.EventsQuery, dict(request.query))
+        rows = await self.store.events_after(user["id"], query.after, query.timeout)
         return web.json_response({"events": rows})
 
     async def commands(self, request: web.Request) -> web.Response:
@@ -202,16 +243,77 @@ class ClientApi:
         return web.json_response({"commands": await self.store.commands_for(scopes, language)})
 
     async def media(self, request: web.Request) -> web.StreamResponse:
+        """A file sent in the chat, served so that it can never run as the page: known image
+        types inline as themselves, anything else as an octet-stream attachment; nosniff and
+        a CSP that runs nothing either way."""
         record = await self.store.file(file_unique_id=request.match_info["unique_id"])
         if record is None:
             raise ClientError(404, "no such file")
         return web.FileResponse(
             self.store.files_dir / record["file_unique_id"],
-            headers={
-                "Content-Type": record["mime_type"],
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(record['name'])}",
-            },
+            headers=security.media_headers(record["mime_type"], record["name"]),
         )
+
+
+@dataclass
+class Upload:
+    kind: str | None = None  # "photo" or "document"
+    data: bytes = b""
+    filename: str | None = None
+    content_type: str | None = None
+    caption: str = ""
+
+
+async def _read_form(request: web.Request) -> Upload:
+    """The multipart form read part by part, in memory and bounded: the first photo or
+    document part (at most 50 MB) and a caption (at most FIELD_LIMIT bytes)."""
+    upload = Upload()
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise ValueError("nested multipart")
+        if part.name in ("photo", "document") and part.filename is not None:
+            data = await _read_part(part, content.UPLOAD_LIMIT, FILE_TOO_LARGE, "file_too_large")
+            if upload.kind is None:
+                upload.kind, upload.data, upload.filename = part.name, data, part.filename
+                upload.content_type = part.headers.get("Content-Type")
+        elif part.name == "caption":
+            raw = await _read_part(part, FIELD_LIMIT, "the caption is too long", "too_long")
+            upload.caption = raw.decode("utf-8")
+        else:
+            await _read_part(part, FIELD_LIMIT, "a form field is too long", "too_large")
+    return upload
+
+
+async def _read_part(part: BodyPartReader, limit: int, message: str, code: str) -> bytes:
+    data = bytearray()
+    while chunk := await part.read_chunk(256 * 1024):
+        data += chunk
+        if len(data) > limit:
+            status = 413 if code in ("file_too_large", "too_large") else 400
+            raise ClientError(status, message, code)
+    return bytes(data)
+
+
+def safe_file_name(name: str | None, kind: str) -> str:
+    """An uploaded file's name as kept: its last path part, no control characters (a CR/LF
+    in a name must never reach a header), valid Unicode, at most FILE_NAME_LIMIT characters."""
+    cleaned = "".join(
+        char for char in (name or "") if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF
+    )
+    cleaned = cleaned.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if len(cleaned) > FILE_NAME_LIMIT:
+        stem, dot, suffix = cleaned.rpartition(".")
+        keep = suffix[:16] if dot and len(suffix) <= 16 else ""
+        cleaned = cleaned[: FILE_NAME_LIMIT - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    return cleaned or kind
+
+
+def _unicode(value: str, field: str) -> str:
+    try:
+        return bodies.unicode_text(value)
+    except ValueError as error:
+        raise ClientError(400, f"{field}: {error}", "bad_request") from None
 
 
 def _text_fields(text: str) -> dict[str, Any]:
@@ -224,23 +326,3 @@ def _text_fields(text: str) -> dict[str, Any]:
             {"type": "bot_command", "offset": 0, "length": content.utf16_len(command)}
         ]
     return fields
-
-
-def _location(value: dict[str, Any]) -> dict[str, float]:
-    try:
-        latitude, longitude = float(value["latitude"]), float(value["longitude"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ClientError(400, "location needs latitude and longitude numbers") from error
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ClientError(400, "latitude must be within ±90 and longitude within ±180")
-    return {"latitude": latitude, "longitude": longitude}
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise ClientError(400, "the body must be a JSON object") from error
-    if not isinstance(body, dict):
-        raise ClientError(400, "the body must be a JSON object")
-    return body

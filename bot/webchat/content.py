@@ -125,6 +125,8 @@ def reply_markup(params: dict[str, Any]) -> dict[str, Any] | None:
     elif "keyboard" in markup:
         for row in _rows(markup["keyboard"]):
             for button in row:
+                if not isinstance(button, str | dict):
+                    raise bad_request("can't parse keyboard button")
                 text = button if isinstance(button, str) else button.get("text")
                 if not text:
                     raise bad_request("keyboard button text is empty")
@@ -179,7 +181,9 @@ def bot_commands(params: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def scope_keys(scope: dict[str, Any] | None) -> str:
-    scope = scope or {"type": "default"}
+    scope = {"type": "default"} if scope is None else scope
+    if not isinstance(scope, dict):
+        raise bad_request("wrong parameter scope")
     kind = scope.get("type", "default")
     if kind == "chat":
         return f"chat:{scope.get('chat_id')}"

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.config import LOCALES, Settings
 from bot.i18n import environment, locale_for
+from bot.webchat.security import page_headers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -52,7 +53,9 @@ class Pages:
 
     def _render(self, name: str, **context: object) -> web.Response:
         html = environment().get_template(f"web/{name}").render(**context)
-        return web.Response(text=html, content_type="text/html", charset="utf-8")
+        return web.Response(
+            text=html, content_type="text/html", charset="utf-8", headers=page_headers()
+        )
 
     async def home(self, request: web.Request) -> web.Response:
         locale = self._locale(request)

@@ -42,4 +42,10 @@ def create_webchat_app(
     app.add_routes(client.routes())
     app.add_routes(pages.routes())
     app.on_shutdown.append(store.close_waiters)
+    app.on_response_prepare.append(_nosniff)
     return app
+
+
+async def _nosniff(request: web.Request, response: web.StreamResponse) -> None:
+    """No response of the web chat (static files included) is ever type-sniffed."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Sequence
@@ -89,6 +90,8 @@ commands = Table(
 )
 
 FIRST_USER_ID = 10_000_001
+ID_MAX = 2**31 - 1  # message ids and sequence numbers are Integer columns
+WAIT_MAX = 60.0  # the longest any long poll waits (getUpdates allows 50 s)
 
 
 def hash_token(token: str) -> str:
@@ -114,7 +117,7 @@ class Signal:
         await self.bump()
 
     async def wait_past(self, seen: int, timeout: float) -> None:
-        if timeout <= 0 or self.closed:
+        if not 0 < timeout <= WAIT_MAX or self.closed:  # NaN too: never reaches wait_for
             return
         async with self._condition:
             try:
@@ -161,6 +164,8 @@ class WebchatStore:
         return dict(row._mapping) if row else None
 
     async def user(self, user_id: int) -> dict[str, Any] | None:
+        if not -(2**63) <= user_id < 2**63:  # a BigInteger column
+            return None
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
         return dict(row._mapping) if row else None
@@ -182,6 +187,8 @@ class WebchatStore:
 
     async def pending_updates(self, offset: int, limit: int, timeout: float) -> list[dict]:
         """getUpdates: forget confirmed updates, then wait up to `timeout` for new ones."""
+        offset = min(max(offset, 0), ID_MAX)
+        timeout = min(max(timeout, 0.0), WAIT_MAX) if math.isfinite(timeout) else 0.0
         if offset > 0:
             async with self.engine.begin() as conn:
                 await conn.execute(delete(updates).where(updates.c.update_id < offset))
@@ -236,6 +243,8 @@ class WebchatStore:
         return payload
 
     async def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        if not 1 <= message_id <= ID_MAX:
+            return None
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -262,18 +271,45 @@ class WebchatStore:
         await self.events_signal.bump()
 
     async def delete_message(self, chat_id: int, message_id: int) -> bool:
+        """Delete a message and erase its content everywhere in this store (S-53): the
+        message row keeps only its id, chat and date, and the events that carried its text,
+        caption, file or keyboard are removed; what is left is one `delete` event."""
+        if not 1 <= message_id <= ID_MAX:
+            return False
         async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(messages.c.payload).where(
+                        messages.c.chat_id == chat_id,
+                        messages.c.message_id == message_id,
+                        messages.c.deleted.is_(False),
+                    )
+                )
+            ).first()
+            if row is None:
+                return False
+            erased = {key: row[0][key] for key in ("message_id", "date", "chat") if key in row[0]}
             result = await conn.execute(
                 update(messages)
                 .where(
                     messages.c.chat_id == chat_id,
                     messages.c.message_id == message_id,
-                    messages.c.deleted.is_(False),
+                    messages.c.deleted.is_(False),  # a second delete at the same time finds none
                 )
-                .values(deleted=True)
+                .values(deleted=True, payload=erased)
             )
             if result.rowcount != 1:
                 return False
+            carried = (
+                await conn.execute(
+                    select(events.c.seq, events.c.message).where(
+                        events.c.chat_id == chat_id, events.c.type.in_(("message", "edit"))
+                    )
+                )
+            ).all()
+            seqs = [seq for seq, message in carried if message.get("message_id") == message_id]
+            if seqs:
+                await conn.execute(delete(events).where(events.c.seq.in_(seqs)))
             await conn.execute(
                 insert(events).values(
                     chat_id=chat_id, type="delete", message={"message_id": message_id}
@@ -283,6 +319,8 @@ class WebchatStore:
         return True
 
     async def events_after(self, chat_id: int, after: int, timeout: float) -> Sequence[dict]:
+        after = min(max(after, 0), ID_MAX)
+        timeout = min(max(timeout, 0.0), WAIT_MAX) if math.isfinite(timeout) else 0.0
         deadline = time.monotonic() + timeout
         while True:
             seen = self.events_signal.version

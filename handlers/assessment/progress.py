@@ -14,24 +14,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.filters import Can
 from bot.i18n import I18n
-from bot.policy import Action, institutions, may
+from bot.policy import Action, may
 from bot.services import assessment as cases
 from bot.services.actor import Actor
-from bot.services.errors import NotFound
 from bot.views import edit_in_place
 from bot.views.assessment import (
-    Ex,
-    ExtendCb,
     ManageCb,
     Mg,
     candidates_view,
-    extend_days_view,
-    extension_view,
     manage_view,
     progress_text,
     regions_view,
 )
-from storage.models import Person, TrainingClass
 
 PAGE = 20
 
@@ -46,7 +40,7 @@ async def _progress(
     session: AsyncSession, actor: Actor, i18n: I18n, number: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the classes the actor follows: 20 a page with ◀ ▶ and the count, and the
-    buttons each role has on them (manage; extend a deadline)."""
+    supervisor's manage buttons."""
     classes = await cases.followed_classes(session, actor)
     if not classes:
         return i18n("assessment.no_classes"), None
@@ -66,18 +60,6 @@ async def _progress(
                 )
             ]
             for c, _ in rows
-        ]
-    if may(actor, Action.ASSESSMENT_EXTEND):
-        staff = set(institutions(actor, Action.ASSESSMENT_EXTEND))
-        buttons += [
-            [
-                InlineKeyboardButton(
-                    text=i18n("assessment.extend_button", name=c.name),
-                    callback_data=ExtendCb(a=Ex.OPEN, c=c.id).pack(),
-                )
-            ]
-            for c, _ in rows
-            if c.institution_id in staff
         ]
     turns = []
     if number > 0:
@@ -113,54 +95,6 @@ async def page_pressed(
     text, markup = await _progress(session, actor, i18n, callback_data.p)
     await query.answer()
     await edit_in_place(bot, query.message, text, markup)
-
-
-async def extend_open_pressed(
-    query: CallbackQuery, callback_data: ExtendCb, session: AsyncSession, actor: Actor, i18n: I18n
-) -> None:
-    training_class, closes, waiting = await cases.extension_choices(session, actor, callback_data.c)
-    await query.answer()
-    text, markup = extension_view(
-        i18n, training_class.id, closes, waiting, cases.class_zone(training_class)
-    )
-    await query.message.answer(text, reply_markup=markup)
-
-
-async def extend_pick_pressed(
-    query: CallbackQuery, callback_data: ExtendCb, session: AsyncSession, actor: Actor, i18n: I18n
-) -> None:
-    _, _, waiting = await cases.extension_choices(session, actor, callback_data.c)
-    chosen = next((w for w in waiting if w.trainee_id == callback_data.t), None)
-    if chosen is None:
-        raise NotFound
-    await query.answer()
-    text, markup = extend_days_view(i18n, callback_data.c, chosen.trainee_id, chosen.name)
-    await query.message.answer(text, reply_markup=markup)
-
-
-async def extend_days_pressed(
-    query: CallbackQuery,
-    callback_data: ExtendCb,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    until = await cases.extend_by_days(
-        session, actor, callback_data.c, callback_data.t, callback_data.d
-    )
-    training_class = await session.get(TrainingClass, callback_data.c)
-    trainee = await session.get(Person, callback_data.t)
-    await query.answer()
-    await edit_in_place(
-        bot,
-        query.message,
-        i18n(
-            "assessment.extended",
-            name=trainee.first_name,
-            until=until.astimezone(cases.class_zone(training_class)),
-        ),
-    )
 
 
 async def _card(session: AsyncSession, actor: Actor, i18n: I18n, class_id: int):
@@ -261,10 +195,4 @@ def create_router() -> Router:
     managing.callback_query.register(assignment_pressed, ManageCb.filter(F.a == Mg.ASSIGNMENT))
     managing.callback_query.register(give_pressed, ManageCb.filter(F.a == Mg.GIVE))
     router.include_router(managing)
-    extending = Router(name=f"{__name__}.extending")
-    extending.callback_query.filter(Can(Action.ASSESSMENT_EXTEND))
-    extending.callback_query.register(extend_open_pressed, ExtendCb.filter(F.a == Ex.OPEN))
-    extending.callback_query.register(extend_pick_pressed, ExtendCb.filter(F.a == Ex.PICK))
-    extending.callback_query.register(extend_days_pressed, ExtendCb.filter(F.a == Ex.DAYS))
-    router.include_router(extending)
     return router

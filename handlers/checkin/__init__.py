@@ -19,10 +19,12 @@ from handlers.checkin.callbacks import (
     OpenCheckin,
     Panel,
     PanelAction,
+    RosterClasses,
     RosterDay,
     Summary,
 )
 from handlers.checkin.roster import (
+    classes_paged,
     mark_menu,
     mark_set,
     roster_command,
@@ -64,6 +66,7 @@ def create_router() -> Router:
     staff.callback_query.filter(Can(Action.ROSTER_VIEW))
     staff.message.register(roster_command, Command("roster"))
     staff.callback_query.register(roster_pressed, RosterDay.filter())
+    staff.callback_query.register(classes_paged, RosterClasses.filter())
     staff.callback_query.register(summary_pressed, Summary.filter())
 
     router.include_routers(teachers, staff)

@@ -46,3 +46,9 @@ class MarkSet(CallbackData, prefix="cix"):
     s: int
     p: int
     m: Mark
+
+
+class RosterClasses(CallbackData, prefix="cil"):
+    """Page `p` of the classes /roster offers (edits the list in place)."""
+
+    p: int

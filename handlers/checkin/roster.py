@@ -9,22 +9,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import policy
-from bot.clock import Clock
 from bot.domain.checkin import Mark, Phase
 from bot.i18n import I18n
-from bot.policy import Action, allowed
+from bot.services import checkin
 from bot.services.actor import Actor
-from bot.services.attendance import after_marks_changed
-from bot.services.targets import class_and_target, class_session_for
 from bot.views import edit_in_place
-from handlers.checkin.callbacks import MarkMenu, MarkSet, RosterDay, Summary
-from handlers.checkin.views import _button, _markable, _short, roster_day_view, shown_day
+from handlers.checkin.callbacks import MarkMenu, MarkSet, RosterClasses, RosterDay, Summary
+from handlers.checkin.views import _button, _short, classes_view, roster_day_view, shown_day
 from storage import checkin as store
 from storage.attendance import view
 from storage.classes import sessions_of
 from storage.enrolment import names
-from storage.models import ClassSession, Person, TrainingClass
+from storage.models import ClassSession, TrainingClass
 
 
 async def _roster_view(
@@ -46,57 +42,45 @@ async def _roster_view(
     return roster_day_view(training_class, timetable, day, rosters, can_mark, now, i18n)
 
 
-async def _roster_class(
-    session: AsyncSession, actor: Actor, class_id: int
-) -> tuple[TrainingClass, bool]:
-    """A class whose roster the actor may read (open or closed), and whether they may mark it."""
-    training_class, target = await class_and_target(
-        session, actor, Action.ROSTER_VIEW, class_id, statuses=store.VISIBLE
-    )
-    return training_class, allowed(actor, Action.ATTENDANCE_MARK, target)
-
-
-async def roster_command(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    actor: Actor,
-    i18n: I18n,
-    clock: Clock,
-) -> None:
-    institutions = policy.institutions(actor, Action.ROSTER_VIEW)
-    classes = await store.visible_classes(session, person.id, institutions)
+async def roster_command(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
+    classes = await checkin.roster_classes(session, actor)
     if not classes:
         await message.answer(i18n("checkin.no_classes"))
         return
     if len(classes) == 1:
-        training_class, marks = await _roster_class(session, actor, classes[0].id)
-        text, markup = await _roster_view(session, training_class, 0, marks, clock.now(), i18n)
+        training_class, marks = await checkin.roster_class(session, actor, classes[0].id)
+        text, markup = await _roster_view(session, training_class, 0, marks, actor.now, i18n)
         await message.answer(text, reply_markup=markup)
         return
-    builder = InlineKeyboardBuilder()
-    for training_class in classes:
-        builder.button(
-            text=_short(training_class.name), callback_data=RosterDay(c=training_class.id, d=0)
-        )
-    builder.adjust(1)
-    await message.answer(i18n("checkin.choose_class"), reply_markup=builder.as_markup())
+    text, markup = classes_view(classes, 0, i18n)
+    await message.answer(text, reply_markup=markup)
+
+
+async def classes_paged(
+    query: CallbackQuery,
+    callback_data: RosterClasses,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    classes = await checkin.roster_classes(session, actor)
+    await query.answer()
+    await edit_in_place(bot, query.message, *classes_view(classes, callback_data.p, i18n))
 
 
 async def roster_pressed(
     query: CallbackQuery,
     callback_data: RosterDay,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    clock: Clock,
     bot: Bot,
 ) -> None:
-    training_class, marks = await _roster_class(session, actor, callback_data.c)
+    training_class, marks = await checkin.roster_class(session, actor, callback_data.c)
     await query.answer()
     text, markup = await _roster_view(
-        session, training_class, callback_data.d, marks, clock.now(), i18n
+        session, training_class, callback_data.d, marks, actor.now, i18n
     )
     if callback_data.n:
         await query.message.answer(text, reply_markup=markup)
@@ -108,15 +92,13 @@ async def summary_pressed(
     query: CallbackQuery,
     callback_data: Summary,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    clock: Clock,
     bot: Bot,
 ) -> None:
-    training_class, _ = await _roster_class(session, actor, callback_data.c)
+    training_class, _ = await checkin.roster_class(session, actor, callback_data.c)
     await query.answer()
-    summary = await store.class_summary(session, training_class, clock.now())
+    summary = await store.class_summary(session, training_class, actor.now)
     text = i18n(
         "checkin.summary",
         name=training_class.name,
@@ -131,21 +113,6 @@ async def summary_pressed(
     builder = InlineKeyboardBuilder()
     builder.button(text=i18n("checkin.back"), callback_data=RosterDay(c=training_class.id, d=0))
     await edit_in_place(bot, query.message, text, builder.as_markup())
-
-
-async def _markable_session(
-    query: CallbackQuery,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    session_id: int,
-    now: datetime,
-) -> tuple[ClassSession, TrainingClass] | None:
-    found = await class_session_for(session, actor, Action.ATTENDANCE_MARK, session_id)
-    if not _markable(found[0], now):
-        await query.answer(i18n("checkin.not_started"), show_alert=True)
-        return None
-    return found
 
 
 async def _people_view(
@@ -170,27 +137,23 @@ async def mark_menu(
     query: CallbackQuery,
     callback_data: MarkMenu,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    clock: Clock,
     bot: Bot,
 ) -> None:
-    found = await _markable_session(query, session, actor, i18n, callback_data.s, clock.now())
-    if found is None:
-        return
-    class_session, training_class = found
+    """The session's people to mark (p=0), or the marks offered for one of them."""
     if not callback_data.p:
+        class_session, training_class = await checkin.markable_session(
+            session, actor, callback_data.s
+        )
         await query.answer()
         await edit_in_place(
             bot, query.message, *await _people_view(session, class_session, training_class, i18n)
         )
         return
-    lines = await store.roster(session, training_class, class_session)
-    line = next((line for line in lines if line.person_id == callback_data.p), None)
-    if line is None:
-        await query.answer(i18n("checkin.not_enrolled"), show_alert=True)
-        return
+    class_session, training_class, line = await checkin.roster_line(
+        session, actor, callback_data.s, callback_data.p
+    )
     await query.answer()
     builder = InlineKeyboardBuilder()
     for mark in Mark:
@@ -214,25 +177,13 @@ async def mark_set(
     query: CallbackQuery,
     callback_data: MarkSet,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
-    clock: Clock,
     bot: Bot,
 ) -> None:
-    now = clock.now()
-    found = await _markable_session(query, session, actor, i18n, callback_data.s, now)
-    if found is None:
-        return
-    class_session, training_class = found
-    if not await store.markable(session, class_session, callback_data.p):
-        await query.answer(i18n("checkin.not_enrolled"), show_alert=True)
-        return
-    changed = await store.hand_mark(
-        session, class_session, callback_data.p, callback_data.m, person.id, now
+    class_session, training_class, changed = await checkin.hand_mark(
+        session, actor, callback_data.s, callback_data.p, callback_data.m
     )
-    if changed:
-        await after_marks_changed(session, training_class, [callback_data.p], now)
     named = await names(session, [callback_data.p])
     await query.answer(
         i18n(

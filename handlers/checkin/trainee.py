@@ -3,7 +3,6 @@ the location. See the package docstring for when four digits are a code."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram.filters import CommandObject, Filter
@@ -16,21 +15,14 @@ from aiogram.types import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
-from bot.domain.checkin import (
-    ATTENDED,
-    DEEP_LINK_PREFIX,
-    MAX_WRONG_CODES,
-    Mark,
-    code_accepted,
-    normalise_code,
-)
-from bot.forms import service
+from bot.domain.checkin import DEEP_LINK_PREFIX, normalise_code
 from bot.i18n import I18n
+from bot.services import checkin
+from bot.services.actor import Actor
+from bot.services.checkin import CheckInResult
 from handlers.checkin.views import _local
-from storage import checkin as store
 from storage.attendance import view
-from storage.models import AttendanceMark, ClassSession, Person, TrainingClass
+from storage.models import ClassSession, TrainingClass
 
 
 class CodeMessage(Filter):
@@ -38,21 +30,13 @@ class CodeMessage(Filter):
     a form being filled); injects `code` and `opened` (their sessions open for check-in)."""
 
     async def __call__(
-        self, message: Message, session: AsyncSession, person: Person | None = None
+        self, message: Message, session: AsyncSession, actor: Actor | None = None
     ) -> bool | dict[str, Any]:
         code = normalise_code(message.text or "")
-        if code is None or person is None:
+        if code is None or actor is None:
             return False
-        opened = await store.open_sessions_of(session, person.id)
-        filling = await service.active_draft(session, person.id) is not None
-        if filling:
-            pending = [
-                s for s, _ in opened if await store.mark_of(session, s.id, person.id) is None
-            ]
-            return {"code": code, "opened": opened} if pending else False
-        if opened or await store.is_enrolled(session, person.id):
-            return {"code": code, "opened": opened}
-        return False
+        opened = await checkin.code_sessions(session, actor)
+        return False if opened is None else {"code": code, "opened": opened}
 
 
 class AwaitingLocation(Filter):
@@ -62,12 +46,11 @@ class AwaitingLocation(Filter):
         self,
         event: TelegramObject,
         session: AsyncSession,
-        clock: Clock,
-        person: Person | None = None,
+        actor: Actor | None = None,
     ) -> bool | dict[str, Any]:
-        if person is None:
+        if actor is None:
             return False
-        pending = await store.awaiting_location(session, person.id, clock.now())
+        pending = await checkin.awaiting_location(session, actor)
         return {"pending": pending} if pending else False
 
 
@@ -87,52 +70,41 @@ async def check_in(
     code: str,
     opened: list[tuple[ClassSession, TrainingClass]],
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    now: datetime,
 ) -> None:
     """Check the person in with `code`, or say clearly why not and what to do."""
-    if not opened:
-        await message.answer(i18n("checkin.none_open"))
-        return
-    matched = next(((s, c) for s, c in opened if code_accepted(s.checkin_secret, code, now)), None)
-    if matched is None:
-        tries = [await store.record_wrong_code(session, s.id, person.id) for s, _ in opened]
-        left = MAX_WRONG_CODES - max(tries)
-        if left > 0:
-            await message.answer(i18n("checkin.wrong_code", left=left))
-        else:
+    done = await checkin.check_in(session, actor, code, opened)
+    match done.result:
+        case CheckInResult.NONE_OPEN:
+            await message.answer(i18n("checkin.none_open"))
+        case CheckInResult.WRONG_CODE:
+            await message.answer(i18n("checkin.wrong_code", left=done.left))
+        case CheckInResult.TOO_MANY:
             await message.answer(i18n("checkin.too_many"))
-        return
-    class_session, training_class = matched
-    if await store.wrong_codes(session, class_session.id, person.id) >= MAX_WRONG_CODES:
-        await message.answer(i18n("checkin.too_many"))
-        return
-    result = await store.self_check_in(session, class_session, training_class, person.id, now)
-    mark = result.mark
-    if not result.new:
-        checked = mark.checked_in_at if mark.status in ATTENDED else None
-        await message.answer(
-            i18n(
-                "checkin.already",
-                time=checked and _local(checked, training_class),
-                mark=mark.status,
+        case CheckInResult.ALREADY:
+            checked = checkin.checked_in_at(done)
+            await message.answer(
+                i18n(
+                    "checkin.already",
+                    time=checked and _local(checked, done.training_class),
+                    mark=done.mark.status,
+                )
             )
-        )
-        return
-    ask_location = training_class.venue_lat is not None
-    await message.answer(
-        i18n(
-            "checkin.checked_in",
-            name=training_class.name,
-            s=view(class_session, training_class),
-            time=_local(now, training_class),
-            late=mark.status == Mark.LATE,
-            late_after=training_class.late_after_min,
-            ask_location=ask_location,
-        ),
-        reply_markup=_location_keyboard(i18n) if ask_location else None,
-    )
+        case CheckInResult.CHECKED_IN:
+            training_class = done.training_class
+            await message.answer(
+                i18n(
+                    "checkin.checked_in",
+                    name=training_class.name,
+                    s=view(done.class_session, training_class),
+                    time=_local(actor.now, training_class),
+                    late=done.late,
+                    late_after=training_class.late_after_min,
+                    ask_location=done.asks_location,
+                ),
+                reply_markup=_location_keyboard(i18n) if done.asks_location else None,
+            )
 
 
 async def code_sent(
@@ -140,42 +112,34 @@ async def code_sent(
     code: str,
     opened: list[tuple[ClassSession, TrainingClass]],
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    clock: Clock,
 ) -> None:
-    await check_in(message, code, opened, session, person, i18n, clock.now())
+    await check_in(message, code, opened, session, actor, i18n)
 
 
 async def start_with_code(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    person: Person,
+    actor: Actor,
     i18n: I18n,
-    clock: Clock,
 ) -> None:
     """/start ci_<code>: a trainee scanned the classroom screen's QR code."""
     code = normalise_code((command.args or "")[len(DEEP_LINK_PREFIX) :])
-    opened = await store.open_sessions_of(session, person.id)
     if code is None:
         await message.answer(i18n("checkin.none_open"))
         return
-    await check_in(message, code, opened, session, person, i18n, clock.now())
+    await check_in(message, code, await checkin.open_sessions(session, actor), session, actor, i18n)
 
 
-async def location_sent(
-    message: Message,
-    pending: tuple[AttendanceMark, TrainingClass],
-    session: AsyncSession,
-    i18n: I18n,
-    clock: Clock,
-) -> None:
-    mark, training_class = pending
+async def location_sent(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     location = message.location
-    mark = await store.record_location(
-        session, mark, training_class, location.latitude, location.longitude, clock.now()
-    )
+    recorded = await checkin.record_location(session, actor, location.latitude, location.longitude)
+    if recorded is None:  # the check-in's few minutes ran out since the filter passed
+        await message.answer(i18n("checkin.location_skipped"), reply_markup=ReplyKeyboardRemove())
+        return
+    mark, training_class = recorded
     await message.answer(
         i18n(
             "checkin.location_recorded",
@@ -196,11 +160,10 @@ class SkipLocation(AwaitingLocation):
         self,
         event: TelegramObject,
         session: AsyncSession,
-        clock: Clock,
-        person: Person | None = None,
+        actor: Actor | None = None,
     ) -> bool | dict[str, Any]:
-        if not isinstance(event, Message) or person is None:
+        if not isinstance(event, Message) or actor is None:
             return False
-        if event.text != I18n(person.locale)("checkin.skip_location"):
+        if event.text != I18n(actor.locale)("checkin.skip_location"):
             return False
-        return await super().__call__(event, session, clock, person)
+        return await super().__call__(event, session, actor)

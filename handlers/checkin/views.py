@@ -3,6 +3,8 @@ no database, so tests build them directly."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,14 +14,31 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.attendance import local_day
-from bot.domain.checkin import current_code, screen_expiry, screen_token, seconds_left
+from bot.domain.checkin import (
+    CheckinState,
+    checkin_state,
+    current_code,
+    markable,
+    screen_expiry,
+    screen_token,
+    seconds_left,
+)
 from bot.i18n import I18n
-from handlers.checkin.callbacks import MarkMenu, Panel, PanelAction, RosterDay, Summary
+from handlers.checkin.callbacks import (
+    MarkMenu,
+    Panel,
+    PanelAction,
+    RosterClasses,
+    RosterDay,
+    Summary,
+)
 from storage import checkin as store
 from storage.attendance import view
 from storage.models import ClassSession, TrainingClass
 
 NAME_LIMIT = 16
+CLASS_PAGE = 20
+"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 
 
 def _short(name: str) -> str:
@@ -30,10 +49,8 @@ def _local(moment: datetime, training_class: TrainingClass, pattern: str = "%H:%
     return moment.astimezone(ZoneInfo(training_class.timezone)).strftime(pattern)
 
 
-def _state(class_session: ClassSession) -> str:
-    if class_session.checkin_closed_at is not None:
-        return "closed"
-    return "open" if class_session.checkin_opened_at is not None else "new"
+def _state(class_session: ClassSession) -> CheckinState:
+    return checkin_state(class_session.checkin_opened_at, class_session.checkin_closed_at)
 
 
 def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
@@ -45,8 +62,7 @@ def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
 
 
 def _markable(class_session: ClassSession, now: datetime) -> bool:
-    """Sessions that have begun (or whose check-in is open) can be marked, not future ones."""
-    return class_session.checkin_opened_at is not None or class_session.starts_at <= now
+    return markable(class_session.checkin_opened_at is not None, class_session.starts_at, now)
 
 
 def _default_day(
@@ -156,4 +172,24 @@ def roster_day_view(
     builder.row(*navigation)
     builder.row(_button(i18n("checkin.summary_button"), Summary(c=training_class.id)))
     text = i18n("checkin.roster", name=training_class.name, day=day, blocks=blocks)
+    return text, builder.as_markup()
+
+
+def classes_view(
+    classes: Sequence[TrainingClass], page: int, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/roster with several classes: which one, 20 a page."""
+    pages = max(1, math.ceil(len(classes) / CLASS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    for training_class in classes[page * CLASS_PAGE : (page + 1) * CLASS_PAGE]:
+        builder.row(_button(_short(training_class.name), RosterDay(c=training_class.id, d=0)))
+    navigation = [
+        _button(label, RosterClasses(p=target))
+        for target, label in ((page - 1, "◀"), (page + 1, "▶"))
+        if 0 <= target < pages
+    ]
+    if navigation:
+        builder.row(*navigation)
+    text = i18n("checkin.choose_class", count=len(classes), page=page + 1, pages=pages)
     return text, builder.as_markup()

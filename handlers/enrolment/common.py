@@ -1,5 +1,5 @@
-"""What the enrolment handlers share: their buttons, the class's facts, pushes to trainees,
-and the check that a class takes trainees now."""
+"""What the enrolment handlers share: their buttons and the import step's state. The rules
+and the writes are the use cases in bot/services/enrolment.py."""
 
 from __future__ import annotations
 
@@ -7,25 +7,12 @@ import logging
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot import notifier
-from bot.clock import Clock
-from bot.domain.enrolment import (
-    MAX_CLASS_SIZE,
-    is_open,
-)
-from bot.i18n import I18n
-from bot.policy import Action
-from bot.services.actor import Actor
-from bot.services.targets import class_for
-from storage import enrolment as store
-from storage.models import TrainingClass
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+LIST_PAGE = 20
+"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 SHOWN_PROBLEMS = 30
 TEXT_LIMIT = 4000
 """Bad rows listed in the chat, as many as fit one message; all of them come back as a file
@@ -56,7 +43,17 @@ class ClassImport(CallbackData, prefix="enx"):
 
 
 class WithdrawList(CallbackData, prefix="enw"):
+    """Page `p` of who may be taken out of class `c`; `e` edits the list in place (paging)."""
+
     c: int
+    p: int = 0
+    e: bool = False
+
+
+class EnrolClasses(CallbackData, prefix="enc"):
+    """Page `p` of the classes /enrol lists (edits the list in place)."""
+
+    p: int
 
 
 class Withdraw(CallbackData, prefix="eno"):
@@ -69,42 +66,3 @@ class Withdraw(CallbackData, prefix="eno"):
 
 class ImportStates(StatesGroup):
     file = State()
-
-
-def _capacity(training_class: TrainingClass) -> int:
-    return min(training_class.capacity, MAX_CLASS_SIZE)
-
-
-async def _facts(session: AsyncSession, training_class: TrainingClass) -> dict:
-    """What every message about a class names: its name, days and venue."""
-    span = await store.span_of(session, training_class)
-    return {
-        "name": training_class.name,
-        "first": span.first.isoformat(),
-        "last": span.last.isoformat(),
-        "venue": training_class.venue_address,
-    }
-
-
-async def _tell(session: AsyncSession, person_id: int, key: str, **context: object) -> None:
-    """A push to a trainee (not the person whose update this is) goes through the notifier."""
-    await notifier.tell_person(session, person_id, key, **context)
-
-
-async def _open_class(
-    query: CallbackQuery,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    clock: Clock,
-    class_id: int,
-    *,
-    lock: bool = False,
-) -> TrainingClass | None:
-    """The staff's class when it takes trainees now; otherwise the press is answered."""
-    training_class = await class_for(session, actor, Action.ENROLMENT_MANAGE, class_id, lock=lock)
-    span = await store.span_of(session, training_class)
-    if not is_open(training_class.status, span, store.today_of(training_class, clock.now())):
-        await query.answer(i18n("enrolment.not_open", name=training_class.name), show_alert=True)
-        return None
-    return training_class

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import date
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -12,7 +11,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiohttp import ClientError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.enrolment import (
     MAX_IMPORT_BYTES,
@@ -20,15 +18,13 @@ from bot.domain.enrolment import (
     ImportRow,
     RowResult,
     TableRefused,
-    check_rows,
     split_table,
 )
 from bot.i18n import I18n
 from bot.links import invite_link
-from bot.policy import Action
 from bot.privacy import mask_id_number, mask_phone
+from bot.services import enrolment
 from bot.services.actor import Actor
-from bot.services.targets import class_if_allowed
 from bot.xlsx import SheetUnreadable, read_rows, write_rows
 from handlers.enrolment.common import (
     PROBLEM_COLUMNS,
@@ -37,15 +33,8 @@ from handlers.enrolment.common import (
     TEXT_LIMIT,
     ClassImport,
     ImportStates,
-    _capacity,
-    _facts,
-    _open_class,
-    _tell,
     log,
 )
-from storage import enrolment as store
-from storage import enrolment_import
-from storage.models import Person
 
 
 async def ask_for_file(
@@ -55,11 +44,8 @@ async def ask_for_file(
     actor: Actor,
     i18n: I18n,
     state: FSMContext,
-    clock: Clock,
 ) -> None:
-    training_class = await _open_class(query, session, actor, i18n, clock, callback_data.c)
-    if training_class is None:
-        return
+    training_class = await enrolment.importing_class(session, actor, callback_data.c)
     await query.answer()
     await state.set_state(ImportStates.file)
     await state.set_data({"c": training_class.id})
@@ -79,9 +65,9 @@ async def ask_for_file(
     )
 
 
-async def _read_list(message: Message, bot: Bot, i18n: I18n, today: date) -> list | None:
-    """The checked rows of the list sent, or None once the sender is told what is wrong with
-    the file as a whole (type, size, not a workbook, headers, number of rows)."""
+async def _read_table(message: Message, bot: Bot, i18n: I18n) -> tuple | None:
+    """The columns and data rows of the list sent, or None once the sender is told what is
+    wrong with the file as a whole (type, size, not a workbook, headers, number of rows)."""
     document = message.document
     if not (document.file_name or "").lower().endswith(".xlsx"):
         await message.answer(i18n("enrolment.not_xlsx"))
@@ -100,53 +86,41 @@ async def _read_list(message: Message, bot: Bot, i18n: I18n, today: date) -> lis
         await message.answer(too_big)
         return None
     try:
-        columns, body = split_table(read_rows(content))
+        return split_table(read_rows(content))
     except SheetUnreadable:
         await message.answer(i18n("enrolment.unreadable"))
         return None
     except TableRefused as refused:
         await message.answer(i18n(f"enrolment.table_{refused.code}", **refused.params))
         return None
-    return check_rows(body, columns, today)
 
 
 async def file_sent(
     message: Message,
     session: AsyncSession,
-    person: Person,
     actor: Actor,
     i18n: I18n,
     state: FSMContext,
     bot: Bot,
     settings: Settings,
-    clock: Clock,
 ) -> None:
     """Check the whole list; import all of it, or nothing and say what to fix row by row."""
     data = await state.get_data()
-    training_class = await class_if_allowed(
-        session, actor, Action.ENROLMENT_MANAGE, data.get("c"), lock=True
-    )
-    if training_class is None:
+    if not await enrolment.may_import(session, actor, data.get("c")):
         await state.clear()
         await message.answer(i18n("errors.not_allowed"))
         return
-    now = clock.now()
-    rows = await _read_list(message, bot, i18n, store.today_of(training_class, now))
-    if rows is None:
+    table = await _read_table(message, bot, i18n)
+    if table is None:
         return
-    rows, planned = await enrolment_import.plan(session, training_class, rows, now)
-    bad = [row for row in rows if not row.valid]
-    log.info("import into class %s: %d rows, %d bad", training_class.id, len(rows), len(bad))
+    imported = await enrolment.import_list(session, actor, data["c"], *table)
+    bad = imported.bad
+    log.info("import into class %s: %d rows, %d bad", data["c"], len(imported.rows), len(bad))
     if bad:
-        await _refuse_import(message, bad, len(rows), i18n)
+        await _refuse_import(message, bad, len(imported.rows), i18n)
         return
-    await enrolment_import.apply(session, training_class, planned, actor_id=person.id)
     await state.clear()
-    facts = await _facts(session, training_class)
-    for step in planned:
-        if step.changed:
-            verdict = {"verdict": step.result, "other": None, "outcome": None}
-            await _tell(session, step.person_id, "enrolment.settled", **verdict, **facts)
+    planned = imported.planned
     username = (await bot.me()).username
     report = write_rows(
         i18n("enrolment.sheet_title"),
@@ -166,9 +140,9 @@ async def file_sent(
             "enrolment.imported",
             rows=len(planned),
             counts={result: sum(s.result is result for s in planned) for result in RowResult},
-            taken=await store.taken(session, training_class.id, now),
-            capacity=_capacity(training_class),
-            **facts,
+            taken=imported.taken,
+            capacity=enrolment.capacity(imported.training_class),
+            **imported.facts,
         ),
     )
 

@@ -1,8 +1,6 @@
-"""Trainees joining a class by its link or QR code; places settled after screening."""
+"""Trainees joining a class by its link or QR code (the use case: bot/services/enrolment.py)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,15 +9,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.forms import service
 from bot.i18n import I18n
-from handlers.enrolment.common import (
-    _capacity,
-    _facts,
-    _tell,
-    log,
-)
+from bot.services import enrolment
+from bot.services.actor import Actor
+from handlers.enrolment.common import log
 from handlers.forms import offer_resume
-from storage import enrolment as store
-from storage.classes import get_class
 from storage.models import Invitation, Person
 
 
@@ -36,6 +29,7 @@ async def join_by_link(
     message: Message,
     session: AsyncSession,
     person: Person,
+    actor: Actor,
     i18n: I18n,
     settings: Settings,
     invitation: Invitation,
@@ -43,42 +37,18 @@ async def join_by_link(
 ) -> bool:
     """Take a place in the invitation's class, or say why not; True when the person still has
     to register (the caller starts the registration form)."""
-    training_class = await get_class(session, invitation.class_id, lock=True)
     submitted, drafting = await _registration_open(session, person.id)
-    found = await store.admit(
-        session, training_class, person.id, actor_id=person.id, source="link", now=clock.now()
-    )
-    log.info("class %s joined by link: %s", training_class.id, found.verdict)
+    joined = await enrolment.join_by_link(session, actor, invitation.class_id)
+    log.info("class %s joined by link: %s", joined.training_class.id, joined.verdict)
     await message.answer(
         i18n(
             "enrolment.joined",
-            verdict=found.verdict,
-            other=found.other.name if found.other else None,
-            outcome=found.outcome,
-            capacity=_capacity(training_class),
+            **joined.verdict_context,
+            capacity=enrolment.capacity(joined.training_class),
             registered=submitted,
-            **await _facts(session, training_class),
+            **joined.facts,
         )
     )
     if drafting:
         await offer_resume(message, session, person, i18n, settings, clock)
     return not submitted and not drafting
-
-
-async def screening_decided(
-    session: AsyncSession, person_id: int, reviewer_id: int, now: datetime
-) -> None:
-    """A confirmed screening settles the trainee's pending places: enrolled when suitable
-    for online training, otherwise given up, and the trainee is told which and why."""
-    for training_class, found in await store.settle(
-        session, person_id, actor_id=reviewer_id, now=now
-    ):
-        await _tell(
-            session,
-            person_id,
-            "enrolment.settled",
-            verdict=found.verdict,
-            other=found.other.name if found.other else None,
-            outcome=found.outcome,
-            **await _facts(session, training_class),
-        )

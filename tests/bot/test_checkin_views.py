@@ -6,8 +6,15 @@ from datetime import UTC, date, datetime
 
 from bot.domain.checkin import current_code
 from bot.i18n import I18n
-from handlers.checkin.callbacks import MarkMenu, Panel, PanelAction, RosterDay, Summary
-from handlers.checkin.views import panel_view, roster_day_view, shown_day
+from handlers.checkin.callbacks import (
+    MarkMenu,
+    Panel,
+    PanelAction,
+    RosterClasses,
+    RosterDay,
+    Summary,
+)
+from handlers.checkin.views import classes_view, panel_view, roster_day_view, shown_day
 from storage.checkin import RosterLine
 from storage.models import ClassSession, TrainingClass
 
@@ -86,3 +93,27 @@ def test_the_roster_day_lists_marks_and_offers_marking_only_sessions_that_have_b
 def test_a_class_without_a_timetable_says_so():
     text, markup = roster_day_view(a_class(), [], 0, {}, True, NOW, ZH)
     assert "网创一班" in text and callbacks(markup) == []
+
+
+def test_the_roster_class_list_pages_twenty_at_a_time():
+    classes = [
+        TrainingClass(
+            id=n,
+            programme="trainee",
+            name=f"班{n:02d}",
+            institution_id=1,
+            region_id=1,
+            start_date=date(2026, 5, 11),
+            status="closed",
+        )  # fmt: skip
+        for n in range(1, 23)
+    ]
+    text, markup = classes_view(classes, 0, ZH)
+    data = [button.callback_data for row in markup.inline_keyboard for button in row]
+    assert "选择班级（共 22 个，第 1/2 页）" in text
+    assert data[:20] == [RosterDay(c=n, d=0).pack() for n in range(1, 21)]
+    assert data[20:] == [RosterClasses(p=1).pack()]
+    text, markup = classes_view(classes, 1, I18n("en"))
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert "page 2/2" in text and labels == ["班21", "班22", "◀"]
+    assert classes_view(classes[:2], 0, ZH)[0] == "选择班级："

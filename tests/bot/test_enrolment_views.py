@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import I18n
-from handlers.enrolment.common import ClassImport, ClassInvite, EnrolList, WithdrawList
-from handlers.enrolment.staff import card_view
+from bot.services.enrolment import Card, capacity
+from handlers.enrolment.common import (
+    ClassImport,
+    ClassInvite,
+    EnrolClasses,
+    EnrolList,
+    Withdraw,
+    WithdrawList,
+)
+from handlers.enrolment.views import card_view, classes_view, withdrawal_view
 from storage.models import Enrollment, TrainingClass
 
 FACTS = {"name": "网创一班", "first": "2026-05-11", "last": "2026-05-18", "venue": "文三路 90 号"}
@@ -30,7 +38,7 @@ def test_an_open_card_names_who_is_in_and_counts_reserved_places():
         Enrollment(id=2, class_id=7, person_id=12, status="pending"),
     ]
     names = {11: "王小明", 12: "李小红"}
-    text, markup = card_view(a_class(), FACTS, True, 3, places, names, I18n("zh-CN"))
+    text, markup = card_view(Card(a_class(), FACTS, True, 3, 30, places, names), I18n("zh-CN"))
     assert "名额：已占 3/30" in text and "不接受报名" not in text
     assert "已入班（1）：王小明" in text and "待筛选确认（1）：李小红" in text
     assert "个人邀请未使用：1 个" in text
@@ -43,6 +51,32 @@ def test_an_open_card_names_who_is_in_and_counts_reserved_places():
 
 
 def test_a_closed_empty_card_offers_nothing_and_caps_the_capacity_at_30():
-    text, markup = card_view(a_class(capacity=40), FACTS, False, 0, [], {}, I18n("zh-CN"))
+    """S-7: a class never offers more than 30 places, whatever its capacity says."""
+    text, markup = card_view(
+        Card(a_class(40), FACTS, False, 0, capacity(a_class(40)), [], {}), I18n("zh-CN")
+    )
     assert "名额：已占 0/30（不接受报名）" in text and "已入班（0）：暂无" in text
     assert callbacks(markup) == []
+
+
+def test_the_class_list_pages_twenty_at_a_time():
+    classes = [(a_class(), f"2026-05-{n % 28 + 1:02d}") for n in range(25)]
+    text, markup = classes_view(classes, 0, I18n("zh-CN"))
+    assert "请选择班级（共 25 个，第 1/2 页）" in text
+    assert len(callbacks(markup)) == 20 + 1 and callbacks(markup)[-1] == EnrolClasses(p=1).pack()
+    text, markup = classes_view(classes, 5, I18n("en"))
+    assert "page 2/2" in text and callbacks(markup)[-1] == EnrolClasses(p=0).pack()
+    assert len(callbacks(markup)) == 5 + 1
+    text, markup = classes_view(classes[:3], 0, I18n("zh-CN"))
+    assert "页" not in text and len(callbacks(markup)) == 3
+
+
+def test_the_withdrawal_list_pages_and_edits_in_place():
+    places = [Enrollment(id=n, class_id=7, person_id=n, status="enrolled") for n in range(1, 31)]
+    names = {n: f"学员{n:02d}" for n in range(1, 31)}
+    text, markup = withdrawal_view(a_class(), places, names, 1, I18n("zh-CN"))
+    assert "（共 30 人，第 2/2 页）" in text
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert labels == [f"学员{n}" for n in range(21, 31)] + ["◀"]
+    assert callbacks(markup)[0] == Withdraw(c=7, t=21).pack()
+    assert callbacks(markup)[-1] == WithdrawList(c=7, p=0, e=True).pack()

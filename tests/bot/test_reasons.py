@@ -13,11 +13,11 @@ from bot.clock import ManualClock
 from bot.domain.roles import Role
 from storage.models import Certificate, LeaveRequest, ScreeningCase, TrainingClass
 from tests.bot.attendance_people import member, open_class
-from tests.bot.test_classes import teacher
 from tests.bot.test_intake import pick
-from tests.bot.test_teachers import joined
 from tests.bot.test_todo import case_card, registered
 from tests.chat import body
+from tests.fast.test_classes import teacher
+from tests.fast.test_teachers import joined
 
 START = date(2026, 5, 11)
 EVE = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ from storage.models import Certificate, LeaveRequest, OutboxMessage, Person, Scr
 from storage.todo import Kind
 from tests.bot.attendance_people import member, open_class
 from tests.bot.test_intake import ask, fill_appendix, fill_registration, join_as_trainee, pick
-from tests.bot.test_teachers import _code, fill_profile, joined
 from tests.chat import ChatUser, body, button, buttons
+from tests.fast.test_teachers import _code, fill_profile, joined
 
 START = date(2026, 5, 11)
 EVE = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)

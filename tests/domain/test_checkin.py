@@ -13,16 +13,19 @@ from bot.domain.checkin import (
     LOCATION_WINDOW,
     SCREEN_GRACE,
     WINDOW_SECONDS,
+    CheckinState,
     Mark,
     PersonSummary,
     Phase,
     SessionFacts,
     Tally,
+    checkin_state,
     code_accepted,
     code_for_window,
     current_code,
     distance_m,
     location_due,
+    markable,
     normalise_code,
     outside_radius,
     parse_screen_token,
@@ -291,3 +294,22 @@ def test_screen_token_round_trip_and_refusals():
 )
 def test_malformed_screen_tokens(token):
     assert parse_screen_token(token) is None
+
+
+@given(
+    opened=st.booleans(),
+    starts=st.datetimes(timezones=st.just(UTC)),
+    offset=st.timedeltas(min_value=timedelta(days=-3), max_value=timedelta(days=3)),
+)
+def test_a_session_is_marked_by_hand_once_begun_or_opened(opened, starts, offset):
+    """S-11: teachers mark a session that has begun or whose check-in is open, never a future
+    one that nobody opened."""
+    assert markable(opened, starts, starts + offset) == (opened or offset >= timedelta(0))
+
+
+def test_a_checkin_is_new_until_opened_and_closed_once_closed():
+    opened, closed = START, START + timedelta(hours=1)
+    assert checkin_state(None, None) is CheckinState.NEW
+    assert checkin_state(opened, None) is CheckinState.OPEN
+    assert checkin_state(opened, closed) is CheckinState.CLOSED
+    assert checkin_state(None, closed) is CheckinState.CLOSED, "closed by the clock, unopened"

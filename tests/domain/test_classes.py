@@ -7,19 +7,25 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.classes import (
+    MAX_CAPACITY,
     REQUIREMENTS,
     CertificateKind,
+    ClassDetails,
     ClassFacts,
     Finding,
     Found,
     Programme,
     Teacher,
+    TeacherStanding,
     capacity_findings,
     check_class,
     may_teach,
     problems,
+    standing,
     teacher_findings,
     timetable_findings,
 )
@@ -215,3 +221,64 @@ def test_every_finding_has_a_message_in_both_languages():
     assert text("zh-CN", "classes.finding", code="too_few_hours", params=params) == (
         "课程表共 48 课时，至少需要 2 课时。"
     )
+
+
+# --- the class form's answers and the teachers view ----------------------------------------
+
+
+@pytest.mark.parametrize("chosen", [True, False])
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        (),
+        ("pending",),
+        ("rejected",),
+        ("verified",),
+        ("pending", "verified"),
+        ("rejected", "pending"),
+    ],
+)
+def test_a_candidate_stands_by_their_best_certificate(chosen, statuses):
+    """S-8: assigned first; else verified beats pending beats none (a rejection counts as none)."""
+    expected = (
+        TeacherStanding.CHOSEN
+        if chosen
+        else TeacherStanding.VERIFIED
+        if "verified" in statuses
+        else TeacherStanding.PENDING
+        if "pending" in statuses
+        else TeacherStanding.NONE
+    )
+    assert standing(chosen, statuses) is expected
+
+
+details = st.builds(
+    ClassDetails,
+    programme=st.sampled_from(Programme),
+    name=st.text(min_size=2, max_size=60),
+    start_date=st.dates(),
+    capacity=st.integers(1, 30),
+    venue_address=st.text(min_size=5, max_size=200),
+    venue_lat=st.floats(-90, 90),
+    venue_lon=st.floats(-180, 180),
+)
+
+
+@given(details)
+def test_the_class_form_answers_map_onto_the_class_and_back(given_details):
+    """Editing a class opens the form with exactly its details; submitting it unchanged gives
+    the same details."""
+    assert ClassDetails.from_answers(given_details.answers()) == given_details
+
+
+def test_a_skipped_capacity_is_the_most_a_class_takes():
+    """S-7: 30 at most; the form's skip means the maximum."""
+    answers = {
+        "programme": "lecturer",
+        "name": "讲师班",
+        "start_date": "2026-06-01",
+        "venue_address": "杭州市西湖区文三路 90 号",
+        "venue_location": {"latitude": 30.0, "longitude": 120.0},
+    }
+    assert ClassDetails.from_answers(answers).capacity == MAX_CAPACITY == 30
+    assert ClassDetails.from_answers(answers).programme is Programme.LECTURER

@@ -10,11 +10,15 @@ import pytest
 from openpyxl import load_workbook
 from stdnum.cn import ric
 
+from bot.domain.attendance import LeaveStatus
 from bot.domain.cycle import TraineeState, TransitionRefused, check_move
 from bot.domain.enrolment import (
     MAX_IMPORT_ROWS,
+    PLACED,
     Admission,
     Column,
+    PlaceSource,
+    PlaceStatus,
     RowProblem,
     Screening,
     Span,
@@ -309,3 +313,11 @@ def test_the_cycle_enters_training_and_leaves_it_back_to_where_it_was():
             check_move(other, TraineeState.ENROLLED)
         with pytest.raises(TransitionRefused):
             check_move(TraineeState.ENROLLED, other)
+
+
+def test_statuses_are_enums_with_the_stored_values():
+    """The enums name the values the store has always held (no migration)."""
+    assert [str(s) for s in PlaceStatus] == ["enrolled", "pending", "withdrawn"]
+    assert [str(s) for s in PlaceSource] == ["link", "staff", "import"]
+    assert [str(s) for s in LeaveStatus] == ["pending", "approved", "refused"]
+    assert {str(s) for s in Admission if s in PLACED} == {"enrolled", "pending"}

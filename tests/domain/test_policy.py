@@ -82,6 +82,17 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
     },
     Action.FEEDBACK_DAILY: {**TEACHERS_TAUGHT, Role.INSTITUTION: OWN},
     Action.FEEDBACK_EVALUATIONS: STAFF_ONLY,
+    Action.SUBMISSION_HAND_IN: {
+        Role.TRAINEE: {"enrolled"},
+        Role.LECTURER: {"enrolled"},
+        Role.TRAINER: {"enrolled"},
+    },
+    Action.SUBMISSION_EXTEND: STAFF_ONLY,
+    Action.PLAN_PRINT: {
+        Role.TRAINEE: {"self"},
+        Role.LECTURER: {"self"},
+        Role.TRAINER: {"self"},
+    },
     Action.INVITE: {Role.SUPERVISOR: REGION, Role.INSTITUTION: OWN},
     Action.ASSESSMENT_SCORE: {Role.LECTURER: {"self"}, Role.TRAINER: {"self"}},
     Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
@@ -91,7 +102,6 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.SUPERVISOR: REGION,
         Role.ADMIN: EVERYWHERE,
     },
-    Action.ASSESSMENT_EXTEND: STAFF_ONLY,
     Action.ASSESSMENT_RESULT: {
         Role.TRAINEE: {"self"},
         Role.LECTURER: {"self"},

@@ -20,7 +20,6 @@ from storage.models import (
     CoachingSession,
     Person,
     ScoringAssignment,
-    TraineeAssessment,
 )
 from tests.bot.attendance_people import member, open_class
 from tests.chat import ChatUser, body, button, buttons
@@ -305,34 +304,6 @@ async def test_scorer_gets_the_screenshots_again_by_their_file_ids(fast_factory,
     await user.press(card["message_id"], button(card, "截图和文件（1）"))
     again = await user.expect(lambda m: bool(m.get("photo")))
     assert again["photo"][-1]["file_unique_id"] == shot["photo"][-1]["file_unique_id"]
-
-
-async def test_institution_extends_one_trainees_deadline_in_chat(fast_factory, http):
-    clock = ManualClock(datetime(2026, 5, 12, 3, 0, tzinfo=UTC))
-    app = await fast_factory(clock=clock)
-    staff, _ = await member(app, http, "机构老师", Role.INSTITUTION)
-    _, teacher_id = await member(app, http, "李老师", Role.LECTURER)
-    _, done_id = await member(app, http, "小王", Role.TRAINEE)
-    _, late_id = await member(app, http, "小李", Role.TRAINEE)
-    made, _ = await open_class(app, START, (teacher_id,), (done_id, late_id))
-    async with app.store() as session:
-        await hand_in(session, done_id, "practice_results", {"mall_store": "茶叶小店"})
-    shown = await staff.reply_to("/assessment", predicate=has("考核进度"))
-    await staff.press(shown["message_id"], button(shown, "延长提交期限"))
-    listed = await staff.expect(has("尚未提交"))
-    assert "小李" in body(listed) and "小王" not in body(listed)
-    assert "2026-05-18 00:00" in body(listed)  # midnight after the last class day
-    await staff.press(listed["message_id"], button(listed, "小李"))
-    days = await staff.expect(has("延长多久"))
-    await staff.press(days["message_id"], button(days, "+3 天"))
-    assert "2026-05-21 00:00 前提交" in body(await staff.expect(has("前提交")))
-    async with app.store() as session:
-        stage = (
-            await session.exec(
-                select(TraineeAssessment).where(TraineeAssessment.person_id == late_id)
-            )
-        ).one()
-    assert stage.submit_until == datetime(2026, 5, 20, 16, 0, tzinfo=UTC)
 
 
 async def test_progress_lists_twenty_classes_a_page(fast_factory, http):

@@ -18,7 +18,6 @@ from storage import repo
 from storage.db import unit_of_work
 from storage.models import (
     AssessmentResult,
-    AuditEntry,
     Certificate,
     Enrollment,
     FormDraft,
@@ -380,25 +379,6 @@ async def test_supervisor_reassigns_by_hand_to_an_eligible_lecturer_only(session
         assert (await session.get(ScoringAssignment, first.id)).status == "withdrawn"
 
 
-async def test_institution_extends_one_trainees_deadline_audited(sessions, world):
-    until = CLOSED + timedelta(days=2)
-    async with unit_of_work(sessions) as session:
-        await assessment.extend_deadline(
-            session, world.actor("staff"), world.class_id, world.trainees[0], until
-        )
-        with pytest.raises(NotAllowed):
-            await assessment.extend_deadline(
-                session, world.actor("l1"), world.class_id, world.trainees[0], until
-            )
-    async with unit_of_work(sessions) as session:
-        audit = (
-            await session.exec(
-                select(AuditEntry).where(AuditEntry.action == "assessment.deadline_extended")
-            )
-        ).one()
-        assert audit.subject_id == world.trainees[0]
-
-
 async def test_progress_per_class(sessions, world):
     await _scan(sessions, AFTER)
     first, *_ = await _open(sessions, world)
@@ -551,10 +531,7 @@ async def test_late_work_with_an_extended_deadline_is_drawn_by_the_next_scan(ses
         session.add(Enrollment(class_id=world.class_id, person_id=late[0], status="enrolled"))
     assert (await _scan(sessions, AFTER)).drawn == 3
     assert not (await _scan(sessions, AFTER + timedelta(minutes=1))).drawn
-    async with unit_of_work(sessions) as session:
-        await assessment.extend_deadline(
-            session, world.actor("staff"), world.class_id, late[0], AFTER + timedelta(days=2)
-        )
+    async with unit_of_work(sessions) as session:  # with a later deadline (SubmissionExtension)
         await hand_in(session, late[0], "practice_results", {"mall_store": "迟交的店"})
     assert (await _scan(sessions, AFTER + timedelta(days=1))).drawn == 1
     assert late[0] in {a.trainee_id for a in await _open(sessions, world)}

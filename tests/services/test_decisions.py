@@ -348,3 +348,36 @@ async def test_two_reviewers_deciding_at_once_one_counts(sessions, world, kind):
     counted = [r for r in results if not isinstance(r, BaseException)]
     assert len(counted) == 1 and len(refused) == 1, results
     assert isinstance(refused[0], Stale) and refused[0].key.endswith("already_decided")
+
+
+async def test_a_leave_is_refused_only_with_a_reason_the_learner_is_told(sessions, world):
+    """S-11: refusing a leave request takes a reason (none: Stale, nothing written); the
+    learner is told it and the audit keeps it; a later decision is Stale naming the first."""
+    teacher = world.actor("teacher")
+    async with unit_of_work(sessions) as session:
+        with pytest.raises(Stale):
+            await leave.decide_leave(session, teacher, world.leave_id, approve=False)
+        stored = await session.get(LeaveRequest, world.leave_id)
+        assert stored.status == "pending"
+        await leave.request_leave(
+            session, world.actor("learner"), world.running_class_id, [world.session_ids[4]], "家事"
+        )
+    async with unit_of_work(sessions) as session:
+        pushed = (await session.exec(select(LeaveRequest).order_by(LeaveRequest.id))).all()[-1]
+    async with unit_of_work(sessions) as session:
+        decided = await leave.decide_leave(
+            session, teacher, pushed.id, approve=False, reason="这节课要做结业项目"
+        )
+    assert decided.status == "refused"
+    async with unit_of_work(sessions) as session:
+        with pytest.raises(Stale) as late:
+            await leave.pending_leave(session, world.actor("teacher2"), pushed.id)
+        told = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.key == f"leave_decided:{pushed.id}")
+            )
+        ).one()
+    assert late.value.context == {"status": "refused", "by": "李"}
+    assert "未获 李 批准，理由：这节课要做结业项目" in told.payload["text"]
+    [audit] = await _audits(sessions, "leave.refused")
+    assert audit.reason == "这节课要做结业项目" and audit.actor_id == teacher.person_id

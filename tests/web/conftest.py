@@ -46,7 +46,8 @@ async def browser() -> AsyncIterator[Browser]:
 async def phone(browser: Browser) -> AsyncIterator[OpenPhone]:
     """Opens a page on a new phone (its own storage); keyword arguments override PHONE.
 
-    The test fails if any page threw a JavaScript error.
+    The test fails if any page threw a JavaScript error or broke its Content-Security-Policy
+    (an inline script or style the policy refused, say).
     """
     contexts: list[BrowserContext] = []
     errors: list[str] = []
@@ -56,6 +57,12 @@ async def phone(browser: Browser) -> AsyncIterator[OpenPhone]:
         contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         return page
 
     yield open_page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,11 @@ async def test_reload_keeps_user_and_history(live_app: Any, phone_page: Page) ->
     await page.wait_for_timeout(500)  # let the bot finish its reply to /start
     ids = await message_ids(page)
     identity = await page.evaluate("localStorage.getItem('webchat:identity:t3')")
+    # the token is an HttpOnly cookie: nothing a script on the page can read holds it
+    assert "token" not in json.loads(identity)
+    assert await page.evaluate("document.cookie") == ""
+    [cookie] = await page.context.cookies()
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/api/chat")
 
     await page.reload()
 

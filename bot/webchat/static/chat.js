@@ -22,7 +22,7 @@ const commandMenu = $("command-menu");
 const dialog = $("dialog");
 
 const state = {
-  identity: null, // {userId, token, started: [start payloads already sent]}
+  identity: null, // {userId, started: [start payloads already sent]} (+ token: from before cookies)
   lastSeq: 0,
   historyLoaded: false,
   startInFlight: false,
@@ -95,7 +95,10 @@ async function api(path, { method = "GET", json, form, headers = {}, auth = true
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const init = { method, headers: { ...headers }, signal: controller.signal };
-  if (auth) init.headers.Authorization = `Bearer ${state.identity.token}`;
+  // The token is an HttpOnly cookie of this profile (the page never sees it); an identity
+  // kept from before that still carries its token in localStorage goes on using it.
+  if (auth && state.identity.token) init.headers.Authorization = `Bearer ${state.identity.token}`;
+  else if (auth) init.headers["X-Webchat-Profile"] = encodeURIComponent(config.profile);
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -188,7 +191,7 @@ function showAlert(text) {
 function loadIdentity() {
   try {
     const data = JSON.parse(localStorage.getItem(IDENTITY_KEY));
-    return data && data.token && data.userId ? { started: [], ...data } : null;
+    return data && data.userId ? { started: [], ...data } : null;
   } catch {
     return null;
   }
@@ -228,10 +231,10 @@ async function createUser() {
         method: "POST",
         auth: false,
         headers,
-        json: { first_name: firstName, language_code: config.locale },
+        json: { first_name: firstName, language_code: config.locale, profile: config.profile },
       });
       setOffline(false);
-      return { userId: data.user_id, token: data.token, started: [] };
+      return { userId: data.user_id, started: [] }; // the token came as an HttpOnly cookie
     } catch (err) {
       if (config.needsSecret && err instanceof ApiError && (err.status === 401 || err.status === 403)) {
         localStorage.removeItem(SECRET_KEY);

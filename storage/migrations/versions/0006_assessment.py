@@ -143,7 +143,6 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
-        sa.Column("submit_until", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["class_id"],

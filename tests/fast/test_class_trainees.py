@@ -27,12 +27,12 @@ async def dispatched_lecturer(app, http, name: str) -> tuple[ChatUser, int]:
     return user, person.id
 
 
-async def test_teachers_see_their_class_trainees_and_nobody_else_does(app_factory, http):
-    app = await app_factory()
+async def test_teachers_see_their_class_trainees_and_nobody_else_does(fast_factory, http):
+    app = await fast_factory()
     teacher, teacher_id = await dispatched_lecturer(app, http, "张老师")
     other, _ = await dispatched_lecturer(app, http, "李老师")
     _, trainee_id = await member(app, http, "王小明", Role.TRAINEE)
-    start = app.product.clock.now().date() + timedelta(days=3)
+    start = app.clock.now().date() + timedelta(days=3)
     made, _ = await open_class(app, start, (teacher_id,), (trainee_id,))
 
     listing = await teacher.reply_to("/trainees", predicate=lambda m: made.name in body(m))

@@ -13,8 +13,9 @@ from bot.domain.roles import Grant, Role
 from storage import classes, repo
 from storage.models import AuditEntry, Certificate, Person, TrainingClass
 from tests.bot.test_intake import ask, pick
-from tests.bot.test_teachers import joined
-from tests.chat import ChatUser, body, button
+from tests.chat import ChatUser, body, button, buttons
+from tests.factories import make_class
+from tests.fast.test_teachers import joined
 
 NAME = "2025年第3期网络创业培训班"
 
@@ -88,8 +89,8 @@ async def press_and_see(user: ChatUser, message: dict, label: str, seen: str) ->
     return await user.expect(lambda m: m["message_id"] == message["message_id"] and seen in body(m))
 
 
-async def test_a_class_is_prepared_returned_resubmitted_and_approved(app_factory, http):
-    app = await app_factory()
+async def test_a_class_is_prepared_returned_resubmitted_and_approved(fast_factory, http):
+    app = await fast_factory()
     supervisor = await joined(app, http, "主管科长", Role.SUPERVISOR)
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     zhang = await teacher(app, http, "张老师", "verified")
@@ -290,8 +291,8 @@ async def test_a_class_is_prepared_returned_resubmitted_and_approved(app_factory
     assert ("class.returned", "场地地址请写到门牌号和楼层") in actions
 
 
-async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory, http):
-    app = await app_factory()
+async def test_only_staff_manage_classes_and_only_the_region_decides(fast_factory, http):
+    app = await fast_factory()
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     lecturer = await teacher(app, http, "张老师", "verified")
     card = await create_class(staff, capacity=None)
@@ -305,10 +306,10 @@ async def test_only_staff_manage_classes_and_only_the_region_decides(app_factory
     assert "按钮已失效" in forged["text"]
 
 
-async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(app_factory, http):
+async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(fast_factory, http):
     """Card buttons are routed on their action: an action that does not exist (here on the
     class card and on the timetable) fails every filter and the catch-all answers it."""
-    app = await app_factory()
+    app = await fast_factory()
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
     card = await create_class(staff)
     submit = button(card, "主管部门审批")
@@ -318,3 +319,27 @@ async def test_a_forged_card_action_gets_a_polite_alert_and_changes_nothing(app_
     async with app.store() as session:
         found = (await session.exec(select(TrainingClass))).one()
     assert found.status == "draft"
+
+
+async def test_a_long_list_of_classes_is_paged(fast_factory, http):
+    """Lists in chat are paged: 20 classes at once, ▶ to the next page, the count shown."""
+    app = await fast_factory()
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    async with app.store() as session:
+        region = (await repo.regions(session))[0]
+        institution = (await repo.institutions_in(session, region.id))[0]
+        for number in range(21):
+            await make_class(
+                session,
+                institution_id=institution.id,
+                region_id=region.id,
+                start=start_date() + timedelta(days=number),
+                status="draft",
+                days=1,
+            )
+    listing = await staff.reply_to("/classes", predicate=lambda m: "我的班级" in body(m))
+    assert "第 1/2 页，共 21 个班级" in body(listing)
+    assert len([b for b in buttons(listing) if "筹备中" in b["text"]]) == 20
+    last = await press_and_see(staff, listing, "下一页", "第 2/2 页")
+    assert len([b for b in buttons(last) if "筹备中" in b["text"]]) == 1
+    assert "新建班级" in str(last["reply_markup"])

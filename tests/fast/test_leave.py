@@ -34,9 +34,9 @@ def asked(m) -> bool:
     return "请假申请" in body(m) and bool(buttons(m))
 
 
-async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_factory, http):
+async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(fast_factory, http):
     clock = ManualClock(EVE)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer1, t1 = await member(app, http, "李老师", Role.LECTURER)
     lecturer2, t2 = await member(app, http, "周老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE)
@@ -87,10 +87,12 @@ async def test_leave_over_four_hours_is_refused_and_the_first_decision_wins(app_
 
 
 async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_told(
-    app_factory, http
+    fast_factory, http
 ):
+    """S-11: approved leave excuses a closed absence; a refusal asks the teacher's reason
+    through the one reason flow and the learner is told it."""
     clock = ManualClock(datetime(2026, 5, 11, 5, 0, tzinfo=UTC))  # 13:00, after the morning
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE)
     made, timetable = await open_class(app, START, (t1,), (p,))
@@ -132,17 +134,27 @@ async def test_leave_during_the_day_excuses_a_closed_absence_and_a_refusal_is_to
     await trainee.expect(has("已提交"))
     ask = await lecturer.expect(asked)
     await lecturer.press(ask["message_id"], button(ask, "不批准"))
-    assert "已拒绝" in body(await lecturer.expect(has("已拒绝")))
-    assert "未获 李老师 批准" in body(await trainee.expect(has("未获")))
+    assert "学员会看到" in body(await lecturer.expect(has("请写明理由")))
+    await lecturer.send("不")
+    await lecturer.expect(has("2-200"))  # too short: asked again, nothing decided
+    await lecturer.send("这天要做结业项目，不能缺")
+    done, card = await lecturer.expect_all(
+        has("已拒绝"),
+        lambda m: m["message_id"] == ask["message_id"] and "结业项目" in body(m),
+    )
+    assert "已拒绝 小王 的请假申请" in body(done)
+    assert "未批准（李老师）：这天要做结业项目，不能缺" in body(card) and not buttons(card)
+    told = body(await trainee.expect(has("未获")))
+    assert "未获 李老师 批准，理由：这天要做结业项目，不能缺" in told
     async with app.store() as session:
         statuses = [r.status for r in (await session.exec(select(LeaveRequest))).all()]
         record = await attendance.attendance_record(session, made.id, p)
     assert statuses == ["approved", "refused"] and record.excused == 1
 
 
-async def test_classes_buttons_and_strangers(app_factory, http):
+async def test_classes_buttons_and_strangers(fast_factory, http):
     clock = ManualClock(EVE)
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
     other, t2 = await member(app, http, "外班老师", Role.LECTURER)
     trainee, p = await member(app, http, "小王", Role.TRAINEE, locale="en")
@@ -172,6 +184,10 @@ async def test_classes_buttons_and_strangers(app_factory, http):
         forged = LeaveDecision(r=leave.id, ok=True).pack()
     answer = await other.press((await other.reply_to("/help"))["message_id"], forged)
     assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
+    refuse = LeaveDecision(r=leave.id, ok=False).pack()
+    answer = await other.press((await other.reply_to("/help"))["message_id"], refuse)
+    assert "不在你的权限范围内" in answer["text"] and answer["show_alert"]
+    assert not [m for m in await other.quiet() if "理由" in body(m)], "no reason is asked"
     answer = await trainee.press((await trainee.reply_to("/help"))["message_id"], forged)
     assert "no longer valid" in answer["text"]
     missing = LeaveDecision(r=leave.id + 100, ok=False).pack()
@@ -181,13 +197,13 @@ async def test_classes_buttons_and_strangers(app_factory, http):
         assert (await session.get(LeaveRequest, leave.id)).status == "pending"
 
 
-async def test_status_shows_lost_eligibility_of_a_lecturer_class(app_factory, http):
+async def test_status_shows_lost_eligibility_of_a_lecturer_class(fast_factory, http):
     clock = ManualClock(datetime(2026, 5, 11, 6, 0, tzinfo=UTC))
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     trainer, t1 = await member(app, http, "王培训师", Role.TRAINER)
     learner, p = await member(app, http, "赵讲师", Role.LECTURER)
     made, timetable = await open_class(app, START, (t1,), (p,), programme="lecturer")
-    async with unit_of_work(app.product.sessions) as session:
+    async with unit_of_work(app.sessions) as session:
         closing = await session.get(ClassSession, timetable[0].id)
         await close_checkin(session, closing, timetable[0].ends_at)
     lost = await learner.expect(has("已不能参加结业考核"))
@@ -226,7 +242,14 @@ def test_every_attendance_and_leave_message_renders_in_both_languages():
             "e": e,
             "programme": "trainee",
         },
-        "leave.decided": {"status": "refused", "name": "一班", "hours": 4, "teacher": "李"},
+        "leave.decided": {
+            "status": "refused",
+            "name": "一班",
+            "hours": 4,
+            "teacher": "李",
+            "reason": "<b>",
+        },
+        "leave.ask_refusal": {"learner": "<b>", "min": 2, "max": 200},
         "leave.already_decided": {"status": "approved", "by": "李"},
     }
     for problem in LeaveProblem:

@@ -66,8 +66,8 @@ async def fill_profile(
     return await user.expect(lambda m: "证书登记结果" in body(m))
 
 
-async def test_certificates_are_verified_or_rejected_and_the_teacher_is_told(app_factory, http):
-    app = await app_factory()
+async def test_certificates_are_verified_or_rejected_and_the_teacher_is_told(fast_factory, http):
+    app = await fast_factory()
     supervisor = await joined(app, http, "主管科长", Role.SUPERVISOR)
     boss = await admin(app, http)
     staff = await joined(app, http, "机构老师", Role.INSTITUTION)
@@ -137,8 +137,8 @@ async def test_certificates_are_verified_or_rejected_and_the_teacher_is_told(app
     assert all(push.status == "sent" for push in pushes), [p.status for p in pushes]
 
 
-async def test_a_number_someone_else_holds_is_reported_and_not_taken_over(app_factory, http):
-    app = await app_factory()
+async def test_a_number_someone_else_holds_is_reported_and_not_taken_over(fast_factory, http):
+    app = await fast_factory()
     first = await joined(app, http, "李讲师", Role.LECTURER)
     await pick(first, await first.expect(lambda m: "师资信息与证书" in body(m)), "填写师资信息")
     await fill_profile(

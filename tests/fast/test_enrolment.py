@@ -13,8 +13,10 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import col, func, select
 from stdnum.cn import ric
 
+from bot.class_callbacks import ClassRoster
 from bot.domain.roles import Grant, Role
 from bot.xlsx import XLSX_MIME
+from handlers.enrolment.common import ClassInvite, EnrolAdd, EnrolList, Withdraw
 from storage import intake, repo
 from storage.models import (
     AuditEntry,
@@ -22,6 +24,7 @@ from storage.models import (
     FormAnswer,
     FormDraft,
     FormSubmission,
+    Institution,
     Invitation,
     Person,
     ScreeningCase,
@@ -193,8 +196,8 @@ def workbook(*rows: tuple, header: tuple = ("姓名", "手机号", "身份证号
 # --- joining by the class link -------------------------------------------------------------
 
 
-async def test_link_before_screening_holds_a_place_until_the_decision(app_factory, http):
-    app = await app_factory()
+async def test_link_before_screening_holds_a_place_until_the_decision(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app)
     code = await class_code(staff, name)
@@ -247,8 +250,8 @@ async def test_link_before_screening_holds_a_place_until_the_decision(app_factor
     assert "已占 1/30" in body(card) and "王小明" in body(card)
 
 
-async def test_link_after_screening_enrols_at_once(app_factory, http):
-    app = await app_factory()
+async def test_link_after_screening_enrols_at_once(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app)
     code = await class_code(staff, name)
@@ -283,8 +286,8 @@ async def test_link_after_screening_enrols_at_once(app_factory, http):
 # --- capacity and overlap ------------------------------------------------------------------
 
 
-async def test_the_31st_is_refused(app_factory, http):
-    app = await app_factory()
+async def test_the_31st_is_refused(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     filled = await extras(app, 30)
     class_id, name = await new_class(app, trainees=tuple(filled[:29]))
@@ -306,8 +309,8 @@ async def test_the_31st_is_refused(app_factory, http):
     assert len(await places(app, class_id)) == 30 and late_id not in await places(app, class_id)
 
 
-async def test_overlapping_classes_are_refused(app_factory, http):
-    app = await app_factory()
+async def test_overlapping_classes_are_refused(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     trainee, trainee_id = await screened(app, http, "张三", 1)
     _, first = await new_class(app, trainees=(trainee_id,))
@@ -337,8 +340,8 @@ async def test_overlapping_classes_are_refused(app_factory, http):
 # --- staff adding and withdrawing ----------------------------------------------------------
 
 
-async def test_staff_enrol_pages_and_a_double_press_enrols_once(app_factory, http):
-    app = await app_factory()
+async def test_staff_enrol_pages_and_a_double_press_enrols_once(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     outsider = await member(app, http, "学员家长", Role.TRAINEE)
     class_id, name = await new_class(app)
@@ -393,11 +396,49 @@ async def test_staff_enrol_pages_and_a_double_press_enrols_once(app_factory, htt
     assert cycle.state == "suitable_online", "back to where they were before the class"
 
 
+async def test_another_institutions_staff_cannot_use_forged_buttons(fast_factory, http):
+    """Staff of another institution (who may manage their own classes) pressing this class's
+    buttons with forged data get one polite alert, and nothing changes."""
+    app = await fast_factory()
+    staff = await member(app, http, "机构老师", Role.INSTITUTION)
+    class_id, name = await new_class(app)
+    trainee, trainee_id = await screened(app, http, "学员01", 1)
+    card = await class_card(staff, name)
+    await pick(staff, card, "添加本机构学员")
+    await pick(staff, await staff.expect(lambda m: "选择要加入" in body(m)), "学员01")
+    await staff.expect(lambda m: "已将 学员01 加入" in body(m))
+
+    foreign = await ChatUser.create(http, app.base_url, "外机构老师")
+    await foreign.reply_to("/start")
+    async with app.store() as session:
+        region_id, _ = await _scope(session)
+        elsewhere = Institution(name="别的学校", region_id=region_id)
+        session.add(elsewhere)
+        await session.flush()
+        person = (
+            await session.exec(select(Person).where(Person.tg_user_id == foreign.user_id))
+        ).one()
+        grant = Grant(Role.INSTITUTION, region_id, elsewhere.id)
+        await repo.add_grant(session, person.id, grant, granted_by=None, invitation_id=None)
+    own = await foreign.reply_to("/help")
+    for data in (
+        ClassRoster(c=class_id),
+        ClassInvite(c=class_id),
+        EnrolList(c=class_id),
+        EnrolAdd(c=class_id, t=trainee_id),
+        Withdraw(c=class_id, t=trainee_id, ok=True),
+    ):
+        forged = await foreign.press(own["message_id"], data.pack())
+        assert forged["text"] == "这不在你的权限范围内，无法操作。" and forged["show_alert"], data
+    assert await places(app, class_id) == {trainee_id: "enrolled"}
+    assert await audits(app, "enrolment.withdrawn") == []
+
+
 # --- importing a list ----------------------------------------------------------------------
 
 
-async def test_excel_import_is_all_or_nothing(app_factory, http):
-    app = await app_factory()
+async def test_excel_import_is_all_or_nothing(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     registered, registered_id = await screened(app, http, "张三", 1)
     waiting, waiting_id = await screened(app, http, "王五", 3, decided=None)
@@ -495,8 +536,8 @@ async def test_excel_import_is_all_or_nothing(app_factory, http):
     assert "原本已在本班：1 人" in body(again) and "已占 6/30" in body(again), "nothing twice"
 
 
-async def test_wrong_files_are_refused_with_reasons(app_factory, http):
-    app = await app_factory()
+async def test_wrong_files_are_refused_with_reasons(fast_factory, http):
+    app = await fast_factory()
     staff = await member(app, http, "机构老师", Role.INSTITUTION)
     class_id, name = await new_class(app, capacity=2)
     await pick(staff, await class_card(staff, name), "从 Excel 导入")

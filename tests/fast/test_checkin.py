@@ -14,7 +14,7 @@ from bot.domain.roles import Role
 from bot.forms import service
 from storage.models import AttendanceMark, AuditEntry, ClassSession
 from tests.bot.attendance_people import member, open_class
-from tests.chat import ChatUser, body, button, buttons
+from tests.chat import ChatUser, body, button, buttons, until_idle
 
 START = date(2026, 6, 1)
 NINE = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: the first session starts
@@ -50,9 +50,9 @@ async def open_morning(teacher: ChatUser) -> dict:
     return await teacher.expect(has("签到进行中"))
 
 
-async def a_class(app_factory, http, trainees: tuple[str, ...], **kw):
+async def a_class(fast_factory, http, trainees: tuple[str, ...], **kw):
     clock = ManualClock(NINE - timedelta(minutes=5))
-    app = await app_factory(clock=clock)
+    app = await fast_factory(clock=clock)
     teacher, teacher_id = await member(app, http, "李老师", Role.LECTURER)
     people = [await member(app, http, name, Role.TRAINEE) for name in trainees]
     made, timetable = await open_class(
@@ -61,9 +61,9 @@ async def a_class(app_factory, http, trainees: tuple[str, ...], **kw):
     return app, clock, teacher, [user for user, _ in people], [p for _, p in people], timetable
 
 
-async def test_codes_current_previous_expired_wrong_and_late(app_factory, http):
+async def test_codes_current_previous_expired_wrong_and_late(fast_factory, http):
     app, clock, teacher, users, ids, timetable = await a_class(
-        app_factory, http, ("王小明", "李小红", "张伟", "赵敏")
+        fast_factory, http, ("王小明", "李小红", "张伟", "赵敏")
     )
     wang, li, zhang, zhao = users
     morning = timetable[0]
@@ -111,14 +111,14 @@ async def test_codes_current_previous_expired_wrong_and_late(app_factory, http):
     await teacher.press(panel["message_id"], button(panel, "结束签到"))
     closed = await teacher.expect(has("签到已结束"))
     assert "✅ 3 · ⏰ 1 · ❌ 0" in body(closed)
-    await app.idle()  # the edit is sent inside the closing transaction: wait for its commit
+    await until_idle(app)  # the edit is sent inside the closing transaction: wait for its commit
     assert "现在没有正在签到的课程" in body(await wang.reply_to(current_code(secret, clock.now())))
     again = await teacher.press(panel["message_id"], button(panel, "结束签到"))
     assert "已经结束" in again["text"] and again["show_alert"]
 
 
-async def test_too_many_wrong_codes_lock_the_code_out(app_factory, http):
-    app, clock, teacher, (wang,), _, timetable = await a_class(app_factory, http, ("王小明",))
+async def test_too_many_wrong_codes_lock_the_code_out(fast_factory, http):
+    app, clock, teacher, (wang,), _, timetable = await a_class(fast_factory, http, ("王小明",))
     await open_morning(teacher)
     secret = await secret_of(app, timetable[0].id)
     valid = {current_code(secret, clock.now() - timedelta(seconds=s)) for s in (0, 30)}
@@ -130,9 +130,9 @@ async def test_too_many_wrong_codes_lock_the_code_out(app_factory, http):
     assert await marks(app, timetable[0].id) == {}
 
 
-async def test_location_inside_outside_and_skipped(app_factory, http):
+async def test_location_inside_outside_and_skipped(fast_factory, http):
     app, clock, teacher, users, ids, timetable = await a_class(
-        app_factory, http, ("王小明", "李小红", "张伟", "赵敏")
+        fast_factory, http, ("王小明", "李小红", "张伟", "赵敏")
     )
     wang, li, zhang, _ = users
     await open_morning(teacher)
@@ -167,10 +167,10 @@ async def test_location_inside_outside_and_skipped(app_factory, http):
     assert "✅ 3 · ⏰ 0 · ❌ 0 · 📝 0 · — 1 · ⚠️ 1" in text
 
 
-async def test_deep_link_and_a_form_being_filled(app_factory, http):
+async def test_deep_link_and_a_form_being_filled(fast_factory, http):
     """A code wins over a form being filled until the person has checked in."""
     app, clock, teacher, (wang, li), ids, timetable = await a_class(
-        app_factory, http, ("王小明", "李小红")
+        fast_factory, http, ("王小明", "李小红")
     )
     await open_morning(teacher)
     secret = await secret_of(app, timetable[0].id)
@@ -185,10 +185,10 @@ async def test_deep_link_and_a_form_being_filled(app_factory, http):
     assert set(await marks(app, timetable[0].id)) == set(ids)
 
 
-async def test_hand_marks_are_audited_and_eligibility_follows(app_factory, http):
+async def test_hand_marks_are_audited_and_eligibility_follows(fast_factory, http):
     """A lecturer class: any absence costs the assessment, so a hand mark's consequence shows."""
     app, clock, teacher, users, ids, timetable = await a_class(
-        app_factory, http, ("王小明", "李小红", "张伟"), programme="lecturer"
+        fast_factory, http, ("王小明", "李小红", "张伟"), programme="lecturer"
     )
     wang, li, zhang = users
     outsider, _ = await member(app, http, "周老师", Role.LECTURER)
@@ -244,9 +244,9 @@ async def test_hand_marks_are_audited_and_eligibility_follows(app_factory, http)
     assert recorded[ids[0]].status == "absent"
 
 
-async def test_roster_and_summary_figures(app_factory, http):
+async def test_roster_and_summary_figures(fast_factory, http):
     app, clock, teacher, users, ids, timetable = await a_class(
-        app_factory, http, ("王小明", "李小红", "张伟", "赵敏")
+        fast_factory, http, ("王小明", "李小红", "张伟", "赵敏")
     )
     wang, li, zhang, _ = users
     panel = await open_morning(teacher)

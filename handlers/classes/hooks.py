@@ -1,0 +1,78 @@
+"""What a submitted class form and equipment checklist do: the form hooks call the use cases
+(bot/services/classes.py) and show the class card. A form is answered over many updates, so
+a class that can no longer be changed is told in words here, and the submission is kept."""
+
+from __future__ import annotations
+
+from bot.domain.classes import ClassDetails, ClassStatus
+from bot.forms.service import Submitted
+from bot.policy import Action
+from bot.services import classes as prepare
+from bot.services.actor import Actor, grants_of
+from bot.services.errors import Refusal, Stale
+from bot.views.classes import board
+from handlers.refusals import wording
+from storage.models import TrainingClass
+
+
+async def _actor(done: Submitted) -> Actor:
+    person = done.person
+    return Actor.of(person.id, await grants_of(done.session, person.id), person.locale, done.now)
+
+
+async def _show(done: Submitted, found: TrainingClass) -> None:
+    text, markup = await board(done.session, found, done.i18n, done.now)
+    await done.bot.send_message(done.person.tg_user_id, text, reply_markup=markup)
+
+
+async def _tell(done: Submitted, text: str) -> None:
+    await done.bot.send_message(done.person.tg_user_id, text)
+
+
+async def class_submitted(done: Submitted) -> None:
+    """A new class, or new basic data for one being prepared. Moving the start date moves the
+    timetable with it."""
+    if not done.first_time:
+        return
+    actor = await _actor(done)
+    context = done.submission.context
+    details = ClassDetails.from_answers(done.submission.answers)
+    class_id = context.get("class_id")
+    if class_id is None:
+        try:
+            found = await prepare.create_class(
+                done.session,
+                actor,
+                context["institution_id"],
+                details,
+                timezone=done.settings.timezone,
+            )
+        except Refusal:
+            await _tell(done, done.i18n("classes.not_found"))
+            return
+    else:
+        try:
+            found = await prepare.edit_class(done.session, actor, class_id, details)
+        except Stale as refusal:
+            await _tell(done, wording(done.i18n, refusal))
+            return
+        except Refusal:
+            await _tell(done, done.i18n("classes.not_editable", status=ClassStatus.CLOSED))
+            return
+    await _show(done, found)
+
+
+async def equipment_submitted(done: Submitted) -> None:
+    """Every item answered yes (the form refuses a no): the checklist is confirmed (T4)."""
+    if not done.first_time:
+        return
+    actor = await _actor(done)
+    class_id = done.submission.context["class_id"]
+    found = await prepare.preparing_or_none(done.session, actor, Action.CLASS_EQUIPMENT, class_id)
+    if found is None:
+        await _tell(done, done.i18n("classes.not_found"))
+        return
+    if not all(done.submission.answers.values()):
+        return
+    found = await prepare.confirm_equipment(done.session, actor, class_id, done.submission.id)
+    await _show(done, found)
