@@ -74,9 +74,11 @@ async def assignments(app) -> list[ScoringAssignment]:
         return list((await session.exec(query)).all())
 
 
-async def score_in_chat(user: ChatUser, assignment_id: int, values, *, comment=None) -> None:
+async def score_in_chat(
+    user: ChatUser, assignment_id: int, values, *, comment=None, card=None
+) -> None:
     """Accept, score every criterion by its buttons, review the plan, comment, confirm."""
-    card = await user.expect(has(f"评分任务 #{assignment_id}"))
+    card = card or await user.expect(has(f"评分任务 #{assignment_id}"))
     assert buttons(card), "the card offers accept / decline"
     await user.press(card["message_id"], ScoreCb(a=Do.ACCEPT, i=assignment_id).pack())
     card = await user.expect(lambda m: "开始评分" in str(m.get("reply_markup")))
@@ -318,3 +320,34 @@ async def test_progress_lists_twenty_classes_a_page(fast_factory, http):
     second = await supervisor.expect(has("第 2/2 页"))
     assert len(buttons(second)) == 1 + 1  # one class, then ◀
     assert "上一页" in str(second["reply_markup"])
+
+
+async def test_practice_results_handed_in_in_chat_are_drawn_shown_blind_and_scored(
+    fast_factory, http
+):
+    """With the real T8 form (/practice): the scorer's card shows the answers under their
+    labels and the three screenshots, never the trainee; the trainee learns the result."""
+    from tests.bot.test_intake import pick
+    from tests.fast.test_submissions import fill_practice
+
+    clock = ManualClock(datetime(2026, 5, 12, 2, 0, tzinfo=UTC))
+    app = await fast_factory(clock=clock)
+    _, teacher_id = await member(app, http, "李老师", Role.LECTURER)
+    trainee, trainee_id = await member(app, http, "小王", Role.TRAINEE)
+    user, _ = await scorer(app, http, "孙评", 1)
+    await open_class(app, START, (teacher_id,), (trainee_id,))
+    review = await fill_practice(trainee)
+    await pick(trainee, review, "提交")
+    await trainee.expect(has("已提交"))
+
+    clock.set(AFTER)
+    assert (await scan(app, clock)).drawn == 1
+    (assignment,) = await assignments(app)
+    card = await user.expect(has(f"评分任务 #{assignment.id}"))
+    assert "模拟商城店铺名称：小王的茶叶铺" in body(card) and "🖼 ×3" in body(card)
+    assert "小王：" not in body(card) and "李老师" not in body(card)
+    await user.press(card["message_id"], button(card, "截图和文件（3）"))
+    for _ in range(3):
+        await user.expect(lambda m: bool(m.get("photo")))
+    await score_in_chat(user, assignment.id, PERFECT, card=card)
+    assert "您已通过" in body(await trainee.expect(has("您已通过")))
