@@ -38,7 +38,7 @@ from bot.domain.assessment import (
 )
 from bot.forms import registry
 from bot.i18n import I18n
-from bot.policy import RULES, Action, Reach, Target, require
+from bot.policy import RULES, Action, Reach, Target, allowed, require
 from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
@@ -1239,6 +1239,8 @@ class Standing:
 
 async def standing(session: AsyncSession, actor: Actor) -> list[Standing]:
     """Where the actor stands in the assessment of each of their classes (for /status)."""
+    if not allowed(actor, Action.ASSESSMENT_RESULT, Target.at(owner=actor.person_id)):
+        return []
     shown = []
     for stage in await store.stages_of_person(session, actor.person_id):
         training_class = await session.get(TrainingClass, stage.class_id)
