@@ -600,20 +600,30 @@ async def classes_followed(
     institution_ids: Collection[int],
     region_ids: Collection[int],
     everything: bool,
-    limit: int = 100,
-) -> list[TrainingClass]:
-    """Approved classes taught by the person, of these institutions or regions (or all), the
-    most recent first."""
-    query = select(TrainingClass).where(TrainingClass.status == "approved")
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[int, list[TrainingClass]]:
+    """How many approved classes are taught by the person, of these institutions or regions
+    (or all), and one page of them, the most recent first."""
+    where = [TrainingClass.status == "approved"]
     if not everything:
         taught = select(ClassTeacher.class_id).where(ClassTeacher.person_id == (taught_by or -1))
-        query = query.where(
+        where.append(
             col(TrainingClass.id).in_(taught)
             | col(TrainingClass.institution_id).in_(sorted(institution_ids))
             | col(TrainingClass.region_id).in_(sorted(region_ids))
         )
-    query = query.order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
-    return list((await session.exec(query.limit(limit))).all())
+    count = (
+        await session.exec(select(func.count()).select_from(TrainingClass).where(*where))
+    ).one()
+    query = (
+        select(TrainingClass)
+        .where(*where)
+        .order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return count, list((await session.exec(query)).all())
 
 
 async def open_of_class(session: AsyncSession, class_id: int) -> list[ScoringAssignment]:

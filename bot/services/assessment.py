@@ -1153,9 +1153,11 @@ async def progress(
     return list(zip(shown, rows, strict=True))
 
 
-async def followed_classes(session: AsyncSession, actor: Actor) -> list[TrainingClass]:
-    """The approved classes whose assessment the actor may follow (the policy's reaches of
-    ASSESSMENT_PROGRESS: taught, institution, region, all)."""
+async def followed_classes(
+    session: AsyncSession, actor: Actor, offset: int = 0, limit: int = 20
+) -> tuple[int, list[TrainingClass]]:
+    """How many approved classes the actor may follow the assessment of (the policy's reaches
+    of ASSESSMENT_PROGRESS: taught, institution, region, all), and one page of them."""
     rules = RULES[Action.ASSESSMENT_PROGRESS]
     reaches = {
         reach: [g for g in actor.grants if reach in getattr(rules.get(g.role), "reaches", ())]
@@ -1167,6 +1169,8 @@ async def followed_classes(session: AsyncSession, actor: Actor) -> list[Training
         institution_ids={g.institution_id for g in reaches[Reach.INSTITUTION] if g.institution_id},
         region_ids={g.region_id for g in reaches[Reach.REGION] if g.region_id},
         everything=bool(reaches[Reach.ALL]),
+        offset=offset,
+        limit=limit,
     )
 
 

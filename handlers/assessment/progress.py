@@ -41,15 +41,17 @@ async def _progress(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the classes the actor follows: 20 a page with ◀ ▶ and the count, and the
     supervisor's manage buttons."""
-    classes = await cases.followed_classes(session, actor)
-    if not classes:
+    total, classes = await cases.followed_classes(session, actor, max(number, 0) * PAGE, PAGE)
+    if not total:
         return i18n("assessment.no_classes"), None
-    pages = -(-len(classes) // PAGE)
-    number = min(max(number, 0), pages - 1)
-    rows = await cases.progress(session, actor, classes[number * PAGE : (number + 1) * PAGE])
+    pages = -(-total // PAGE)
+    if number >= pages or number < 0:
+        number = min(max(number, 0), pages - 1)
+        _, classes = await cases.followed_classes(session, actor, number * PAGE, PAGE)
+    rows = await cases.progress(session, actor, classes)
     text = progress_text(i18n, [(c.name, p) for c, p in rows], actor.now)
     if pages > 1:
-        text += "\n\n" + i18n("assessment.page", page=number + 1, pages=pages, total=len(classes))
+        text += "\n\n" + i18n("assessment.page", page=number + 1, pages=pages, total=total)
     buttons = []
     if may(actor, Action.ASSESSMENT_MANAGE):
         buttons += [
