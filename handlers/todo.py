@@ -17,10 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
+from bot.services import assessment as assessment_cases
 from bot.services import todo
 from handlers import classes, intake, leave, teachers
 from storage import classes as class_store
-from storage.models import LeaveRequest, Person, ScreeningCase
+from storage.models import LeaveRequest, Person, ScoringAssignment, ScreeningCase
 from storage.todo import Item, Kind
 
 
@@ -125,6 +126,9 @@ async def card(
         return await classes.application(
             session, await class_store.get_class(session, item_id), i18n
         )
+    if kind is Kind.SCORING:
+        found = await session.get(ScoringAssignment, item_id)
+        return await assessment_cases.assignment_card(session, found, i18n)
     return await leave.request_card(session, await session.get(LeaveRequest, item_id), i18n)
 
 

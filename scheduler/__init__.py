@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
@@ -49,14 +50,14 @@ def create_scheduler(
     settings: Settings, sessions: async_sessionmaker, clock: Clock
 ) -> AsyncIOScheduler:
     """The store scans (reminders, closing check-ins, day summaries, feedback forms, morning
-    feedback summaries) and housekeeping: forgetting old update ids, pruning the outbox
-    (hourly) and refreshing the planners' statistics (every 6 hours; migrations do it too).
+    feedback summaries, assessment) and housekeeping: forgetting old update ids, pruning the
+    outbox (hourly) and refreshing the planners' statistics (every 6 hours; migrations do it too).
 
     A scan that missed its turn (the loop was busy) still runs within one interval, and runs
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
         scheduler.add_job(
             run_scan,
             "interval",

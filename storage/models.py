@@ -330,6 +330,10 @@ class TrainingClass(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    stage: str | None = Field(default=None, max_length=12, index=True)
+    """The life of an approved class (bot/domain/assessment.ClassStage): open → in_progress →
+    ended → assessed → closed; empty before approval."""
+    stage_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class ClassTeacher(SQLModel, table=True):
@@ -537,6 +541,124 @@ class FeedbackRequest(SQLModel, table=True):
     closes_at: datetime = Field(sa_type=UtcDateTime)
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()
+
+
+class ScorerDraw(SQLModel, table=True):
+    """One draw of scorers for a class (S-12): its seed, so it can be reproduced and audited,
+    the neighbouring regions the pool was widened to, and how many submissions lacked scorers."""
+
+    __tablename__ = "scorer_draw"
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    k: int = 1
+    regions: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    shortfall: int = 0
+    drawn_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class TraineeAssessment(SQLModel, table=True):
+    """A trainee's assessment in one class (bot/domain/assessment.TraineeStage): training →
+    assessment → passed, or → coaching → assessment again; `round` counts the scorings;
+    a later deadline is a `SubmissionExtension`."""
+
+    __tablename__ = "trainee_assessment"
+    __table_args__ = (
+        UniqueConstraint("class_id", "person_id"),
+        Index("ix_trainee_assessment_stage", "stage", "class_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    stage: str = Field(default="training", max_length=12)
+    round: int = 0
+    updated_at: datetime = _ts()
+
+
+class ScoringAssignment(SQLModel, table=True):
+    """One scorer's job on one trainee's practice results (and plan) in one round.
+
+    `status`: offered → accepted → done, or declined / expired (the next drawn scorer gets a
+    new assignment) or withdrawn (reassigned by hand). `position` is 1 for the first scorer, 2
+    and 3 for the second and third the final-score rule asks for. `scores` fills criterion by
+    criterion while scoring."""
+
+    __tablename__ = "scoring_assignment"
+    __table_args__ = (
+        Index("ix_scoring_assignment_scorer", "scorer_id", "status"),
+        Index("ix_scoring_assignment_due", "status", "deadline"),
+        Index("ix_scoring_assignment_trainee", "class_id", "trainee_id", "round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int | None = Field(default=None, foreign_key="scorer_draw.id")
+    class_id: int = Field(foreign_key="training_class.id")
+    trainee_id: int = Field(foreign_key="person.id")
+    submission_id: int = Field(foreign_key="form_submission.id")
+    plan_submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    scorer_id: int = Field(foreign_key="person.id")
+    round: int = 1
+    position: int = 1
+    status: str = Field(default="offered", max_length=10)
+    deadline: datetime = Field(sa_type=UtcDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scores: dict[str, int] = Field(default_factory=dict, sa_type=JsonDoc)
+    total: int | None = None
+    comment: str | None = None
+    plan_complete: bool | None = None
+    plan_comment: str | None = None
+    decline_reason: str | None = None
+    created_at: datetime = _ts()
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ScorerConflict(SQLModel, table=True):
+    """A lecturer declared a conflict of interest with a trainee: never drawn for them."""
+
+    __tablename__ = "scorer_conflict"
+    __table_args__ = (UniqueConstraint("scorer_id", "trainee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scorer_id: int = Field(foreign_key="person.id")
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    reason: str = ""
+    created_at: datetime = _ts()
+
+
+class AssessmentResult(SQLModel, table=True):
+    """The final result of one round (S-13): the final score, the plan, passed or not."""
+
+    __tablename__ = "assessment_result"
+    __table_args__ = (UniqueConstraint("class_id", "trainee_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    round: int
+    submission_id: int = Field(foreign_key="form_submission.id")
+    final: float
+    plan_complete: bool
+    passed: bool
+    created_at: datetime = _ts()
+
+
+class CoachingSession(SQLModel, table=True):
+    """A teaching lecturer coached a trainee who did not pass (S-13): when, and notes."""
+
+    __tablename__ = "coaching_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    teacher_id: int = Field(foreign_key="person.id")
+    held_on: date
+    notes: str
     created_at: datetime = _ts()
 
 

@@ -23,6 +23,7 @@ DECISIONS = {
     Kind.CERTIFICATE: Action.CERTIFICATE_VERIFY,
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
+    Kind.SCORING: Action.ASSESSMENT_SCORE,
 }
 """The decision each kind of item waits for."""
 
@@ -52,6 +53,7 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
             if g.region_id is not None
         ),
         is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
+        scores=bool(_reaching(grants, Action.ASSESSMENT_SCORE, Reach.SELF)),
     )
 
 
