@@ -3,7 +3,6 @@ no database, so tests build them directly."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from bot.domain.checkin import (
     seconds_left,
 )
 from bot.i18n import I18n
+from bot.views.pages import paged, turns, with_turns
 from handlers.checkin.callbacks import (
     MarkMenu,
     Panel,
@@ -37,8 +37,6 @@ from storage.attendance import view
 from storage.models import ClassSession, TrainingClass
 
 NAME_LIMIT = 16
-CLASS_PAGE = 20
-"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 
 
 def _short(name: str) -> str:
@@ -179,17 +177,11 @@ def classes_view(
     classes: Sequence[TrainingClass], page: int, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     """/roster with several classes: which one, 20 a page."""
-    pages = max(1, math.ceil(len(classes) / CLASS_PAGE))
-    page = min(max(page, 0), pages - 1)
-    builder = InlineKeyboardBuilder()
-    for training_class in classes[page * CLASS_PAGE : (page + 1) * CLASS_PAGE]:
-        builder.row(_button(_short(training_class.name), RosterDay(c=training_class.id, d=0)))
-    navigation = [
-        _button(label, RosterClasses(p=target))
-        for target, label in ((page - 1, "◀"), (page + 1, "▶"))
-        if 0 <= target < pages
+    shown, page, pages = paged(classes, page)
+    rows = [
+        [_button(_short(training_class.name), RosterDay(c=training_class.id, d=0))]
+        for training_class in shown
     ]
-    if navigation:
-        builder.row(*navigation)
+    rows = with_turns(rows, turns(i18n, page, pages, lambda p: RosterClasses(p=p)))
     text = i18n("checkin.choose_class", count=len(classes), page=page + 1, pages=pages)
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

@@ -115,5 +115,5 @@ def test_the_roster_class_list_pages_twenty_at_a_time():
     assert data[20:] == [RosterClasses(p=1).pack()]
     text, markup = classes_view(classes, 1, I18n("en"))
     labels = [button.text for row in markup.inline_keyboard for button in row]
-    assert "page 2/2" in text and labels == ["班21", "班22", "◀"]
+    assert "page 2/2" in text and labels == ["班21", "班22", "◀ Previous"]
     assert classes_view(classes[:2], 0, ZH)[0] == "选择班级："
