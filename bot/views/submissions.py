@@ -25,13 +25,15 @@ class PlanCb(CallbackData, prefix="plan"):
 
 class ExtAct(StrEnum):
     CLASS = "class"
+    CLASSES = "classes"
     PAGE = "page"
     LEARNER = "learner"
     DAYS = "days"
 
 
 class ExtCb(CallbackData, prefix="ext"):
-    """`c` the class; `p` the learner (LEARNER, DAYS); `n` the page (PAGE) or days (DAYS)."""
+    """`c` the class; `p` the learner (LEARNER, DAYS); `n` the page (CLASSES: of the classes,
+    PAGE: of the class's learners) or days (DAYS)."""
 
     a: ExtAct
     c: int
@@ -63,12 +65,18 @@ def handed_in_view(
     return text, builder.as_markup()
 
 
-def class_picker(i18n: I18n, classes: list[tuple[int, str]]) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
-    for class_id, name in classes:
-        builder.button(text=name, callback_data=ExtCb(a=ExtAct.CLASS, c=class_id))
-    builder.adjust(1)
-    return i18n("submissions.ext_classes", count=len(classes)), builder.as_markup()
+def class_picker(
+    i18n: I18n, classes: list[tuple[int, str]], page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The institution's running classes, 20 a page."""
+    shown, page, pages = paged(classes, page)
+    rows = [
+        [InlineKeyboardButton(text=name, callback_data=ExtCb(a=ExtAct.CLASS, c=class_id).pack())]
+        for class_id, name in shown
+    ]
+    rows = with_turns(rows, turns(i18n, page, pages, lambda n: ExtCb(a=ExtAct.CLASSES, c=0, n=n)))
+    text = i18n("submissions.ext_classes", count=len(classes), page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def learner_picker(

@@ -16,8 +16,8 @@ from handlers.enrolment.common import (
     WithdrawList,
 )
 from handlers.enrolment.views import candidates_view, card_view, classes_view, withdrawal_view
-from tests.pages import assert_fits, labels
 from storage.models import Enrollment, TrainingClass
+from tests.pages import assert_fits, labels
 
 FACTS = {"name": "网创一班", "first": "2026-05-11", "last": "2026-05-18", "venue": "文三路 90 号"}
 
