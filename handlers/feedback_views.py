@@ -38,12 +38,13 @@ from bot.views.feedback import (
 async def feedback_command(
     message: Message, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
-    found = await feedback.visible_classes(session, actor)
-    if not found:
+    found = await feedback.class_page(session, actor, 0)
+    if not found.total:
         await message.answer(i18n("feedback_views.no_classes"))
         return
-    if len(found) == 1:
-        text, markup = menu_view(await feedback.class_menu(session, actor, found[0].id), i18n)
+    if found.total == 1:
+        class_id = found.items[0].id
+        text, markup = menu_view(await feedback.class_menu(session, actor, class_id), i18n)
     else:
         text, markup = choose_class_view(found, i18n)
     await message.answer(text, reply_markup=markup)
@@ -57,9 +58,9 @@ async def classes_paged(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    found = await feedback.visible_classes(session, actor)
+    found = await feedback.class_page(session, actor, callback_data.p)
     await query.answer()
-    await edit_in_place(bot, query.message, *choose_class_view(found, i18n, callback_data.p))
+    await edit_in_place(bot, query.message, *choose_class_view(found, i18n))
 
 
 async def class_pressed(

@@ -19,7 +19,7 @@ from bot.feedback_view_callbacks import (
 from bot.i18n import I18n
 from bot.services.feedback import Count, Counted, Given, Menu, RoundSummary, Trend
 from bot.views.forms import display
-from bot.views.pages import paged, turns, with_turns
+from bot.views.pages import Page, turns, with_turns
 from storage import attendance
 from storage.models import TrainingClass
 
@@ -60,9 +60,9 @@ def my_feedback_text(given: Sequence[Given], i18n: I18n, tz: tzinfo) -> str:
     return i18n("feedback.mine", items=items)
 
 
-def choose_class_view(classes: Sequence[TrainingClass], i18n: I18n, page: int = 0) -> Rendered:
-    """The classes whose feedback the person may read, 20 a page."""
-    shown, page, pages = paged(classes, page)
+def choose_class_view(classes: Page[TrainingClass], i18n: I18n) -> Rendered:
+    """The classes whose feedback the person may read, a page of 20."""
+    page, pages = classes.page, classes.pages
     rows = [
         [
             InlineKeyboardButton(
@@ -70,10 +70,10 @@ def choose_class_view(classes: Sequence[TrainingClass], i18n: I18n, page: int = 
                 callback_data=FeedbackClass(c=training_class.id).pack(),
             )
         ]
-        for training_class in shown
+        for training_class in classes.items
     ]
     rows = with_turns(rows, turns(i18n, page, pages, lambda p: FeedbackClasses(p=p)))
-    text = i18n("feedback_views.choose_class", count=len(classes), page=page + 1, pages=pages)
+    text = i18n("feedback_views.choose_class", count=classes.total, page=page + 1, pages=pages)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 

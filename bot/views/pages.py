@@ -9,7 +9,8 @@ of ◀ ▶ buttons (labels `common.previous` / `common.next`). Keyboards are pla
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
@@ -39,6 +40,22 @@ def paged(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> tuple[list[T]
     """The items on `page` (clamped to the pages there are), that page and the number of pages."""
     page, pages, start = page_window(len(items), page, size)
     return list(items[start : start + size]), page, pages
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its items, which page (from 0) of how many, and the items in all."""
+
+    items: list[T]
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, items: Sequence[T], page: int, size: int = PAGE_SIZE) -> Page[T]:
+        """Page `page` of a list already in memory."""
+        shown, page, pages = paged(items, page, size)
+        return cls(shown, page, pages, len(items))
 
 
 def turns(

@@ -3,7 +3,6 @@ no database, so tests build them directly."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from bot.domain.checkin import (
     seconds_left,
 )
 from bot.i18n import I18n
-from bot.views.pages import paged, turns, with_turns
+from bot.views.pages import Page, turns, with_turns
 from handlers.checkin.callbacks import (
     MarkMenu,
     Panel,
@@ -173,15 +172,14 @@ def roster_day_view(
     return text, builder.as_markup()
 
 
-def classes_view(
-    classes: Sequence[TrainingClass], page: int, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup]:
-    """/roster with several classes: which one, 20 a page."""
-    shown, page, pages = paged(classes, page)
+def classes_view(classes: Page[TrainingClass], i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
+    """/roster with several classes: which one, a page of 20."""
     rows = [
         [_button(_short(training_class.name), RosterDay(c=training_class.id, d=0))]
-        for training_class in shown
+        for training_class in classes.items
     ]
-    rows = with_turns(rows, turns(i18n, page, pages, lambda p: RosterClasses(p=p)))
-    text = i18n("checkin.choose_class", count=len(classes), page=page + 1, pages=pages)
+    rows = with_turns(rows, turns(i18n, classes.page, classes.pages, lambda p: RosterClasses(p=p)))
+    text = i18n(
+        "checkin.choose_class", count=classes.total, page=classes.page + 1, pages=classes.pages
+    )
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
