@@ -100,9 +100,11 @@ async def pick_trainee(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    training_class, people, names = await enrolment.candidates(session, actor, callback_data.c)
+    training_class, people, names = await enrolment.candidates(
+        session, actor, callback_data.c, callback_data.p
+    )
     await query.answer()
-    text, markup = candidates_view(training_class, people, names, callback_data.p, i18n)
+    text, markup = candidates_view(training_class, people, names, i18n)
     if callback_data.e:
         await edit_in_place(bot, query.message, text, markup)
         return

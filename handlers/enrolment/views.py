@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.class_callbacks import ClassRoster
 from bot.i18n import I18n
 from bot.services.enrolment import Card
-from bot.views.pages import in_rows, paged, turns, with_turns
+from bot.views.pages import Page, in_rows, paged, turns, with_turns
 from handlers.enrolment.common import (
     ClassImport,
     ClassInvite,
@@ -74,27 +74,31 @@ def withdrawal_view(
 
 
 def candidates_view(
-    training_class: TrainingClass,
-    people: Sequence[int],
-    names: dict[int, str],
-    page: int,
-    i18n: I18n,
+    training_class: TrainingClass, people: Page[int], names: dict[int, str], i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The institution's suitable trainees staff may add to the class, 20 a page."""
-    shown, page, pages = paged(people, page)
+    """A page of the institution's suitable trainees staff may add to the class."""
     buttons = [
         InlineKeyboardButton(
             text=names[person_id],
             callback_data=EnrolAdd(c=training_class.id, t=person_id).pack(),
         )
-        for person_id in shown
+        for person_id in people.items
     ]
     rows = with_turns(
         in_rows(buttons, 2),
-        turns(i18n, page, pages, lambda p: EnrolList(c=training_class.id, p=p, e=True)),
+        turns(
+            i18n,
+            people.page,
+            people.pages,
+            lambda p: EnrolList(c=training_class.id, p=p, e=True),
+        ),
     )
     text = i18n(
-        "enrolment.pick", name=training_class.name, count=len(people), page=page + 1, pages=pages
+        "enrolment.pick",
+        name=training_class.name,
+        count=people.total,
+        page=people.page + 1,
+        pages=people.pages,
     )
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.i18n import I18n
 from bot.services.enrolment import Card, capacity
+from bot.views.pages import Page
 from handlers.enrolment.common import (
     ClassImport,
     ClassInvite,
@@ -88,12 +89,12 @@ def test_the_trainees_to_add_page_twenty_at_a_time_within_telegram_limits():
     """Issue 11: 45 suitable trainees are three pages; each message fits Telegram's limits."""
     people = list(range(1, 46))
     names = {n: f"学员{n:02d}" + "长" * 60 for n in people}
-    text, markup = candidates_view(a_class(), people, names, 0, I18n("zh-CN"))
+    text, markup = candidates_view(a_class(), Page.of(people, 0), names, I18n("zh-CN"))
     assert_fits(text, markup)
     assert "共 45 人，第 1/3 页" in text and len(labels(markup)) == 20 + 1
     assert callbacks(markup)[0] == EnrolAdd(c=7, t=1).pack()
     assert callbacks(markup)[-1] == EnrolList(c=7, p=1, e=True).pack()
-    text, markup = candidates_view(a_class(), people, names, 2, I18n("en"))
+    text, markup = candidates_view(a_class(), Page.of(people, 2), names, I18n("en"))
     assert_fits(text, markup)
     assert "page 3/3" in text and labels(markup)[-1] == "◀ Previous"
     assert len(labels(markup)) == 5 + 1
