@@ -40,7 +40,8 @@ updates / sum of per-update latencies; p99 is over the form-step latencies.
 The last four lines of stdout are the results (ratio = form / echo throughput); before them
 the two bare-echo lines, and before those the outbox's six (`outbox_*`, see
 `tests/bench_outbox.py`), measured after the form step so that neither run warms or loads the
-other, and before those the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`).
+other, before those `trainees_page_ms` (`tests/bench_trainees.py`), and before that the printed
+business plan's two (`plan_pdf_*`, `tests/bench_plan.py`).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
 from storage.types import utcnow
-from tests import bench_outbox, bench_plan
+from tests import bench_outbox, bench_plan, bench_trainees
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -294,6 +295,8 @@ async def main() -> None:
         file=sys.stderr,
     )
     for line in bench_plan.measure():
+        print(line)
+    for line in await bench_trainees.measure():
         print(line)
     for line in await bench_outbox.measure():
         print(line)
