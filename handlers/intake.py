@@ -212,8 +212,8 @@ async def show_status(
 async def list_trainees(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     """Teachers see the trainees of each open class they teach (S-6: before the class starts)
     and staff their institution's trainees, each with a needs-analysis summary button."""
-    lines = await screening.trainee_lines(session, actor)
-    text, markup = trainees_view(i18n, lines, 0)
+    found = await screening.trainees_page(session, actor, 0)
+    text, markup = trainees_view(i18n, found.lines, found.page, found.pages, found.count)
     await message.answer(text, reply_markup=markup)
 
 
@@ -225,9 +225,13 @@ async def trainees_paged(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    lines = await screening.trainee_lines(session, actor)
+    found = await screening.trainees_page(session, actor, callback_data.p)
     await query.answer()
-    await edit_in_place(bot, query.message, *trainees_view(i18n, lines, callback_data.p))
+    await edit_in_place(
+        bot,
+        query.message,
+        *trainees_view(i18n, found.lines, found.page, found.pages, found.count),
+    )
 
 
 async def trainee_card(

@@ -27,6 +27,7 @@ from bot.policy import Action, Target, allowed
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.targets import class_and_target, feedback_request_for
+from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import checkin, feedback, feedback_views, repo
 from storage.classes import sessions_of, teacher_ids, teacher_name
 from storage.feedback_views import Round, RoundView
@@ -172,6 +173,17 @@ async def visible_classes(session: AsyncSession, actor: Actor) -> list[TrainingC
     """The classes whose feedback the actor may read: taught ones, their institution's."""
     institutions = policy.institutions(actor, Action.FEEDBACK_DAILY)
     return list(await checkin.visible_classes(session, actor.person_id, institutions))
+
+
+async def class_page(session: AsyncSession, actor: Actor, page: int) -> Page[TrainingClass]:
+    """A page of `visible_classes`, latest first: counted, then one query for the page."""
+    institution_ids = policy.institutions(actor, Action.FEEDBACK_DAILY)
+    total = await checkin.visible_class_count(session, actor.person_id, institution_ids)
+    page, pages, offset = page_window(total, page)
+    shown = await checkin.visible_classes(
+        session, actor.person_id, institution_ids, offset, PAGE_SIZE
+    )
+    return Page(list(shown), page, pages, total)
 
 
 async def _visible(

@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.roles import Grant
 from bot.policy import RULES, Action, Reach
+from bot.views import pages
 from storage import todo
 from storage.todo import Item, Kind, Scope
 
-PAGE_SIZE = 20
+PAGE_SIZE = pages.PAGE_SIZE
 
 DECISIONS = {
     Kind.CASE: Action.SCREENING_DECIDE,
