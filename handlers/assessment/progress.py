@@ -26,8 +26,7 @@ from bot.views.assessment import (
     progress_text,
     regions_view,
 )
-
-PAGE = 20
+from bot.views.pages import PAGE_SIZE, page_count, page_window, turns
 
 
 class ProgressPage(CallbackData, prefix="apg"):
@@ -41,13 +40,15 @@ async def _progress(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the classes the actor follows: 20 a page with ◀ ▶ and the count, and the
     supervisor's manage buttons."""
-    total, classes = await cases.followed_classes(session, actor, max(number, 0) * PAGE, PAGE)
+    total, classes = await cases.followed_classes(
+        session, actor, max(number, 0) * PAGE_SIZE, PAGE_SIZE
+    )
     if not total:
         return i18n("assessment.no_classes"), None
-    pages = -(-total // PAGE)
+    pages = page_count(total)
     if number >= pages or number < 0:
-        number = min(max(number, 0), pages - 1)
-        _, classes = await cases.followed_classes(session, actor, number * PAGE, PAGE)
+        number, pages, offset = page_window(total, number)
+        _, classes = await cases.followed_classes(session, actor, offset, PAGE_SIZE)
     rows = await cases.progress(session, actor, classes)
     text = progress_text(i18n, [(c.name, p) for c, p in rows], actor.now)
     if pages > 1:
@@ -63,21 +64,9 @@ async def _progress(
             ]
             for c, _ in rows
         ]
-    turns = []
-    if number > 0:
-        turns.append(
-            InlineKeyboardButton(
-                text=i18n("assessment.previous"), callback_data=ProgressPage(p=number - 1).pack()
-            )
-        )
-    if number + 1 < pages:
-        turns.append(
-            InlineKeyboardButton(
-                text=i18n("assessment.next"), callback_data=ProgressPage(p=number + 1).pack()
-            )
-        )
-    if turns:
-        buttons.append(turns)
+    moves = turns(i18n, number, pages, lambda page: ProgressPage(p=page))
+    if moves:
+        buttons.append(moves)
     return text, InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
 
 
