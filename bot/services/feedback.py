@@ -73,7 +73,8 @@ async def open_request(session: AsyncSession, actor: Actor, request_id: int) -> 
 
 async def form_context(session: AsyncSession, request: FeedbackRequest) -> dict[str, Any]:
     """What the form needs from the class: its teachers, and the modules taught so far (the
-    evaluations) or the day's topics (the daily feedback)."""
+    evaluations) or the day's topics and whether it is the last class day (the daily
+    feedback: no question about tomorrow then)."""
     timetable = await sessions_of(session, request.class_id)
     teachers = [
         await teacher_name(session, await session.get(Person, person_id))
@@ -88,6 +89,7 @@ async def form_context(session: AsyncSession, request: FeedbackRequest) -> dict[
     }
     if request.kind == Kind.DAILY:
         context["topics"] = [item.topic for item in timetable if item.day == request.day]
+        context["last_day"] = request.day >= max((item.day for item in timetable), default=0)
     else:
         context["modules"] = modules(item.topic for item in timetable if item.day <= request.day)
     return context
