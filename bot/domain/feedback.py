@@ -122,9 +122,10 @@ def attendees(marks: Mapping[int, Iterable[Mark | str]], enrolled: Iterable[int]
     ]
 
 
-def modules(topics: Iterable[str]) -> list[str]:
-    """A class's modules: the distinct session topics, in timetable order."""
-    return list(dict.fromkeys(topic.strip() for topic in topics if topic.strip()))
+def class_day_number(day: int, days: Iterable[int]) -> int:
+    """Which class day `day` is (1 = the first day with sessions): its place among the
+    timetable's days that have sessions, counting days off in between as nothing."""
+    return len({other for other in days if other <= day})
 
 
 class Answerable(StrEnum):

@@ -16,8 +16,8 @@ from bot.domain.feedback import (
     Window,
     answerable,
     attendees,
+    class_day_number,
     kinds_due,
-    modules,
     reminder_at,
     windows,
 )
@@ -235,9 +235,11 @@ def test_attendees_present_or_late_in_at_least_one_session():
     assert attendees(marks, [1, 2, 3, 4, 5, 6, 7]) == [1, 2, 5]
 
 
-def test_modules_are_the_distinct_topics_in_order():
-    topics = ["开店实操", "选品", "开店实操", " ", "", "直播带货 ", "选品"]
-    assert modules(topics) == ["开店实操", "选品", "直播带货"]
+def test_class_day_number_counts_only_days_with_sessions():
+    days = [1, 1, 2, 5, 5, 6, 7, 7]
+    assert [class_day_number(day, days) for day in (1, 2, 5, 6, 7)] == [1, 2, 3, 4, 5]
+    assert class_day_number(3, days) == 2, "a day off is still the 2nd class day's evening"
+    assert class_day_number(1, []) == 0
 
 
 def test_answerable():
