@@ -50,6 +50,7 @@ class AttendanceRecord:
     absent: int = 0
     excused: int = 0
     leaves: int = 0
+    left_early: int = 0
 
     @classmethod
     def of(
@@ -78,11 +79,12 @@ class AttendanceRecord:
             absent=counts[Mark.ABSENT],
             excused=len(excused),
             leaves=taken + len(excused - covered),
+            left_early=counts[Mark.LEFT_EARLY],
         )
 
     @property
     def marked(self) -> int:
-        return self.present + self.late + self.absent + self.excused
+        return self.present + self.late + self.left_early + self.absent + self.excused
 
 
 @dataclass(frozen=True)

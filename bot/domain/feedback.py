@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.checkin import Mark
+from bot.domain.checkin import ATTENDED, Mark
 from bot.domain.classes import Programme
 
 
@@ -33,7 +33,6 @@ MIDTERM_DAY = 5
 the 5th day that has sessions, not the 5th calendar day of the class (a weekend or a day off
 in between does not count)."""
 MIDTERM_PROGRAMMES = frozenset({Programme.LECTURER, Programme.TRAINER})
-ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
 
 
 class Timed(Protocol):
@@ -113,8 +112,9 @@ def windows(
 
 
 def attendees(marks: Mapping[int, Iterable[Mark | str]], enrolled: Iterable[int]) -> list[int]:
-    """Who is asked about a day: enrolled people present or late in at least one of its
-    sessions (`marks`: each person's marks that day). Absent or on leave all day: not asked."""
+    """Who is asked about a day: enrolled people who attended (present, late or left early) at
+    least one of its sessions (`marks`: each person's marks that day). Absent or on leave all
+    day: not asked."""
     return [
         person
         for person in enrolled

@@ -130,6 +130,17 @@ def test_a_leave_not_taken_does_not_count_and_a_teacher_excused_session_does():
     assert (absent.absent, absent.leaves) == (2, 0)
 
 
+@given(early=st.integers(0, 14), late=st.integers(0, 14))
+def test_early_leave_is_recorded_but_never_costs_eligibility(early, late):
+    """「严禁迟到早退」 but only absences and leaves bar the assessment (S-11, S-24)."""
+    marks = {n: Mark.LEFT_EARLY for n in range(early)}
+    marks |= {100 + n: Mark.LATE for n in range(late)}
+    made = AttendanceRecord.of(14 + early + late, marks)
+    assert (made.left_early, made.late, made.marked) == (early, late, early + late)
+    for programme in Programme:
+        assert eligibility(programme, made).eligible
+
+
 @given(
     marks=st.dictionaries(st.integers(1, 14), st.sampled_from(list(Mark)), max_size=14),
     leaves=st.lists(st.sets(st.integers(1, 14), min_size=1, max_size=2), max_size=4),

@@ -230,9 +230,10 @@ def test_attendees_present_or_late_in_at_least_one_session():
         4: ["excused", "excused"],
         5: ["excused", "present"],
         6: [],
+        8: ["left_early", "absent"],
         99: ["present"],  # not enrolled (withdrawn)
     }
-    assert attendees(marks, [1, 2, 3, 4, 5, 6, 7]) == [1, 2, 5]
+    assert attendees(marks, [1, 2, 3, 4, 5, 6, 7, 8]) == [1, 2, 5, 8]
 
 
 def test_class_day_number_counts_only_days_with_sessions():

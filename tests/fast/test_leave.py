@@ -219,7 +219,9 @@ def test_every_attendance_and_leave_message_renders_in_both_languages():
     shown = session_view(2, "afternoon", EVE, EVE + timedelta(hours=3), 4, "开店", "Asia/Shanghai")
     one_leave = AttendanceRecord(sessions=14, present=3, absent=2, excused=1, leaves=1)
     e = eligibility("trainee", one_leave)
-    row = SummaryRow(shown, held=True, present=20, late=["甲"], absent=["乙"], excused=["丙"])
+    row = SummaryRow(
+        shown, held=True, present=20, late=["甲"], left_early=["丁"], absent=["乙"], excused=["丙"]
+    )
     status = {"name": "一班", "programme": "trainee", "record": AttendanceRecord(), "e": e}
     samples = {
         "attendance.reminder": {"name": "一班", "s": shown, "venue": "文三路"},
@@ -262,6 +264,10 @@ def test_every_attendance_and_leave_message_renders_in_both_languages():
     assert "5月10日下午 20:00–23:00" in text(
         "zh-CN", "attendance.reminder", **samples["attendance.reminder"]
     )
+    summary = samples["attendance.day_summary"]
+    assert "早退 1" in text("zh-CN", "attendance.day_summary", **summary)
+    assert "早退：丁" in text("zh-CN", "attendance.day_summary", **summary)
+    assert "Left early: 丁" in text("en", "attendance.day_summary", **summary)
 
 
 async def test_one_leave_over_two_sessions_counts_once_S11(fast_factory, http):
