@@ -162,7 +162,7 @@ async def mark_menu(
             callback_data=MarkSet(s=class_session.id, p=line.person_id, m=mark),
         )
     builder.button(text=i18n("checkin.back"), callback_data=MarkMenu(s=class_session.id))
-    builder.adjust(2, 2, 1)
+    builder.adjust(2, 2, 1, 1)
     text = i18n(
         "checkin.pick_mark",
         person=line.name,

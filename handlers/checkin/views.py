@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.attendance import local_day
 from bot.domain.checkin import (
     CheckinState,
+    Mark,
     checkin_state,
     current_code,
     markable,
@@ -51,7 +52,7 @@ def _state(class_session: ClassSession) -> CheckinState:
 
 
 def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
-    counts = {"present": 0, "late": 0, "absent": 0, "excused": 0, "unmarked": 0, "outside": 0}
+    counts = dict.fromkeys([*Mark, "unmarked", "outside"], 0)
     for line in lines:
         counts[line.status or ("excused" if line.on_leave else "unmarked")] += 1
         counts["outside"] += line.outside
