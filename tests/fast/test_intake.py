@@ -40,7 +40,7 @@ from tests.chat import ChatUser, body, button
 async def test_wrong_answers_are_explained_and_asked_again(fast_factory, http):
     app = await fast_factory()
     user, consent = await join_as_trainee(app, http)
-    assert "1/" in body(consent) and "▓" in body(consent)
+    assert "1/" in body(consent) and "●" in body(consent)
     await user.send("好的")
     assert "请点「我同意」" in body(await user.expect())
     await ask(user, "个人信息")
@@ -67,10 +67,15 @@ async def test_wrong_answers_are_explained_and_asked_again(fast_factory, http):
     await user.send(ID_NUMBER.lower())
     await ask(user, "手机号码")
     await user.send("12345")
-    assert "11 位数字" in body(await user.expect(lambda m: "位" in body(m)))
-    await ask(user, "手机号码")
+    # a wrong mobile number is one message: the problem and the hint, with the share button
+    complaint = await user.expect(lambda m: "11 位数字" in body(m))
+    assert "请用下方按钮分享" in body(complaint)
+    assert complaint["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     await user.send("138-1234-5678")
-    saved = await user.expect(lambda m: "已记录：138" in body(m))
+    saved = await user.expect()
+    assert body(saved).startswith("已记录：138")
+    asked = [m for m in user.messages.values() if "手机号码" in body(m) and "●" in body(m)]
+    assert len(asked) == 1, "the mobile question is not asked again after a wrong number"
     assert "138****5678" in body(saved) and "13812345678" not in body(saved)
     await ask(user, "文化程度")
     shown = " ".join(body(m) for m in user.messages.values())
@@ -247,7 +252,7 @@ async def test_revising_the_registration_keeps_the_old_version_and_screens_again
     await pick(user, review, "✏️ 11")
     await pick(user, await ask(user, "创业方向"), "网络创业")
     review = await user.expect(lambda m: "请核对你的回答" in body(m))
-    assert "11. 你的创业方向是？：网络创业" in body(review)
+    assert "11. 你的创业方向是：网络创业" in body(review)
     await pick(user, review, "提交")
     await user.expect(lambda m: "网络创业登记表" in body(m))
     result = await fill_appendix(user)
