@@ -310,3 +310,15 @@ async def test_a_reviewer_of_another_institution_gets_the_refusal_and_changes_no
         assert not (await session.exec(decided)).all()
     await pick(lecturer, case, "确认")
     await lecturer.expect(lambda m: "已记录结论" in body(m))  # the card's edit may come first
+
+
+async def test_status_names_an_unfinished_form_and_how_to_continue(fast_factory, http):
+    """/status while the registration is half done says which form and offers to go on."""
+    app = await fast_factory()
+    user, consent = await join_as_trainee(app, http)
+    await pick(user, consent, "我同意")
+    await ask(user, "姓名")
+    status = await user.reply_to("/status", predicate=lambda m: "我的进度" in body(m))
+    assert "未填完的《创业培训学员入学登记表》" in body(status) and "/start" in body(status)
+    await pick(user, status, "接着填")
+    await ask(user, "姓名")
