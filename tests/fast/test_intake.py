@@ -322,3 +322,22 @@ async def test_status_names_an_unfinished_form_and_how_to_continue(fast_factory,
     assert "未填完的《创业培训学员入学登记表》" in body(status) and "/start" in body(status)
     await pick(user, status, "接着填")
     await ask(user, "姓名")
+
+
+async def test_a_typed_district_is_echoed_as_the_place_it_was_read_as(fast_factory, http):
+    """Typed "福田" is accepted as 广东省 深圳市 福田区, and the person is told so."""
+    app = await fast_factory()
+    user, consent = await join_as_trainee(app, http)
+    await pick(user, consent, "我同意")
+    await user.send("王小明")
+    await pick(user, await ask(user, "性别"), "男")
+    await user.send(ID_NUMBER)
+    await ask(user, "手机号码")
+    await user.send_json({"contact": {"phone_number": "+86 138 1234 5678"}})
+    await pick(user, await ask(user, "文化程度"), "大专")
+    await pick(user, await ask(user, "户籍类型"), "农村")
+    await ask(user, "常住地区")
+    await user.send("福田")
+    echo = await user.expect(lambda m: body(m).startswith("已记录：广东"))
+    assert body(echo) == "已记录：广东省 深圳市 福田区"
+    await ask(user, "人员类别")
