@@ -404,8 +404,16 @@ async def back(
         return stale
     previous = filling.run.previous(filling.slot.key)
     if previous is not None:
-        filling.draft.position, filling.draft.pending = previous.key, []
+        filling.draft.position = previous.key
+        filling.draft.pending = _ticked(previous, filling.run.answers)
     return Screen(filling)
+
+
+def _ticked(slot: Slot, answers: dict[str, Any]) -> list[Any]:
+    """Asked again, a multiple choice starts from the choices made (Done keeps them)."""
+    value = answers.get(slot.key)
+    multiple = slot.question.type is QuestionType.MULTIPLE
+    return list(value) if multiple and isinstance(value, list) else []
 
 
 async def skip(
@@ -486,8 +494,9 @@ async def edit_answer(
     filling = Filling(await _active(session, actor, draft_id), actor.now, tz)
     draft = filling.draft
     if draft.reviewing and 0 <= index < len(filling.run.asked):
-        draft.reviewing, draft.pending = False, []
-        draft.position = filling.run.asked[index].key
+        slot = filling.run.asked[index]
+        draft.reviewing, draft.pending = False, _ticked(slot, filling.run.answers)
+        draft.position = slot.key
     return Screen(filling)
 
 

@@ -272,3 +272,17 @@ async def test_a_forged_calendar_month_is_stale_and_the_month_shown_redraws_noth
         assert not same.show  # the month label, the weekday header, a blank day
         turned = await forms.turn_month(session, me, draft_id, 2, "2026-07", TZ)
         assert turned.redraw and turned.draft.pending == ["2026-07"]
+
+
+async def test_a_multiple_choice_asked_again_starts_from_the_choices_made(sessions, people):
+    me, _ = people
+    async with unit_of_work(sessions) as session:
+        draft_id = (await forms.start(session, me, "needs", {}, TZ)).screen.draft.id
+        await forms.skip(session, me, draft_id, 0, TZ)
+        await forms.pick(session, me, draft_id, 1, "money", TZ)
+        done = await forms.done(session, me, draft_id, 1, TZ)
+        assert done.draft.answers["hardest"] == ["money"] and done.draft.pending == []
+        back = await forms.back(session, me, draft_id, 2, TZ)
+        assert asked(back) == ("hardest", 1) and back.draft.pending == ["money"]
+        again = await forms.done(session, me, draft_id, 1, TZ)
+        assert again.draft.answers["hardest"] == ["money"]
