@@ -19,12 +19,13 @@ from bot.forms.render import display
 from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import assessment, screening
+from bot.services import assessment, forms, screening
 from bot.services.actor import Actor
 from bot.services.errors import found
 from bot.services.reasons import Purpose
 from bot.services.targets import trainee_for
 from bot.views import edit_in_place
+from bot.views.forms import offer_view
 from bot.views.intake import (
     Decision,
     StartForm,
@@ -196,11 +197,25 @@ async def start_form_pressed(
 
 
 async def show_status(
-    message: Message, session: AsyncSession, person: Person, actor: Actor, i18n: I18n
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
 ) -> None:
+    """Where the trainee stands; a form left unfinished is named, with buttons to go on."""
     cycles = await intake.cycles_of(session, person.id)
     case = await intake.latest_case(session, person.id)
-    await message.answer(i18n("intake.status", states=[c.state for c in cycles], case=case))
+    text = i18n("intake.status", states=[c.state for c in cycles], case=case)
+    unfinished = await forms.offer(session, actor, settings.tz)
+    markup = None
+    if unfinished is not None:
+        title = form(unfinished.draft.form_id).title(i18n.locale)
+        number, total = unfinished.answered, unfinished.total
+        text += "\n\n" + i18n("intake.unfinished", title=title, number=number, total=total)
+        _, markup = offer_view(unfinished.draft, number, total, i18n)
+    await message.answer(text, reply_markup=markup)
     attendance = await leave.status_text(session, person, i18n)
     if attendance:
         await message.answer(attendance)

@@ -17,3 +17,13 @@ class DraftStatus(StrEnum):
 
 OPEN = frozenset({DraftStatus.ACTIVE, DraftStatus.PAUSED})
 """Drafts that may still be filled in."""
+
+
+def month_shown(pending: list, current: object, today_iso: str) -> str:
+    """The month (YYYY-MM) a date question's calendar shows: the one turned to, else the
+    current answer's, else today's."""
+    if pending and isinstance(pending[0], str) and len(pending[0]) == 7:
+        return pending[0]
+    if isinstance(current, str) and len(current) == 10:
+        return current[:7]
+    return today_iso[:7]

@@ -15,6 +15,7 @@ class Nav(StrEnum):
     BACK = "back"
     SKIP = "skip"
     NEXT = "next"  # after a note
+    KEEP = "keep"  # the current answer, when a question is asked again (Back, ✏️)
     DONE = "done"  # a multiple choice or files collected so far
     CANCEL = "cancel"  # pause the draft
     EDIT = "edit"  # an answer, from the review screen

@@ -15,13 +15,14 @@ like a draft that is gone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.forms import DraftStatus
+from bot.domain.forms import DraftStatus, month_shown
 from bot.forms import regions
 from bot.forms import service as store
 from bot.forms.answers import (
@@ -143,6 +144,8 @@ class Screen:
     alert: bool = False
     hide_input: bool = False
     """The message answered with an ID or mobile number, to delete from the chat (S-53)."""
+    typed: bool = False
+    """The answer was typed (a district name, say): echo what it was read as."""
 
     def __post_init__(self) -> None:
         if self.show:  # the draft says what is asked now, whether or not it is rendered
@@ -314,6 +317,7 @@ async def answer(
     else:
         screen = filling.accept(slot, given)
     screen.hide_input = hide
+    screen.typed = given.text is not None
     return screen
 
 
@@ -349,6 +353,15 @@ async def pick(
     kind = slot.question.type
     if kind is QuestionType.MULTIPLE:
         chosen = list(draft.pending)
+        most = slot.question.max_selected
+        if value not in chosen and most is not None and len(chosen) >= most:
+            return Screen(
+                filling,
+                show=False,
+                notice="forms.problem",
+                notice_params={"key": "select_at_most", "params": {"max": most}},
+                alert=True,
+            )
         chosen.remove(value) if value in chosen else chosen.append(value)
         draft.pending = [c.value for c in slot.question.choices if c.value in chosen]
         return Screen(filling, redraw=True)
@@ -356,6 +369,9 @@ async def pick(
         draft.pending = [] if value == "root" else [value]
         return Screen(filling, redraw=True)
     return filling.accept(slot, Input(choice=value))
+
+
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def _not_district(code: str) -> bool:
@@ -366,11 +382,15 @@ def _not_district(code: str) -> bool:
 async def turn_month(
     session: AsyncSession, actor: Actor, draft_id: int, index: int, month: str, tz: tzinfo
 ) -> Screen:
-    """The calendar turned to `month` (YYYY-MM); nothing to redraw when it is shown already."""
+    """The calendar turned to `month` (YYYY-MM); nothing to redraw when it is shown already
+    (the month label, the weekday header and blank days press that)."""
+    if not _MONTH.fullmatch(month) or month.startswith("0000"):
+        raise Stale("forms.stale")
     filling, stale = await _asked(session, actor, draft_id, index, tz)
     if stale is not None:
         return stale
-    if filling.draft.pending == [month]:
+    current = filling.run.answers.get(filling.slot.key)
+    if month == month_shown(filling.draft.pending, current, filling.today.isoformat()):
         return Screen(filling, show=False)
     filling.draft.pending = [month]
     return Screen(filling, redraw=True)
@@ -384,8 +404,16 @@ async def back(
         return stale
     previous = filling.run.previous(filling.slot.key)
     if previous is not None:
-        filling.draft.position, filling.draft.pending = previous.key, []
+        filling.draft.position = previous.key
+        filling.draft.pending = _ticked(previous, filling.run.answers)
     return Screen(filling)
+
+
+def _ticked(slot: Slot, answers: dict[str, Any]) -> list[Any]:
+    """Asked again, a multiple choice starts from the choices made (Done keeps them)."""
+    value = answers.get(slot.key)
+    multiple = slot.question.type is QuestionType.MULTIPLE
+    return list(value) if multiple and isinstance(value, list) else []
 
 
 async def skip(
@@ -405,6 +433,21 @@ async def skip(
             alert=True,
         )
     filling.draft.answers = {**filling.draft.answers, slot.key: None}
+    filling.draft.pending = []
+    filling.advance(slot.key)
+    return Screen(filling)
+
+
+async def keep(
+    session: AsyncSession, actor: Actor, draft_id: int, index: int, tz: tzinfo
+) -> Screen:
+    """Asked again (Back, or ✏️ on the review screen): the current answer stays, move on."""
+    filling, stale = await _asked(session, actor, draft_id, index, tz)
+    if stale is not None:
+        return stale
+    slot = filling.slot
+    if slot.key not in filling.draft.answers:
+        return Screen(filling, show=False, notice="forms.stale")
     filling.draft.pending = []
     filling.advance(slot.key)
     return Screen(filling)
@@ -451,8 +494,9 @@ async def edit_answer(
     filling = Filling(await _active(session, actor, draft_id), actor.now, tz)
     draft = filling.draft
     if draft.reviewing and 0 <= index < len(filling.run.asked):
-        draft.reviewing, draft.pending = False, []
-        draft.position = filling.run.asked[index].key
+        slot = filling.run.asked[index]
+        draft.reviewing, draft.pending = False, _ticked(slot, filling.run.answers)
+        draft.position = slot.key
     return Screen(filling)
 
 

@@ -4,6 +4,7 @@ offer to continue, the list of forms that may be changed. Pure: tests call them 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, tzinfo
 from typing import Any
 
@@ -15,9 +16,11 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.forms import month_shown
 from bot.forms import regions
 from bot.forms.answers import SEARCH, Problem
 from bot.forms.callbacks import FormEdit, FormMonth, FormNav, FormPick, Nav
+from bot.forms.expr import ExpressionError
 from bot.forms.registry import form
 from bot.forms.runner import FormRun, Slot
 from bot.forms.schema import FormDefinition, Question, QuestionType
@@ -26,12 +29,20 @@ from bot.privacy import mask_id_number, mask_phone
 from storage.models import FormDraft, FormSubmission
 
 BAR_WIDTH = 10
+NO_KEEP = frozenset({QuestionType.NOTE, QuestionType.ACKNOWLEDGEMENT})
+"""Asked again with an answer, every question offers to keep it, but these: their one button
+does that already."""
 SCALES = {QuestionType.RATING: range(1, 6), QuestionType.SCALE: range(0, 11)}
+
+
+BAR_DONE, BAR_LEFT = "●", "○"
+"""Plain geometric shapes every CJK font has and draws solid (shade blocks like ░ came out
+as a dotted texture)."""
 
 
 def progress_bar(number: int, total: int) -> str:
     filled = round(BAR_WIDTH * number / total) if total else BAR_WIDTH
-    return "▓" * filled + "░" * (BAR_WIDTH - filled)
+    return BAR_DONE * filled + BAR_LEFT * (BAR_WIDTH - filled)
 
 
 def _numeric(value: Any) -> bool:
@@ -88,7 +99,9 @@ def question_view(
         current=None if current is ... else display(question, current, i18n),
     )
     index = number - 1
-    rows = _answer_rows(question, draft, index, i18n, today, current)
+    rows = _answer_rows(question, draft, index, i18n, today, current, run.answers)
+    if current is not ... and question.type not in NO_KEEP:
+        rows.append([_nav(draft.id, index, Nav.KEEP, i18n("forms.keep"))])
     rows.append(_nav_row(run, slot, draft.id, index, i18n))
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -106,7 +119,13 @@ def _nav(draft_id: int, index: int, action: Nav, text: str) -> InlineKeyboardBut
 
 
 def _answer_rows(
-    question: Question, draft: FormDraft, index: int, i18n: I18n, today: date, current: Any
+    question: Question,
+    draft: FormDraft,
+    index: int,
+    i18n: I18n,
+    today: date,
+    current: Any,
+    answers: dict[str, Any],
 ) -> list[list[InlineKeyboardButton]]:
     kind, locale = question.type, i18n.locale
     if kind is QuestionType.SINGLE:
@@ -133,7 +152,9 @@ def _answer_rows(
         buttons = [_pick(draft, index, str(n), str(n)) for n in SCALES[kind]]
         return [buttons[:6], buttons[6:]] if len(buttons) > 6 else [buttons]
     if kind is QuestionType.DATE:
-        return _calendar(draft, index, _month_shown(draft, current, today), i18n)
+        month = month_shown(draft.pending, current, today.isoformat())
+        allowed = _allowed_days(question, answers, today)
+        return _calendar(draft, index, month, allowed, i18n)
     if kind is QuestionType.REGION:
         return _region_rows(draft, index, i18n)
     if kind is QuestionType.NOTE:
@@ -144,44 +165,85 @@ def _answer_rows(
     return []
 
 
-def _month_shown(draft: FormDraft, current: Any, today: date) -> str:
-    if draft.pending and isinstance(draft.pending[0], str) and len(draft.pending[0]) == 7:
-        return draft.pending[0]
-    if isinstance(current, str) and len(current) == 10:
-        return current[:7]
-    return today.isoformat()[:7]
+def _allowed_days(question: Question, answers: dict, today: date) -> Callable[[date], bool]:
+    """Which days the question's constraint accepts (a constraint that cannot be evaluated
+    accepts none, as parse() refuses them)."""
+    if question.constraint is None:
+        return lambda day: True
+    constraint = question.constraint
+
+    def allowed(day: date) -> bool:
+        try:
+            return constraint.truthy(answers, value=day, today=today)
+        except ExpressionError:
+            return False
+
+    return allowed
 
 
-def _calendar(draft: FormDraft, index: int, month: str, i18n: I18n) -> list[list]:
+def _month_days(month: str) -> list[date]:
     year, number = int(month[:4]), int(month[5:7])
-    previous = f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-    following = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return [date(year, number, day) for day in range(1, calendar.monthrange(year, number)[1] + 1)]
+
+
+def _shift(month: str, months: int) -> str | None:
+    """The month `months` after `month` (YYYY-MM); None outside the years a date can have."""
+    serial = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
+    year, number = divmod(serial, 12)
+    return f"{year:04d}-{number + 1:02d}" if 1 <= year <= 9999 else None
+
+
+def _calendar(
+    draft: FormDraft,
+    index: int,
+    month: str,
+    allowed: Callable[[date], bool],
+    i18n: I18n,
+) -> list[list[InlineKeyboardButton]]:
+    """A month as a week grid (Monday first) under a weekday header; days the question's
+    constraint forbids are shown as · and cannot be picked; months and years with no day
+    to pick are not offered. Blank and header buttons just turn to the month shown."""
+    year, number = int(month[:4]), int(month[5:7])
+    stay = FormMonth(d=draft.id, q=index, m=month).pack()
+
+    def blank(text: str = " ") -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=text, callback_data=stay)
+
+    def turn(months: int, text: str) -> InlineKeyboardButton | None:
+        target = _shift(month, months)
+        if target is None or not any(allowed(day) for day in _month_days(target)):
+            return None
+        return InlineKeyboardButton(
+            text=text, callback_data=FormMonth(d=draft.id, q=index, m=target).pack()
+        )
+
     header = [
-        InlineKeyboardButton(
-            text="«",
-            callback_data=FormMonth(d=draft.id, q=index, m=f"{year - 1}-{number:02d}").pack(),
-        ),
-        InlineKeyboardButton(
-            text="‹", callback_data=FormMonth(d=draft.id, q=index, m=previous).pack()
-        ),
-        InlineKeyboardButton(
-            text=i18n("forms.month", year=year, month=number),
-            callback_data=FormMonth(d=draft.id, q=index, m=month).pack(),
-        ),
-        InlineKeyboardButton(
-            text="›", callback_data=FormMonth(d=draft.id, q=index, m=following).pack()
-        ),
-        InlineKeyboardButton(
-            text="»",
-            callback_data=FormMonth(d=draft.id, q=index, m=f"{year + 1}-{number:02d}").pack(),
-        ),
+        turn(-1, "‹") or blank(),
+        blank(i18n("forms.month", year=year, month=number)),
+        turn(1, "›") or blank(),
     ]
-    days = calendar.monthrange(year, number)[1]
-    buttons = [
-        _pick(draft, index, f"{year}-{number:02d}-{day:02d}", str(day))
-        for day in range(1, days + 1)
+    weekdays = [blank(i18n("forms.weekday", day=day)) for day in range(7)]
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdayscalendar(year, number):
+        row = []
+        for day in week:
+            if day == 0:
+                row.append(blank())
+                continue
+            picked = date(year, number, day)
+            row.append(
+                _pick(draft, index, picked.isoformat(), str(day)) if allowed(picked) else blank("·")
+            )
+        weeks.append(row)
+    years = [
+        button
+        for button in (
+            turn(-12, i18n("forms.year_before", year=year - 1)),
+            turn(12, i18n("forms.year_after", year=year + 1)),
+        )
+        if button is not None
     ]
-    return [header, *(buttons[i : i + 7] for i in range(0, len(buttons), 7))]
+    return [header, weekdays, *weeks, *([years] if years else [])]
 
 
 def _region_rows(draft: FormDraft, index: int, i18n: I18n) -> list[list]:
@@ -227,6 +289,9 @@ def reply_keyboard(question: Question, i18n: I18n) -> ReplyKeyboardMarkup | None
     return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
+LABEL_END = "？?：: "
+"""A question's own ending, dropped on the review screen before its "：" ("方向是？：" read
+wrong)."""
 REVIEW_LIMIT = 4000
 """Telegram refuses a message over 4096 characters: the review screen stays under it."""
 REVIEW_CUTS = (80, 30, 10)
@@ -256,7 +321,7 @@ def review_view(run: FormRun, draft: FormDraft, i18n: I18n) -> tuple[str, Inline
             edits.append(
                 _nav(draft.id, asked[slot.key], Nav.EDIT, i18n("forms.edit", number=number))
             )
-        label = slot.question.label(i18n.locale)
+        label = slot.question.label(i18n.locale).rstrip(LABEL_END)
         value = display(slot.question, run.answers.get(slot.key), i18n)
         rows.append((number, label, slot.index, value))
     builder = InlineKeyboardBuilder()
@@ -288,11 +353,13 @@ def problem_text(problem: Problem, i18n: I18n) -> str:
     return i18n("forms.problem", key=problem.key, params=problem.params)
 
 
-def saved_text(question: Question, value: Any, i18n: I18n) -> str | None:
+def saved_text(question: Question, value: Any, i18n: I18n, *, typed: bool = False) -> str | None:
     """The accepted answer echoed (masked) when the chat would not show it otherwise: an ID or
-    mobile number deleted from the chat, or a contact or location shared by a reply-keyboard
-    button (the echo removes that keyboard). None for the others."""
-    if question.personal or reply_keyboard(question, i18n) is not None:
+    mobile number deleted from the chat, a contact or location shared by a reply-keyboard
+    button (the echo removes that keyboard), or a typed district name with the place it was
+    read as (福田 → 广东省 深圳市 福田区). None for the others."""
+    echoed = typed and question.type is QuestionType.REGION
+    if echoed or question.personal or reply_keyboard(question, i18n) is not None:
         return i18n("forms.saved", value=display(question, value, i18n))
     return None
 

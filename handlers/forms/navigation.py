@@ -1,4 +1,5 @@
-"""The runner's buttons around the question: Back, Skip, Next (after a note), Done (choices or
+"""The runner's buttons around the question: Back, Skip, Keep (the current answer), Next
+(after a note), Done (choices or
 files so far), Pause, and Continue / Start over on the offer to resume. One handler per `Nav`
 action; each calls its use case and shows the outcome."""
 
@@ -46,6 +47,19 @@ async def skipped(
     bot: Bot,
 ) -> None:
     screen = await forms.skip(session, actor, callback_data.d, callback_data.q, settings.tz)
+    await _shown(query, screen, i18n, bot)
+
+
+async def kept(
+    query: CallbackQuery,
+    callback_data: FormNav,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    screen = await forms.keep(session, actor, callback_data.d, callback_data.q, settings.tz)
     await _shown(query, screen, i18n, bot)
 
 
@@ -124,6 +138,7 @@ def create_router() -> Router:
     for handler, action in (
         (went_back, Nav.BACK),
         (skipped, Nav.SKIP),
+        (kept, Nav.KEEP),
         (note_read, Nav.NEXT),
         (done_pressed, Nav.DONE),
         (paused, Nav.CANCEL),

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.forms.registry import form
+from bot.forms.schema import QuestionType
 from bot.i18n import I18n
 from bot.services import forms
 from bot.services.actor import Actor
@@ -60,11 +61,23 @@ async def render(
     i18n: I18n,
     pressed: Message | InaccessibleMessage | None = None,
 ) -> None:
-    """What went wrong or what was saved, then the current question or the review screen."""
+    """What went wrong or what was saved, then the current question or the review screen.
+
+    A wrong answer to a question answered through the reply keyboard (a mobile number, a
+    location) is one message: what is wrong, with that keyboard again; the question above
+    it is still the one asked, its buttons still work."""
     if screen.problem is not None:
-        await bot.send_message(chat_id, problem_text(screen.problem, i18n))
+        problem = problem_text(screen.problem, i18n)
+        slot = screen.filling.slot if screen.show else None
+        keyboard = reply_keyboard(slot.question, i18n) if slot is not None else None
+        if keyboard is not None:
+            if slot.question.type is not QuestionType.LOCATION:  # its problem says it all
+                problem += "\n" + i18n("forms.use_keyboard", kind=slot.question.type)
+            await bot.send_message(chat_id, problem, reply_markup=keyboard)
+            return
+        await bot.send_message(chat_id, problem)
     if screen.saved is not None:
-        echo = saved_text(*screen.saved, i18n)
+        echo = saved_text(*screen.saved, i18n, typed=screen.typed)
         if echo is not None:
             await bot.send_message(chat_id, echo, reply_markup=ReplyKeyboardRemove())
     if screen.show:

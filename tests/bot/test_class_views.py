@@ -4,6 +4,7 @@ functions: built from rows in memory, no bot and no database (S-7 to S-10)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 from bot.class_callbacks import (
     AddSession,
@@ -22,6 +23,7 @@ from bot.class_callbacks import (
 )
 from bot.domain.classes import ClassFacts, Programme, Teacher, TeacherStanding
 from bot.i18n import I18n
+from bot.i18n import text as message_text
 from bot.services.classes import Candidate
 from bot.views.classes import (
     Snapshot,
@@ -203,3 +205,21 @@ def test_many_classes_are_paged_and_a_new_one_can_be_made_on_every_page():
     text, markup = class_list_view(ZH, [(school, listed)], 1)
     assert "班21" in text and "班20" not in text
     assert callbacks(markup)[5:] == [ClassView(c=0, v=View.LIST).pack(), ClassNew(i=1).pack()]
+
+
+def test_a_class_name_in_a_chinese_sentence_is_set_in_book_title_marks():
+    """ "主管部门已批准2026年…开班" ran the name into the sentence: it reads 已批准《…》开班."""
+    cls = SimpleNamespace(
+        name="2026年第3期网络创业培训班",
+        status="approved",
+        programme="trainee",
+        start_date=None,
+        venue_address="深圳",
+        return_reason=None,
+    )
+    common = dict(cls=cls, institution="示范学校", teachers=[], first=None, last=None)
+    common |= dict(days=7, hours=56, need_days=7, need_hours=56, equipment_at=None)
+    approved = message_text("zh-CN", "classes.decision_notice", **common)
+    assert "已批准<b>《2026年第3期网络创业培训班》</b>开班" in approved
+    removed = message_text("zh-CN", "classes.teacher_removed_notice", **common)
+    assert "你在<b>《2026年第3期网络创业培训班》</b>的授课安排" in removed

@@ -26,7 +26,7 @@ async def _code(app, role: Role) -> str:
 
 async def ask(user: ChatUser, label: str) -> dict:
     """The next question whose text contains `label` (questions show their progress n/N)."""
-    return await user.expect(lambda m: label in body(m) and "▓" in body(m) + "▓░")
+    return await user.expect(lambda m: label in body(m) and "●" in body(m) + "●○")
 
 
 async def pick(user: ChatUser, message: dict, label: str) -> None:

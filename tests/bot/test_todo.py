@@ -149,7 +149,7 @@ async def test_a_supervisor_who_joins_after_ten_certificates_sees_ten(app_factor
     app = await app_factory()
     lecturer = await joined(app, http, "李讲师", Role.LECTURER)
     await pick(lecturer, await lecturer.expect(has("师资信息与证书")), "填写师资信息")
-    first = await lecturer.expect(lambda m: "姓名" in body(m) and "▓" in body(m))
+    first = await lecturer.expect(lambda m: "姓名" in body(m) and "●" in body(m))
     await fill_profile(lecturer, first, "李明", [("网络创业培训讲师培训合格证书", "LC-0001")])
     async with app.store() as session:
         declared = (await session.exec(select(Certificate))).one()

@@ -40,7 +40,7 @@ from tests.chat import ChatUser, body, button
 async def test_wrong_answers_are_explained_and_asked_again(fast_factory, http):
     app = await fast_factory()
     user, consent = await join_as_trainee(app, http)
-    assert "1/" in body(consent) and "▓" in body(consent)
+    assert "1/" in body(consent) and "●" in body(consent)
     await user.send("好的")
     assert "请点「我同意」" in body(await user.expect())
     await ask(user, "个人信息")
@@ -67,10 +67,15 @@ async def test_wrong_answers_are_explained_and_asked_again(fast_factory, http):
     await user.send(ID_NUMBER.lower())
     await ask(user, "手机号码")
     await user.send("12345")
-    assert "11 位数字" in body(await user.expect(lambda m: "位" in body(m)))
-    await ask(user, "手机号码")
+    # a wrong mobile number is one message: the problem and the hint, with the share button
+    complaint = await user.expect(lambda m: "11 位数字" in body(m))
+    assert "请用下方按钮分享" in body(complaint)
+    assert complaint["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     await user.send("138-1234-5678")
-    saved = await user.expect(lambda m: "已记录：138" in body(m))
+    saved = await user.expect()
+    assert body(saved).startswith("已记录：138")
+    asked = [m for m in user.messages.values() if "手机号码" in body(m) and "●" in body(m)]
+    assert len(asked) == 1, "the mobile question is not asked again after a wrong number"
     assert "138****5678" in body(saved) and "13812345678" not in body(saved)
     await ask(user, "文化程度")
     shown = " ".join(body(m) for m in user.messages.values())
@@ -247,7 +252,7 @@ async def test_revising_the_registration_keeps_the_old_version_and_screens_again
     await pick(user, review, "✏️ 11")
     await pick(user, await ask(user, "创业方向"), "网络创业")
     review = await user.expect(lambda m: "请核对你的回答" in body(m))
-    assert "11. 你的创业方向是？：网络创业" in body(review)
+    assert "11. 你的创业方向是：网络创业" in body(review)
     await pick(user, review, "提交")
     await user.expect(lambda m: "网络创业登记表" in body(m))
     result = await fill_appendix(user)
@@ -305,3 +310,34 @@ async def test_a_reviewer_of_another_institution_gets_the_refusal_and_changes_no
         assert not (await session.exec(decided)).all()
     await pick(lecturer, case, "确认")
     await lecturer.expect(lambda m: "已记录结论" in body(m))  # the card's edit may come first
+
+
+async def test_status_names_an_unfinished_form_and_how_to_continue(fast_factory, http):
+    """/status while the registration is half done says which form and offers to go on."""
+    app = await fast_factory()
+    user, consent = await join_as_trainee(app, http)
+    await pick(user, consent, "我同意")
+    await ask(user, "姓名")
+    status = await user.reply_to("/status", predicate=lambda m: "我的进度" in body(m))
+    assert "未填完的《创业培训学员入学登记表》" in body(status) and "/start" in body(status)
+    await pick(user, status, "接着填")
+    await ask(user, "姓名")
+
+
+async def test_a_typed_district_is_echoed_as_the_place_it_was_read_as(fast_factory, http):
+    """Typed "福田" is accepted as 广东省 深圳市 福田区, and the person is told so."""
+    app = await fast_factory()
+    user, consent = await join_as_trainee(app, http)
+    await pick(user, consent, "我同意")
+    await user.send("王小明")
+    await pick(user, await ask(user, "性别"), "男")
+    await user.send(ID_NUMBER)
+    await ask(user, "手机号码")
+    await user.send_json({"contact": {"phone_number": "+86 138 1234 5678"}})
+    await pick(user, await ask(user, "文化程度"), "大专")
+    await pick(user, await ask(user, "户籍类型"), "农村")
+    await ask(user, "常住地区")
+    await user.send("福田")
+    echo = await user.expect(lambda m: body(m).startswith("已记录：广东"))
+    assert body(echo) == "已记录：广东省 深圳市 福田区"
+    await ask(user, "人员类别")

@@ -6,6 +6,7 @@ The example of the fast tier (tests/fast/harness.py): the same chat-level tests 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -258,3 +259,18 @@ async def test_inviters_cannot_forge_a_scope_outside_their_own(fast_factory, htt
         "/invite 是管理员、创业培训主管部门、培训机构使用的命令" in body(m)
         for m in trainee.messages.values()
     ), "a command of another role says whose it is"
+
+
+async def test_welcome_and_help_promise_only_what_the_role_can_do(fast_factory, http):
+    """The supervisor's welcome and /help name no statistics (there are none yet), and every
+    command a role's welcome mentions is in that person's command menu."""
+    app = await fast_factory()
+    for role in (Role.SUPERVISOR, Role.INSTITUTION, Role.TRAINEE):
+        user = await ChatUser.create(http, app.base_url, f"{role}-help")
+        welcome = body(await user.reply_to(f"/start {await _demo_code(app, role)}"))
+        help_text = body(await user.reply_to("/help"))
+        menu = await user.commands()
+        for text in (welcome, help_text):
+            assert "统计" not in text
+            for named in re.findall(r"/([a-z]+)", text):
+                assert named in menu, (role, named)

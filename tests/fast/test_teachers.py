@@ -145,7 +145,7 @@ async def test_a_number_someone_else_holds_is_reported_and_not_taken_over(fast_f
         first, await ask(first, "姓名"), "李明", [("网络创业培训讲师培训合格证书", "LC-7")]
     )
     second = await joined(app, http, "王讲师", Role.LECTURER)
-    await second.reply_to("/profile", predicate=lambda m: "姓名" in body(m) and "▓" in body(m))
+    await second.reply_to("/profile", predicate=lambda m: "姓名" in body(m) and "●" in body(m))
     result = await fill_profile(
         second,
         second.messages[max(second.messages)],

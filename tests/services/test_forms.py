@@ -223,3 +223,66 @@ async def test_a_submitted_editable_form_is_revised_as_a_new_draft_at_its_review
         revised = await forms.revise(session, me, submitted.id, TZ)
         assert revised.screen.draft.revises_id == submitted.id
         assert revised.screen.draft.reviewing and revised.screen.draft.answers == {"goal": "x"}
+
+
+async def test_an_extra_tick_beyond_max_selected_is_refused_when_it_is_made(sessions, people):
+    """`max_selected` is enforced at the tick, not only at Done: the third tick of a
+    choose-up-to-2 question is refused with an alert and changes nothing."""
+    me, _ = people
+    async with unit_of_work(sessions) as session:
+        draft_id = (await forms.start(session, me, "needs", {}, TZ)).screen.draft.id
+        await forms.skip(session, me, draft_id, 0, TZ)
+        for value in ("traffic", "products"):
+            ticked = await forms.pick(session, me, draft_id, 1, value, TZ)
+            assert ticked.redraw and ticked.notice is None
+        refused = await forms.pick(session, me, draft_id, 1, "platform_rules", TZ)
+        assert not refused.show and refused.alert and refused.notice == "forms.problem"
+        assert refused.notice_params == {"key": "select_at_most", "params": {"max": 2}}
+        assert refused.draft.pending == ["traffic", "products"]
+        untick = await forms.pick(session, me, draft_id, 1, "traffic", TZ)
+        assert untick.draft.pending == ["products"]
+
+
+async def test_keep_leaves_the_answer_of_a_question_asked_again_and_moves_on(sessions, people):
+    me, _ = people
+    async with unit_of_work(sessions) as session:
+        draft = await _fill_daily(session, me)
+        screen = await forms.edit_answer(session, me, draft.id, 4, TZ)
+        assert asked(screen) == ("most_useful", 4)
+        kept = await forms.keep(session, me, draft.id, 4, TZ)
+        assert asked(kept) == (None, -1) and kept.draft.answers["most_useful"] == "直播带货"
+        fresh = (await forms.start(session, me, DAILY, {}, TZ)).screen.draft
+        unanswered = await forms.keep(session, me, fresh.id, 0, TZ)
+        assert unanswered.notice == "forms.stale" and not unanswered.show
+
+
+async def test_a_forged_calendar_month_is_stale_and_the_month_shown_redraws_nothing(
+    sessions, people
+):
+    me, _ = people
+    async with unit_of_work(sessions) as session:
+        started = await forms.start(session, me, "class", {"institution_id": 1}, TZ)
+        draft_id = started.screen.draft.id
+        await forms.pick(session, me, draft_id, 0, "trainee", TZ)
+        await forms.answer(session, me, started.screen.draft, Input(text="福田区第3期"), TZ)
+        for forged in ("2026-13", "0000-01", "abcd-ef", "2026-1"):
+            with pytest.raises(Stale):
+                await forms.turn_month(session, me, draft_id, 2, forged, TZ)
+        same = await forms.turn_month(session, me, draft_id, 2, "2026-06", TZ)
+        assert not same.show  # the month label, the weekday header, a blank day
+        turned = await forms.turn_month(session, me, draft_id, 2, "2026-07", TZ)
+        assert turned.redraw and turned.draft.pending == ["2026-07"]
+
+
+async def test_a_multiple_choice_asked_again_starts_from_the_choices_made(sessions, people):
+    me, _ = people
+    async with unit_of_work(sessions) as session:
+        draft_id = (await forms.start(session, me, "needs", {}, TZ)).screen.draft.id
+        await forms.skip(session, me, draft_id, 0, TZ)
+        await forms.pick(session, me, draft_id, 1, "money", TZ)
+        done = await forms.done(session, me, draft_id, 1, TZ)
+        assert done.draft.answers["hardest"] == ["money"] and done.draft.pending == []
+        back = await forms.back(session, me, draft_id, 2, TZ)
+        assert asked(back) == ("hardest", 1) and back.draft.pending == ["money"]
+        again = await forms.done(session, me, draft_id, 1, TZ)
+        assert again.draft.answers["hardest"] == ["money"]
