@@ -26,6 +26,7 @@ from bot.class_callbacks import (
     TeacherToggle,
     View,
 )
+from bot.domain.classes import EQUIPMENT_FORMS
 from bot.filters import Can
 from bot.forms.service import FormHooks
 from bot.policy import Action
@@ -35,7 +36,7 @@ from bot.views.classes import application
 from handlers import timetable
 from handlers.classes import assign, staff, supervisor
 from handlers.classes import hooks as submitted
-from handlers.classes.staff import CLASS_FORM, EQUIPMENT_FORM
+from handlers.classes.staff import CLASS_FORM
 
 __all__ = ["application"]
 """Re-exported for /todo: the class views live in bot.views.classes."""
@@ -46,7 +47,8 @@ REASONS = {Purpose.CLASS_RETURN: supervisor.return_reason_given}
 def form_hooks(hooks: FormHooks) -> None:
     """A submitted class form becomes a class (or its edit); the checklist confirms equipment."""
     hooks.add(CLASS_FORM, submitted.class_submitted)
-    hooks.add(EQUIPMENT_FORM, submitted.equipment_submitted)
+    for form_id in sorted(set(EQUIPMENT_FORMS.values())):
+        hooks.add(form_id, submitted.equipment_submitted)
 
 
 def create_router() -> Router:
