@@ -17,7 +17,7 @@ ROLE_COMMANDS = {
     Role.LECTURER: ("todo", "trainees", "checkin", "roster", "feedback", "profile"),
     Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile"),
     Role.INSTITUTION: ("todo", "classes", "trainees", "enrol", "roster", "feedback", "extend"),
-    Role.SUPERVISOR: ("todo",),
+    Role.SUPERVISOR: ("todo", "dispatch"),
     Role.ADMIN: ("todo",),
 }
 

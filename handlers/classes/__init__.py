@@ -21,6 +21,9 @@ from bot.class_callbacks import (
     ClassNew,
     ClassView,
     Decide,
+    DispatchClass,
+    DispatchList,
+    DispatchToggle,
     Do,
     TeacherPage,
     TeacherToggle,
@@ -34,7 +37,7 @@ from bot.services.reasons import Purpose
 from bot.timetables import standard_timetables
 from bot.views.classes import application
 from handlers import timetable
-from handlers.classes import assign, staff, supervisor
+from handlers.classes import assign, dispatch, staff, supervisor
 from handlers.classes import hooks as submitted
 from handlers.classes.staff import CLASS_FORM
 
@@ -81,5 +84,12 @@ def create_router() -> Router:
     deciding.callback_query.register(
         supervisor.timetable_pressed, Decide.filter(F.a == ApplicationAction.TIMETABLE)
     )
-    router.include_routers(preparing, deciding)
+    dispatching = Router(name=f"{__name__}.dispatch")
+    dispatching.message.filter(Can(Action.CLASS_DISPATCH))
+    dispatching.callback_query.filter(Can(Action.CLASS_DISPATCH))
+    dispatching.message.register(dispatch.dispatch_command, Command("dispatch"))
+    dispatching.callback_query.register(dispatch.list_pressed, DispatchList.filter())
+    dispatching.callback_query.register(dispatch.class_pressed, DispatchClass.filter())
+    dispatching.callback_query.register(dispatch.teacher_toggled, DispatchToggle.filter())
+    router.include_routers(preparing, deciding, dispatching)
     return router

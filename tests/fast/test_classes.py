@@ -370,3 +370,53 @@ async def test_a_trainer_class_checklist_asks_only_the_room_and_the_books(fast_f
         assert all(absent not in text for text in asked) and absent not in body(review), absent
     await pick(staff, review, "提交")
     await staff.expect(lambda m: "设备清单：已确认" in body(m))
+
+
+async def test_the_supervisor_dispatches_verified_lecturers_of_the_region(fast_factory, http):
+    """S-8 (「由当地创业培训主管部门选派」): the region's supervisor dispatches verified lecturers
+    of the region to a trainee class being prepared; the lecturer and the institution are told
+    and the class card shows them; an unverified lecturer is refused, a trainer class is not
+    the region's to staff."""
+    app = await fast_factory()
+    supervisor = await joined(app, http, "主管科长", Role.SUPERVISOR)
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    zhang = await teacher(app, http, "张老师", "verified")
+    await teacher(app, http, "钱老师", "pending")
+    card = await create_class(staff)
+    async with app.store() as session:
+        made = (await session.exec(select(TrainingClass))).one()
+        for programme in ("trainer", "lecturer"):
+            await make_class(
+                session,
+                institution_id=made.institution_id,
+                region_id=made.region_id,
+                start=start_date(),
+                programme=programme,
+                status="draft",
+            )
+
+    listing = await supervisor.reply_to("/dispatch", predicate=lambda m: "选派授课讲师" in body(m))
+    assert "共 1 个" in body(listing) and len(buttons(listing)) == 1
+    view = await press_and_see(supervisor, listing, NAME, "授课老师")
+    refused = await supervisor.press(view["message_id"], button(view, "钱老师"))
+    assert "还没有通过审核的讲师培训合格证书" in refused["text"]
+    view = await press_and_see(supervisor, view, "张老师", "张老师：✓ 已安排")
+    told = await zhang.expect(lambda m: "主管部门选派你" in body(m))
+    assert NAME in body(told)
+    notice = await staff.expect(lambda m: "主管部门选派 张老师" in body(m))
+    assert NAME in body(notice)
+    board = await press_and_see(staff, card, "授课老师", "张老师：✓ 已安排")
+    assert "已安排 1/2 名" in body(board)
+    await press_and_see(supervisor, view, "返回班级列表", "选派授课讲师")
+
+    outsider = await staff.reply_to("/dispatch")
+    assert "选派授课讲师" not in body(outsider), "staff invite teachers; they do not dispatch"
+    forged = await staff.press(card["message_id"], button(view, "张老师"))
+    assert "按钮已失效" in forged["text"] or "没有权限" in forged["text"]
+    async with app.store() as session:
+        audit = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.action == "class.teacher_assigned")
+            )
+        ).one()
+    assert audit.details["dispatched"] is True
