@@ -100,7 +100,9 @@ async def open_trainee_chat(page: Page, base_url: str) -> Page:
     return await new_tab.value
 
 
-async def test_trainee_registers_and_is_told_it_is_being_reviewed(live_app: Any, phone_page: Page) -> None:
+async def test_trainee_registers_and_is_told_it_is_being_reviewed(
+    live_app: Any, phone_page: Page
+) -> None:
     page = await open_trainee_chat(phone_page, live_app.base_url)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
