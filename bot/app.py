@@ -230,6 +230,9 @@ class Product:
         if self.bot is not None:
             await self.bot.session.close()
         await self.isolation.close()
+        if isinstance(self.isolation, RedisEventIsolation):
+            # aiogram's close() is a no-op: the pool's sockets would leak until collected.
+            await self.isolation.redis.aclose(close_connection_pool=True)
         if self.webchat_store is not None:
             await self.webchat_store.engine.dispose()
         await self.engine.dispose()

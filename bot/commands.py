@@ -14,11 +14,29 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 ROLE_COMMANDS = {
     Role.TRAINEE: ("status", "forms", "leave", "myfeedback", "practice", "plan", "planpdf"),
-    Role.LECTURER: ("todo", "trainees", "checkin", "roster", "feedback", "profile"),
-    Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile"),
-    Role.INSTITUTION: ("todo", "classes", "trainees", "enrol", "roster", "feedback", "extend"),
-    Role.SUPERVISOR: ("todo", "dispatch"),
-    Role.ADMIN: ("todo",),
+    Role.LECTURER: (
+        "todo",
+        "trainees",
+        "checkin",
+        "roster",
+        "feedback",
+        "profile",
+        "coaching",
+        "assessment",
+    ),
+    Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile", "coaching", "assessment"),
+    Role.INSTITUTION: (
+        "todo",
+        "classes",
+        "trainees",
+        "enrol",
+        "roster",
+        "feedback",
+        "extend",
+        "assessment",
+    ),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
+    Role.ADMIN: ("todo", "assessment"),
 }
 
 

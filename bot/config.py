@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=5, ge=1)
     outbox_backoff: float = Field(default=5.0, ge=0)
     outbox_poll: float = Field(default=0.2, gt=0)
+    outbox_keep_days: int = Field(default=7, ge=1)
+    assessment_scorers: int = Field(default=1, ge=1, le=3)
+    scoring_deadline_hours: int = Field(default=72, ge=1)
+    assessment_rounds: int = Field(default=3, ge=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -14,6 +14,12 @@ class FeedbackClass(CallbackData, prefix="fvc"):
     c: int
 
 
+class FeedbackClasses(CallbackData, prefix="fvp"):
+    """Page `p` of the classes /feedback lists (edits the list in place)."""
+
+    p: int
+
+
 class FeedbackRound(CallbackData, prefix="fvr"):
     """The summary of class `c`'s round of kind `k` on day `d` (a forged kind fails the filter
     and is answered by the fallback)."""

@@ -23,6 +23,10 @@ from bot.i18n import I18n
 from storage import outbox
 from storage.models import Person
 
+CARDS = ("case:", "cert:", "class:", "leave:")
+"""Key prefixes of decision cards: `close_copies` edits their sent copies once decided, so the
+outbox keeps those rows (with their message ids) until then, whatever their age."""
+
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 View = Callable[[I18n], Rendered | Awaitable[Rendered]]
 """A view builder bound to its data: text and keyboard in the reader's language (a card read

@@ -46,12 +46,15 @@ log = logging.getLogger(__name__)
 
 
 def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | EditMessageText:
-    """The Bot API call a queued row stands for (a photo travels base64-encoded in the row)."""
+    """The Bot API call a queued row stands for (a photo's bytes come from `media_blob`; a row
+    queued before pictures were stored once carries them base64-encoded)."""
     if row.method == "editMessageText":
         return EditMessageText(chat_id=row.chat_id, **row.payload)
     if row.method == "sendPhoto":
         payload = dict(row.payload)
-        picture = BufferedInputFile(base64.b64decode(payload.pop("photo")), filename="chart.png")
+        legacy = payload.pop("photo", None)
+        data = row.media if row.media is not None else base64.b64decode(legacy or "")
+        picture = BufferedInputFile(data, filename="chart.png")
         return SendPhoto(chat_id=row.chat_id, photo=picture, **payload)
     return SendMessage(chat_id=row.chat_id, **row.payload)
 

@@ -44,6 +44,11 @@ class Action(StrEnum):
     SUBMISSION_EXTEND = "submission.extend"
     PLAN_PRINT = "plan.print"
     INVITE = "invite"
+    ASSESSMENT_SCORE = "assessment.score"
+    ASSESSMENT_MANAGE = "assessment.manage"
+    ASSESSMENT_PROGRESS = "assessment.progress"
+    ASSESSMENT_RESULT = "assessment.result"
+    COACHING_RECORD = "coaching.record"
 
 
 class Reach(StrEnum):
@@ -129,6 +134,20 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.FEEDBACK_GIVE: _each(LEARNERS, SELF),
     Action.FEEDBACK_DAILY: {**_each(TEACHERS, TAUGHT), Role.INSTITUTION: INSTITUTION},
     Action.FEEDBACK_EVALUATIONS: {Role.INSTITUTION: INSTITUTION},
+    # Assessment (S-12, S-13): a drawn lecturer (or, for a lecturer class, a trainer) scores
+    # the assignments made out to them; the region's supervisor draws again, widens the pool
+    # and reassigns; teachers, staff and supervisors follow the progress; the trainee reads
+    # their own result; the class's teachers coach who did not pass.
+    Action.ASSESSMENT_SCORE: _each(TEACHERS, SELF),
+    Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.ASSESSMENT_PROGRESS: {
+        **_each(TEACHERS, TAUGHT),
+        Role.INSTITUTION: INSTITUTION,
+        Role.SUPERVISOR: REGION,
+        Role.ADMIN: ALL,
+    },
+    Action.ASSESSMENT_RESULT: _each(LEARNERS, SELF),
+    Action.COACHING_RECORD: _each(TEACHERS, TAUGHT),
     # Assessment (S-12): a learner of the class hands in practice results and a business plan;
     # the institution's staff extend one learner's deadline; a learner prints their own plan.
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),

@@ -4,6 +4,7 @@ from aiogram import Router
 
 from bot.forms.service import FormHooks
 from handlers import (
+    assessment,
     basics,
     checkin,
     classes,
@@ -40,6 +41,7 @@ FEATURES = (
     classes,
     leave,
     todo,
+    assessment,
     enrolment,
     checkin,
     feedback,
@@ -50,7 +52,7 @@ FEATURES = (
 )
 
 
-DECIDING = (intake, teachers, classes, leave)
+DECIDING = (intake, teachers, classes, leave, assessment)
 """Features whose decisions ask a reason: each names what to call with it (`REASONS`)."""
 
 

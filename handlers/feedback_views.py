@@ -8,18 +8,24 @@ bot/services/feedback.py (who sees what), the views in bot/views/feedback.py.
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import charts
-from bot.feedback_view_callbacks import FeedbackClass, FeedbackRound, FeedbackTrend
+from bot.feedback_view_callbacks import (
+    FeedbackClass,
+    FeedbackClasses,
+    FeedbackRound,
+    FeedbackTrend,
+)
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import feedback
 from bot.services.actor import Actor
+from bot.views import edit_in_place
 from bot.views.feedback import (
     choose_class_view,
     menu_view,
@@ -32,15 +38,29 @@ from bot.views.feedback import (
 async def feedback_command(
     message: Message, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
-    found = await feedback.visible_classes(session, actor)
-    if not found:
+    found = await feedback.class_page(session, actor, 0)
+    if not found.total:
         await message.answer(i18n("feedback_views.no_classes"))
         return
-    if len(found) == 1:
-        text, markup = menu_view(await feedback.class_menu(session, actor, found[0].id), i18n)
+    if found.total == 1:
+        class_id = found.items[0].id
+        text, markup = menu_view(await feedback.class_menu(session, actor, class_id), i18n)
     else:
         text, markup = choose_class_view(found, i18n)
     await message.answer(text, reply_markup=markup)
+
+
+async def classes_paged(
+    query: CallbackQuery,
+    callback_data: FeedbackClasses,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    found = await feedback.class_page(session, actor, callback_data.p)
+    await query.answer()
+    await edit_in_place(bot, query.message, *choose_class_view(found, i18n))
 
 
 async def class_pressed(
@@ -97,6 +117,7 @@ def create_router() -> Router:
     router.message.filter(Can(Action.FEEDBACK_DAILY))
     router.callback_query.filter(Can(Action.FEEDBACK_DAILY))
     router.message.register(feedback_command, Command("feedback"))
+    router.callback_query.register(classes_paged, FeedbackClasses.filter())
     router.callback_query.register(class_pressed, FeedbackClass.filter())
     router.callback_query.register(round_pressed, FeedbackRound.filter())
     router.callback_query.register(trend_pressed, FeedbackTrend.filter())

@@ -19,7 +19,7 @@ from bot.forms.render import display
 from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import screening
+from bot.services import assessment, screening
 from bot.services.actor import Actor
 from bot.services.errors import found
 from bot.services.reasons import Purpose
@@ -195,20 +195,25 @@ async def start_form_pressed(
     )
 
 
-async def show_status(message: Message, session: AsyncSession, person: Person, i18n: I18n) -> None:
+async def show_status(
+    message: Message, session: AsyncSession, person: Person, actor: Actor, i18n: I18n
+) -> None:
     cycles = await intake.cycles_of(session, person.id)
     case = await intake.latest_case(session, person.id)
     await message.answer(i18n("intake.status", states=[c.state for c in cycles], case=case))
     attendance = await leave.status_text(session, person, i18n)
     if attendance:
         await message.answer(attendance)
+    standing = await assessment.standing(session, actor)
+    if standing:
+        await message.answer(i18n("assessment.standing", classes=standing))
 
 
 async def list_trainees(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     """Teachers see the trainees of each open class they teach (S-6: before the class starts)
     and staff their institution's trainees, each with a needs-analysis summary button."""
-    lines = await screening.trainee_lines(session, actor)
-    text, markup = trainees_view(i18n, lines, 0)
+    found = await screening.trainees_page(session, actor, 0)
+    text, markup = trainees_view(i18n, found.lines, found.page, found.pages, found.count)
     await message.answer(text, reply_markup=markup)
 
 
@@ -220,9 +225,13 @@ async def trainees_paged(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    lines = await screening.trainee_lines(session, actor)
+    found = await screening.trainees_page(session, actor, callback_data.p)
     await query.answer()
-    await edit_in_place(bot, query.message, *trainees_view(i18n, lines, callback_data.p))
+    await edit_in_place(
+        bot,
+        query.message,
+        *trainees_view(i18n, found.lines, found.page, found.pages, found.count),
+    )
 
 
 async def trainee_card(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +29,8 @@ from bot.policy import Action, invitation_target, require
 from bot.scopes import scope_name
 from bot.services.actor import Actor
 from bot.services.errors import NotFound, found
+from bot.views import edit_in_place
+from bot.views.pages import PAGE_SIZE, page_window, turns, with_turns
 from storage import repo
 from storage.models import Institution, Person
 
@@ -38,6 +48,14 @@ class InviteTarget(CallbackData, prefix="ik"):
 class NewScope(CallbackData, prefix="in"):
     role: Role
     region: int = 0
+
+
+class ScopePage(CallbackData, prefix="isp"):
+    """Page `p` of the regions (or the institutions of `region`) to invite a `role` into."""
+
+    role: Role
+    region: int = 0
+    p: int
 
 
 class InviteUse(CallbackData, prefix="iu"):
@@ -106,29 +124,85 @@ async def target_chosen(
     await query.message.answer(text, reply_markup=markup)
 
 
-async def _scope_step(
-    session: AsyncSession, target: Grant, scope: Scope, i18n: I18n
+def scope_view(
+    i18n: I18n,
+    target: Grant,
+    scope: Scope,
+    shown: Sequence[tuple[int, str]],
+    page: int,
+    pages: int,
+    count: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
-    if scope is Scope.REGION:
-        for region in await repo.regions(session):
-            builder.button(
-                text=region.name, callback_data=InviteTarget(role=target.role, region=region.id)
+    """One page of the regions (or a region's institutions) to choose from, ◀ ▶ between pages
+    with the count, and a button to add a new one."""
+    region = target.region_id or 0
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=name,
+                callback_data=(
+                    InviteTarget(role=target.role, region=scope_id)
+                    if scope is Scope.REGION
+                    else InviteTarget(role=target.role, region=region, institution=scope_id)
+                ).pack(),
             )
-    else:
-        for institution in await repo.institutions_in(session, target.region_id):
-            builder.button(
-                text=institution.name,
-                callback_data=InviteTarget(
-                    role=target.role, region=target.region_id, institution=institution.id
-                ),
-            )
-    builder.button(
-        text=i18n("invites.new_scope", scope=scope),
-        callback_data=NewScope(role=target.role, region=target.region_id or 0),
+        ]
+        for scope_id, name in shown
+    ]
+    rows = with_turns(
+        rows, turns(i18n, page, pages, lambda p: ScopePage(role=target.role, region=region, p=p))
     )
-    builder.adjust(1)
-    return i18n("invites.choose_scope", scope=scope, role=target.role), builder.as_markup()
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=i18n("invites.new_scope", scope=scope),
+                callback_data=NewScope(role=target.role, region=region).pack(),
+            )
+        ]
+    )
+    text = i18n(
+        "invites.choose_scope",
+        scope=scope,
+        role=target.role,
+        count=count,
+        page=page + 1,
+        pages=pages,
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _scope_step(
+    session: AsyncSession, target: Grant, scope: Scope, i18n: I18n, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the store's regions (or the target region's institutions): counted, then read."""
+    if scope is Scope.REGION:
+        count = await repo.region_count(session)
+        page, pages, offset = page_window(count, page)
+        rows = await repo.regions_page(session, offset, PAGE_SIZE)
+    else:
+        count = await repo.institution_count(session, target.region_id)
+        page, pages, offset = page_window(count, page)
+        rows = await repo.institutions_page(session, target.region_id, offset, PAGE_SIZE)
+    shown = [(row.id, row.name) for row in rows]
+    return scope_view(i18n, target, scope, shown, page, pages, count)
+
+
+async def scope_paged(
+    query: CallbackQuery,
+    callback_data: ScopePage,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    target = _grant(callback_data.role, callback_data.region, 0)
+    require(actor, Action.INVITE, invitation_target(target))
+    scope = missing_scope(target)
+    if scope is Scope.NONE:
+        raise NotFound
+    text, markup = await _scope_step(session, target, scope, i18n, callback_data.p)
+    await query.answer()
+    await edit_in_place(bot, query.message, text, markup)
 
 
 async def _usage_step(
@@ -282,6 +356,7 @@ def create_router() -> Router:
     router.callback_query.filter(Can(Action.INVITE))
     router.message.register(choose_target, Command("invite"))
     router.callback_query.register(target_chosen, InviteTarget.filter())
+    router.callback_query.register(scope_paged, ScopePage.filter())
     router.callback_query.register(ask_scope_name, NewScope.filter())
     router.message.register(
         scope_named, StateFilter(InviteStates.region_name, InviteStates.institution_name), F.text

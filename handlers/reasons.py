@@ -19,6 +19,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.domain.reasons import reason_from
 from bot.i18n import I18n
 from bot.services.actor import Actor
@@ -44,6 +45,7 @@ class Given:
     actor: Actor
     i18n: I18n
     bot: Bot
+    settings: Settings | None = None
 
 
 Finish = Callable[[Given], Awaitable[None]]
@@ -93,6 +95,7 @@ def create_router(finishers: Mapping[Purpose, Finish]) -> Router:
         actor: Actor,
         i18n: I18n,
         bot: Bot,
+        settings: Settings,
     ) -> None:
         data = await state.get_data()
         try:
@@ -106,7 +109,7 @@ def create_router(finishers: Mapping[Purpose, Finish]) -> Router:
             await message.answer(i18n("reasons.bad_reason", min=low, max=high))
             return
         await state.clear()
-        given = Given(reason, data, message, session, actor, i18n, bot)
+        given = Given(reason, data, message, session, actor, i18n, bot, settings)
         try:
             await finishers[purpose](given)
         except Refusal as refusal:

@@ -201,6 +201,20 @@ async def extend_command(message: Message, session: AsyncSession, actor: Actor, 
     await message.answer(text, reply_markup=markup)
 
 
+async def classes_paged(
+    query: CallbackQuery,
+    callback_data: ExtCb,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    classes = await enrolment.classes_of(session, institutions(actor, Action.SUBMISSION_EXTEND))
+    text, markup = class_picker(i18n, [(c.id, c.name) for c in classes], callback_data.n)
+    await query.answer()
+    await edit_in_place(bot, query.message, text, markup)
+
+
 async def _learners(
     query: CallbackQuery,
     callback_data: ExtCb,
@@ -276,6 +290,7 @@ def create_router() -> Router:
     staff.message.filter(Can(Action.SUBMISSION_EXTEND))
     staff.callback_query.filter(Can(Action.SUBMISSION_EXTEND))
     staff.message.register(extend_command, Command("extend"))
+    staff.callback_query.register(classes_paged, ExtCb.filter(F.a == ExtAct.CLASSES))
     for action in (ExtAct.CLASS, ExtAct.PAGE):
         staff.callback_query.register(_learners, ExtCb.filter(F.a == action))
     staff.callback_query.register(learner_pressed, ExtCb.filter(F.a == ExtAct.LEARNER))

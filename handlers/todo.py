@@ -17,10 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
+from bot.services import assessment as assessment_cases
 from bot.services import todo
+from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, intake, leave, teachers
 from storage import classes as class_store
-from storage.models import LeaveRequest, Person, ScreeningCase
+from storage.models import LeaveRequest, Person, ScoringAssignment, ScreeningCase
 from storage.todo import Item, Kind
 
 
@@ -42,12 +44,12 @@ def inbox_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of the inbox: counts by kind, a button per item, ◀ ▶ between pages."""
     total = sum(counts.values())
-    pages = max(1, -(-total // todo.PAGE_SIZE))
+    page, pages, _ = page_window(total, number, todo.PAGE_SIZE)
     text = i18n(
         "todo.inbox",
         counts=[(kind, counts[kind]) for kind in Kind if counts.get(kind)],
         total=total,
-        page=number + 1,
+        page=page + 1,
         pages=pages,
     )
     rows = [
@@ -59,21 +61,7 @@ def inbox_view(
         ]
         for item in items
     ]
-    turns = []
-    if number > 0:
-        turns.append(
-            InlineKeyboardButton(
-                text=i18n("todo.previous"), callback_data=TodoPage(p=number - 1).pack()
-            )
-        )
-    if number + 1 < pages:
-        turns.append(
-            InlineKeyboardButton(
-                text=i18n("todo.next"), callback_data=TodoPage(p=number + 1).pack()
-            )
-        )
-    if turns:
-        rows.append(turns)
+    rows = with_turns(rows, turns(i18n, page, pages, lambda p: TodoPage(p=p)))
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -86,7 +74,7 @@ async def _inbox(
     total = sum(counts.values())
     if not total:
         return i18n("todo.empty"), None
-    number = min(max(number, 0), (total - 1) // todo.PAGE_SIZE)
+    number, _, _ = page_window(total, number, todo.PAGE_SIZE)
     items = await todo.page(session, person.id, grants, number)
     return inbox_view(i18n, counts, items, number)
 
@@ -125,6 +113,9 @@ async def card(
         return await classes.application(
             session, await class_store.get_class(session, item_id), i18n
         )
+    if kind is Kind.SCORING:
+        found = await session.get(ScoringAssignment, item_id)
+        return await assessment_cases.assignment_card(session, found, i18n)
     return await leave.request_card(session, await session.get(LeaveRequest, item_id), i18n)
 
 

@@ -11,14 +11,19 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
+from scheduler.maintenance import prune_outbox, refresh_statistics
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+STATISTICS_EVERY = timedelta(hours=6)
+"""How often the planners' statistics are refreshed (ANALYZE)."""
 
 UPDATE_MEMORY = timedelta(days=7)
 """Telegram re-delivers an update for at most 24 hours; a week is a generous margin."""
@@ -44,14 +49,15 @@ async def run_scan(
 def create_scheduler(
     settings: Settings, sessions: async_sessionmaker, clock: Clock
 ) -> AsyncIOScheduler:
-    """The prune job and the store scans (reminders, closing check-ins, day summaries,
-    feedback forms, morning feedback summaries).
+    """The store scans (reminders, closing check-ins, day summaries, feedback forms, morning
+    feedback summaries, assessment) and housekeeping: forgetting old update ids, pruning the
+    outbox (hourly) and refreshing the planners' statistics (every 6 hours; migrations do it too).
 
     A scan that missed its turn (the loop was busy) still runs within one interval, and runs
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
         scheduler.add_job(
             run_scan,
             "interval",
@@ -60,6 +66,21 @@ def create_scheduler(
             id=scan.__name__,
             next_run_time=utcnow(),
             misfire_grace_time=settings.scan_interval_seconds,
+            coalesce=True,
+            max_instances=1,
+        )
+    for job, every, first in (
+        (prune_outbox, timedelta(hours=1), utcnow()),
+        (refresh_statistics, STATISTICS_EVERY, utcnow() + STATISTICS_EVERY),
+    ):
+        scheduler.add_job(
+            run_scan,
+            "interval",
+            seconds=every.total_seconds(),
+            args=[job, sessions, clock, settings],
+            id=job.__name__,
+            next_run_time=first,
+            misfire_grace_time=3600,
             coalesce=True,
             max_instances=1,
         )

@@ -118,6 +118,7 @@ class SummaryRow:
     held: bool
     present: int = 0
     late: list[str] = field(default_factory=list)
+    left_early: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     excused: list[str] = field(default_factory=list)
 
@@ -140,6 +141,8 @@ async def _summary_rows(
                     row.present += 1
                 case Mark.LATE:
                     row.late.append(names[person_id])
+                case Mark.LEFT_EARLY:
+                    row.left_early.append(names[person_id])
                 case Mark.EXCUSED:
                     row.excused.append(names[person_id])
                 case Mark.ABSENT:

@@ -92,20 +92,18 @@ async def marks_of(session: AsyncSession, session_id: int) -> dict[int, str]:
 async def attendance_record(
     session: AsyncSession, class_id: int, person_id: int
 ) -> AttendanceRecord:
-    """Marks of every session of the class; a session covered by approved leave and not yet
-    marked counts as excused already."""
+    """Marks of every session of the class and the approved leave requests (their sessions of
+    this class), counted by `AttendanceRecord.of`."""
     session_ids = {s.id for s in await sessions_of(session, class_id)}
     query = select(AttendanceMark).where(
         AttendanceMark.person_id == person_id, col(AttendanceMark.session_id).in_(session_ids)
     )
     marks = {mark.session_id: mark.status for mark in await session.exec(query)}
-    covered = {
-        session_id
+    leaves = [
+        {session_id for session_id in leave.session_ids if session_id in session_ids}
         for leave in await leaves_of(session, class_id, person_id, APPROVED)
-        for session_id in leave.session_ids
-        if session_id in session_ids and session_id not in marks
-    }
-    return AttendanceRecord.of(len(session_ids), [*marks.values(), *[Mark.EXCUSED] * len(covered)])
+    ]
+    return AttendanceRecord.of(len(session_ids), marks, leaves)
 
 
 async def set_mark(

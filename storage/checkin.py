@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,20 +49,41 @@ VISIBLE = (ClassStatus.APPROVED, ClassStatus.CLOSED)
 WRONG_CODE = "checkin.wrong_code"
 
 
-async def visible_classes(
-    session: AsyncSession, person_id: int, institution_ids: Iterable[int]
-) -> Sequence[TrainingClass]:
+def _visible_where(person_id: int, institution_ids: Iterable[int]) -> ColumnElement[bool]:
     taught = select(ClassTeacher.class_id).where(ClassTeacher.person_id == person_id)
+    return col(TrainingClass.status).in_(VISIBLE) & (
+        col(TrainingClass.id).in_(taught)
+        | col(TrainingClass.institution_id).in_(list(institution_ids))
+    )
+
+
+async def visible_classes(
+    session: AsyncSession,
+    person_id: int,
+    institution_ids: Iterable[int],
+    offset: int = 0,
+    limit: int | None = None,
+) -> Sequence[TrainingClass]:
+    """The classes they teach or of their institutions, latest first (`limit` from `offset`)."""
     query = (
         select(TrainingClass)
-        .where(col(TrainingClass.status).in_(VISIBLE))
-        .where(
-            col(TrainingClass.id).in_(taught)
-            | col(TrainingClass.institution_id).in_(list(institution_ids))
-        )
+        .where(_visible_where(person_id, institution_ids))
         .order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
+        .offset(offset)
+        .limit(limit)
     )
     return (await session.exec(query)).all()
+
+
+async def visible_class_count(
+    session: AsyncSession, person_id: int, institution_ids: Iterable[int]
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(TrainingClass)
+        .where(_visible_where(person_id, institution_ids))
+    )
+    return (await session.exec(query)).one()
 
 
 async def todays_sessions_taught(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func
@@ -350,6 +351,39 @@ async def candidates(session: AsyncSession, institution_id: int, class_id: int) 
     )
     present = {enrolment.person_id for enrolment in await roster(session, class_id)}
     return sorted(set((await session.exec(query)).all()) - present)
+
+
+def _candidate_query(institution_id: int, class_id: int, what: Any) -> Any:
+    present = select(Enrollment.person_id).where(
+        Enrollment.class_id == class_id, col(Enrollment.status).in_(ACTIVE)
+    )
+    return select(what).where(
+        TraineeCycle.institution_id == institution_id,
+        col(TraineeCycle.state).in_((*READY, TraineeState.ENROLLED)),
+        col(TraineeCycle.person_id).not_in(present),
+    )
+
+
+async def candidate_count(session: AsyncSession, institution_id: int, class_id: int) -> int:
+    """How many `candidates` there are (one count)."""
+    query = _candidate_query(
+        institution_id, class_id, func.count(TraineeCycle.person_id.distinct())
+    )
+    return (await session.exec(query)).one()
+
+
+async def candidates_page(
+    session: AsyncSession, institution_id: int, class_id: int, offset: int, limit: int
+) -> list[int]:
+    """`candidates` `offset` to `offset + limit`, in the order they came (person id): one query."""
+    query = (
+        _candidate_query(institution_id, class_id, TraineeCycle.person_id)
+        .distinct()
+        .order_by(TraineeCycle.person_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
 
 
 async def is_trainee_of(session: AsyncSession, person_id: int, institution_id: int) -> bool:

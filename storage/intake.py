@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case as when
+from sqlalchemy import func, union_all, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.cycle import STEP_OF, TraineeState, check_move
-from storage.models import CycleTransition, RoleGrant, ScreeningCase, TraineeCycle
+from bot.domain.enrolment import ACTIVE
+from storage.models import (
+    CycleTransition,
+    Enrollment,
+    Person,
+    RoleGrant,
+    ScreeningCase,
+    TraineeCycle,
+)
 from storage.types import utcnow
 
 TRAINEE_PROGRAMME = "trainee"
@@ -140,3 +151,130 @@ async def trainees_of(session: AsyncSession, institution_id: int) -> Sequence[Tr
         .order_by(TraineeCycle.id)
     )
     return (await session.exec(query)).all()
+
+
+@dataclass(frozen=True)
+class TraineeGroup:
+    """A heading of /trainees: a class taught (its id and name) or an institution (`name`
+    None), and how many trainees are under it."""
+
+    class_id: int | None
+    institution_id: int | None
+    name: str | None
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class TraineeRow:
+    """One trainee of a page of /trainees, under group number `group`."""
+
+    group: int
+    person_id: int
+    name: str
+    state: str
+    unreachable: bool
+
+
+async def trainee_groups(
+    session: AsyncSession,
+    classes: Sequence[tuple[int, str]],
+    institution_ids: Sequence[int],
+) -> list[TraineeGroup]:
+    """The groups of /trainees in order (the classes, then the institutions) with how many
+    trainees each has: two grouped counts."""
+    class_counts: dict[int, int] = {}
+    if classes:
+        query = (
+            select(Enrollment.class_id, func.count())
+            .where(
+                col(Enrollment.class_id).in_([class_id for class_id, _ in classes]),
+                col(Enrollment.status).in_(ACTIVE),
+            )
+            .group_by(Enrollment.class_id)
+        )
+        class_counts = dict((await session.exec(query)).all())
+    institution_counts: dict[int, int] = {}
+    if institution_ids:
+        query = (
+            select(TraineeCycle.institution_id, func.count())
+            .where(col(TraineeCycle.institution_id).in_(institution_ids))
+            .group_by(TraineeCycle.institution_id)
+        )
+        institution_counts = dict((await session.exec(query)).all())
+    return [
+        TraineeGroup(class_id, None, name, class_counts.get(class_id, 0))
+        for class_id, name in classes
+    ] + [
+        TraineeGroup(None, institution_id, None, institution_counts.get(institution_id, 0))
+        for institution_id in institution_ids
+    ]
+
+
+async def trainee_rows(
+    session: AsyncSession, groups: Sequence[TraineeGroup], offset: int, limit: int
+) -> list[TraineeRow]:
+    """Trainees `offset` to `offset + limit` of `groups` taken in order (a class's in the
+    order they joined, an institution's in the order they registered): one query, each with
+    their name, reachability and the state of their first cycle."""
+    class_rank = {g.class_id: n for n, g in enumerate(groups) if g.class_id is not None}
+    institution_rank = {
+        g.institution_id: n for n, g in enumerate(groups) if g.institution_id is not None
+    }
+    first_cycle = aliased(TraineeCycle)
+    parts = []
+    if class_rank:
+        state = (
+            select(first_cycle.state)
+            .where(first_cycle.person_id == Enrollment.person_id)
+            .order_by(first_cycle.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        parts.append(
+            select(
+                when(class_rank, value=Enrollment.class_id).label("grp"),
+                col(Enrollment.id).label("pos"),
+                col(Person.id).label("person_id"),
+                col(Person.first_name).label("name"),
+                col(Person.unreachable).label("unreachable"),
+                state.label("state"),
+            )
+            .join(Person, col(Person.id) == col(Enrollment.person_id))
+            .where(
+                col(Enrollment.class_id).in_(class_rank),
+                col(Enrollment.status).in_(ACTIVE),
+            )
+        )
+    if institution_rank:
+        state = (
+            select(first_cycle.state)
+            .where(first_cycle.person_id == TraineeCycle.person_id)
+            .order_by(first_cycle.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        parts.append(
+            select(
+                when(institution_rank, value=TraineeCycle.institution_id).label("grp"),
+                col(TraineeCycle.id).label("pos"),
+                col(Person.id).label("person_id"),
+                col(Person.first_name).label("name"),
+                col(Person.unreachable).label("unreachable"),
+                state.label("state"),
+            )
+            .join(Person, col(Person.id) == col(TraineeCycle.person_id))
+            .where(col(TraineeCycle.institution_id).in_(institution_rank))
+        )
+    if not parts or limit <= 0:
+        return []
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    query = (
+        select(both.c.grp, both.c.person_id, both.c.name, both.c.state, both.c.unreachable)
+        .order_by(both.c.grp, both.c.pos)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        TraineeRow(group, person_id, name, state or "", bool(unreachable))
+        for group, person_id, name, state, unreachable in (await session.exec(query)).all()
+    ]

@@ -13,6 +13,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.maintenance import refresh_statistics
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -62,6 +64,14 @@ async def upgrade_database(engine: AsyncEngine) -> str | None:
     """Bring the schema to this code's head revision; returns the revision now in force."""
     config = _config(engine.url.render_as_string(hide_password=False))
     async with engine.connect() as connection:
+        before = await connection.run_sync(_current)
         revision = await connection.run_sync(_upgrade, config)
         await connection.commit()
+        if revision != before:  # new tables and indexes: let the planner see them at once
+            await refresh_statistics(connection)
+            await connection.commit()
     return revision
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

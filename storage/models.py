@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.domain.forms import DraftStatus
@@ -51,7 +60,10 @@ class Person(SQLModel, table=True):
 class RoleGrant(SQLModel, table=True):
     """A role a person holds, with its scope: a region, an institution, or none (national)."""
 
-    __table_args__ = (Index("ix_rolegrant_person_role", "person_id", "role"),)
+    __table_args__ = (
+        Index("ix_rolegrant_person_role", "person_id", "role"),
+        Index("ix_rolegrant_institution_role", "institution_id", "role"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -214,7 +226,10 @@ class TraineeCycle(SQLModel, table=True):
     """Where a trainee stands in one programme's cycle (S-1)."""
 
     __tablename__ = "trainee_cycle"
-    __table_args__ = (UniqueConstraint("person_id", "programme", "institution_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "programme", "institution_id"),
+        Index("ix_trainee_cycle_institution", "institution_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
@@ -315,6 +330,10 @@ class TrainingClass(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    stage: str | None = Field(default=None, max_length=12, index=True)
+    """The life of an approved class (bot/domain/assessment.ClassStage): open → in_progress →
+    ended → assessed → closed; empty before approval."""
+    stage_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class ClassTeacher(SQLModel, table=True):
@@ -328,6 +347,10 @@ class ClassTeacher(SQLModel, table=True):
     assigned_at: datetime = _ts()
 
 
+_CHECKIN_OPEN = text("checkin_opened_at IS NOT NULL AND checkin_closed_at IS NULL")
+"""Sessions whose check-in is open: the few the close scan looks at (a partial index)."""
+
+
 class ClassSession(SQLModel, table=True):
     """One timetable session (a morning, afternoon or evening of a training day, T5).
 
@@ -336,7 +359,15 @@ class ClassSession(SQLModel, table=True):
     """
 
     __tablename__ = "class_session"
-    __table_args__ = (UniqueConstraint("class_id", "day", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("class_id", "day", "slot"),
+        Index(
+            "ix_class_session_checkin_open",
+            "starts_at",
+            sqlite_where=_CHECKIN_OPEN,
+            postgresql_where=_CHECKIN_OPEN,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     class_id: int = Field(foreign_key="training_class.id", index=True)
@@ -405,17 +436,58 @@ class LeaveRequest(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+_PENDING = text("status = 'pending'")
+_SENDING = text("status = 'sending'")
+_MEDIA = text("media_sha256 IS NOT NULL")
+_FINISHED = text("status IN ('sent', 'blocked', 'failed', 'expired')")
+"""The outbox's claim reads only pending and sending rows: partial indexes keep it flat
+however many sent rows are kept (queries must spell these statuses as literals, so SQLite
+sees that the index applies)."""
+
+
 class OutboxMessage(SQLModel, table=True):
     """A push waiting to be sent, or its result (S-52). Written in the unit of work that
     decided to send it; a worker sends it later.
 
     `key` makes a push happen once (e.g. the reminder of one session to one person);
     `status`: pending → sending (leased until `lease_until`) → sent, or blocked (403), failed
-    (gave up) or expired (`expires_at` passed before it could be sent).
+    (gave up) or expired (`expires_at` passed before it could be sent); after
+    OUTBOX_KEEP_DAYS a finished row is deleted, or, when its key must stay taken for ever
+    (a keyed push with no `expires_at`), kept as `forgotten` with its content dropped.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "not_before",
+            "id",
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
+        Index(
+            "ix_outbox_sending",
+            "lease_until",
+            sqlite_where=_SENDING,
+            postgresql_where=_SENDING,
+        ),
+        Index(
+            "ix_outbox_finished",
+            "created_at",
+            "id",
+            sqlite_where=_FINISHED,
+            postgresql_where=_FINISHED,
+        ),
+        # close_copies finds a card's copies by key prefix: LIKE 'case:1:%' on PostgreSQL needs
+        # pattern ops whatever the collation (SQLite's GLOB uses the unique index instead).
+        Index("ix_outbox_key_prefix", "key", postgresql_ops={"key": "varchar_pattern_ops"}),
+        Index(
+            "ix_outbox_media",
+            "media_sha256",
+            sqlite_where=_MEDIA,
+            postgresql_where=_MEDIA,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, max_length=200, unique=True)
@@ -431,8 +503,21 @@ class OutboxMessage(SQLModel, table=True):
     leased_by: str | None = Field(default=None, max_length=64)
     last_error: str | None = None
     message_id: int | None = None
+    media_sha256: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class MediaBlob(SQLModel, table=True):
+    """A picture pushed by the outbox (e.g. a chart PNG), stored once by its content's sha256
+    and referenced by `OutboxMessage.media_sha256`; removed once no row references it and it
+    has not been queued (`created_at`, renewed each time) for OUTBOX_KEEP_DAYS."""
+
+    __tablename__ = "media_blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _ts()
 
 
 class FeedbackRequest(SQLModel, table=True):
@@ -456,6 +541,124 @@ class FeedbackRequest(SQLModel, table=True):
     closes_at: datetime = Field(sa_type=UtcDateTime)
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()
+
+
+class ScorerDraw(SQLModel, table=True):
+    """One draw of scorers for a class (S-12): its seed, so it can be reproduced and audited,
+    the neighbouring regions the pool was widened to, and how many submissions lacked scorers."""
+
+    __tablename__ = "scorer_draw"
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    k: int = 1
+    regions: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    shortfall: int = 0
+    drawn_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class TraineeAssessment(SQLModel, table=True):
+    """A trainee's assessment in one class (bot/domain/assessment.TraineeStage): training →
+    assessment → passed, or → coaching → assessment again; `round` counts the scorings;
+    a later deadline is a `SubmissionExtension`."""
+
+    __tablename__ = "trainee_assessment"
+    __table_args__ = (
+        UniqueConstraint("class_id", "person_id"),
+        Index("ix_trainee_assessment_stage", "stage", "class_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    stage: str = Field(default="training", max_length=12)
+    round: int = 0
+    updated_at: datetime = _ts()
+
+
+class ScoringAssignment(SQLModel, table=True):
+    """One scorer's job on one trainee's practice results (and plan) in one round.
+
+    `status`: offered → accepted → done, or declined / expired (the next drawn scorer gets a
+    new assignment) or withdrawn (reassigned by hand). `position` is 1 for the first scorer, 2
+    and 3 for the second and third the final-score rule asks for. `scores` fills criterion by
+    criterion while scoring."""
+
+    __tablename__ = "scoring_assignment"
+    __table_args__ = (
+        Index("ix_scoring_assignment_scorer", "scorer_id", "status"),
+        Index("ix_scoring_assignment_due", "status", "deadline"),
+        Index("ix_scoring_assignment_trainee", "class_id", "trainee_id", "round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int | None = Field(default=None, foreign_key="scorer_draw.id")
+    class_id: int = Field(foreign_key="training_class.id")
+    trainee_id: int = Field(foreign_key="person.id")
+    submission_id: int = Field(foreign_key="form_submission.id")
+    plan_submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    scorer_id: int = Field(foreign_key="person.id")
+    round: int = 1
+    position: int = 1
+    status: str = Field(default="offered", max_length=10)
+    deadline: datetime = Field(sa_type=UtcDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scores: dict[str, int] = Field(default_factory=dict, sa_type=JsonDoc)
+    total: int | None = None
+    comment: str | None = None
+    plan_complete: bool | None = None
+    plan_comment: str | None = None
+    decline_reason: str | None = None
+    created_at: datetime = _ts()
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ScorerConflict(SQLModel, table=True):
+    """A lecturer declared a conflict of interest with a trainee: never drawn for them."""
+
+    __tablename__ = "scorer_conflict"
+    __table_args__ = (UniqueConstraint("scorer_id", "trainee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scorer_id: int = Field(foreign_key="person.id")
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    reason: str = ""
+    created_at: datetime = _ts()
+
+
+class AssessmentResult(SQLModel, table=True):
+    """The final result of one round (S-13): the final score, the plan, passed or not."""
+
+    __tablename__ = "assessment_result"
+    __table_args__ = (UniqueConstraint("class_id", "trainee_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    round: int
+    submission_id: int = Field(foreign_key="form_submission.id")
+    final: float
+    plan_complete: bool
+    passed: bool
+    created_at: datetime = _ts()
+
+
+class CoachingSession(SQLModel, table=True):
+    """A teaching lecturer coached a trainee who did not pass (S-13): when, and notes."""
+
+    __tablename__ = "coaching_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    trainee_id: int = Field(foreign_key="person.id", index=True)
+    teacher_id: int = Field(foreign_key="person.id")
+    held_on: date
+    notes: str
     created_at: datetime = _ts()
 
 

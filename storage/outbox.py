@@ -8,17 +8,17 @@ or expired.
 
 from __future__ import annotations
 
-import base64
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import and_, bindparam, func, literal_column, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage, Person
+from storage.models import MediaBlob, OutboxMessage, Person
 from storage.repo import insert_ignore
 from storage.types import utcnow
 
@@ -27,6 +27,23 @@ ASAP = datetime(2000, 1, 1, tzinfo=UTC)
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 BLOCKED, FAILED, EXPIRED = "blocked", "failed", "expired"
+FINISHED = (SENT, BLOCKED, FAILED, EXPIRED)
+"""Statuses a row never leaves: kept `OUTBOX_KEEP_DAYS`, then pruned (storage.maintenance)."""
+FORGOTTEN = "forgotten"
+"""A pruned keyed push that may never happen again: only its key is kept, so it stays once."""
+
+
+def status_is(status: str) -> Any:
+    """`status = '<status>'` with the value written into the SQL: the partial indexes on
+    pending and sending rows apply only when the planner sees the literal (SQLite decides at
+    prepare time, PostgreSQL's generic plans too)."""
+    assert status in (PENDING, SENDING, *FINISHED, FORGOTTEN)
+    return _OUTBOX.c.status == literal_column(f"'{status}'")
+
+
+MEDIA = "media"
+"""The key of a `message` row holding a picture's bytes: `enqueue_many` stores them once in
+`media_blob` and leaves the row only their sha256."""
 
 
 def message(
@@ -45,11 +62,12 @@ def message(
     `reply_markup` is the Bot API JSON of the keyboard (`markup.model_dump(exclude_none=True)`).
     It is sent from `not_before` on (by default at once), and dropped instead of sent late if
     still unsent at `expires_at`; both are compared with the product's clock. With `photo`
-    (PNG bytes, e.g. a chart) the push is that picture with `text` as its caption.
+    (PNG bytes, e.g. a chart) the push is that picture with `text` as its caption; the picture
+    is stored once however many rows send it.
     """
     payload: dict[str, Any] = {"text": text}
     if photo is not None:
-        payload = {"photo": base64.b64encode(photo).decode("ascii"), "caption": text}
+        payload = {"caption": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     return {
@@ -63,13 +81,15 @@ def message(
         "expires_at": expires_at,
         "attempts": 0,
         "created_at": utcnow(),
+        "media_sha256": hashlib.sha256(photo).hexdigest() if photo is not None else None,
+        MEDIA: photo,
     }
 
 
 async def enqueue(session: AsyncSession, **push: Any) -> bool:
     """Queue one message (`message`'s arguments) in the caller's unit of work; False when
     its `key` was queued before."""
-    return await insert_ignore(session, OutboxMessage, **message(**push))
+    return await enqueue_many(session, [message(**push)]) == 1
 
 
 BATCH = 500
@@ -79,15 +99,36 @@ BATCH = 500
 async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Queue many `message` rows with one multi-row INSERT ... ON CONFLICT DO NOTHING per
     `BATCH`, in order; returns how many were new (a row whose `key` was queued before, by
-    this call or another, is skipped). A scan that queues thousands pays a few round trips."""
+    this call or another, is skipped). A scan that queues thousands pays a few round trips.
+    Pictures (`MEDIA`) are stored once each, by content, before the rows that send them."""
     queued = 0
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(OutboxMessage.__table__)
+    media = {row["media_sha256"]: row[MEDIA] for row in rows if row.get(MEDIA) is not None}
+    if media:
+        await store_media(session, media)
+    rows = [{k: v for k, v in row.items() if k != MEDIA} for row in rows]
     for start in range(0, len(rows), BATCH):
-        batch = list(rows[start : start + BATCH])
+        batch = rows[start : start + BATCH]
         result = await session.exec(insert.values(batch).on_conflict_do_nothing())
         queued += result.rowcount
     return queued
+
+
+async def store_media(session: AsyncSession, blobs: dict[str, bytes]) -> None:
+    """Store pictures by their sha256, each once; one already stored gets its `created_at`
+    renewed (the prune removes only pictures unreferenced and not queued for a while, so it
+    never removes one a transaction still open is queuing again)."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    insert = dialect.insert(MediaBlob.__table__).values(
+        [{"sha256": sha, "data": data, "created_at": now} for sha, data in blobs.items()]
+    )
+    await session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["sha256"], set_={"created_at": insert.excluded.created_at}
+        )
+    )
 
 
 async def enqueue_edit(
@@ -128,10 +169,13 @@ class Claimed(NamedTuple):
     expires_at: datetime | None
     attempts: int
     last_error: str | None
+    media_sha256: str | None = None
+    media: bytes | None = None
+    """The picture a sendPhoto row sends (loaded by `claim` from `media_blob`)."""
 
 
 _OUTBOX = OutboxMessage.__table__
-_CLAIMED = [_OUTBOX.c[name] for name in Claimed._fields]
+_CLAIMED = [_OUTBOX.c[name] for name in Claimed._fields if name != "media"]
 
 
 async def claim(
@@ -143,15 +187,16 @@ async def claim(
     marked so and not returned.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers claim disjoint
-    rows; SQLite's BEGIN IMMEDIATE serialises the whole claim. Both queries follow the
-    (status, not_before) index, so a claim costs the same however long the history is.
+    rows; SQLite's BEGIN IMMEDIATE serialises the whole claim. The queries follow the partial
+    indexes on pending rows (not_before, id) and sending rows (lease_until), so a claim costs
+    the same however long the history and however deep the backlog.
     """
     t = _OUTBOX.c
-    busy = select(t.chat_id).where(t.status == SENDING, t.lease_until >= now)
-    abandoned = select(*_CLAIMED).where(t.status == SENDING, t.lease_until < now).limit(limit)
+    busy = select(t.chat_id).where(status_is(SENDING), t.lease_until >= now)
+    abandoned = select(*_CLAIMED).where(status_is(SENDING), t.lease_until < now).limit(limit)
     due = (
         select(*_CLAIMED)
-        .where(t.status == PENDING, t.not_before <= now, t.chat_id.not_in(busy))
+        .where(status_is(PENDING), t.not_before <= now, t.chat_id.not_in(busy))
         .order_by(t.not_before, t.id)
         .limit(limit * 2)
     )
@@ -177,6 +222,17 @@ async def claim(
         lease_until=now + lease,
         leased_by=worker,
     )
+    wanted = {row.media_sha256 for row in claimed if row.media_sha256 is not None}
+    if wanted:
+        blob = MediaBlob.__table__.c
+        found = await session.exec(
+            select(blob.sha256, blob.data).where(blob.sha256.in_(sorted(wanted)))
+        )
+        pictures = dict(found.all())
+        claimed = [
+            row._replace(media=pictures.get(row.media_sha256)) if row.media_sha256 else row
+            for row in claimed
+        ]
     return claimed
 
 
@@ -254,12 +310,11 @@ async def unsettled(session: AsyncSession, *, now: datetime, worker: str) -> int
     """How many messages are due now or on their way through `worker` (or a worker whose lease
     ran out): zero means the outbox has nothing to do until the clock moves."""
     t = _OUTBOX.c
-    query = select(func.count()).where(
-        or_(
-            and_(t.status == PENDING, t.not_before <= now),
-            and_(t.status == SENDING, or_(t.leased_by == worker, t.lease_until < now)),
-        )
+    due = select(func.count()).where(status_is(PENDING), t.not_before <= now)
+    on_its_way = select(func.count()).where(
+        status_is(SENDING), or_(t.leased_by == worker, t.lease_until < now)
     )
+    query = select(due.scalar_subquery() + on_its_way.scalar_subquery())  # each on its index
     return (await session.exec(query)).one()
 
 
@@ -277,15 +332,19 @@ async def close_copies(session: AsyncSession, key_prefix: str) -> Sequence[Copy]
     """The sent copies of the card pushed under keys starting with `key_prefix`; copies not yet
     sent are expired here so they never go out with live buttons."""
     t = OutboxMessage.__table__.c
-    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    keyed = t.key.like(pattern, escape="\\")
+    if session.bind.dialect.name == "sqlite":  # GLOB is case-sensitive: it can use the key index
+        escaped = "".join(f"[{c}]" if c in "*?[" else c for c in key_prefix)
+        keyed = t.key.op("GLOB")(escaped + "*")
+    else:
+        pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        keyed = t.key.like(pattern + "%", escape="\\")
     sends = and_(keyed, t.method == "sendMessage")
     await session.exec(
-        update(OutboxMessage.__table__).where(sends, t.status == PENDING).values(status=EXPIRED)
+        update(OutboxMessage.__table__).where(sends, status_is(PENDING)).values(status=EXPIRED)
     )
     query = (
         select(t.id, t.chat_id, t.person_id, t.key, t.message_id)
-        .where(sends, t.status == SENT, t.message_id.is_not(None))
+        .where(sends, status_is(SENT), t.message_id.is_not(None))
         .order_by(t.id)
     )
     return [Copy(*row) for row in (await session.exec(query)).all()]

@@ -269,6 +269,31 @@ async def institutions_in(session: AsyncSession, region_id: int) -> Sequence[Ins
     return (await session.exec(query)).all()
 
 
+async def regions_page(session: AsyncSession, offset: int, limit: int) -> Sequence[Region]:
+    """Regions `offset` to `offset + limit`, in the order they were added."""
+    query = select(Region).order_by(Region.id).offset(offset).limit(limit)
+    return (await session.exec(query)).all()
+
+
+async def institution_count(session: AsyncSession, region_id: int) -> int:
+    query = select(func.count()).select_from(Institution).where(Institution.region_id == region_id)
+    return (await session.exec(query)).one()
+
+
+async def institutions_page(
+    session: AsyncSession, region_id: int, offset: int, limit: int
+) -> Sequence[Institution]:
+    """The region's institutions `offset` to `offset + limit`, in the order they were added."""
+    query = (
+        select(Institution)
+        .where(Institution.region_id == region_id)
+        .order_by(Institution.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
 async def add_region(session: AsyncSession, name: str, parent_id: int | None = None) -> Region:
     region = Region(name=name, parent_id=parent_id)
     session.add(region)

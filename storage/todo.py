@@ -2,7 +2,7 @@
 
 Queries take plain ids (a `Scope`), never grants: which grants give which scope is decided
 outside storage (bot/services/todo.py). One page of the inbox is one query (a UNION ALL of the
-four kinds, each joined to the names its button shows), so a page costs the same however many
+every kind, each joined to the names its button shows), so a page costs the same however many
 items wait.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, String, and_, cast, false, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +24,7 @@ from storage.models import (
     ClassTeacher,
     LeaveRequest,
     Person,
+    ScoringAssignment,
     ScreeningCase,
     TrainingClass,
 )
@@ -37,6 +38,7 @@ class Kind(StrEnum):
     CERTIFICATE = "cert"
     CLASS = "class"
     LEAVE = "leave"
+    SCORING = "score"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -52,6 +54,8 @@ class Scope:
     institution_ids: frozenset[int] = field(default_factory=frozenset)
     region_ids: frozenset[int] = field(default_factory=frozenset)
     is_admin: bool = False
+    scores: bool = False
+    """Whether the person's roles score practice results (their own assignments are listed)."""
 
 
 class Item(NamedTuple):
@@ -112,11 +116,28 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         )
         .where(leave.status == LEAVE_PENDING)
     )
+    scoring, scored_class = ScoringAssignment.__table__.c, aliased(TrainingClass.__table__)
+    assignments = (
+        select(
+            *columns(
+                Kind.SCORING,
+                scoring.id,
+                scoring.deadline,
+                literal("#", String) + cast(scoring.id, String),
+                scored_class.c.name,
+            )
+        )
+        .join(scored_class, scored_class.c.id == scoring.class_id)
+        .where(scoring.scorer_id == scope.person_id, scoring.status.in_(("offered", "accepted")))
+    )
+    if not scope.scores:
+        assignments = assignments.where(false())
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
         Kind.CLASS: classes,
         Kind.LEAVE: leaves,
+        Kind.SCORING: assignments,
     }
 
 

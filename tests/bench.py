@@ -38,9 +38,13 @@ at WARNING, so aiogram's per-update INFO line costs the same (nothing) in both. 
 updates / sum of per-update latencies; p99 is over the form-step latencies.
 
 The last four lines of stdout are the results (ratio = form / echo throughput); before them
-the two bare-echo lines, and before those the outbox's six (`outbox_*`, see
-`tests/bench_outbox.py`), measured after the form step so that neither run warms or loads the
-other, and before those the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`).
+the two bare-echo lines, before those the store's (`scan_idle_s`, `prune_s`,
+`bytes_per_trainee`, `outbox_claim_ms_*_100k_pending`, each also `_pg` with PostgreSQL: see
+`tests/bench_store.py`), and first the outbox's six (`outbox_*`, see `tests/bench_outbox.py`),
+measured after the form step so that neither run warms or loads the other; and the printed
+business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the scorer
+draw's (`scorer_*`, see `tests/bench_assessment.py`); and
+`trainees_page_ms` (`tests/bench_trainees.py`).
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
 from storage.types import utcnow
-from tests import bench_outbox, bench_plan
+from tests import bench_assessment, bench_outbox, bench_plan, bench_store, bench_trainees
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -293,9 +297,15 @@ async def main() -> None:
         f"max {max(form) * 1000:.2f} ms",
         file=sys.stderr,
     )
+    for line in bench_assessment.measure():
+        print(line)
     for line in bench_plan.measure():
         print(line)
+    for line in await bench_trainees.measure():
+        print(line)
     for line in await bench_outbox.measure():
+        print(line)
+    for line in await bench_store.measure():
         print(line)
     print(f"bare_echo_updates_per_s={bare_rate:.1f}")
     print(f"bare_ratio={form_rate / bare_rate:.2f}")

@@ -1,12 +1,16 @@
 """Attendance rules (S-11, S-24, S-32) and the due times of the attendance jobs.
 
-Everything is counted per session: a session someone missed with leave is one leave, whatever
-its class hours. Lateness does not count towards eligibility.
+Absence and leave are counted per occurrence (次):
+「无故旷课或请假超过2次（一次请假不能超过4课时）」.
+Each unexcused absent session is one absence; one approved leave request is one leave however
+many sessions it covers (at most 4 class hours); a session a teacher excused without a leave
+request is one leave of its own. Lateness and early leave (早退) are forbidden and shown, but do
+not count towards eligibility.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -33,10 +37,11 @@ class LeaveStatus(StrEnum):
 
 @dataclass(frozen=True)
 class AttendanceRecord:
-    """One learner's marks in one class, counted per session; `sessions` is the timetable size.
+    """One learner's marks in one class; `sessions` is the timetable size.
 
-    `excused` counts sessions marked excused and sessions an approved leave covers that have no
-    mark yet (leave approved ahead of time counts at once).
+    `present`, `late`, `absent` and `excused` count sessions: `excused` those marked excused
+    and those an approved leave covers that have no mark yet (leave approved ahead of time
+    counts at once). `leaves` counts leave occurrences (次), what eligibility reads.
     """
 
     sessions: int = 0
@@ -44,23 +49,42 @@ class AttendanceRecord:
     late: int = 0
     absent: int = 0
     excused: int = 0
+    leaves: int = 0
+    left_early: int = 0
 
     @classmethod
-    def of(cls, sessions: int, marks: Iterable[Mark | str]) -> AttendanceRecord:
+    def of(
+        cls,
+        sessions: int,
+        marks: Mapping[int, Mark | str],
+        leaves: Iterable[Collection[int]] = (),
+    ) -> AttendanceRecord:
+        """From the marks by session id and the approved leave requests (each the session ids
+        it covers). A leave request counts once when at least one of its sessions is excused
+        or still unmarked (a learner who came to all of them after all took no leave); an
+        excused session no approved request covers counts once by itself."""
+        marks = {session_id: Mark(mark) for session_id, mark in marks.items()}
+        leaves = [set(covered) for covered in leaves]
+        covered = set().union(*leaves)
+        excused = {s for s, mark in marks.items() if mark is Mark.EXCUSED}
+        excused |= covered - marks.keys()
         counts = dict.fromkeys(Mark, 0)
-        for mark in marks:
-            counts[Mark(mark)] += 1
+        for mark in marks.values():
+            counts[mark] += 1
+        taken = sum(1 for request in leaves if request & excused)
         return cls(
             sessions=sessions,
             present=counts[Mark.PRESENT],
             late=counts[Mark.LATE],
             absent=counts[Mark.ABSENT],
-            excused=counts[Mark.EXCUSED],
+            excused=len(excused),
+            leaves=taken + len(excused - covered),
+            left_early=counts[Mark.LEFT_EARLY],
         )
 
     @property
     def marked(self) -> int:
-        return self.present + self.late + self.absent + self.excused
+        return self.present + self.late + self.left_early + self.absent + self.excused
 
 
 @dataclass(frozen=True)
@@ -75,8 +99,10 @@ class Eligibility:
 
 
 def eligibility(programme: Programme | str, record: AttendanceRecord) -> Eligibility:
-    margin = ALLOWED_MISSES[Programme(programme)] - record.absent - record.excused
-    return Eligibility(margin >= 0, record.absent, record.excused, margin)
+    """S-11, S-24, S-32: unexcused absent sessions plus leave occurrences against the
+    programme's allowance."""
+    margin = ALLOWED_MISSES[Programme(programme)] - record.absent - record.leaves
+    return Eligibility(margin >= 0, record.absent, record.leaves, margin)
 
 
 class Notice(StrEnum):

@@ -34,11 +34,14 @@ MAX_WRONG_CODES = 5
 class Mark(StrEnum):
     PRESENT = "present"
     LATE = "late"
+    LEFT_EARLY = "left_early"
+    """早退: came but left before the end. Forbidden like lateness (「严禁迟到早退」), marked by
+    a teacher, shown on rosters and summaries; it does not bar the assessment by itself."""
     ABSENT = "absent"
     EXCUSED = "excused"
 
 
-ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
+ATTENDED = frozenset({Mark.PRESENT, Mark.LATE, Mark.LEFT_EARLY})
 
 
 class CheckinState(StrEnum):
@@ -125,10 +128,11 @@ class Tally:
     absent: int = 0
     excused: int = 0
     unmarked: int = 0
+    left_early: int = 0
 
     @property
     def attended(self) -> int:
-        return self.present + self.late
+        return self.present + self.late + self.left_early
 
     @property
     def total(self) -> int:
@@ -137,7 +141,7 @@ class Tally:
 
 def tally(marks: Iterable[str | None]) -> Tally:
     """Count marks; None stands for someone not marked (yet)."""
-    counts = {"present": 0, "late": 0, "absent": 0, "excused": 0, "unmarked": 0}
+    counts = dict.fromkeys([*Mark, "unmarked"], 0)
     for mark in marks:
         counts[mark or "unmarked"] += 1
     return Tally(**counts)

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.checkin import Mark
+from bot.domain.checkin import ATTENDED, Mark
 from bot.domain.classes import Programme
 
 
@@ -29,9 +29,10 @@ class Kind(StrEnum):
 
 FORMS = {Kind.DAILY: "daily_feedback", Kind.MIDTERM: "midterm_eval", Kind.FINAL: "final_eval"}
 MIDTERM_DAY = 5
-"""The mid-term evaluation is at the end of day 5 (S-27, S-33)."""
+"""The mid-term evaluation is at the end of the 5th class day (S-27, S-33: 「培训第5天结束时」):
+the 5th day that has sessions, not the 5th calendar day of the class (a weekend or a day off
+in between does not count)."""
 MIDTERM_PROGRAMMES = frozenset({Programme.LECTURER, Programme.TRAINER})
-ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
 
 
 class Timed(Protocol):
@@ -58,13 +59,15 @@ class Window:
         return self.remind_at is not None and self.remind_at <= now < self.closes_at
 
 
-def kinds_due(programme: Programme | str, day: int, last_day: int) -> list[Kind]:
-    """Daily feedback every day; the mid-term at the end of day 5 of a lecturer or trainer
-    class (unless that is already the last day); the final evaluation on the last day."""
+def kinds_due(programme: Programme | str, class_day: int, class_days: int) -> list[Kind]:
+    """What is asked at the end of the `class_day`-th of `class_days` class days (days with
+    sessions, counted from 1): daily feedback every day; the mid-term at the end of the 5th of
+    a lecturer or trainer class (unless that is already the last); the final evaluation on the
+    last."""
     kinds = [Kind.DAILY]
-    if Programme(programme) in MIDTERM_PROGRAMMES and day == MIDTERM_DAY < last_day:
+    if Programme(programme) in MIDTERM_PROGRAMMES and class_day == MIDTERM_DAY < class_days:
         kinds.append(Kind.MIDTERM)
-    if day == last_day:
+    if class_day == class_days:
         kinds.append(Kind.FINAL)
     return kinds
 
@@ -86,7 +89,9 @@ def windows(
     timezone: str,
     reminder_delay: timedelta,
 ) -> list[Window]:
-    """Every form of the class's timetable, in the order of the days."""
+    """Every form of the class's timetable, in the order of the days. `Window.day` is the
+    timetable's day number (a calendar day of the class); which forms are due depends on the
+    day's place among the days that have sessions."""
     days: dict[int, list[Timed]] = defaultdict(list)
     for item in sessions:
         days[item.day].append(item)
@@ -101,14 +106,15 @@ def windows(
         if closes <= opens:
             closes = opens + timedelta(days=1)
         remind = reminder_at(opens, closes, reminder_delay)
-        for kind in kinds_due(programme, day, order[-1]):
+        for kind in kinds_due(programme, index + 1, len(order)):
             found.append(Window(kind, day, opens, closes, remind))
     return found
 
 
 def attendees(marks: Mapping[int, Iterable[Mark | str]], enrolled: Iterable[int]) -> list[int]:
-    """Who is asked about a day: enrolled people present or late in at least one of its
-    sessions (`marks`: each person's marks that day). Absent or on leave all day: not asked."""
+    """Who is asked about a day: enrolled people who attended (present, late or left early) at
+    least one of its sessions (`marks`: each person's marks that day). Absent or on leave all
+    day: not asked."""
     return [
         person
         for person in enrolled
@@ -116,9 +122,10 @@ def attendees(marks: Mapping[int, Iterable[Mark | str]], enrolled: Iterable[int]
     ]
 
 
-def modules(topics: Iterable[str]) -> list[str]:
-    """A class's modules: the distinct session topics, in timetable order."""
-    return list(dict.fromkeys(topic.strip() for topic in topics if topic.strip()))
+def class_day_number(day: int, days: Iterable[int]) -> int:
+    """Which class day `day` is (1 = the first day with sessions): its place among the
+    timetable's days that have sessions, counting days off in between as nothing."""
+    return len({other for other in days if other <= day})
 
 
 class Answerable(StrEnum):

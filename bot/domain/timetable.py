@@ -29,6 +29,9 @@ MINUTES_PER_HOUR = 40
 """A class hour (课时) needs at least 40 minutes of the session; breaks come on top."""
 MAX_SESSION_HOURS = 8
 TOPIC_LENGTH = (2, 100)
+MODULES = (5, 8)
+"""A standard timetable groups its sessions into 5 to 8 modules, the units the mid-term and
+final evaluations ask about (not each session's topic)."""
 
 
 class Slot(StrEnum):
@@ -61,6 +64,8 @@ class PlannedSession(BaseModel):
     end: time
     hours: int
     topic: LocalText
+    module: int
+    """The module it belongs to: 1 is the template's first `modules` entry."""
 
     @model_validator(mode="after")
     def _fits(self) -> PlannedSession:
@@ -101,6 +106,7 @@ class TimetableTemplate(BaseModel):
 
     programme: Programme
     title: LocalText
+    modules: list[LocalText]
     days: list[PlannedDay]
 
     @field_validator("days")
@@ -120,6 +126,37 @@ class TimetableTemplate(BaseModel):
                 f"hours; this one has {len(self.days)} days and {hours} hours"
             )
         return self
+
+    @model_validator(mode="after")
+    def _grouped_into_modules(self) -> TimetableTemplate:
+        low, high = MODULES
+        if not low <= len(self.modules) <= high:
+            raise ValueError(f"modules: {low} to {high}, this one has {len(self.modules)}")
+        order = [session.module for session in self.sessions()]
+        if any(not 1 <= module <= len(self.modules) for module in order):
+            raise ValueError(f"a session's module must be 1 to {len(self.modules)}")
+        if order != sorted(order) or set(order) != set(range(1, len(self.modules) + 1)):
+            raise ValueError("every module must have sessions, in order, one after another")
+        return self
+
+    def sessions(self) -> list[PlannedSession]:
+        """Every session in timetable order."""
+        return [
+            session
+            for plan in self.days
+            for session in sorted(plan.sessions, key=lambda planned: planned.start)
+        ]
+
+    def module_titles(self, locale: str, through_day: int | None = None) -> list[str]:
+        """The modules' titles, in order: all of them, or those begun by the end of template
+        day `through_day` (the modules taught so far at the mid-term of the 5th class day)."""
+        begun = {
+            session.module
+            for plan in self.days
+            if through_day is None or plan.day <= through_day
+            for session in plan.sessions
+        }
+        return [title(locale) for number, title in enumerate(self.modules, 1) if number in begun]
 
 
 class TimetableError(ValueError):

@@ -72,7 +72,7 @@ class FormRun:
         self.today = today
         self.context = context or {}
         self.answers = dict(answers)
-        self._visible: dict[str, Any] = {}
+        self._visible: dict[str, Any] = {name: self.context.get(name) for name in form.context}
         self.slots = self._expand()
         self.asked = [slot for slot in self.slots if slot.asked]
 

@@ -192,6 +192,9 @@ class FormDefinition(BaseModel):
     title: LocalText
     intro: LocalText | None = None
     editable: bool = False
+    context: list[str] = []
+    """Values of the draft's context (set by whoever starts the form, e.g. `last_day` of a
+    daily feedback) that `relevant`, `count` and `calculation` may read as ${name}."""
     sections: list[Section]
 
     @field_validator("id")
@@ -201,14 +204,23 @@ class FormDefinition(BaseModel):
             raise ValueError(f"form id {value!r} must be lower-case letters, digits and _")
         return value
 
+    @field_validator("context")
+    @classmethod
+    def _context(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not IDENTIFIER.match(name):
+                raise ValueError(f"context name {name!r} must be lower-case letters, digits and _")
+        return names
+
     @model_validator(mode="after")
     def _references(self) -> FormDefinition:
-        """Every ${name} refers to a question asked earlier (or a sibling in the same group)."""
-        seen: set[str] = set()
+        """Every ${name} refers to a question asked earlier (or a sibling in the same group),
+        or, outside constraints, to a declared context value."""
+        seen: set[str] = set(self.context)
         for question in self.questions():
             if question.id in seen:
                 raise ValueError(f"question id {question.id!r} is used twice")
-            _check_refs(question, seen, "")
+            _check_refs(question, seen, "", set(self.context))
             seen.add(question.id)
             seen.update(question.derived_names)
             if question.type is QuestionType.REPEAT:
@@ -216,7 +228,7 @@ class FormDefinition(BaseModel):
                 for child in question.questions:
                     if child.id in inner or child.id in seen:
                         raise ValueError(f"question id {child.id!r} is used twice")
-                    _check_refs(child, seen | inner, f"{question.id}.")
+                    _check_refs(child, seen | inner, f"{question.id}.", set(self.context))
                     inner.add(child.id)
         return self
 
@@ -224,12 +236,13 @@ class FormDefinition(BaseModel):
         return [question for section in self.sections for question in section.questions]
 
 
-def _check_refs(question: Question, known: set[str], prefix: str) -> None:
+def _check_refs(question: Question, known: set[str], prefix: str, context: set[str]) -> None:
     for name in ("relevant", "constraint", "calculation", "count"):
         expression: Expression | None = getattr(question, name)
         if expression is None:
             continue
-        unknown = sorted(expression.names - known)
+        readable = known - context if name == "constraint" else known
+        unknown = sorted(expression.names - readable)
         if unknown:
             raise ValueError(
                 f"question {prefix}{question.id!r}: {name} refers to {', '.join(unknown)}, "

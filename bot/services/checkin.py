@@ -34,6 +34,7 @@ from bot.services import attendance
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.targets import class_and_target, class_session_for
+from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import checkin as store
 from storage.attendance import enrolled_ids
 from storage.models import AttendanceMark, ClassSession, TrainingClass
@@ -240,12 +241,16 @@ async def record_location(
 # --- teachers and staff: the roster and hand marks -------------------------------------------
 
 
-async def roster_classes(session: AsyncSession, actor: Actor) -> Sequence[TrainingClass]:
-    """The classes whose roster the actor may read: those they teach, and their
-    institutions' (open or closed)."""
-    return await store.visible_classes(
-        session, actor.person_id, institutions(actor, Action.ROSTER_VIEW)
+async def roster_classes(session: AsyncSession, actor: Actor, page: int = 0) -> Page[TrainingClass]:
+    """A page of the classes whose roster the actor may read: those they teach, and their
+    institutions' (open or closed), latest first. Counted, then one query for the page."""
+    institution_ids = institutions(actor, Action.ROSTER_VIEW)
+    total = await store.visible_class_count(session, actor.person_id, institution_ids)
+    page, pages, offset = page_window(total, page)
+    shown = await store.visible_classes(
+        session, actor.person_id, institution_ids, offset, PAGE_SIZE
     )
+    return Page(list(shown), page, pages, total)
 
 
 async def roster_class(

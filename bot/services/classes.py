@@ -38,7 +38,7 @@ from bot.services.actor import Actor
 from bot.services.errors import Conflict, NotFound, Stale
 from bot.services.targets import class_for, class_if_allowed, institution_for
 from bot.views.classes import application, snapshot, summary
-from bot.views.pages import PAGE_SIZE
+from bot.views.pages import PAGE_SIZE, page_window
 from storage import classes, repo
 from storage.models import Institution, Person, TrainingClass
 
@@ -293,15 +293,9 @@ async def dispatchable(session: AsyncSession, actor: Actor, page: int) -> Dispat
     _, total = await classes.classes_in_regions(
         session, region_ids, EDITABLE, Programme.TRAINEE, limit=0
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page, pages, offset = page_window(total, page)
     shown, total = await classes.classes_in_regions(
-        session,
-        region_ids,
-        EDITABLE,
-        Programme.TRAINEE,
-        offset=page * PAGE_SIZE,
-        limit=PAGE_SIZE,
+        session, region_ids, EDITABLE, Programme.TRAINEE, offset=offset, limit=PAGE_SIZE
     )
     return DispatchPage(shown, page, pages, total)
 

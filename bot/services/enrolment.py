@@ -32,6 +32,7 @@ from bot.policy import Action, institutions
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, Stale, found
 from bot.services.targets import class_for, class_if_allowed
+from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import enrolment as store
 from storage import enrolment_import
 from storage.classes import get_class
@@ -205,14 +206,19 @@ async def class_link(
 
 
 async def candidates(
-    session: AsyncSession, actor: Actor, class_id: int
-) -> tuple[TrainingClass, list[int], dict[int, str]]:
-    """The institution's suitable trainees not in the open class yet, by name."""
+    session: AsyncSession, actor: Actor, class_id: int, page: int = 0
+) -> tuple[TrainingClass, Page[int], dict[int, str]]:
+    """A page of the institution's suitable trainees not in the open class yet (in the order
+    they registered), with their names: counted, then one query for the page."""
     training_class = await open_class(session, actor, class_id)
-    people = await store.candidates(session, training_class.institution_id, training_class.id)
+    institution_id = training_class.institution_id
+    total = await store.candidate_count(session, institution_id, training_class.id)
+    page, pages, offset = page_window(total, page)
+    people = await store.candidates_page(
+        session, institution_id, training_class.id, offset, PAGE_SIZE
+    )
     names = await store.names(session, people)
-    people.sort(key=lambda person_id: (names[person_id], person_id))
-    return training_class, people, names
+    return training_class, Page(people, page, pages, total), names
 
 
 async def add_trainee(

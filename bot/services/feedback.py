@@ -19,7 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import policy
 from bot.domain import feedback_summary
-from bot.domain.feedback import Answerable, Kind, answerable, modules
+from bot.domain.classes import Programme
+from bot.domain.feedback import Answerable, Kind, answerable, class_day_number
 from bot.forms import service as form_store
 from bot.forms.registry import form
 from bot.forms.runner import FormRun
@@ -27,6 +28,8 @@ from bot.policy import Action, Target, allowed
 from bot.services.actor import Actor
 from bot.services.errors import Stale
 from bot.services.targets import class_and_target, feedback_request_for
+from bot.timetables import standard
+from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import checkin, feedback, feedback_views, repo
 from storage.classes import sessions_of, teacher_ids, teacher_name
 from storage.feedback_views import Round, RoundView
@@ -68,12 +71,17 @@ async def open_request(session: AsyncSession, actor: Actor, request_id: int) -> 
     draft = await form_store.active_draft(session, actor.person_id)
     if draft is not None and draft.context.get("request_id") == request.id:
         return Opened(request, request.form_id, draft.context, draft)
-    return Opened(request, request.form_id, await form_context(session, request))
+    context = await form_context(session, request, actor.locale)
+    return Opened(request, request.form_id, context)
 
 
-async def form_context(session: AsyncSession, request: FeedbackRequest) -> dict[str, Any]:
-    """What the form needs from the class: its teachers, and the modules taught so far (the
-    evaluations) or the day's topics (the daily feedback)."""
+async def form_context(
+    session: AsyncSession, request: FeedbackRequest, locale: str
+) -> dict[str, Any]:
+    """What the form needs from the class: its teachers, and the modules of its programme's
+    standard timetable taught so far (the evaluations: the mid-term those begun by its class
+    day, the final all) or the day's topics and whether it is the last class day (the daily
+    feedback: no question about tomorrow then)."""
     timetable = await sessions_of(session, request.class_id)
     teachers = [
         await teacher_name(session, await session.get(Person, person_id))
@@ -88,8 +96,13 @@ async def form_context(session: AsyncSession, request: FeedbackRequest) -> dict[
     }
     if request.kind == Kind.DAILY:
         context["topics"] = [item.topic for item in timetable if item.day == request.day]
+        context["last_day"] = request.day >= max((item.day for item in timetable), default=0)
     else:
-        context["modules"] = modules(item.topic for item in timetable if item.day <= request.day)
+        training_class = await session.get(TrainingClass, request.class_id)
+        class_day = class_day_number(request.day, (item.day for item in timetable))
+        through = None if request.kind == Kind.FINAL else class_day
+        template = standard(Programme(training_class.programme))
+        context["modules"] = template.module_titles(locale, through)
     return context
 
 
@@ -172,6 +185,17 @@ async def visible_classes(session: AsyncSession, actor: Actor) -> list[TrainingC
     """The classes whose feedback the actor may read: taught ones, their institution's."""
     institutions = policy.institutions(actor, Action.FEEDBACK_DAILY)
     return list(await checkin.visible_classes(session, actor.person_id, institutions))
+
+
+async def class_page(session: AsyncSession, actor: Actor, page: int) -> Page[TrainingClass]:
+    """A page of `visible_classes`, latest first: counted, then one query for the page."""
+    institution_ids = policy.institutions(actor, Action.FEEDBACK_DAILY)
+    total = await checkin.visible_class_count(session, actor.person_id, institution_ids)
+    page, pages, offset = page_window(total, page)
+    shown = await checkin.visible_classes(
+        session, actor.person_id, institution_ids, offset, PAGE_SIZE
+    )
+    return Page(list(shown), page, pages, total)
 
 
 async def _visible(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.reasons import REASON_LENGTH
+from bot.services.assessment import COMMENT_LENGTH, DECLINE_REASON_LENGTH
 from bot.services.leave import LEAVE_REASON_LENGTH
 
 
@@ -16,6 +17,9 @@ class Purpose(StrEnum):
     CERTIFICATE_REJECT = "certificate.reject"
     CLASS_RETURN = "class.return"
     LEAVE_REQUEST = "leave.request"
+    SCORE_DECLINE = "assessment.decline"
+    SCORE_COMMENT = "assessment.comment"
+    COACHING_NOTES = "assessment.coaching"
     LEAVE_REFUSE = "leave.refuse"
 
 
@@ -24,5 +28,8 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.CERTIFICATE_REJECT: REASON_LENGTH,
     Purpose.CLASS_RETURN: REASON_LENGTH,
     Purpose.LEAVE_REQUEST: LEAVE_REASON_LENGTH,
+    Purpose.SCORE_DECLINE: DECLINE_REASON_LENGTH,
+    Purpose.SCORE_COMMENT: COMMENT_LENGTH,
+    Purpose.COACHING_NOTES: COMMENT_LENGTH,
     Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
 }

@@ -19,9 +19,9 @@ from bot.services.errors import Stale
 from bot.services.outcomes import Decided
 from bot.services.targets import case_for
 from bot.views.intake import case_view, result_view
+from bot.views.pages import PAGE_SIZE, page_window
 from storage import intake, repo
 from storage.classes import classes_taught_by
-from storage.enrolment import roster
 from storage.models import Person, ScreeningCase
 
 OUTCOME_STATE = {
@@ -198,25 +198,58 @@ class TraineeLine:
     unreachable: bool = False
 
 
-async def trainee_lines(session: AsyncSession, actor: Actor) -> list[TraineeLine]:
-    """The trainees the actor may see (S-6): those of each open class they teach (before the
-    class starts too), and their institutions' trainees; in that order."""
-    groups: list[tuple[str | None, list[int]]] = []
-    for taught in await classes_taught_by(session, actor.person_id):
-        if taught.status == ClassStatus.APPROVED:
-            groups.append((taught.name, [p.person_id for p in await roster(session, taught.id)]))
-    for institution_id in institutions(actor, Action.TRAINEE_LIST):
-        cycles = await intake.trainees_of(session, institution_id)
-        groups.append((None, [cycle.person_id for cycle in cycles]))
-    lines = []
-    for group, person_ids in groups:
-        if not person_ids:
-            lines.append(TraineeLine(group))
-        for person_id in person_ids:
-            trainee = await session.get(Person, person_id)
-            cycles = await intake.cycles_of(session, person_id)
-            state = cycles[0].state if cycles else ""
-            lines.append(
-                TraineeLine(group, person_id, trainee.first_name, state, trainee.unreachable)
-            )
-    return lines
+@dataclass(frozen=True)
+class TraineeList:
+    """One page of /trainees: its lines, which page of how many, and the trainees in all."""
+
+    lines: list[TraineeLine]
+    page: int
+    pages: int
+    count: int
+
+
+async def trainees_page(session: AsyncSession, actor: Actor, page: int) -> TraineeList:
+    """Page `page` of the trainees the actor may see (S-6): those of each open class they
+    teach (before the class starts too), then their institutions' trainees. A group with
+    nobody in it takes one line. Counted first, then one query for the page's trainees."""
+    taught = [
+        (found.id, found.name)
+        for found in await classes_taught_by(session, actor.person_id)
+        if found.status == ClassStatus.APPROVED
+    ]
+    groups = await intake.trainee_groups(session, taught, institutions(actor, Action.TRAINEE_LIST))
+    starts, slots = [], 0
+    for group in groups:
+        starts.append(slots)
+        slots += max(1, group.count)
+    page, pages, first = page_window(slots, page)
+    last = first + PAGE_SIZE
+    empty_before = sum(
+        1 for group, start in zip(groups, starts, strict=True) if not group.count and start < first
+    )
+    empty_on_page = sum(
+        1
+        for group, start in zip(groups, starts, strict=True)
+        if not group.count and first <= start < last
+    )
+    rows = await intake.trainee_rows(
+        session, groups, first - empty_before, PAGE_SIZE - empty_on_page
+    )
+    lines: list[tuple[float, TraineeLine]] = [
+        (starts[n], TraineeLine(group.name))
+        for n, group in enumerate(groups)
+        if not group.count and first <= starts[n] < last
+    ]
+    lines += [
+        (
+            starts[row.group] + 0.5,
+            TraineeLine(
+                groups[row.group].name, row.person_id, row.name, row.state, row.unreachable
+            ),
+        )
+        for row in rows
+    ]
+    lines.sort(key=lambda pair: pair[0])
+    return TraineeList(
+        [line for _, line in lines], page, pages, sum(group.count for group in groups)
+    )

@@ -13,16 +13,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.roles import Grant
 from bot.policy import RULES, Action, Reach
+from bot.views import pages
 from storage import todo
 from storage.todo import Item, Kind, Scope
 
-PAGE_SIZE = 20
+PAGE_SIZE = pages.PAGE_SIZE
 
 DECISIONS = {
     Kind.CASE: Action.SCREENING_DECIDE,
     Kind.CERTIFICATE: Action.CERTIFICATE_VERIFY,
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
+    Kind.SCORING: Action.ASSESSMENT_SCORE,
 }
 """The decision each kind of item waits for."""
 
@@ -52,6 +54,7 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
             if g.region_id is not None
         ),
         is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
+        scores=bool(_reaching(grants, Action.ASSESSMENT_SCORE, Reach.SELF)),
     )
 
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.feedback_view_callbacks import FeedbackClass, FeedbackRound, FeedbackTrend
+from bot.feedback_view_callbacks import (
+    FeedbackClass,
+    FeedbackClasses,
+    FeedbackRound,
+    FeedbackTrend,
+)
 from bot.i18n import I18n
 from bot.services.feedback import Count, Counted, Given, Menu, RoundSummary, Trend
 from bot.views.forms import display
+from bot.views.pages import Page, turns, with_turns
 from storage import attendance
 from storage.models import TrainingClass
 
@@ -54,12 +60,21 @@ def my_feedback_text(given: Sequence[Given], i18n: I18n, tz: tzinfo) -> str:
     return i18n("feedback.mine", items=items)
 
 
-def choose_class_view(classes: Sequence[TrainingClass], i18n: I18n) -> Rendered:
-    builder = InlineKeyboardBuilder()
-    for training_class in classes:
-        builder.button(text=training_class.name, callback_data=FeedbackClass(c=training_class.id))
-    builder.adjust(1)
-    return i18n("feedback_views.choose_class"), builder.as_markup()
+def choose_class_view(classes: Page[TrainingClass], i18n: I18n) -> Rendered:
+    """The classes whose feedback the person may read, a page of 20."""
+    page, pages = classes.page, classes.pages
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=training_class.name,
+                callback_data=FeedbackClass(c=training_class.id).pack(),
+            )
+        ]
+        for training_class in classes.items
+    ]
+    rows = with_turns(rows, turns(i18n, page, pages, lambda p: FeedbackClasses(p=p)))
+    text = i18n("feedback_views.choose_class", count=classes.total, page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def menu_view(menu: Menu, i18n: I18n) -> Rendered:

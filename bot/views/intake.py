@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.screening import Outcome, split
 from bot.i18n import I18n
+from bot.views.pages import in_rows, turns, with_turns
 from storage.models import Person, ScreeningCase
 
 if TYPE_CHECKING:
@@ -36,9 +36,6 @@ class TraineesPage(CallbackData, prefix="tp"):
     """Page `p` of /trainees (edits the list in place)."""
 
     p: int
-
-
-TRAINEES_PAGE = 20
 
 
 def case_view(
@@ -91,16 +88,13 @@ def result_view(
 
 
 def trainees_view(
-    i18n: I18n, lines: Sequence[TraineeLine], page: int
+    i18n: I18n, lines: Sequence[TraineeLine], page: int, pages: int, count: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """/trainees: 20 a page under their group's heading, a button each for their summary,
-    ◀ ▶ between pages with the count."""
-    pages = max(1, math.ceil(len(lines) / TRAINEES_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = lines[page * TRAINEES_PAGE : (page + 1) * TRAINEES_PAGE]
+    """/trainees: one page of `pages` (from the store, `count` trainees in all) under their
+    group's heading, a button each for their summary, ◀ ▶ between pages with the count."""
     groups: list[tuple[str | None, list[tuple[str, str, bool]]]] = []
     buttons = []
-    for line in shown:
+    for line in lines:
         if not groups or groups[-1][0] != line.group:
             groups.append((line.group, []))
         if line.person_id is not None:
@@ -110,14 +104,6 @@ def trainees_view(
                     text=line.name, callback_data=TraineeCard(p=line.person_id).pack()
                 )
             )
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    navigation = [
-        InlineKeyboardButton(text=label, callback_data=TraineesPage(p=target).pack())
-        for target, label in ((page - 1, "◀"), (page + 1, "▶"))
-        if 0 <= target < pages
-    ]
-    if navigation:
-        rows.append(navigation)
-    count = sum(line.person_id is not None for line in lines)
+    rows = with_turns(in_rows(buttons, 2), turns(i18n, page, pages, lambda p: TraineesPage(p=p)))
     text = i18n("intake.trainees", groups=groups, count=count, page=page + 1, pages=pages)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)

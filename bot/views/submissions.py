@@ -7,13 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.submissions import EXTENSION_DAYS, PLAN
 from bot.i18n import I18n
-
-PAGE_SIZE = 20
+from bot.views.pages import in_rows, paged, turns, with_turns
 
 
 class PlanAct(StrEnum):
@@ -26,13 +25,15 @@ class PlanCb(CallbackData, prefix="plan"):
 
 class ExtAct(StrEnum):
     CLASS = "class"
+    CLASSES = "classes"
     PAGE = "page"
     LEARNER = "learner"
     DAYS = "days"
 
 
 class ExtCb(CallbackData, prefix="ext"):
-    """`c` the class; `p` the learner (LEARNER, DAYS); `n` the page (PAGE) or days (DAYS)."""
+    """`c` the class; `p` the learner (LEARNER, DAYS); `n` the page (CLASSES: of the classes,
+    PAGE: of the class's learners) or days (DAYS)."""
 
     a: ExtAct
     c: int
@@ -64,38 +65,39 @@ def handed_in_view(
     return text, builder.as_markup()
 
 
-def class_picker(i18n: I18n, classes: list[tuple[int, str]]) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
-    for class_id, name in classes:
-        builder.button(text=name, callback_data=ExtCb(a=ExtAct.CLASS, c=class_id))
-    builder.adjust(1)
-    return i18n("submissions.ext_classes", count=len(classes)), builder.as_markup()
+def class_picker(
+    i18n: I18n, classes: list[tuple[int, str]], page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The institution's running classes, 20 a page."""
+    shown, page, pages = paged(classes, page)
+    rows = [
+        [InlineKeyboardButton(text=name, callback_data=ExtCb(a=ExtAct.CLASS, c=class_id).pack())]
+        for class_id, name in shown
+    ]
+    rows = with_turns(rows, turns(i18n, page, pages, lambda n: ExtCb(a=ExtAct.CLASSES, c=0, n=n)))
+    text = i18n("submissions.ext_classes", count=len(classes), page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def learner_picker(
     i18n: I18n, class_id: int, class_name: str, learners: list[tuple[int, str]], page: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of the class's learners (20 a page, ◀ ▶ between pages, with the count)."""
-    pages = max(1, -(-len(learners) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    builder = InlineKeyboardBuilder()
-    for person_id, name in learners[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
-        builder.button(text=name, callback_data=ExtCb(a=ExtAct.LEARNER, c=class_id, p=person_id))
-    builder.adjust(2)
-    turns = []
-    if page > 0:
-        turns.append((i18n("submissions.previous"), page - 1))
-    if page < pages - 1:
-        turns.append((i18n("submissions.next"), page + 1))
-    if turns:
-        row = InlineKeyboardBuilder()
-        for label, number in turns:
-            row.button(text=label, callback_data=ExtCb(a=ExtAct.PAGE, c=class_id, n=number))
-        builder.attach(row)
+    shown, page, pages = paged(learners, page)
+    buttons = [
+        InlineKeyboardButton(
+            text=name, callback_data=ExtCb(a=ExtAct.LEARNER, c=class_id, p=person_id).pack()
+        )
+        for person_id, name in shown
+    ]
+    rows = with_turns(
+        in_rows(buttons, 2),
+        turns(i18n, page, pages, lambda n: ExtCb(a=ExtAct.PAGE, c=class_id, n=n)),
+    )
     text = i18n(
         "submissions.ext_learners", name=class_name, count=len(learners), page=page + 1, pages=pages
     )
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def days_picker(

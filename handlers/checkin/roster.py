@@ -44,15 +44,15 @@ async def _roster_view(
 
 async def roster_command(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     classes = await checkin.roster_classes(session, actor)
-    if not classes:
+    if not classes.total:
         await message.answer(i18n("checkin.no_classes"))
         return
-    if len(classes) == 1:
-        training_class, marks = await checkin.roster_class(session, actor, classes[0].id)
+    if classes.total == 1:
+        training_class, marks = await checkin.roster_class(session, actor, classes.items[0].id)
         text, markup = await _roster_view(session, training_class, 0, marks, actor.now, i18n)
         await message.answer(text, reply_markup=markup)
         return
-    text, markup = classes_view(classes, 0, i18n)
+    text, markup = classes_view(classes, i18n)
     await message.answer(text, reply_markup=markup)
 
 
@@ -64,9 +64,9 @@ async def classes_paged(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    classes = await checkin.roster_classes(session, actor)
+    classes = await checkin.roster_classes(session, actor, callback_data.p)
     await query.answer()
-    await edit_in_place(bot, query.message, *classes_view(classes, callback_data.p, i18n))
+    await edit_in_place(bot, query.message, *classes_view(classes, i18n))
 
 
 async def roster_pressed(
@@ -162,7 +162,7 @@ async def mark_menu(
             callback_data=MarkSet(s=class_session.id, p=line.person_id, m=mark),
         )
     builder.button(text=i18n("checkin.back"), callback_data=MarkMenu(s=class_session.id))
-    builder.adjust(2, 2, 1)
+    builder.adjust(2, 2, 1, 1)
     text = i18n(
         "checkin.pick_mark",
         person=line.name,

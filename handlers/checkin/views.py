@@ -3,8 +3,6 @@ no database, so tests build them directly."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.attendance import local_day
 from bot.domain.checkin import (
     CheckinState,
+    Mark,
     checkin_state,
     current_code,
     markable,
@@ -24,6 +23,7 @@ from bot.domain.checkin import (
     seconds_left,
 )
 from bot.i18n import I18n
+from bot.views.pages import Page, turns, with_turns
 from handlers.checkin.callbacks import (
     MarkMenu,
     Panel,
@@ -37,8 +37,6 @@ from storage.attendance import view
 from storage.models import ClassSession, TrainingClass
 
 NAME_LIMIT = 16
-CLASS_PAGE = 20
-"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 
 
 def _short(name: str) -> str:
@@ -54,7 +52,7 @@ def _state(class_session: ClassSession) -> CheckinState:
 
 
 def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
-    counts = {"present": 0, "late": 0, "absent": 0, "excused": 0, "unmarked": 0, "outside": 0}
+    counts = dict.fromkeys([*Mark, "unmarked", "outside"], 0)
     for line in lines:
         counts[line.status or ("excused" if line.on_leave else "unmarked")] += 1
         counts["outside"] += line.outside
@@ -175,21 +173,14 @@ def roster_day_view(
     return text, builder.as_markup()
 
 
-def classes_view(
-    classes: Sequence[TrainingClass], page: int, i18n: I18n
-) -> tuple[str, InlineKeyboardMarkup]:
-    """/roster with several classes: which one, 20 a page."""
-    pages = max(1, math.ceil(len(classes) / CLASS_PAGE))
-    page = min(max(page, 0), pages - 1)
-    builder = InlineKeyboardBuilder()
-    for training_class in classes[page * CLASS_PAGE : (page + 1) * CLASS_PAGE]:
-        builder.row(_button(_short(training_class.name), RosterDay(c=training_class.id, d=0)))
-    navigation = [
-        _button(label, RosterClasses(p=target))
-        for target, label in ((page - 1, "◀"), (page + 1, "▶"))
-        if 0 <= target < pages
+def classes_view(classes: Page[TrainingClass], i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:
+    """/roster with several classes: which one, a page of 20."""
+    rows = [
+        [_button(_short(training_class.name), RosterDay(c=training_class.id, d=0))]
+        for training_class in classes.items
     ]
-    if navigation:
-        builder.row(*navigation)
-    text = i18n("checkin.choose_class", count=len(classes), page=page + 1, pages=pages)
-    return text, builder.as_markup()
+    rows = with_turns(rows, turns(i18n, classes.page, classes.pages, lambda p: RosterClasses(p=p)))
+    text = i18n(
+        "checkin.choose_class", count=classes.total, page=classes.page + 1, pages=classes.pages
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

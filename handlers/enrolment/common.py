@@ -10,9 +10,6 @@ from aiogram.fsm.state import State, StatesGroup
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 8
-LIST_PAGE = 20
-"""Lists in the chat: 20 a page, ◀ ▶ between pages with the count."""
 SHOWN_PROBLEMS = 30
 TEXT_LIMIT = 4000
 """Bad rows listed in the chat, as many as fit one message; all of them come back as a file

@@ -3,8 +3,6 @@ over bot/services/enrolment.py: parse the button, call the use case, render."""
 
 from __future__ import annotations
 
-import math
-
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -20,7 +18,6 @@ from bot.services import enrolment
 from bot.services.actor import Actor
 from bot.views import edit_in_place
 from handlers.enrolment.common import (
-    PAGE_SIZE,
     ClassInvite,
     EnrolAdd,
     EnrolClasses,
@@ -28,7 +25,12 @@ from handlers.enrolment.common import (
     Withdraw,
     WithdrawList,
 )
-from handlers.enrolment.views import card_view, classes_view, withdrawal_view
+from handlers.enrolment.views import (
+    candidates_view,
+    card_view,
+    classes_view,
+    withdrawal_view,
+)
 
 
 async def list_classes(
@@ -98,32 +100,15 @@ async def pick_trainee(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    training_class, people, names = await enrolment.candidates(session, actor, callback_data.c)
-    await query.answer()
-    pages = max(1, math.ceil(len(people) / PAGE_SIZE))
-    page = min(max(callback_data.p, 0), pages - 1)
-    shown = people[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    builder = InlineKeyboardBuilder()
-    for person_id in shown:
-        builder.button(
-            text=names[person_id], callback_data=EnrolAdd(c=training_class.id, t=person_id)
-        )
-    sizes = [2] * (len(shown) // 2) + [1] * (len(shown) % 2)
-    nav = 0
-    for target, label in ((page - 1, "◀"), (page + 1, "▶")):
-        if 0 <= target < pages:
-            builder.button(
-                text=label, callback_data=EnrolList(c=training_class.id, p=target, e=True)
-            )
-            nav += 1
-    builder.adjust(*sizes, nav or 1)
-    text = i18n(
-        "enrolment.pick", name=training_class.name, count=len(people), page=page + 1, pages=pages
+    training_class, people, names = await enrolment.candidates(
+        session, actor, callback_data.c, callback_data.p
     )
+    await query.answer()
+    text, markup = candidates_view(training_class, people, names, i18n)
     if callback_data.e:
-        await edit_in_place(bot, query.message, text, builder.as_markup())
+        await edit_in_place(bot, query.message, text, markup)
         return
-    await query.message.answer(text, reply_markup=builder.as_markup())
+    await query.message.answer(text, reply_markup=markup)
 
 
 async def add_trainee(

@@ -3,21 +3,19 @@ and no database, so tests build them directly."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.class_callbacks import ClassRoster
 from bot.i18n import I18n
 from bot.services.enrolment import Card
+from bot.views.pages import Page, in_rows, paged, turns, with_turns
 from handlers.enrolment.common import (
-    LIST_PAGE,
     ClassImport,
     ClassInvite,
+    EnrolAdd,
     EnrolClasses,
     EnrolList,
     Withdraw,
@@ -25,43 +23,24 @@ from handlers.enrolment.common import (
 )
 from storage.models import Enrollment, TrainingClass
 
-T = TypeVar("T")
-
-
-def paged(items: Sequence[T], page: int, size: int = LIST_PAGE) -> tuple[Sequence[T], int, int]:
-    """The items on page `page` (clamped to the pages there are), that page and how many."""
-    pages = max(1, math.ceil(len(items) / size))
-    page = min(max(page, 0), pages - 1)
-    return items[page * size : (page + 1) * size], page, pages
-
-
-def _navigation(
-    builder: InlineKeyboardBuilder, page: int, pages: int, to: Callable[[int], CallbackData]
-) -> int:
-    """◀ ▶ buttons to the pages next to this one; how many were added."""
-    added = 0
-    for target, label in ((page - 1, "◀"), (page + 1, "▶")):
-        if 0 <= target < pages:
-            builder.button(text=label, callback_data=to(target))
-            added += 1
-    return added
-
 
 def classes_view(
     classes: Sequence[tuple[TrainingClass, str]], page: int, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     """/enrol: the institution's approved classes with their first day, 20 a page."""
     shown, page, pages = paged(classes, page)
-    builder = InlineKeyboardBuilder()
-    for training_class, first in shown:
-        builder.button(
-            text=i18n("enrolment.class_button", name=training_class.name, first=first),
-            callback_data=ClassRoster(c=training_class.id),
-        )
-    nav = _navigation(builder, page, pages, lambda p: EnrolClasses(p=p))
-    builder.adjust(*([1] * len(shown)), nav or 1)
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=i18n("enrolment.class_button", name=training_class.name, first=first),
+                callback_data=ClassRoster(c=training_class.id).pack(),
+            )
+        ]
+        for training_class, first in shown
+    ]
+    rows = with_turns(rows, turns(i18n, page, pages, lambda p: EnrolClasses(p=p)))
     text = i18n("enrolment.classes", count=len(classes), page=page + 1, pages=pages)
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def withdrawal_view(
@@ -73,16 +52,17 @@ def withdrawal_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Who may be taken out of the class (enrolled or pending), 20 a page."""
     shown, page, pages = paged(places, page)
-    builder = InlineKeyboardBuilder()
-    for place in shown:
-        builder.button(
+    buttons = [
+        InlineKeyboardButton(
             text=names[place.person_id],
-            callback_data=Withdraw(c=training_class.id, t=place.person_id),
+            callback_data=Withdraw(c=training_class.id, t=place.person_id).pack(),
         )
-    nav = _navigation(
-        builder, page, pages, lambda p: WithdrawList(c=training_class.id, p=p, e=True)
+        for place in shown
+    ]
+    rows = with_turns(
+        in_rows(buttons, 2),
+        turns(i18n, page, pages, lambda p: WithdrawList(c=training_class.id, p=p, e=True)),
     )
-    builder.adjust(*([2] * (len(shown) // 2) + [1] * (len(shown) % 2)), nav or 1)
     text = i18n(
         "enrolment.pick_withdrawal",
         name=training_class.name,
@@ -90,7 +70,37 @@ def withdrawal_view(
         page=page + 1,
         pages=pages,
     )
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def candidates_view(
+    training_class: TrainingClass, people: Page[int], names: dict[int, str], i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the institution's suitable trainees staff may add to the class."""
+    buttons = [
+        InlineKeyboardButton(
+            text=names[person_id],
+            callback_data=EnrolAdd(c=training_class.id, t=person_id).pack(),
+        )
+        for person_id in people.items
+    ]
+    rows = with_turns(
+        in_rows(buttons, 2),
+        turns(
+            i18n,
+            people.page,
+            people.pages,
+            lambda p: EnrolList(c=training_class.id, p=p, e=True),
+        ),
+    )
+    text = i18n(
+        "enrolment.pick",
+        name=training_class.name,
+        count=people.total,
+        page=people.page + 1,
+        pages=people.pages,
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def card_view(card: Card, i18n: I18n) -> tuple[str, InlineKeyboardMarkup]:

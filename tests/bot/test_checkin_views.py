@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from bot.domain.checkin import current_code
 from bot.i18n import I18n
+from bot.views.pages import Page
 from handlers.checkin.callbacks import (
     MarkMenu,
     Panel,
@@ -108,12 +109,12 @@ def test_the_roster_class_list_pages_twenty_at_a_time():
         )  # fmt: skip
         for n in range(1, 23)
     ]
-    text, markup = classes_view(classes, 0, ZH)
+    text, markup = classes_view(Page.of(classes, 0), ZH)
     data = [button.callback_data for row in markup.inline_keyboard for button in row]
     assert "选择班级（共 22 个，第 1/2 页）" in text
     assert data[:20] == [RosterDay(c=n, d=0).pack() for n in range(1, 21)]
     assert data[20:] == [RosterClasses(p=1).pack()]
-    text, markup = classes_view(classes, 1, I18n("en"))
+    text, markup = classes_view(Page.of(classes, 1), I18n("en"))
     labels = [button.text for row in markup.inline_keyboard for button in row]
-    assert "page 2/2" in text and labels == ["班21", "班22", "◀"]
-    assert classes_view(classes[:2], 0, ZH)[0] == "选择班级："
+    assert "page 2/2" in text and labels == ["班21", "班22", "◀ Previous"]
+    assert classes_view(Page.of(classes[:2], 0), ZH)[0] == "选择班级："

@@ -6,16 +6,19 @@ from datetime import date
 
 from bot.i18n import I18n
 from bot.services.enrolment import Card, capacity
+from bot.views.pages import Page
 from handlers.enrolment.common import (
     ClassImport,
     ClassInvite,
+    EnrolAdd,
     EnrolClasses,
     EnrolList,
     Withdraw,
     WithdrawList,
 )
-from handlers.enrolment.views import card_view, classes_view, withdrawal_view
+from handlers.enrolment.views import candidates_view, card_view, classes_view, withdrawal_view
 from storage.models import Enrollment, TrainingClass
+from tests.pages import assert_fits, labels
 
 FACTS = {"name": "网创一班", "first": "2026-05-11", "last": "2026-05-18", "venue": "文三路 90 号"}
 
@@ -77,6 +80,21 @@ def test_the_withdrawal_list_pages_and_edits_in_place():
     text, markup = withdrawal_view(a_class(), places, names, 1, I18n("zh-CN"))
     assert "（共 30 人，第 2/2 页）" in text
     labels = [button.text for row in markup.inline_keyboard for button in row]
-    assert labels == [f"学员{n}" for n in range(21, 31)] + ["◀"]
+    assert labels == [f"学员{n}" for n in range(21, 31)] + ["◀ 上一页"]
     assert callbacks(markup)[0] == Withdraw(c=7, t=21).pack()
     assert callbacks(markup)[-1] == WithdrawList(c=7, p=0, e=True).pack()
+
+
+def test_the_trainees_to_add_page_twenty_at_a_time_within_telegram_limits():
+    """Issue 11: 45 suitable trainees are three pages; each message fits Telegram's limits."""
+    people = list(range(1, 46))
+    names = {n: f"学员{n:02d}" + "长" * 60 for n in people}
+    text, markup = candidates_view(a_class(), Page.of(people, 0), names, I18n("zh-CN"))
+    assert_fits(text, markup)
+    assert "共 45 人，第 1/3 页" in text and len(labels(markup)) == 20 + 1
+    assert callbacks(markup)[0] == EnrolAdd(c=7, t=1).pack()
+    assert callbacks(markup)[-1] == EnrolList(c=7, p=1, e=True).pack()
+    text, markup = candidates_view(a_class(), Page.of(people, 2), names, I18n("en"))
+    assert_fits(text, markup)
+    assert "page 3/3" in text and labels(markup)[-1] == "◀ Previous"
+    assert len(labels(markup)) == 5 + 1

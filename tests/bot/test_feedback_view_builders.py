@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.domain import feedback_summary
 from bot.domain.feedback import Kind
+from bot.feedback_view_callbacks import FeedbackClasses
 from bot.forms.registry import form
 from bot.forms.runner import FormRun
 from bot.i18n import I18n
@@ -20,8 +21,10 @@ from bot.views.feedback import (
     my_feedback_text,
     summary_view,
 )
+from bot.views.pages import Page
 from storage.feedback_views import Round, RoundView
 from storage.models import ClassSession, FeedbackRequest, TrainingClass
+from tests.pages import assert_fits, labels
 
 ZH, EN = I18n("zh-CN"), I18n("en")
 SHANGHAI = "Asia/Shanghai"
@@ -76,8 +79,23 @@ def test_the_thanks_names_the_next_session_and_a_late_answer_is_told_so():
 
 
 def test_a_teacher_with_several_classes_chooses_one():
-    text, markup = choose_class_view([_class(), TrainingClass(id=5, name="二班")], ZH)
+    text, markup = choose_class_view(Page.of([_class(), TrainingClass(id=5, name="二班")], 0), ZH)
     assert "选择要查看反馈的班级" in text and data(markup) == ["fvc:4", "fvc:5"]
+    assert "页" not in text
+
+
+def test_the_class_list_of_a_region_pages_twenty_at_a_time_within_telegram_limits():
+    """Issue 11: 45 classes are three pages of 20, ◀ ▶ edit the list, each message fits."""
+    classes = [TrainingClass(id=n, name=f"网创{n:02d}班" + "长" * 50) for n in range(1, 46)]
+    text, markup = choose_class_view(Page.of(classes, 0), ZH)
+    assert_fits(text, markup)
+    assert "共 45 个，第 1/3 页" in text and data(markup)[:2] == ["fvc:1", "fvc:2"]
+    assert labels(markup)[-1] == "下一页 ▶" and data(markup)[-1] == FeedbackClasses(p=1).pack()
+    assert len(data(markup)) == 20 + 1
+    text, markup = choose_class_view(Page.of(classes, 2), EN)
+    assert_fits(text, markup)
+    assert "page 3/3" in text and labels(markup)[-1] == "◀ Previous"
+    assert data(markup)[:-1] == [f"fvc:{n}" for n in range(41, 46)]
 
 
 def test_a_round_summary_shows_the_aggregate_and_never_a_name():

@@ -201,6 +201,11 @@ async def test_redis_isolation_runs_the_same_conversation(app_factory, http):
     app = await app_factory(redis_url=redis_url)
     user = await ChatUser.create(http, app.base_url)
     assert "你现在是学员" in body(await user.reply_to(f"/start {await _trainee_code(app)}"))
+    pool = app.product.isolation.redis.connection_pool
+    opened = [*pool._available_connections, *pool._in_use_connections]
+    assert opened and any(connection.is_connected for connection in opened)
+    await app.product.stop()
+    assert not any(connection.is_connected for connection in opened), "stopping closes Redis"
 
 
 def test_webchat_token_is_stable_only_with_a_secret(tmp_path):

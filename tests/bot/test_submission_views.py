@@ -18,6 +18,7 @@ from bot.views.submissions import (
     handed_in_view,
     learner_picker,
 )
+from tests.pages import assert_fits, labels
 
 DEADLINE = datetime(2026, 5, 17, 23, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -43,6 +44,22 @@ def test_a_plan_filled_in_chat_offers_printing_and_practice_results_do_not():
     assert "Non-teaching lecturers will score" in text and markup is None
 
 
+def test_the_class_list_pages_by_20_within_telegram_limits():
+    """Issue 11: an institution's 45 running classes are three pages, each message fits."""
+    classes = [(n, f"网创{n:02d}班" + "长" * 50) for n in range(1, 46)]
+    text, markup = class_picker(I18n("zh-CN"), classes)
+    assert_fits(text, markup)
+    assert "（共 45 个，第 1/3 页）" in text
+    assert callbacks(markup)[:20] == [ExtCb(a=ExtAct.CLASS, c=n).pack() for n in range(1, 21)]
+    assert callbacks(markup)[20:] == [ExtCb(a=ExtAct.CLASSES, c=0, n=1).pack()]
+    text, markup = class_picker(I18n("en"), classes, 2)
+    assert_fits(text, markup)
+    assert "page 3/3" in text and labels(markup)[-1] == "◀ Previous"
+    assert len(callbacks(markup)) == 5 + 1
+    text, markup = class_picker(I18n("zh-CN"), classes[:2])
+    assert "页" not in text and len(callbacks(markup)) == 2
+
+
 def test_the_learner_list_pages_by_20_with_a_count():
     learners = [(100 + n, f"学员{n:02d}") for n in range(45)]
     text, markup = learner_picker(I18n("zh-CN"), 7, "网创一班", learners, 0)
@@ -57,6 +74,9 @@ def test_the_learner_list_pages_by_20_with_a_count():
     assert "第 3/3 页" in text
     text, markup = learner_picker(I18n("en"), 7, "Class 1", learners[:3], 0)
     assert "(3)" in text and "page" not in text and len(callbacks(markup)) == 3
+    text, markup = learner_picker(I18n("zh-CN"), 7, "网创一班", learners, 1)
+    assert_fits(text, markup)
+    assert labels(markup)[-2:] == ["◀ 上一页", "下一页 ▶"]
 
 
 def test_the_days_offered_and_an_empty_institution():

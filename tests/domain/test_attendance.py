@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import product
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.attendance import (
     MAX_LEAVE_HOURS,
@@ -34,7 +36,10 @@ LEAD = timedelta(minutes=30)
 
 
 def record(absent: int = 0, excused: int = 0, late: int = 0, present: int = 0) -> AttendanceRecord:
-    return AttendanceRecord(sessions=14, present=present, late=late, absent=absent, excused=excused)
+    """`excused` leave occurrences, each of one session."""
+    return AttendanceRecord(
+        sessions=14, present=present, late=late, absent=absent, excused=excused, leaves=excused
+    )
 
 
 @pytest.mark.parametrize(("absent", "excused", "late"), list(product(COUNTS, COUNTS, COUNTS)))
@@ -84,15 +89,72 @@ def test_notice_warns_at_the_margin_and_reports_loss(programme, absent, excused,
     assert notice(eligibility(programme, record(absent, excused, late=3))) is expected
 
 
-def test_record_counts_marks_per_session():
+def test_record_counts_marks_per_session_and_leaves_per_request():
     made = AttendanceRecord.of(
-        14, [Mark.PRESENT, "late", Mark.ABSENT, Mark.EXCUSED, Mark.EXCUSED, "present"]
+        14,
+        {1: Mark.PRESENT, 2: "late", 3: Mark.ABSENT, 4: "excused", 5: Mark.EXCUSED, 6: "present"},
     )
-    assert made == AttendanceRecord(sessions=14, present=2, late=1, absent=1, excused=2)
+    assert made == AttendanceRecord(sessions=14, present=2, late=1, absent=1, excused=2, leaves=2)
     assert made.marked == 6
-    assert AttendanceRecord.of(0, []) == AttendanceRecord()
+    assert AttendanceRecord.of(0, {}) == AttendanceRecord()
     with pytest.raises(ValueError):
-        AttendanceRecord.of(1, ["gone"])
+        AttendanceRecord.of(1, {1: "gone"})
+
+
+def test_one_leave_request_over_two_sessions_counts_once_S11():
+    """S-11 「请假超过2次（一次请假不能超过4课时）」: a 4-hour leave over two sessions is one
+    leave, marked or not yet marked; two such leaves and an absence still leave a trainee
+    eligible (3 occurrences would not)."""
+    ahead = AttendanceRecord.of(14, {}, [{3, 4}])
+    assert (ahead.excused, ahead.leaves) == (2, 1)
+    marked = AttendanceRecord.of(14, {3: Mark.EXCUSED, 4: Mark.EXCUSED}, [{3, 4}])
+    assert (marked.excused, marked.leaves) == (2, 1)
+    two = AttendanceRecord.of(14, {1: Mark.ABSENT, 3: "excused"}, [{3, 4}, {7, 8}])
+    result = eligibility("trainee", two)
+    assert (two.excused, two.leaves, two.absent) == (4, 2, 1)
+    assert result == Eligibility(eligible=False, absences=1, leaves=2, margin=-1)
+    assert eligibility("trainee", AttendanceRecord.of(14, {}, [{3, 4}, {7, 8}])).eligible
+
+
+def test_a_leave_not_taken_does_not_count_and_a_teacher_excused_session_does():
+    """A learner who came to every session of an approved leave took none; a session a
+    teacher excused without a request counts as a leave of its own; an absent mark on a
+    leave's session is an absence (the teacher's mark stands)."""
+    came = AttendanceRecord.of(14, {3: Mark.PRESENT, 4: Mark.LATE}, [{3, 4}])
+    assert (came.excused, came.leaves) == (0, 0)
+    part = AttendanceRecord.of(14, {3: Mark.PRESENT}, [{3, 4}])
+    assert (part.excused, part.leaves) == (1, 1)
+    by_teacher = AttendanceRecord.of(14, {5: Mark.EXCUSED, 6: Mark.EXCUSED})
+    assert by_teacher.leaves == 2
+    absent = AttendanceRecord.of(14, {3: Mark.ABSENT, 4: Mark.ABSENT}, [{3, 4}])
+    assert (absent.absent, absent.leaves) == (2, 0)
+
+
+@given(early=st.integers(0, 14), late=st.integers(0, 14))
+def test_early_leave_is_recorded_but_never_costs_eligibility(early, late):
+    """「严禁迟到早退」 but only absences and leaves bar the assessment (S-11, S-24)."""
+    marks = {n: Mark.LEFT_EARLY for n in range(early)}
+    marks |= {100 + n: Mark.LATE for n in range(late)}
+    made = AttendanceRecord.of(14 + early + late, marks)
+    assert (made.left_early, made.late, made.marked) == (early, late, early + late)
+    for programme in Programme:
+        assert eligibility(programme, made).eligible
+
+
+@given(
+    marks=st.dictionaries(st.integers(1, 14), st.sampled_from(list(Mark)), max_size=14),
+    leaves=st.lists(st.sets(st.integers(1, 14), min_size=1, max_size=2), max_size=4),
+)
+def test_leaves_are_occurrences_never_more_than_the_excused_sessions(marks, leaves):
+    """Per occurrence: requests in use plus lone excused sessions, never more than the excused
+    sessions, at most the requests when every excused session is covered by one."""
+    made = AttendanceRecord.of(14, marks, leaves)
+    covered = set().union(*leaves)
+    excused = {s for s, m in marks.items() if m is Mark.EXCUSED} | (covered - marks.keys())
+    assert made.excused == len(excused)
+    used = [request for request in leaves if request & excused]
+    assert made.leaves == len(used) + len(excused - covered)
+    assert made.absent == sum(1 for m in marks.values() if m is Mark.ABSENT)
 
 
 @pytest.mark.parametrize(

@@ -187,6 +187,9 @@ def test_tally_and_rate():
     assert counted == Tally(present=1, late=2, absent=1, excused=1, unmarked=2)
     assert counted.attended == 3 and counted.total == 7
     assert tally([]) == Tally()
+    early = tally(["left_early", "present", None])
+    assert early == Tally(present=1, left_early=1, unmarked=1) and early.attended == 2
+    assert early.total == 3
     assert rate(3, 7) == 43
     assert rate(1, 8) == 13  # 12.5 rounds half up
     assert rate(0, 5) == 0 and rate(5, 5) == 100

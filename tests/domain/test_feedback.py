@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.feedback import (
     Answerable,
@@ -14,8 +16,8 @@ from bot.domain.feedback import (
     Window,
     answerable,
     attendees,
+    class_day_number,
     kinds_due,
-    modules,
     reminder_at,
     windows,
 )
@@ -121,6 +123,56 @@ def test_a_lecturer_class_has_a_midterm_after_day_5_and_a_final():
     assert len(plan) == 12
 
 
+def calendar(dates: list[date], start: date) -> list[S]:
+    """Two sessions on each of `dates`, numbered as the timetable numbers them: the calendar
+    day of the class (1 = `start`)."""
+    return [
+        S((on - start).days + 1, at(on, hour), at(on, hour + 3))
+        for on in sorted(dates)
+        for hour in (9, 14)
+    ]
+
+
+def test_midterm_is_at_the_end_of_the_5th_class_day_not_calendar_day_5():
+    """S-27: 「培训第5天结束时」. A Thursday start with the weekend off: calendar day 5 is the
+    Monday (the 3rd class day); the 5th class day is the Wednesday, calendar day 7."""
+    thursday = date(2026, 5, 14)
+    dates = [thursday + timedelta(days=n) for n in range(14) if n not in (2, 3, 9, 10)]
+    plan = windows("lecturer", calendar(dates, thursday), "Asia/Shanghai", TWO_HOURS)
+    (midterm,) = by_kind(plan, Kind.MIDTERM)
+    assert midterm.day == 7
+    assert midterm.opens_at == at(date(2026, 5, 20), 17)
+    assert by_kind(plan, Kind.DAILY)[4] == Window(
+        Kind.DAILY, 7, midterm.opens_at, midterm.closes_at, midterm.remind_at
+    )
+
+
+def test_midterm_comes_even_when_calendar_day_5_has_no_sessions():
+    """S-33: a trainer class whose 5th calendar day is a day off still gets its mid-term, at
+    the end of its 5th class day (calendar day 6)."""
+    start = date(2026, 5, 11)
+    dates = [start + timedelta(days=n) for n in range(11) if n != 4]
+    plan = windows("trainer", calendar(dates, start), "Asia/Shanghai", TWO_HOURS)
+    assert [window.day for window in by_kind(plan, Kind.MIDTERM)] == [6]
+
+
+@given(
+    programme=st.sampled_from(["trainee", "lecturer", "trainer"]),
+    offsets=st.sets(st.integers(min_value=0, max_value=30), min_size=1, max_size=15),
+)
+def test_the_midterm_always_follows_the_5th_of_the_days_with_sessions(programme, offsets):
+    """S-27, S-33, for any set of class dates: one mid-term at the 5th class day of a lecturer
+    or trainer class with more than 5 class days, none otherwise; one final at the last."""
+    start = date(2026, 5, 11)
+    dates = [start + timedelta(days=n) for n in offsets]
+    plan = windows(programme, calendar(dates, start), "Asia/Shanghai", TWO_HOURS)
+    days = sorted((on - start).days + 1 for on in dates)
+    expected = [days[4]] if programme != "trainee" and len(days) > 5 else []
+    assert [window.day for window in by_kind(plan, Kind.MIDTERM)] == expected
+    assert [window.day for window in by_kind(plan, Kind.FINAL)] == [days[-1]]
+    assert [window.day for window in by_kind(plan, Kind.DAILY)] == days
+
+
 def test_sessions_in_any_order_and_a_day_with_one_session():
     sessions = list(reversed(timetable(3)))
     on = date(2026, 5, 12)
@@ -178,14 +230,17 @@ def test_attendees_present_or_late_in_at_least_one_session():
         4: ["excused", "excused"],
         5: ["excused", "present"],
         6: [],
+        8: ["left_early", "absent"],
         99: ["present"],  # not enrolled (withdrawn)
     }
-    assert attendees(marks, [1, 2, 3, 4, 5, 6, 7]) == [1, 2, 5]
+    assert attendees(marks, [1, 2, 3, 4, 5, 6, 7, 8]) == [1, 2, 5, 8]
 
 
-def test_modules_are_the_distinct_topics_in_order():
-    topics = ["开店实操", "选品", "开店实操", " ", "", "直播带货 ", "选品"]
-    assert modules(topics) == ["开店实操", "选品", "直播带货"]
+def test_class_day_number_counts_only_days_with_sessions():
+    days = [1, 1, 2, 5, 5, 6, 7, 7]
+    assert [class_day_number(day, days) for day in (1, 2, 5, 6, 7)] == [1, 2, 3, 4, 5]
+    assert class_day_number(3, days) == 2, "a day off is still the 2nd class day's evening"
+    assert class_day_number(1, []) == 0
 
 
 def test_answerable():

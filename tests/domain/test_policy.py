@@ -99,6 +99,20 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.INVITE: {Role.SUPERVISOR: REGION, Role.INSTITUTION: OWN},
+    Action.ASSESSMENT_SCORE: {Role.LECTURER: {"self"}, Role.TRAINER: {"self"}},
+    Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.ASSESSMENT_PROGRESS: {
+        **TEACHERS_TAUGHT,
+        Role.INSTITUTION: OWN,
+        Role.SUPERVISOR: REGION,
+        Role.ADMIN: EVERYWHERE,
+    },
+    Action.ASSESSMENT_RESULT: {
+        Role.TRAINEE: {"self"},
+        Role.LECTURER: {"self"},
+        Role.TRAINER: {"self"},
+    },
+    Action.COACHING_RECORD: TEACHERS_TAUGHT,
 }
 
 

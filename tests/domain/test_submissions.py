@@ -75,7 +75,9 @@ def test_a_trainee_may_submit_exactly_when_eligible_and_inside_the_window_S11(
 ):
     """More than 2 absences or leaves bar a trainee whatever the date; lateness never does;
     otherwise the (possibly extended) window decides."""
-    record = AttendanceRecord(sessions=14, present=0, late=late, absent=absent, excused=excused)
+    record = AttendanceRecord(
+        sessions=14, present=0, late=late, absent=absent, excused=excused, leaves=excused
+    )
     standing = eligibility("trainee", record)
     until = None if extension_days is None else local(LAST + timedelta(days=1 + extension_days))
     span = window(FIRST, LAST, SHANGHAI, until)

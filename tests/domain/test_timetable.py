@@ -55,6 +55,29 @@ def test_each_standard_timetable_meets_its_programme(programme):
     assert set(standard_timetables()) == set(Programme)
 
 
+MIDTERM_DAY = 5
+
+
+@pytest.mark.parametrize("programme", list(Programme))
+def test_each_standard_timetable_groups_its_sessions_into_5_to_8_modules(programme):
+    """S-27, T7: evaluations ask per module; every session belongs to one, in order; the
+    mid-term (5th class day) asks those begun by then, the final all of them."""
+    template = standard(programme)
+    everything = template.module_titles("zh-CN")
+    assert 5 <= len(everything) <= 8 and len(set(everything)) == len(everything)
+    assert len(template.module_titles("en")) == len(everything)
+    begun = {s.module for plan in template.days[:MIDTERM_DAY] for s in plan.sessions}
+    assert template.module_titles("zh-CN", MIDTERM_DAY) == everything[: max(begun)]
+    assert template.module_titles("zh-CN", 0) == []
+    assert template.module_titles("zh-CN", len(template.days)) == everything
+
+
+def test_the_lecturer_class_final_evaluation_asks_8_modules_not_20_topics():
+    template = standard(Programme.LECTURER)
+    assert len(template.sessions()) == 20 and len(template.module_titles("zh-CN")) == 8
+    assert template.module_titles("en", 5)[-1] == "Teaching promotion and live-stream selling"
+
+
 def test_sessions_are_placed_from_the_start_date_in_the_class_time_zone():
     sessions = build(standard(Programme.TRAINEE), START, ZONE, "en")
     first, second, last = sessions[0], sessions[1], sessions[-1]
@@ -111,6 +134,12 @@ def _template() -> dict:
         (lambda t: t["days"][0]["sessions"][0]["topic"].pop("en"), "topic.en"),
         (lambda t: t.update(programme="teacher"), "programme"),
         (lambda t: t.update(extra=1), "extra"),
+        (lambda t: t.update(modules=t["modules"][:4]), "modules: 5 to 8"),
+        (lambda t: t["modules"].extend(t["modules"][:3]), "modules: 5 to 8"),
+        (lambda t: t["days"][0]["sessions"][0].update(module=9), "module must be 1 to 6"),
+        (lambda t: t["days"][0]["sessions"][0].pop("module"), "module"),
+        (lambda t: t["days"][6]["sessions"][1].update(module=1), "in order"),
+        (lambda t: t["modules"].append(t["modules"][0]), "every module must have sessions"),
     ],
 )
 def test_a_broken_template_is_refused_with_the_file_and_the_reason(tmp_path, change, message):

@@ -287,3 +287,43 @@ async def test_roster_and_summary_figures(fast_factory, http):
     assert "王小明：50% · ✅1 ⏰0 ❌0 📝0 —1" in summary
     assert "张伟：50% · ✅0 ⏰1 ❌0 📝0 —1" in summary
     assert "赵敏：50% · ✅1 ⏰0 ❌1 📝0" in summary
+
+
+async def test_early_leave_is_marked_and_shown_but_does_not_bar_the_assessment(fast_factory, http):
+    """「严禁迟到早退」: a teacher marks 早退 by hand; the roster, the class summary and the
+    learner's /status show it; it counts as attended and does not touch eligibility (S-11)."""
+    app, clock, teacher, users, ids, timetable = await a_class(
+        fast_factory, http, ("王小明", "李小红")
+    )
+    wang, li = users
+    panel = await open_morning(teacher)
+    secret = await secret_of(app, timetable[0].id)
+    await wang.reply_to(current_code(secret, clock.now()))
+    await li.reply_to(current_code(secret, clock.now()))
+    clock.set(NINE + timedelta(hours=2))
+    await teacher.press(panel["message_id"], button(panel, "结束签到"))
+    await teacher.expect(has("签到已结束"))
+
+    roster = await teacher.reply_to("/roster", predicate=has("📋"))
+    assert "🏃 早退" in body(roster), "the legend names it"
+    await teacher.press(roster["message_id"], button(roster, "标记上午"))
+    people = await teacher.expect(has("手工标记考勤"))
+    await teacher.press(people["message_id"], button(people, "王小明"))
+    choice = await teacher.expect(has("请选择考勤结果"))
+    pressed = await teacher.press(choice["message_id"], button(choice, "早退"))
+    assert pressed["text"] == "已标记：王小明 早退"
+    assert not [m for m in await wang.quiet() if "考核" in body(m)], "no eligibility notice"
+
+    roster = await teacher.reply_to("/roster", predicate=has("📋"))
+    assert "🏃 王小明" in body(roster) and "✅ 1 · ⏰ 0 · 🏃 1 · ❌ 0" in body(roster)
+    clock.set(NINE + timedelta(hours=9))
+    await teacher.press(roster["message_id"], button(roster, "全班出勤汇总"))
+    summary = body(await teacher.expect(has("出勤汇总")))
+    assert "第 1 天上午：2/2 · 100%" in summary, "早退 attended"
+    assert "王小明：100% · ✅0 ⏰0 🏃1 ❌0 📝0" in summary
+
+    await wang.send("/status")
+    status = body(await wang.expect(has("考勤：")))
+    assert "迟到 0，早退 1，缺勤 0" in status and "最多还可缺勤或请假 2 次" in status
+    recorded = await marks(app, timetable[0].id)
+    assert recorded[ids[0]].status == "left_early" and recorded[ids[1]].status == "present"

@@ -204,7 +204,9 @@ async def test_a_class_of_25_over_7_days(fast_factory, http):
 
         if day in (1, 7):
             push = await users[0].expect(has(f"第 {day} 天每日反馈"))
-            await pick(users[0], await fill_daily(users[0], push), "提交")
+            review = await fill_daily(users[0], push, last_day=day == 7)
+            assert ("明天" in body(review)) is (day != 7), "T6: no tomorrow on the last day"
+            await pick(users[0], review, "提交")
             await users[0].expect(has("谢谢你的反馈"))
         clock.set(end + timedelta(minutes=30))
         for index, found in asked.items():

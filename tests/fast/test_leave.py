@@ -217,8 +217,11 @@ async def test_status_shows_lost_eligibility_of_a_lecturer_class(fast_factory, h
 
 def test_every_attendance_and_leave_message_renders_in_both_languages():
     shown = session_view(2, "afternoon", EVE, EVE + timedelta(hours=3), 4, "开店", "Asia/Shanghai")
-    e = eligibility("trainee", AttendanceRecord(sessions=14, present=3, absent=2, excused=1))
-    row = SummaryRow(shown, held=True, present=20, late=["甲"], absent=["乙"], excused=["丙"])
+    one_leave = AttendanceRecord(sessions=14, present=3, absent=2, excused=1, leaves=1)
+    e = eligibility("trainee", one_leave)
+    row = SummaryRow(
+        shown, held=True, present=20, late=["甲"], left_early=["丁"], absent=["乙"], excused=["丙"]
+    )
     status = {"name": "一班", "programme": "trainee", "record": AttendanceRecord(), "e": e}
     samples = {
         "attendance.reminder": {"name": "一班", "s": shown, "venue": "文三路"},
@@ -261,3 +264,42 @@ def test_every_attendance_and_leave_message_renders_in_both_languages():
     assert "5月10日下午 20:00–23:00" in text(
         "zh-CN", "attendance.reminder", **samples["attendance.reminder"]
     )
+    summary = samples["attendance.day_summary"]
+    assert "早退 1" in text("zh-CN", "attendance.day_summary", **summary)
+    assert "早退：丁" in text("zh-CN", "attendance.day_summary", **summary)
+    assert "Left early: 丁" in text("en", "attendance.day_summary", **summary)
+
+
+async def test_one_leave_over_two_sessions_counts_once_S11(fast_factory, http):
+    """S-11 「请假超过2次（一次请假不能超过4课时）」: a 4-hour leave over two 2-hour sessions is
+    one leave: /status counts 1 (over 2 sessions) and one more leave or absence is still
+    allowed, so nobody is warned (before, it counted as 2 and the trainee was warned)."""
+    clock = ManualClock(EVE)
+    app = await fast_factory(clock=clock)
+    lecturer, t1 = await member(app, http, "李老师", Role.LECTURER)
+    trainee, p = await member(app, http, "小王", Role.TRAINEE)
+    made, timetable = await open_class(app, START, (t1,), (p,))
+    async with app.store() as session:
+        for item in timetable[:2]:
+            short = await session.get(ClassSession, item.id)
+            short.hours = 2
+            session.add(short)
+    picker = await trainee.reply_to("/leave")
+    for label in ("5/11 上午", "5/11 下午"):
+        await trainee.press(picker["message_id"], button(picker, label))
+    picker = await trainee.expect(has("已选：4 课时"))
+    await trainee.press(picker["message_id"], button(picker, "下一步"))
+    await trainee.expect(has("理由"))
+    await trainee.send("家里有事，请一天假")
+    await trainee.expect(has("已提交"))
+    ask = await lecturer.expect(asked)
+    await lecturer.press(ask["message_id"], button(ask, "批准"))
+    await trainee.expect(has("批准"))
+    assert not [m for m in await trainee.quiet() if "不能再缺课" in body(m)]
+
+    await trainee.send("/status")
+    shown = body(await trainee.expect(has("考勤：")))
+    assert "请假 1（共 2 次课）" in shown and "最多还可缺勤或请假 1 次" in shown
+    async with app.store() as session:
+        record = await attendance.attendance_record(session, made.id, p)
+    assert (record.excused, record.leaves) == (2, 1)

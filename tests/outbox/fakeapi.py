@@ -32,6 +32,8 @@ class FakeBotApi:
         """Deliveries after this many are recorded, then answered only once `release` is set."""
         self.release = asyncio.Event()
         self.deliveries: Counter[tuple[int, str]] = Counter()
+        self.photos: list[tuple[int, bytes]] = []
+        """(chat, picture bytes) of each sendPhoto, whose caption counts in `deliveries`."""
         self.arrivals: defaultdict[int, list[float]] = defaultdict(list)
         self.held = 0
         self.url = ""
@@ -39,10 +41,15 @@ class FakeBotApi:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
-        if method != "sendmessage":
+        if method not in ("sendmessage", "sendphoto"):
             return web.json_response({"ok": True, "result": True})
         params: dict[str, Any] = dict(await request.post())
         chat_id = int(params["chat_id"])
+        if method == "sendphoto":
+            photo = params["photo"]  # aiogram sends "attach://<field>" and the file in <field>
+            upload = params[photo.removeprefix("attach://")]
+            self.photos.append((chat_id, upload.file.read()))
+            params["text"] = params.get("caption", "")
         self.arrivals[chat_id].append(time.monotonic())
         errors = self.script.get(chat_id)
         if errors:

@@ -238,3 +238,29 @@ async def test_an_import_with_one_bad_row_writes_nothing(sessions, place):
         )
         assert imported.done and [step.result for step in imported.planned] == ["invited"]
         assert imported.taken == 1
+
+
+async def test_the_trainees_to_add_are_read_a_page_at_a_time(sessions, place):
+    """Issue 11: 45 more suitable trainees are three pages of 20, counted and read a page at a
+    time in the order they came; the enrolled and the undecided are never offered."""
+    async with unit_of_work(sessions) as session:
+        added = []
+        for n in range(45):
+            person = Person(tg_user_id=30_000 + n, first_name=f"学员{n:02d}")
+            session.add(person)
+            await session.flush()
+            await _screened(session, person.id, place.institution_id, Outcome.ONLINE)
+            added.append(person.id)
+        await enrolment.add_trainee(
+            session, place.actor("staff"), place.open_id, place.id("suitable")
+        )
+    seen = []
+    for number in range(3):
+        async with unit_of_work(sessions) as session:
+            _, people, names = await enrolment.candidates(
+                session, place.actor("staff"), place.open_id, number
+            )
+        assert (people.page, people.pages, people.total) == (number, 3, 45)
+        assert set(names) == set(people.items)
+        seen += people.items
+    assert seen == added

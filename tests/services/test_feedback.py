@@ -17,6 +17,7 @@ from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale
 from bot.services.feedback import Count
 from storage import feedback as requests
+from storage.classes import sessions_of
 from storage.db import unit_of_work
 from storage.models import (
     AuditEntry,
@@ -129,6 +130,7 @@ async def test_a_learner_opens_their_own_request_with_the_class_in_its_context(s
         assert opened.form_id == "daily_feedback" and opened.draft is None
         assert opened.context["teachers"] == ["teacher"]
         assert opened.context["topics"] == ["第1天 morning", "第1天 afternoon"]
+        assert opened.context["last_day"] is False
         midterm = await feedback.open_request(
             session, world.actor("learner"), world.requests["learner", Kind.MIDTERM]
         )
@@ -142,6 +144,28 @@ async def test_a_learner_opens_their_own_request_with_the_class_in_its_context(s
     with pytest.raises(NotFound):
         async with unit_of_work(sessions) as session:
             await feedback.open_request(session, world.actor("learner"), 99_999)
+
+
+async def test_the_last_days_daily_feedback_knows_it_is_the_last_T6(sessions, world):
+    """T6: on the last class day the daily feedback's context says so (its question about
+    tomorrow is not asked)."""
+    learner, _ = world.people["learner"]
+    async with unit_of_work(sessions) as session:
+        last = max(item.day for item in await sessions_of(session, world.class_id))
+        asked = await requests.ask(
+            session,
+            class_id=world.class_id,
+            kind=Kind.DAILY,
+            day=last,
+            person_id=learner,
+            form_id="daily_feedback",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            now=OPENS,
+        )
+    async with unit_of_work(sessions) as session:
+        opened = await feedback.open_request(session, world.actor("learner"), asked.id)
+    assert opened.context["last_day"] is True
 
 
 async def test_a_request_is_answered_once_and_only_while_open(sessions, world):

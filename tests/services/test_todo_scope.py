@@ -24,6 +24,7 @@ from storage.models import (
     LeaveRequest,
     Person,
     Region,
+    ScoringAssignment,
     ScreeningCase,
     TrainingClass,
 )
@@ -101,6 +102,16 @@ async def store(sessions):
                     class_id=running.id, person_id=trainee, session_ids=[], hours=4, reason="病"
                 )
             )
+            session.add(
+                ScoringAssignment(
+                    class_id=running.id,
+                    trainee_id=trainee,
+                    submission_id=registration.id,
+                    scorer_id=teacher if index == 0 else other_teacher,
+                    deadline=NOW,
+                    seed=index,
+                )
+            )
         await session.flush()
     return teacher, places
 
@@ -144,6 +155,10 @@ async def _expected(session, actor: Actor) -> set[tuple[Kind, int]]:
         target = Target.at(teachers=teachers, owner=leave.person_id)
         if allowed(actor, todo.DECISIONS[Kind.LEAVE], target):
             expected.add((Kind.LEAVE, leave.id))
+    for assignment in (await session.exec(select(ScoringAssignment))).all():
+        target = Target.at(owner=assignment.scorer_id)
+        if allowed(actor, todo.DECISIONS[Kind.SCORING], target):
+            expected.add((Kind.SCORING, assignment.id))
     return expected
 
 

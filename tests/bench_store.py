@@ -1,0 +1,167 @@
+"""The store half of `make bench` (issue 11): a province-scale store (tests/province.py: 1,000
+classes running with 25 trainees each, 3,000 past classes, 100,000 trainees) built by direct
+inserts on SQLite and, when `TEST_POSTGRES_URL` (or `BENCH_POSTGRES_URL`) is set, PostgreSQL;
+then, on each:
+
+- `scan_idle_s`: one scheduler pass (every scan of scheduler/) at `province.NOW`, when nothing
+  is due; the median of 3 passes (a pass that queued anything is reported on stderr);
+- `prune_s`: the outbox prune job (OUTBOX_KEEP_DAYS=7) over the store's history;
+- `bytes_per_trainee`: the store's size after that prune, over its trainees: SQLite's pages in
+  use (page_count - freelist_count), PostgreSQL's tables with their indexes and TOAST after
+  VACUUM;
+- `outbox_claim_ms_*_100k_pending`: the median of 20 claims of 32 rows (after 3 to warm up;
+  each rolled back, so every claim faces the same backlog) with 100,000 pushes due, queued by
+  direct insert; the wall time of `storage.outbox.claim`, statements and Python together.
+
+`BENCH_SCALE` (e.g. 0.1) shrinks the province for a quick run; the figures' names stay.
+Lines are `name=value` (the SQLite figure unsuffixed, PostgreSQL's with `_pg`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from scheduler.feedback import scan_feedback
+from scheduler.feedback_summary import scan_feedback_summaries
+from scheduler.jobs import SCANS
+from scheduler.maintenance import prune_outbox
+from storage import outbox
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade_database
+from tests import province
+
+PENDING = 100_000
+CLAIMS, WARMUP = 20, 3
+
+
+def _shape() -> province.Shape:
+    scale = float(os.environ.get("BENCH_SCALE", "1"))
+    shape = province.PROVINCE
+    if scale == 1:
+        return shape
+    return replace(
+        shape, running=max(1, int(shape.running * scale)), past=max(1, int(shape.past * scale))
+    )
+
+
+async def _scan_pass(sessions: object, settings: Settings) -> tuple[float, int, str]:
+    """One pass of every scan at NOW: seconds, how many pushes it made, seconds per scan."""
+    started = time.perf_counter()
+    queued, each = 0, []
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
+        begun = time.perf_counter()
+        result = await scan(sessions, province.NOW, settings)
+        each.append(f"{scan.__name__} {time.perf_counter() - begun:.3f}")
+        queued += len(result) if isinstance(result, list) else int(result or 0)
+    return time.perf_counter() - started, queued, ", ".join(each)
+
+
+async def _claim_ms(engine: AsyncEngine) -> float:
+    sessions = create_sessionmaker(engine)
+    times = []
+    for _ in range(WARMUP + CLAIMS):
+        async with sessions() as session:
+            await session.begin()
+            started = time.perf_counter()
+            claimed = await outbox.claim(
+                session, worker="bench", now=province.NOW, lease=timedelta(seconds=60), limit=32
+            )
+            times.append(time.perf_counter() - started)
+            await session.rollback()
+        assert len(claimed) == 32, f"claimed {len(claimed)}"
+    return statistics.median(times[WARMUP:]) * 1000
+
+
+async def _size(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.commit()
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("VACUUM ANALYZE")
+            found = await auto.exec_driver_sql(
+                "SELECT sum(pg_total_relation_size(relid)) FROM pg_stat_user_tables"
+            )
+            return int(found.scalar_one())
+        pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar_one()
+        free = (await conn.exec_driver_sql("PRAGMA freelist_count")).scalar_one()
+        size = (await conn.exec_driver_sql("PRAGMA page_size")).scalar_one()
+        return (pages - free) * size
+
+
+async def measure_store(url: str, suffix: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        await upgrade_database(engine)
+        built = await province.build(engine, _shape())
+        print(
+            f"# {engine.dialect.name}: built {built.trainees} trainees, "
+            f"{sum(built.rows.values())} rows in {built.seconds:.1f} s",
+            file=sys.stderr,
+        )
+        sessions = create_sessionmaker(engine)
+        settings = Settings(_env_file=None, database_url=url)
+        passes = [await _scan_pass(sessions, settings) for _ in range(3)]
+        if any(queued for _, queued, _ in passes):
+            print(f"# {engine.dialect.name}: an idle pass queued {passes}", file=sys.stderr)
+        print(f"# {engine.dialect.name}: idle pass, s: {passes[-1][2]}", file=sys.stderr)
+        started = time.perf_counter()
+        pruned = await prune_outbox(sessions, province.NOW, settings)
+        prune_s = time.perf_counter() - started
+        print(f"# {engine.dialect.name}: pruned {pruned}", file=sys.stderr)
+        size = await _size(engine)
+        await province.add_pending(engine, built, PENDING)
+        claim = await _claim_ms(engine)
+        name = "pg" if engine.dialect.name == "postgresql" else "sqlite"
+        return [
+            f"scan_idle_s{suffix}={statistics.median(p[0] for p in passes):.3f}",
+            f"prune_s{suffix}={prune_s:.2f}",
+            f"bytes_per_trainee{suffix}={size / built.trainees:.0f}",
+            f"outbox_claim_ms_{name}_100k_pending={claim:.2f}",
+        ]
+    finally:
+        await engine.dispose()
+
+
+async def measure() -> list[str]:
+    """The store's result lines for stdout."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as directory:
+        lines = await measure_store(f"sqlite+aiosqlite:///{Path(directory) / 'p.db'}", "")
+    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+    if not admin_url:
+        print("# no PostgreSQL: set TEST_POSTGRES_URL for the _pg figures", file=sys.stderr)
+        return lines
+    admin = make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        database=admin.database,
+    )
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = admin.set(drivername="postgresql+asyncpg", database=name)
+        lines += await measure_store(url.render_as_string(hide_password=False), "_pg")
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(asyncio.run(measure())))
