@@ -122,3 +122,24 @@ class AddSession(CallbackData, prefix="tta"):
 
     c: int
     d: int = 0
+
+
+class DispatchList(CallbackData, prefix="dsl"):
+    """Page `p` (from 0) of the trainee classes a supervisor may dispatch teachers to (S-8)."""
+
+    p: int
+
+
+class DispatchClass(CallbackData, prefix="dsc"):
+    """Page `g` (from 0) of the lecturers a supervisor may dispatch to class `c`."""
+
+    c: int
+    g: int = 0
+
+
+class DispatchToggle(CallbackData, prefix="dst"):
+    """The supervisor dispatches person `p` to class `c` (on), or calls them off it."""
+
+    c: int
+    p: int
+    on: bool

@@ -35,7 +35,7 @@ ROLE_COMMANDS = {
         "extend",
         "assessment",
     ),
-    Role.SUPERVISOR: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
     Role.ADMIN: ("todo", "assessment"),
 }
 

@@ -30,6 +30,7 @@ class Action(StrEnum):
     CLASS_EQUIPMENT = "class.equipment"
     CLASS_SUBMIT = "class.submit"
     CLASS_DECIDE = "class.decide"
+    CLASS_DISPATCH = "class.dispatch"
     ENROLMENT_MANAGE = "enrolment.manage"
     ROSTER_VIEW = "roster.view"
     ATTENDANCE_MARK = "attendance.mark"
@@ -117,6 +118,9 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.CLASS_EQUIPMENT: STAFF_PREPARE,
     Action.CLASS_SUBMIT: STAFF_PREPARE,
     Action.CLASS_DECIDE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    # S-8 (「由当地创业培训主管部门选派」): the region's supervisor dispatches verified lecturers of
+    # the region to a trainee class of the region being prepared; the institution is told.
+    Action.CLASS_DISPATCH: {Role.SUPERVISOR: _rule(Reach.REGION, kinds=("trainee",))},
     Action.ENROLMENT_MANAGE: STAFF_PREPARE,
     # Running a class: its teachers check in and mark; the institution's staff read along.
     Action.ROSTER_VIEW: {**_each(TEACHERS, TAUGHT), Role.INSTITUTION: INSTITUTION},
@@ -239,6 +243,19 @@ def institutions(actor: Actor, action: Action) -> list[int]:
             for g in actor.grants
             if g.institution_id is not None
             and Reach.INSTITUTION in getattr(RULES[action].get(g.role), "reaches", ())
+        }
+    )
+
+
+def regions(actor: Actor, action: Action) -> list[int]:
+    """The regions whose objects the actor reaches for `action` by region scope, for listing
+    them (the classes a supervisor may dispatch teachers to)."""
+    return sorted(
+        {
+            g.region_id
+            for g in actor.grants
+            if g.region_id is not None
+            and Reach.REGION in getattr(RULES[action].get(g.role), "reaches", ())
         }
     )
 

@@ -104,11 +104,13 @@ async def needs_submitted(done: Submitted) -> None:
 
 
 async def _screen(done: Submitted, registration_id: int, appendix_id: int | None) -> None:
-    """Recommend, record the case, tell the trainee why; the reviewers are asked to decide."""
+    """Recommend and record the case; the reviewers are asked to decide (S-5: lecturers and the
+    institution recommend). The trainee is told only that it is being reviewed: the result,
+    with its reasons, comes once a reviewer confirmed it."""
     registration = await service.submission(done.session, registration_id)
     appendix = await service.submission(done.session, appendix_id) if appendix_id else None
     recommendation = screen(registration.answers, appendix.answers if appendix else None)
-    case, reviewed = await screening.recommend(
+    _case, reviewed = await screening.recommend(
         done.session,
         done.person,
         registration.context.get("institution_id"),
@@ -118,9 +120,7 @@ async def _screen(done: Submitted, registration_id: int, appendix_id: int | None
     )
     await done.bot.send_message(
         done.person.tg_user_id,
-        done.i18n(
-            "intake.recommended", outcome=case.recommended, reasons=case.reasons, reviewers=reviewed
-        ),
+        done.i18n("intake.received", reviewers=reviewed),
     )
 
 

@@ -20,13 +20,14 @@ from bot.i18n import I18n
 from bot.scopes import scope_name
 from bot.services import todo
 from bot.services.actor import Actor
+from bot.views.finding import offer_markup
 from handlers import checkin
 from handlers.enrolment import join_by_link
 from handlers.forms import offer_resume
 from handlers.intake import start_registration
 from handlers.teachers import offer_profile
 from storage import repo
-from storage.models import Person
+from storage.models import Invitation, Person
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,24 @@ async def start_with_invitation(
                 clock,
             )
         return
+    await redeem(message, session, person, grants, actor, i18n, bot, settings, clock, invitation)
+
+
+async def redeem(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    grants: list[Grant],
+    actor: Actor,
+    i18n: I18n,
+    bot: Bot,
+    settings: Settings,
+    clock: Clock,
+    invitation: Invitation | None,
+) -> None:
+    """Redeem the invitation (or say why it cannot be): the role is granted, the person
+    welcomed, a trainee's registration form started. `message` is only answered in (its chat is
+    the person's): the /start message, or the card of the institution they picked."""
     limits = invitation and InviteLimits(
         invitation.max_uses, invitation.uses, invitation.expires_at, invitation.revoked_at
     )
@@ -128,7 +147,7 @@ async def start(
     pending = await todo.total(session, person.id, grants)
     if pending:
         text += "\n\n" + i18n("todo.pending", count=pending)
-    await message.answer(text)
+    await message.answer(text, reply_markup=None if grants else offer_markup(i18n))
     await offer_resume(message, session, person, i18n, settings, clock)
 
 

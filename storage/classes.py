@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.classes import (
@@ -251,6 +251,35 @@ async def classes_of_institution(
         .order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc())
     )
     return (await session.exec(query)).all()
+
+
+async def classes_in_regions(
+    session: AsyncSession,
+    region_ids: Iterable[int],
+    statuses: Iterable[str],
+    programme: str,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[Sequence[TrainingClass], int]:
+    """A page of the regions' classes of `programme` in `statuses` (soonest first) and how many
+    there are."""
+    where = (
+        col(TrainingClass.region_id).in_(list(region_ids)),
+        col(TrainingClass.status).in_(list(statuses)),
+        TrainingClass.programme == programme,
+    )
+    total = (
+        await session.exec(select(func.count()).select_from(TrainingClass).where(*where))
+    ).one()
+    query = (
+        select(TrainingClass)
+        .where(*where)
+        .order_by(col(TrainingClass.start_date), col(TrainingClass.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return (await session.exec(query)).all(), total
 
 
 async def classes_taught_by(session: AsyncSession, person_id: int) -> Sequence[TrainingClass]:

@@ -171,6 +171,22 @@ classes: 10 days, 80 hours, two trainers (S-23). Trainer classes: 10 days, 80 ho
 experts, who hold the trainer certificate (S-31)."""
 
 
+EQUIPMENT_FORMS = {
+    Programme.TRAINEE: "equipment",
+    Programme.LECTURER: "equipment",
+    Programme.TRAINER: "equipment_trainer",
+}
+"""The checklist (T4) each programme confirms: trainee and lecturer classes need computers, the
+platform, its manual and a tested network (articles 7, 13); a trainer class only the room and
+the books (学员教材、讲师手册、培训师指南, article 19)."""
+
+
+def equipment_ready(answers: Mapping[str, Any], required: Iterable[str]) -> bool:
+    """The checklist is confirmed when every required item is answered yes; an advisory item
+    (the ≥100 Mbit/s network, 建议) may be no."""
+    return all(answers.get(item) is True for item in required)
+
+
 MAX_CAPACITY = 30
 IDEAL_CAPACITY = 25
 TEACHERS = 2

@@ -32,12 +32,13 @@ from bot.domain.classes import (
     standing,
 )
 from bot.domain.timetable import shifted
-from bot.policy import Action, institutions
+from bot.policy import Action, institutions, regions
 from bot.services import recipients
 from bot.services.actor import Actor
 from bot.services.errors import Conflict, NotFound, Stale
 from bot.services.targets import class_for, class_if_allowed, institution_for
 from bot.views.classes import application, snapshot, summary
+from bot.views.pages import PAGE_SIZE, page_window
 from storage import classes, repo
 from storage.models import Institution, Person, TrainingClass
 
@@ -208,11 +209,20 @@ class TeacherSet:
 
 
 async def set_teacher(
-    session: AsyncSession, actor: Actor, class_id: int, teacher_id: int, *, assign: bool
+    session: AsyncSession,
+    actor: Actor,
+    class_id: int,
+    teacher_id: int,
+    *,
+    assign: bool,
+    action: Action = Action.CLASS_TEACHERS,
 ) -> TeacherSet:
     """Assign a candidate holding a verified certificate of the kind the class needs (two at
-    most), or take them off; the teacher is told. Pressing twice changes nothing."""
-    found = await preparing(session, actor, Action.CLASS_TEACHERS, class_id)
+    most), or take them off; the teacher is told. Pressing twice changes nothing. With
+    `Action.CLASS_DISPATCH` the region's supervisor dispatches them (S-8): the teacher is told
+    who sent them and the institution's staff are told too."""
+    found = await preparing(session, actor, action, class_id)
+    dispatched = action is Action.CLASS_DISPATCH
     teacher = await session.get(Person, teacher_id)
     offered = {p.id for p in await classes.candidate_teachers(session, found)}
     if teacher is None or teacher.id not in offered:
@@ -224,6 +234,8 @@ async def set_teacher(
         if not await classes.unassign_teacher(session, found.id, teacher.id):
             return TeacherSet(found, name, assigned=False, changed=False)
         event, notice = ClassEvent.TEACHER_REMOVED, "classes.teacher_removed_notice"
+        if dispatched:
+            notice = "classes.dispatch_removed_notice"
     elif teacher.id in chosen:
         return TeacherSet(found, name, assigned=True, changed=False)
     elif not may_teach(programme, await classes.verified_kinds(session, teacher.id)):
@@ -234,6 +246,8 @@ async def set_teacher(
     else:
         await classes.assign_teacher(session, found.id, teacher.id, by=actor.person_id)
         event, notice = ClassEvent.TEACHER_ASSIGNED, "classes.teacher_assigned_notice"
+        if dispatched:
+            notice = "classes.dispatched_notice"
     classes.touch(found)
     await repo.audit(
         session,
@@ -242,9 +256,53 @@ async def set_teacher(
         subject_id=teacher.id,
         object_type="training_class",
         object_id=found.id,
+        dispatched=dispatched,
     )
     await notifier.tell(session, teacher, notice, **summary(await snapshot(session, found)))
+    if dispatched:
+        await notifier.tell_many(
+            session,
+            [
+                notifier.notice(
+                    reader,
+                    "classes.dispatch_staff_notice",
+                    cls=found,
+                    name=name,
+                    assigned=assign,
+                )
+                for reader in await recipients.staff(session, found.institution_id)
+            ],
+        )
     return TeacherSet(found, name, assigned=assign, changed=True)
+
+
+@dataclass(frozen=True)
+class DispatchPage:
+    """A page of the trainee classes being prepared in the actor's regions (S-8)."""
+
+    shown: Sequence[TrainingClass]
+    page: int
+    pages: int
+    total: int
+
+
+async def dispatchable(session: AsyncSession, actor: Actor, page: int) -> DispatchPage:
+    """The trainee classes of the supervisor's regions still being prepared, 20 a page: those
+    they may dispatch teachers to."""
+    region_ids = regions(actor, Action.CLASS_DISPATCH)
+    _, total = await classes.classes_in_regions(
+        session, region_ids, EDITABLE, Programme.TRAINEE, limit=0
+    )
+    page, pages, offset = page_window(total, page)
+    shown, total = await classes.classes_in_regions(
+        session, region_ids, EDITABLE, Programme.TRAINEE, offset=offset, limit=PAGE_SIZE
+    )
+    return DispatchPage(shown, page, pages, total)
+
+
+async def to_dispatch(session: AsyncSession, actor: Actor, class_id: int) -> TrainingClass:
+    """A class the actor may dispatch teachers to now (Stale once it is no longer prepared)."""
+    return await preparing(session, actor, Action.CLASS_DISPATCH, class_id)
 
 
 # --- submitting ------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ async def recommend(
         registration_id=registration_id,
         appendix_id=appendix_id,
         recommended=recommendation.outcome,
-        reasons=list(recommendation.reasons),
+        reasons=[*recommendation.reasons, *recommendation.flags],
     )
     await repo.audit(
         session,
@@ -78,6 +78,7 @@ async def recommend(
         object_id=case.id,
         outcome=recommendation.outcome,
         reasons=list(recommendation.reasons),
+        flags=list(recommendation.flags),
     )
     reviewer_ids = await intake.reviewers(session, institution_id)
     for reviewer_id in reviewer_ids:
@@ -176,7 +177,10 @@ async def decide_screening(
     reviewer = await session.get(Person, actor.person_id)
     await close_copies(session, trainee, case, reviewer)
     await notifier.tell(
-        session, trainee, lambda reader: result_view(reader, outcome), key=f"case-decided:{case.id}"
+        session,
+        trainee,
+        lambda reader: result_view(reader, outcome, case),
+        key=f"case-decided:{case.id}",
     )
     await enrolment.settle_after_screening(session, actor, case.person_id)
     return Decided(case.id, outcome)

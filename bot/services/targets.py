@@ -30,10 +30,12 @@ from storage.models import (
 async def class_target(
     session: AsyncSession, training_class: TrainingClass, *, learners: bool = False
 ) -> Target:
-    """Where the class is and who teaches it (and, when asked, who is enrolled)."""
+    """Where the class is, its programme (the kind), who teaches it (and, when asked, who is
+    enrolled)."""
     return Target.at(
         training_class.institution_id,
         training_class.region_id,
+        kind=training_class.programme,
         teachers=await class_store.teacher_ids(session, training_class.id),
         learners=await attendance.enrolled_ids(session, training_class.id) if learners else (),
     )

@@ -24,6 +24,9 @@ from bot.class_callbacks import (
     ClassRoster,
     ClassView,
     Decide,
+    DispatchClass,
+    DispatchList,
+    DispatchToggle,
     Do,
     TeacherPage,
     TeacherToggle,
@@ -219,10 +222,16 @@ class Offered(Protocol):
 
 
 def teachers_view(
-    i18n: I18n, found: TrainingClass, offered: list[Offered], page: int = 0
+    i18n: I18n,
+    found: TrainingClass,
+    offered: list[Offered],
+    page: int = 0,
+    *,
+    dispatch: bool = False,
 ) -> Rendered:
     """Candidates with how their certificate stands, 20 a page; while the class is being
-    prepared, pressing one assigns or removes them."""
+    prepared, pressing one assigns or removes them. `dispatch`: the supervisor's view (S-8),
+    whose buttons dispatch and lead back to the list of classes to dispatch to."""
     kind = REQUIREMENTS[Programme(found.programme)].teacher_kind
     editable = found.status in EDITABLE
     chosen = [item for item in offered if item.standing is TeacherStanding.CHOSEN]
@@ -233,19 +242,25 @@ def teachers_view(
             builder.row(
                 InlineKeyboardButton(
                     text=i18n("classes.b_teacher", name=item.name, standing=item.standing),
-                    callback_data=TeacherToggle(
+                    callback_data=(DispatchToggle if dispatch else TeacherToggle)(
                         c=found.id, p=item.person_id, on=item.standing is not TeacherStanding.CHOSEN
                     ).pack(),
                 )
             )
-    moves = turns(i18n, page, pages, lambda number: TeacherPage(c=found.id, g=number))
+    page_of = DispatchClass if dispatch else TeacherPage
+    moves = turns(i18n, page, pages, lambda number: page_of(c=found.id, g=number))
     if moves:
         builder.row(*moves)
-    builder.row(
+    back = (
         InlineKeyboardButton(
+            text=i18n("classes.b_dispatch_list"), callback_data=DispatchList(p=0).pack()
+        )
+        if dispatch
+        else InlineKeyboardButton(
             text=i18n("classes.b_board"), callback_data=ClassView(c=found.id, v=View.BOARD).pack()
         )
     )
+    builder.row(back)
     text = i18n(
         "classes.teachers",
         cls=found,
@@ -313,3 +328,24 @@ def open_button(i18n: I18n, found: TrainingClass) -> InlineKeyboardMarkup:
         callback_data=ClassView(c=found.id, v=View.BOARD).pack(),
     )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def dispatch_list_view(
+    i18n: I18n, shown: Sequence[TrainingClass], page: int, pages: int, total: int
+) -> Rendered:
+    """/dispatch: the trainee classes being prepared in the supervisor's region, 20 a page, one
+    button each to the lecturers who may be dispatched to it (S-8)."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=i18n("classes.b_dispatch_class", cls=item),
+                callback_data=DispatchClass(c=item.id).pack(),
+            )
+        ]
+        for item in shown
+    ]
+    moves = turns(i18n, page, pages, lambda number: DispatchList(p=number))
+    if moves:
+        rows.append(moves)
+    text = i18n("classes.dispatch_list", count=total, page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

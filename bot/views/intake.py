@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.screening import Outcome
+from bot.domain.screening import Outcome, split
 from bot.i18n import I18n
 from bot.views.pages import in_rows, turns, with_turns
 from storage.models import Person, ScreeningCase
@@ -43,11 +43,13 @@ def case_view(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The screening card a reviewer decides on (pushed, or opened from /todo); once decided,
     the decision and no buttons."""
+    reasons, flags = split(case.reasons)
     text = i18n(
         "intake.case",
         name=trainee.first_name,
         outcome=case.recommended,
-        reasons=case.reasons,
+        reasons=reasons,
+        flags=flags,
         decided=case.decided,
         by=decider.first_name if decider else None,
     )
@@ -68,16 +70,21 @@ def case_view(
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def result_view(i18n: I18n, outcome: Outcome) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The decision as the trainee reads it; suitable for online training offers the needs
-    questionnaire."""
+def result_view(
+    i18n: I18n, outcome: Outcome, case: ScreeningCase
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The confirmed decision as the trainee reads it, with its reasons: the recommendation's
+    when confirmed, the reviewer's when overridden (never the reviewer's flags); suitable for
+    online training offers the needs questionnaire."""
+    reasons = split(case.reasons)[0] if outcome == case.recommended else []
+    note = case.override_reason if outcome != case.recommended else None
     markup = None
     if outcome is Outcome.ONLINE:
         button = InlineKeyboardButton(
             text=i18n("intake.fill_needs"), callback_data=StartForm(f="needs").pack()
         )
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-    return i18n("intake.result", outcome=outcome), markup
+    return i18n("intake.result", outcome=outcome, reasons=reasons, note=note), markup
 
 
 def trainees_view(

@@ -21,11 +21,15 @@ from bot.class_callbacks import (
     ClassNew,
     ClassView,
     Decide,
+    DispatchClass,
+    DispatchList,
+    DispatchToggle,
     Do,
     TeacherPage,
     TeacherToggle,
     View,
 )
+from bot.domain.classes import EQUIPMENT_FORMS
 from bot.filters import Can
 from bot.forms.service import FormHooks
 from bot.policy import Action
@@ -33,9 +37,9 @@ from bot.services.reasons import Purpose
 from bot.timetables import standard_timetables
 from bot.views.classes import application
 from handlers import timetable
-from handlers.classes import assign, staff, supervisor
+from handlers.classes import assign, dispatch, staff, supervisor
 from handlers.classes import hooks as submitted
-from handlers.classes.staff import CLASS_FORM, EQUIPMENT_FORM
+from handlers.classes.staff import CLASS_FORM
 
 __all__ = ["application"]
 """Re-exported for /todo: the class views live in bot.views.classes."""
@@ -46,7 +50,8 @@ REASONS = {Purpose.CLASS_RETURN: supervisor.return_reason_given}
 def form_hooks(hooks: FormHooks) -> None:
     """A submitted class form becomes a class (or its edit); the checklist confirms equipment."""
     hooks.add(CLASS_FORM, submitted.class_submitted)
-    hooks.add(EQUIPMENT_FORM, submitted.equipment_submitted)
+    for form_id in sorted(set(EQUIPMENT_FORMS.values())):
+        hooks.add(form_id, submitted.equipment_submitted)
 
 
 def create_router() -> Router:
@@ -79,5 +84,12 @@ def create_router() -> Router:
     deciding.callback_query.register(
         supervisor.timetable_pressed, Decide.filter(F.a == ApplicationAction.TIMETABLE)
     )
-    router.include_routers(preparing, deciding)
+    dispatching = Router(name=f"{__name__}.dispatch")
+    dispatching.message.filter(Can(Action.CLASS_DISPATCH))
+    dispatching.callback_query.filter(Can(Action.CLASS_DISPATCH))
+    dispatching.message.register(dispatch.dispatch_command, Command("dispatch"))
+    dispatching.callback_query.register(dispatch.list_pressed, DispatchList.filter())
+    dispatching.callback_query.register(dispatch.class_pressed, DispatchClass.filter())
+    dispatching.callback_query.register(dispatch.teacher_toggled, DispatchToggle.filter())
+    router.include_routers(preparing, deciding, dispatching)
     return router

@@ -4,7 +4,8 @@ a class that can no longer be changed is told in words here, and the submission 
 
 from __future__ import annotations
 
-from bot.domain.classes import ClassDetails, ClassStatus
+from bot.domain.classes import ClassDetails, ClassStatus, equipment_ready
+from bot.forms.registry import form
 from bot.forms.service import Submitted
 from bot.policy import Action
 from bot.services import classes as prepare
@@ -63,7 +64,8 @@ async def class_submitted(done: Submitted) -> None:
 
 
 async def equipment_submitted(done: Submitted) -> None:
-    """Every item answered yes (the form refuses a no): the checklist is confirmed (T4)."""
+    """Every required item answered yes (the form refuses a no there; the advisory network
+    speed may be no, with a warning): the checklist is confirmed (T4)."""
     if not done.first_time:
         return
     actor = await _actor(done)
@@ -72,7 +74,8 @@ async def equipment_submitted(done: Submitted) -> None:
     if found is None:
         await _tell(done, done.i18n("classes.not_found"))
         return
-    if not all(done.submission.answers.values()):
+    required = [q.id for q in form(done.submission.form_id).questions() if q.constraint]
+    if not equipment_ready(done.submission.answers, required):
         return
     found = await prepare.confirm_equipment(done.session, actor, class_id, done.submission.id)
     await _show(done, found)

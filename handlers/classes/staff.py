@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.class_callbacks import ClassDo, ClassNew, ClassView, View
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.classes import ClassDetails
+from bot.domain.classes import EQUIPMENT_FORMS, ClassDetails, Programme
 from bot.forms import service
 from bot.i18n import I18n
 from bot.policy import Action
@@ -29,7 +29,6 @@ from handlers.forms import Runner, begin
 from storage.models import Person, TrainingClass
 
 CLASS_FORM = "class"
-EQUIPMENT_FORM = "equipment"
 
 
 async def list_classes(
@@ -142,7 +141,7 @@ async def equipment_pressed(
         person,
         i18n,
         settings,
-        EQUIPMENT_FORM,
+        EQUIPMENT_FORMS[Programme(found.programme)],
         context,
         clock=clock,
     )

@@ -108,7 +108,7 @@ async def fill_appendix(
     )
     review = await user.expect(lambda m: "请核对你的回答" in body(m))
     await pick(user, review, "提交")
-    return await user.expect(lambda m: "初步建议" in body(m))
+    return await user.expect(lambda m: "已收到你的报名材料" in body(m))
 
 
 async def test_a_form_resumes_at_the_same_question_after_a_restart(app_factory, http):

@@ -39,7 +39,7 @@ async def registered(app, http) -> ChatUser:
     trainee, consent = await join_as_trainee(app, http)
     review = await fill_registration(trainee, consent, direction="SYB 创办你的企业")
     await pick(trainee, review, "提交")
-    await trainee.expect(has("初步建议"))
+    await trainee.expect(has("已收到你的报名材料"))
     return trainee
 
 

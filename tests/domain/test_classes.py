@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.classes import (
+    EQUIPMENT_FORMS,
     MAX_CAPACITY,
     REQUIREMENTS,
     CertificateKind,
@@ -23,6 +24,7 @@ from bot.domain.classes import (
     TeacherStanding,
     capacity_findings,
     check_class,
+    equipment_ready,
     may_teach,
     problems,
     standing,
@@ -282,3 +284,26 @@ def test_a_skipped_capacity_is_the_most_a_class_takes():
     }
     assert ClassDetails.from_answers(answers).capacity == MAX_CAPACITY == 30
     assert ClassDetails.from_answers(answers).programme is Programme.LECTURER
+
+
+@given(st.dictionaries(st.sampled_from(["a", "b", "net"]), st.sampled_from([True, False, None])))
+def test_equipment_is_ready_when_every_required_item_is_yes(answers):
+    """T4: advisory items (the ≥100 Mbit/s network, 建议) never keep the checklist open."""
+    ready = equipment_ready(answers, ["a", "b"])
+    assert ready == (answers.get("a") is True and answers.get("b") is True)
+
+
+def test_each_programme_has_its_checklist():
+    """S-10: trainee and lecturer classes check computers, platform and network; a trainer
+    class only the room and the books (article 19); the network speed is never required."""
+    from bot.forms.registry import form
+
+    for programme, form_id in EQUIPMENT_FORMS.items():
+        questions = {q.id: q for q in form(form_id).questions()}
+        required = {qid for qid, q in questions.items() if q.constraint}
+        assert "bandwidth" not in required
+        if programme is Programme.TRAINER:
+            assert set(questions) == {"layout", "textbooks", "handbooks", "guides"}
+        else:
+            assert {"layout", "computers", "platform", "tested", "textbooks"} <= required
+            assert "bandwidth" in questions

@@ -13,7 +13,7 @@ import pytest
 from bot.config import LOCALES
 from bot.domain.roles import Grant, Role
 from bot.i18n import text
-from bot.policy import Action, Target, allowed, institutions, may, require
+from bot.policy import Action, Target, allowed, institutions, may, regions, require
 from bot.services.actor import Actor
 from bot.services.errors import Conflict, NotAllowed, NotFound, Stale
 
@@ -48,7 +48,11 @@ REGION = {"own institution", "other institution, own region"}
 STAFF_ONLY = {Role.INSTITUTION: OWN}
 TEACHERS_TAUGHT = {Role.LECTURER: {"taught"}, Role.TRAINER: {"taught"}}
 
-KIND = {Action.CERTIFICATE_VERIFY: "lecturer", Action.INVITE: Role.LECTURER}
+KIND = {
+    Action.CERTIFICATE_VERIFY: "lecturer",
+    Action.INVITE: Role.LECTURER,
+    Action.CLASS_DISPATCH: "trainee",
+}
 """The kind the matrix's targets carry for the actions that care (see the kind tests below)."""
 
 EXPECTED: dict[Action, dict[Role, set[str]]] = {
@@ -65,6 +69,7 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
     Action.CLASS_EQUIPMENT: STAFF_ONLY,
     Action.CLASS_SUBMIT: STAFF_ONLY,
     Action.CLASS_DECIDE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.CLASS_DISPATCH: {Role.SUPERVISOR: REGION},
     Action.ENROLMENT_MANAGE: STAFF_ONLY,
     Action.ROSTER_VIEW: {**TEACHERS_TAUGHT, Role.INSTITUTION: OWN},
     Action.ATTENDANCE_MARK: TEACHERS_TAUGHT,
@@ -197,6 +202,18 @@ def test_a_trainee_of_several_institutions_is_seen_by_staff_of_any_of_them():
     trainee = Target(institutions=frozenset({10, 11}))
     assert allowed(actor(GRANTS[Role.INSTITUTION]), Action.TRAINEE_VIEW, trainee)
     assert not allowed(actor(Grant(Role.INSTITUTION, 1, 12)), Action.TRAINEE_VIEW, trainee)
+
+
+@pytest.mark.parametrize("programme", ["trainee", "lecturer", "trainer"])
+def test_a_supervisor_dispatches_lecturers_to_trainee_classes_of_the_region_only(programme):
+    """S-8: the region's supervisor dispatches teachers to its trainee classes; the trainers of
+    lecturer and trainer classes are sent by the national centre, not by the region."""
+    supervisor = actor(GRANTS[Role.SUPERVISOR])
+    here = Target.at(10, 1, kind=programme)
+    assert allowed(supervisor, Action.CLASS_DISPATCH, here) is (programme == "trainee")
+    assert not allowed(supervisor, Action.CLASS_DISPATCH, Target.at(20, 2, kind="trainee"))
+    assert regions(supervisor, Action.CLASS_DISPATCH) == [1]
+    assert regions(actor(GRANTS[Role.INSTITUTION]), Action.CLASS_DISPATCH) == []
 
 
 def test_require_raises_not_allowed():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.cycle import MOVES, TraineeState, TransitionRefused, check_move
-from bot.domain.screening import Outcome, Reason, screen
+from bot.domain.screening import Flag, Outcome, Reason, screen, split
 
 GOOD = {
     "literacy": True,
@@ -74,6 +76,63 @@ def test_unanswered_conditions_count_as_unmet():
     result = screen({"direction": "online"}, {"project_type": "new_online"})
     assert result.outcome is Outcome.NOT_NOW
     assert Reason.LITERACY in result.reasons and Reason.NO_FULL_ATTENDANCE in result.reasons
+
+
+MISSING = object()
+CONDITIONS = {
+    "literacy": (Reason.LITERACY, [True], [False, None, "yes", MISSING]),
+    "computer_skill": (Reason.NO_COMPUTER_SKILL, ["skilled", "basic"], ["none", None, MISSING]),
+    "full_attendance": (Reason.NO_FULL_ATTENDANCE, [True], [False, None, MISSING]),
+    "motivation": (Reason.NO_MOTIVATION, ["strong", "moderate"], ["none", None, MISSING]),
+}
+
+
+@given(
+    st.fixed_dictionaries(
+        {key: st.sampled_from(met + unmet) for key, (_reason, met, unmet) in CONDITIONS.items()}
+    ),
+    st.sampled_from(["new_online", "existing_online", "none", None]),
+)
+def test_unanswered_is_unmet_for_every_condition(values, project):
+    """S-3: each basic condition is met only by a positive answer; unanswered, unknown or
+    negative counts as unmet, and every unmet condition is a reason for not now."""
+    answers = {key: value for key, value in values.items() if value is not MISSING}
+    answers["project_type"] = project
+    result = screen({"direction": "online", "has_business": True}, answers)
+    unmet = {CONDITIONS[key][0] for key, value in values.items() if value not in CONDITIONS[key][1]}
+    if unmet:
+        assert result.outcome is Outcome.NOT_NOW
+        assert set(result.reasons) == unmet
+    else:
+        assert result.outcome is not Outcome.NOT_NOW
+
+
+@pytest.mark.parametrize("missing", ["computer_skill", "motivation"])
+def test_missing_skill_or_motivation_is_unmet(missing):
+    """Issue 10: a missing computer skill or motivation used to count as met."""
+    answers = {key: value for key, value in GOOD.items() if key != missing}
+    result = screen({"direction": "online"}, answers)
+    assert result.outcome is Outcome.NOT_NOW
+    assert result.reasons == (CONDITIONS[missing][0],)
+
+
+@pytest.mark.parametrize(
+    ("has_business", "project", "flagged"),
+    [
+        (False, "existing_online", True),
+        (None, "existing_online", True),
+        (True, "existing_online", False),
+        (False, "new_online", False),
+        (False, "none", False),
+    ],
+)
+def test_business_online_without_business_is_flagged(has_business, project, flagged):
+    """S-4: "an existing business goes online" while the main form says there is no business
+    is shown to the reviewer as an inconsistency; it does not change the recommendation."""
+    registration = {"direction": "online", "has_business": has_business}
+    result = screen(registration, {**GOOD, "project_type": project})
+    assert result.flags == ((Flag.BUSINESS_WITHOUT_BUSINESS,) if flagged else ())
+    assert split([*result.reasons, *result.flags]) == (list(result.reasons), list(result.flags))
 
 
 def _reachable(avoid: TraineeState | None = None) -> set[TraineeState]:

@@ -54,12 +54,14 @@ def start_date() -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
 
 
-async def create_class(staff: ChatUser, capacity: str | None = "28") -> dict:
+async def create_class(
+    staff: ChatUser, capacity: str | None = "28", programme: str = "学员培训班"
+) -> dict:
     """Fill the class form from /classes; returns the class card."""
     listing = await staff.reply_to("/classes", predicate=lambda m: "我的班级" in body(m))
     assert "还没有班级" in body(listing)
     await pick(staff, listing, "新建班级")
-    await pick(staff, await ask(staff, "培训班类别"), "学员培训班")
+    await pick(staff, await ask(staff, "培训班类别"), programme)
     await ask(staff, "班级名称")
     await staff.send(NAME)
     await ask(staff, "开班日期")
@@ -145,14 +147,19 @@ async def test_a_class_is_prepared_returned_resubmitted_and_approved(fast_factor
     assert "⚠️ 还不够" in body(table)
     card = await press_and_see(staff, table, "返回班级", "课程表共 52 课时，至少需要 56 课时。")
 
-    # equipment checklist: every item must be ready
+    # equipment checklist: every item must be ready; the 100 Mbit/s network is only advised
     await pick(staff, card, "设备清单")
     layout = await ask(staff, "U 型")
     await pick(staff, layout, "否")
     assert "这一项须在开班前落实" in body(await staff.expect())
     await pick(staff, await ask(staff, "U 型"), "是")
-    for label in ("一台电脑", "教学辅助平台", "实践操作手册", "100 兆", "正版教材"):
+    for label in ("一台电脑", "教学辅助平台", "实践操作手册", "测试过设备和网络"):
         await pick(staff, await ask(staff, label), "是")
+    await pick(staff, await ask(staff, "100 兆"), "否")
+    warning = await ask(staff, "⚠️ 文件建议配备不低于 100 兆")
+    assert "不影响开班" in body(warning)
+    await pick(staff, warning, "继续")
+    await pick(staff, await ask(staff, "正版教材"), "是")
     await pick(staff, await staff.expect(lambda m: "请核对你的回答" in body(m)), "提交")
     card = await staff.expect(lambda m: "设备清单：已确认" in body(m))
     refused = await staff.press(card["message_id"], button(card, "提交主管部门审批"))
@@ -343,3 +350,73 @@ async def test_a_long_list_of_classes_is_paged(fast_factory, http):
     last = await press_and_see(staff, listing, "下一页", "第 2/2 页")
     assert len([b for b in buttons(last) if "筹备中" in b["text"]]) == 1
     assert "新建班级" in str(last["reply_markup"])
+
+
+async def test_a_trainer_class_checklist_asks_only_the_room_and_the_books(fast_factory, http):
+    """S-10, article 19 (四): a trainer class needs the room and each person's 学员教材、讲师手册
+    and 培训师指南 — no computers, platform or network."""
+    app = await fast_factory()
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    card = await create_class(staff, programme="培训师培训班")
+    assert "教材设备教具清单还没有确认。" in body(card)
+    await pick(staff, card, "设备清单")
+    asked = []
+    for label in ("U 型", "学员教材", "讲师手册", "培训师指南"):
+        question = await ask(staff, label)
+        asked.append(body(question))
+        await pick(staff, question, "是")
+    review = await staff.expect(lambda m: "请核对你的回答" in body(m))
+    for absent in ("电脑", "平台", "100 兆", "网络"):
+        assert all(absent not in text for text in asked) and absent not in body(review), absent
+    await pick(staff, review, "提交")
+    await staff.expect(lambda m: "设备清单：已确认" in body(m))
+
+
+async def test_the_supervisor_dispatches_verified_lecturers_of_the_region(fast_factory, http):
+    """S-8 (「由当地创业培训主管部门选派」): the region's supervisor dispatches verified lecturers
+    of the region to a trainee class being prepared; the lecturer and the institution are told
+    and the class card shows them; an unverified lecturer is refused, a trainer class is not
+    the region's to staff."""
+    app = await fast_factory()
+    supervisor = await joined(app, http, "主管科长", Role.SUPERVISOR)
+    staff = await joined(app, http, "机构老师", Role.INSTITUTION)
+    zhang = await teacher(app, http, "张老师", "verified")
+    await teacher(app, http, "钱老师", "pending")
+    card = await create_class(staff)
+    async with app.store() as session:
+        made = (await session.exec(select(TrainingClass))).one()
+        for programme in ("trainer", "lecturer"):
+            await make_class(
+                session,
+                institution_id=made.institution_id,
+                region_id=made.region_id,
+                start=start_date(),
+                programme=programme,
+                status="draft",
+            )
+
+    listing = await supervisor.reply_to("/dispatch", predicate=lambda m: "选派授课讲师" in body(m))
+    assert "共 1 个" in body(listing) and len(buttons(listing)) == 1
+    view = await press_and_see(supervisor, listing, NAME, "授课老师")
+    refused = await supervisor.press(view["message_id"], button(view, "钱老师"))
+    assert "还没有通过审核的讲师培训合格证书" in refused["text"]
+    view = await press_and_see(supervisor, view, "张老师", "张老师：✓ 已安排")
+    told = await zhang.expect(lambda m: "主管部门选派你" in body(m))
+    assert NAME in body(told)
+    notice = await staff.expect(lambda m: "主管部门选派 张老师" in body(m))
+    assert NAME in body(notice)
+    board = await press_and_see(staff, card, "授课老师", "张老师：✓ 已安排")
+    assert "已安排 1/2 名" in body(board)
+    await press_and_see(supervisor, view, "返回班级列表", "选派授课讲师")
+
+    outsider = await staff.reply_to("/dispatch")
+    assert "选派授课讲师" not in body(outsider), "staff invite teachers; they do not dispatch"
+    forged = await staff.press(card["message_id"], button(view, "张老师"))
+    assert "按钮已失效" in forged["text"] or "没有权限" in forged["text"]
+    async with app.store() as session:
+        audit = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.action == "class.teacher_assigned")
+            )
+        ).one()
+    assert audit.details["dispatched"] is True

@@ -219,7 +219,7 @@ async def test_link_before_screening_holds_a_place_until_the_decision(fast_facto
     consent = await ask(siyb, "个人信息")
     review = await fill_registration(siyb, consent, direction="SYB 创办你的企业")
     await pick(siyb, review, "提交")
-    await siyb.expect(lambda m: "适合参加 SIYB 培训" in body(m))
+    await siyb.expect(lambda m: "已收到你的报名材料" in body(m))
 
     cases = [
         await staff.expect(lambda m, label=label: "待确认" in body(m) and label in body(m))

@@ -355,3 +355,58 @@ async def test_teachers_declare_their_own_certificates_only(sessions, world, tmp
     async with unit_of_work(sessions) as session:
         held = await teachers.my_certificates(session, qian)
     assert sorted(c.number for c in held) == ["LC-NEW", "LC-QIAN"]
+
+
+async def test_the_supervisor_dispatches_and_only_to_the_regions_trainee_classes(sessions, world):
+    """S-8: the region's supervisor dispatches a verified lecturer of the region (the teacher and
+    the institution's staff are told); staff cannot dispatch, an unverified lecturer is refused,
+    a submitted class is no longer changed, and the list has only classes being prepared."""
+    class_id = await _create(sessions, world)
+    supervisor = world.actor("supervisor")
+    async with unit_of_work(sessions) as session:
+        listed = await prepare.dispatchable(session, supervisor, 0)
+        assert [item.id for item in listed.shown] == [class_id] and listed.total == 1
+        with pytest.raises(NotAllowed):
+            await prepare.set_teacher(
+                session,
+                world.actor("staff"),
+                class_id,
+                world.id("li"),
+                assign=True,
+                action=Action.CLASS_DISPATCH,
+            )
+    async with unit_of_work(sessions) as session:
+        with pytest.raises(Conflict):
+            await prepare.set_teacher(
+                session,
+                supervisor,
+                class_id,
+                world.id("qian"),
+                assign=True,
+                action=Action.CLASS_DISPATCH,
+            )
+    async with unit_of_work(sessions) as session:
+        done = await prepare.set_teacher(
+            session, supervisor, class_id, world.id("li"), assign=True, action=Action.CLASS_DISPATCH
+        )
+        assert done.changed and done.assigned
+    async with unit_of_work(sessions) as session:
+        assert await classes.teacher_ids(session, class_id) == [world.id("li")]
+        texts = [m.payload["text"] for m in (await session.exec(select(OutboxMessage))).all()]
+    assert any("主管部门选派你" in text for text in texts)
+    assert any("主管部门选派 李老师" in text for text in texts)
+    async with unit_of_work(sessions) as session:
+        found = await classes.get_class(session, class_id)
+        found.status = ClassStatus.SUBMITTED
+        session.add(found)
+    async with unit_of_work(sessions) as session:
+        assert (await prepare.dispatchable(session, supervisor, 0)).total == 0
+        with pytest.raises(Stale):
+            await prepare.set_teacher(
+                session,
+                supervisor,
+                class_id,
+                world.id("wang"),
+                assign=True,
+                action=Action.CLASS_DISPATCH,
+            )

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.domain.classes import CertificateStatus, ClassStatus
 from bot.domain.roles import Grant, Role
-from bot.domain.screening import Outcome
+from bot.domain.screening import Flag, Outcome, Reason, Recommendation
 from bot.services import applications, certificates, leave, screening
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Refusal, Stale
@@ -274,6 +274,47 @@ async def test_an_override_writes_the_cycle_the_audit_and_tells_the_trainee(sess
     assert case.override_reason == "面谈后确认可以开网店"
     assert cycle.state == "suitable_online"
     assert "适合参加网络创业培训" in told.payload["text"] and "sf:needs" in str(told.payload)
+    assert "面谈后确认可以开网店" in told.payload["text"], "S-5: the result comes with its reason"
+
+
+async def test_a_flagged_case_shows_the_reviewer_the_inconsistency_and_the_trainee_reasons(
+    sessions, world
+):
+    """S-4, S-5: business going online without a business is shown to the reviewers as an
+    inconsistency; the trainee is told the confirmed result with its reasons, never the flag."""
+    trainee_id = world.people["trainee"][0]
+    async with unit_of_work(sessions) as session:
+        old = await session.get(ScreeningCase, world.case_id)
+        trainee = await session.get(Person, trainee_id)
+        recommendation = Recommendation(
+            Outcome.ONLINE, (Reason.BRINGS_BUSINESS_ONLINE,), (Flag.BUSINESS_WITHOUT_BUSINESS,)
+        )
+        assert await screening.reopen(session, trainee_id, old.institution_id, "revised")
+        case, reviewed = await screening.recommend(
+            session, trainee, old.institution_id, old.registration_id, None, recommendation
+        )
+        case_id = case.id
+    assert reviewed
+    async with unit_of_work(sessions) as session:
+        cards = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.key.startswith(f"case:{case_id}:"))
+            )
+        ).all()
+    assert cards and all("⚠️ 不一致" in card.payload["text"] for card in cards)
+    assert all("希望已有企业互联网化" in card.payload["text"] for card in cards)
+    async with unit_of_work(sessions) as session:
+        await screening.decide_screening(
+            session, world.actor("staff"), case_id, Outcome.ONLINE, None
+        )
+    async with unit_of_work(sessions) as session:
+        told = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.key == f"case-decided:{case_id}")
+            )
+        ).one()
+    assert "原因" in told.payload["text"] and "希望已有企业互联网化" in told.payload["text"]
+    assert "不一致" not in told.payload["text"]
 
 
 async def test_an_override_without_a_reason_is_refused(sessions, world):

@@ -100,7 +100,9 @@ async def open_trainee_chat(page: Page, base_url: str) -> Page:
     return await new_tab.value
 
 
-async def test_trainee_registers_and_gets_recommendation(live_app: Any, phone_page: Page) -> None:
+async def test_trainee_registers_and_is_told_it_is_being_reviewed(
+    live_app: Any, phone_page: Page
+) -> None:
     page = await open_trainee_chat(phone_page, live_app.base_url)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -215,10 +217,10 @@ async def test_trainee_registers_and_gets_recommendation(live_app: Any, phone_pa
     await expect(review3).to_contain_text(APPENDIX)
 
     await press(page, review3, "✅ 提交", f"已提交《{APPENDIX}")
-    result = bot_messages(page, "系统的初步建议是")
+    result = bot_messages(page, "已收到你的报名材料")
     await expect(result).to_have_count(1, timeout=TIMEOUT)
-    await expect(result).to_contain_text("适合参加网络创业培训")
-    await expect(result).to_contain_text("有依托互联网的具体项目")
+    await expect(result).to_contain_text("说明原因")
+    await expect(result).not_to_contain_text("适合参加")
     await expect(page.locator(".inline-btn.pending")).to_have_count(0)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.screenshot(path=str(ARTIFACTS / "registration-result-390x844.png"))
