@@ -47,7 +47,7 @@ class WithdrawList(CallbackData, prefix="enw"):
     e: bool = False
 
 
-class EnrolClasses(CallbackData, prefix="enc"):
+class EnrolClasses(CallbackData, prefix="ecp"):
     """Page `p` of the classes /enrol lists (edits the list in place)."""
 
     p: int
