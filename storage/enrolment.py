@@ -33,7 +33,7 @@ from bot.domain.enrolment import (
 )
 from bot.domain.invitations import new_code
 from bot.domain.roles import Role
-from storage import intake, repo
+from storage import intake, people, repo
 from storage.classes import get_class
 from storage.models import (
     ClassSession,
@@ -43,7 +43,6 @@ from storage.models import (
     FormSubmission,
     Institution,
     Invitation,
-    Person,
     RoleGrant,
     TraineeCycle,
     TrainingClass,
@@ -325,21 +324,8 @@ async def roster(session: AsyncSession, class_id: int) -> Sequence[Enrollment]:
 
 
 async def names(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str]:
-    """The name each person gave on their registration form, else their chat name."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
-    people = await session.exec(select(Person).where(col(Person.id).in_(ids)))
-    found = {person.id: person.first_name for person in people}
-    query = select(FormSubmission).where(
-        col(FormSubmission.person_id).in_(ids),
-        FormSubmission.form_id == "registration",
-        col(FormSubmission.current),
-    )
-    for submission in await session.exec(query):
-        if submission.answers.get("name"):
-            found[submission.person_id] = submission.answers["name"]
-    return found
+    """Each person's name as others see it (`storage.people.names`)."""
+    return await people.names(session, person_ids)
 
 
 async def candidates(session: AsyncSession, institution_id: int, class_id: int) -> list[int]:

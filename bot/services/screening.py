@@ -19,7 +19,7 @@ from bot.services.errors import Stale
 from bot.services.outcomes import Decided
 from bot.services.targets import case_for
 from bot.views.intake import case_view, result_view
-from storage import intake, repo
+from storage import intake, people, repo
 from storage.classes import classes_taught_by
 from storage.enrolment import roster
 from storage.models import Person, ScreeningCase
@@ -35,8 +35,10 @@ async def close_copies(
     session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
 ) -> None:
     """The case's pushed cards show how it ended, with no buttons left."""
+    name = await people.name(session, trainee)
+    by = await people.name(session, decider)
     await notifier.close_copies(
-        session, f"case:{case.id}:", lambda reader: case_view(reader, trainee, case, decider)[0]
+        session, f"case:{case.id}:", lambda reader: case_view(reader, name, case, by)[0]
     )
 
 
@@ -80,11 +82,12 @@ async def recommend(
         reasons=list(recommendation.reasons),
     )
     reviewer_ids = await intake.reviewers(session, institution_id)
+    name = await people.name(session, trainee)
     for reviewer_id in reviewer_ids:
         await notifier.tell_person(
             session,
             reviewer_id,
-            lambda reader: case_view(reader, trainee, case),
+            lambda reader: case_view(reader, name, case),
             key=f"case:{case.id}:{reviewer_id}",
         )
     return case, bool(reviewer_ids)
@@ -204,6 +207,7 @@ async def trainee_lines(session: AsyncSession, actor: Actor) -> list[TraineeLine
     for institution_id in institutions(actor, Action.TRAINEE_LIST):
         cycles = await intake.trainees_of(session, institution_id)
         groups.append((None, [cycle.person_id for cycle in cycles]))
+    named = await people.names(session, [p for _, person_ids in groups for p in person_ids])
     lines = []
     for group, person_ids in groups:
         if not person_ids:
@@ -213,6 +217,6 @@ async def trainee_lines(session: AsyncSession, actor: Actor) -> list[TraineeLine
             cycles = await intake.cycles_of(session, person_id)
             state = cycles[0].state if cycles else ""
             lines.append(
-                TraineeLine(group, person_id, trainee.first_name, state, trainee.unreachable)
+                TraineeLine(group, person_id, named[person_id], state, trainee.unreachable)
             )
     return lines

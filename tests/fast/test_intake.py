@@ -305,3 +305,23 @@ async def test_a_reviewer_of_another_institution_gets_the_refusal_and_changes_no
         assert not (await session.exec(decided)).all()
     await pick(lecturer, case, "确认")
     await lecturer.expect(lambda m: "已记录结论" in body(m))  # the card's edit may come first
+
+
+async def test_staff_see_the_registered_name_not_the_chat_name(fast_factory, http):
+    """Issue 10 "Registered names everywhere": a trainee whose chat calls them 访客 is named
+    by their registration in the screening card and in /trainees."""
+    app = await fast_factory()
+    staff = await ChatUser.create(http, app.base_url, "机构老师")
+    await staff.reply_to(f"/start {await _code(app, Role.INSTITUTION)}")
+    user = await ChatUser.create(http, app.base_url, "访客")
+    await user.send(f"/start {await _code(app, Role.TRAINEE)}")
+    consent = await ask(user, "个人信息")
+    review = await fill_registration(user, consent, direction="SYB 创办你的企业")
+    await pick(user, review, "提交")
+    case = await staff.expect(lambda m: "学员筛选待确认" in body(m))
+    assert "王小明" in body(case) and "访客" not in body(case)
+    trainees = await staff.reply_to("/trainees", predicate=lambda m: "本机构学员" in body(m))
+    assert "王小明" in body(trainees) and "访客" not in body(trainees)
+    await pick(staff, case, "确认")
+    closed = await staff.expect(lambda m: "✅" in body(m) and "王小明" in body(m))
+    assert "访客" not in body(closed)
