@@ -6,9 +6,10 @@ keyed by chat, message id and a fingerprint of the person, the button's data and
 version: dates, text, keyboard); the others find it claimed and change nothing, answered with a
 small toast (no alert). A message re-rendered in place is another version, so its buttons can
 be pressed again at once; a press whose handling is refused or fails rolls its claim back with
-everything else. A claim holds for `DOUBLE_TAP_WINDOW` of the product's clock: a deliberate
-press of the same old button later is handled again, so its handler can say what it says then
-("already submitted", "closed")."""
+everything else. A claim lasts only until the person does anything else (sends a message,
+presses another button) and at most `DOUBLE_TAP_WINDOW` of the product's clock: pressing the
+same old button again after that is deliberate, and is handled, so its handler can say what it
+says then ("already submitted", "closed")."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.services.actor import Actor
-from storage.presses import claim_press
+from storage.presses import claim_press, forget_others
 
 log = logging.getLogger(__name__)
 
@@ -69,4 +70,21 @@ class OncePerPress(BaseMiddleware):
             i18n = data.get("i18n")
             await event.answer(i18n("fallback.pressed_already") if i18n else None)
             return None
+        await forget_others(session, message.chat.id, key[1:])
+        return await handler(event, data)
+
+
+class AnythingElse(BaseMiddleware):
+    """A message middleware: what the person sends ends their double-tap claims, so a button
+    pressed before can be pressed again (say, after cancelling what it started)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        session = data.get("session")
+        if isinstance(event, Message) and session is not None:
+            await forget_others(session, event.chat.id)
         return await handler(event, data)

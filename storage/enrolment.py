@@ -101,6 +101,16 @@ async def place_of(session: AsyncSession, class_id: int, person_id: int) -> Enro
     return (await session.exec(query)).first()
 
 
+async def held_by(session: AsyncSession, class_id: int, person_ids: list[int]) -> list[int]:
+    """Which of these people hold a place (enrolled or pending) in the class."""
+    query = select(Enrollment.person_id).where(
+        Enrollment.class_id == class_id,
+        col(Enrollment.person_id).in_(person_ids),
+        col(Enrollment.status).in_(ACTIVE),
+    )
+    return list(await session.exec(query))
+
+
 async def places_of(
     session: AsyncSession, person_id: int, statuses: Iterable[str] = ACTIVE
 ) -> Sequence[tuple[Enrollment, TrainingClass]]:
@@ -151,7 +161,9 @@ async def assess(
     current = await place_of(session, training_class.id, person_id)
     suitability, outcome = await screening(session, person_id)
     other = await clash(session, person_id, training_class, span)
+    twins = [twin for twin, _ in await intake.same_id_number(session, person_id)]
     verdict = admission(
+        duplicate=bool(twins) and bool(await held_by(session, training_class.id, twins)),
         current=current.status if current else None,
         open_=is_open(training_class.status, span, today),
         screening=suitability,

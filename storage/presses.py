@@ -52,3 +52,18 @@ async def prune_presses(session: AsyncSession, before: datetime) -> int:
     """Forget presses claimed before `before`; returns how many."""
     result = await session.exec(delete(ButtonPress).where(col(ButtonPress.pressed_at) < before))
     return result.rowcount
+
+
+async def forget_others(
+    session: AsyncSession, chat_id: int, keep: tuple[int, str] | None = None
+) -> None:
+    """Forget the chat's claimed presses (but `keep`: message id and fingerprint): whatever
+    the person did since makes pressing those buttons again a new press, not a double tap."""
+    query = delete(ButtonPress).where(col(ButtonPress.chat_id) == chat_id)
+    if keep is not None:
+        message_id, fingerprint = keep
+        query = query.where(
+            (col(ButtonPress.message_id) != message_id)
+            | (col(ButtonPress.fingerprint) != fingerprint)
+        )
+    await session.exec(query)

@@ -90,7 +90,37 @@ async def recommend(
             lambda reader: case_view(reader, name, case),
             key=f"case:{case.id}:{reviewer_id}",
         )
+    await flag_duplicate(session, trainee, reviewer_ids)
     return case, bool(reviewer_ids)
+
+
+async def flag_duplicate(session: AsyncSession, trainee: Person, reviewer_ids: list[int]) -> None:
+    """An ID number already registered by another person: the reviewers are told once, with
+    the earlier record (the enrolment rules keep the two out of one class together)."""
+    twins = await intake.same_id_number(session, trainee.id)
+    if not twins:
+        return
+    earlier_id, registered_at = twins[0]
+    named = await people.names(session, [trainee.id, earlier_id])
+    await repo.audit(
+        session,
+        "screening.possible_duplicate",
+        actor_id=None,
+        subject_id=trainee.id,
+        object_type="person",
+        object_id=earlier_id,
+    )
+    for reviewer_id in reviewer_ids:
+        await notifier.tell_person(
+            session,
+            reviewer_id,
+            "intake.possible_duplicate",
+            key=f"duplicate:{trainee.id}:{earlier_id}:{reviewer_id}",
+            name=named[trainee.id],
+            earlier=named[earlier_id],
+            registered=registered_at.date().isoformat(),
+            others=len(twins) - 1,
+        )
 
 
 async def reopen(

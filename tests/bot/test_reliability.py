@@ -113,9 +113,8 @@ async def test_a_step_in_progress_survives_a_restart(app_factory, http):
     admin.base_url = app.base_url
     usage = await admin.reply_to("宁波市")
     assert "创业培训主管部门（宁波市）" in body(usage)
-    again = await admin.press(scope["message_id"], button(scope, "新建地区"))
-    assert "不用重复点" in again["text"], "a press is remembered in the store across a restart"
-    assert await admin.quiet() == []
+    await admin.press(scope["message_id"], button(scope, "新建地区"))
+    assert "名称" in body(await admin.expect())
 
 
 @pytest.fixture

@@ -108,3 +108,20 @@ async def test_a_message_redrawn_in_place_takes_the_same_press_again(fast_factor
     await user.press(ticked["message_id"], data)  # the same button on the redrawn question
     [unticked] = await user.quiet()
     assert "✓ 退役军人" not in str(unticked["reply_markup"])
+
+
+async def test_a_button_pressed_again_after_typing_something_is_a_new_press(fast_factory, http):
+    """Anything the person does in between (here: a message) ends the double-tap claim: the
+    same button pressed again is handled, and its handler answers."""
+    app = await fast_factory(admin_ids=[10_000_001], demo_data=False)
+    admin = await ChatUser.create(http, app.base_url, "admin")
+    choose = await admin.reply_to("/invite")
+    await admin.press(choose["message_id"], button(choose, "创业培训主管部门"))
+    scope = await admin.expect(lambda m: "属于哪个地区" in body(m))
+    await admin.press(scope["message_id"], button(scope, "新建地区"))
+    await admin.expect(lambda m: "名称" in body(m))
+    double = await admin.press(scope["message_id"], button(scope, "新建地区"))
+    assert "不用重复点" in double["text"] and await admin.quiet() == []
+    assert "已取消" in body(await admin.reply_to("/cancel"))
+    await admin.press(scope["message_id"], button(scope, "新建地区"))
+    assert "名称" in body(await admin.expect())

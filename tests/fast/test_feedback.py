@@ -108,7 +108,7 @@ async def test_daily_feedback_answered_once_then_closed(fast_factory, http):
     assert {(r.question_id, r.number or r.choice) for r in rows} >= {("pace", "right")}
 
     again = await wang.press(push["message_id"], button(push, "填写"))
-    assert "不用重复点" in again["text"], "the same press again: one effect"
+    assert "已经填过了" in again["text"] and again["show_alert"]
     mine = await wang.reply_to("/myfeedback")
     assert "第 1 天每日反馈" in body(mine) and "今天的进度：合适" in body(mine)
     assert "今天的培训总体打几分？（1 = 很不满意，5 = 非常满意）：5" in body(mine)
