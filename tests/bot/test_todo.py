@@ -183,7 +183,7 @@ async def test_a_supervisor_who_joins_after_ten_certificates_sees_ten(app_factor
     assert "Certificates to verify: 10" in body(inbox)
     labels = [item["text"] for item in buttons(inbox)]
     assert len(labels) == 10 and "TR-0001" not in str(labels)
-    assert labels[0] == "📜 李讲师 · LC-0001"
+    assert labels[0] == "📜 李明 · LC-0001", "named by the teacher profile, not the chat"
 
     await pick(supervisor, inbox, "LC-0001")
     card = await supervisor.expect(has("Certificate to verify"))
