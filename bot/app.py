@@ -39,6 +39,7 @@ from bot.middlewares import (
 )
 from bot.outbox import OutboxWorker
 from bot.polling import InboxPolling
+from bot.presses import AnythingElse, OncePerPress
 from bot.replies import HoldRepliesUntilCommit
 from bot.screen import Screen
 from bot.webchat.pages import Pages
@@ -87,6 +88,8 @@ def create_dispatcher(
     dp.update.outer_middleware(PersonMiddleware(settings))
     dp.update.outer_middleware(dp.fsm)
     dp.callback_query.outer_middleware(ForgedButtons())
+    dp.callback_query.outer_middleware(OncePerPress())
+    dp.message.outer_middleware(AnythingElse())
     dp.include_routers(*(handlers.routers() if routers is None else routers))
     return dp
 

@@ -36,7 +36,7 @@ from bot.views.intake import (
 )
 from handlers import leave, reasons
 from handlers.forms import begin
-from storage import intake
+from storage import intake, people
 from storage.models import Person
 
 __all__ = ["Decision", "StartForm", "TraineeCard", "case_view"]
@@ -274,7 +274,7 @@ async def trainee_card(
         sections.append((definition.title(i18n.locale), lines))
     case = await intake.latest_case(session, trainee.id)
     await query.message.answer(
-        i18n("intake.card", name=trainee.first_name, sections=sections, case=case)
+        i18n("intake.card", name=await people.name(session, trainee), sections=sections, case=case)
     )
 
 

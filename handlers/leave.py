@@ -27,7 +27,7 @@ from bot.services.actor import Actor
 from bot.services.reasons import Purpose
 from bot.views.leave import LeaveDecision, request_card, request_view
 from handlers import reasons
-from storage import attendance
+from storage import attendance, people
 from storage.models import ClassSession, Person, TrainingClass
 
 __all__ = ["LeaveDecision", "request_card", "request_view"]
@@ -253,7 +253,7 @@ async def refuse_pressed(
         i18n,
         Purpose.LEAVE_REFUSE,
         "leave.ask_refusal",
-        {"learner": learner.first_name},
+        {"learner": await people.name(session, learner)},
         leave=leave.id,
         card=query.message.message_id,
     )

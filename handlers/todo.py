@@ -22,6 +22,7 @@ from bot.services import todo
 from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, intake, leave, teachers
 from storage import classes as class_store
+from storage import people
 from storage.models import LeaveRequest, Person, ScoringAssignment, ScreeningCase
 from storage.todo import Item, Kind
 
@@ -105,7 +106,8 @@ async def card(
     """The card a push of this item shows, built by the same view builder."""
     if kind is Kind.CASE:
         case = await session.get(ScreeningCase, item_id)
-        return intake.case_view(i18n, await session.get(Person, case.person_id), case)
+        trainee = await people.name(session, await session.get(Person, case.person_id))
+        return intake.case_view(i18n, trainee, case)
     if kind is Kind.CERTIFICATE:
         found = await class_store.certificate(session, item_id)
         return await teachers.certificate_card(session, found, i18n)

@@ -18,6 +18,7 @@ from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
+from storage.presses import prune_presses
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,15 @@ STATISTICS_EVERY = timedelta(hours=6)
 
 UPDATE_MEMORY = timedelta(days=7)
 """Telegram re-delivers an update for at most 24 hours; a week is a generous margin."""
+PRESS_MEMORY = timedelta(days=1)
+"""Handled presses are kept a day, far longer than the double-tap window (`bot.presses`)."""
 
 
 async def prune_updates(sessions: async_sessionmaker) -> None:
     async with unit_of_work(sessions) as session:
         removed = await prune_processed_updates(session, utcnow() - UPDATE_MEMORY)
-    log.info("pruned %d processed update ids", removed)
+        presses = await prune_presses(session, utcnow() - PRESS_MEMORY)
+    log.info("pruned %d processed update ids and %d button presses", removed, presses)
 
 
 async def run_scan(

@@ -28,9 +28,9 @@ from bot.domain.attendance import (
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
 from bot.services import attendance as attendance_service
-from storage import attendance
+from storage import attendance, people
 from storage.db import unit_of_work
-from storage.models import ClassSession, Person, TrainingClass
+from storage.models import ClassSession, TrainingClass
 
 SUMMARY_USEFUL = timedelta(hours=12)
 """An end-of-day summary more than this late (the bot was down) is not sent any more."""
@@ -127,7 +127,7 @@ async def _summary_rows(
     session: AsyncSession, training_class: TrainingClass, day: list[ClassSession]
 ) -> list[SummaryRow]:
     enrolled = await attendance.enrolled_ids(session, training_class.id)
-    names = {pid: (await session.get(Person, pid)).first_name for pid in enrolled}
+    names = await people.names(session, enrolled)
     rows = []
     for class_session in day:
         marks = await attendance.marks_of(session, class_session.id)

@@ -24,6 +24,7 @@ from bot.domain.classes import (
 )
 from bot.domain.roles import Role
 from bot.domain.timetable import Placement, Session
+from storage import people
 from storage.models import (
     Certificate,
     ClassSession,
@@ -142,8 +143,9 @@ async def profile_answers(session: AsyncSession, person_id: int) -> dict[str, An
 
 
 async def teacher_name(session: AsyncSession, person: Person) -> str:
-    """The name on the teacher's profile, else the chat name."""
-    return (await profile_answers(session, person.id)).get("name") or person.first_name
+    """The person's name as others see it (`storage.people.name`): for a teacher, the name on
+    their profile."""
+    return await people.name(session, person)
 
 
 # --- people by role ----------------------------------------------------------------------------

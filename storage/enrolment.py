@@ -34,7 +34,7 @@ from bot.domain.enrolment import (
 )
 from bot.domain.invitations import new_code
 from bot.domain.roles import Role
-from storage import intake, repo
+from storage import intake, people, repo
 from storage.classes import get_class
 from storage.models import (
     ClassSession,
@@ -44,7 +44,6 @@ from storage.models import (
     FormSubmission,
     Institution,
     Invitation,
-    Person,
     RoleGrant,
     TraineeCycle,
     TrainingClass,
@@ -103,6 +102,16 @@ async def place_of(session: AsyncSession, class_id: int, person_id: int) -> Enro
     return (await session.exec(query)).first()
 
 
+async def held_by(session: AsyncSession, class_id: int, person_ids: list[int]) -> list[int]:
+    """Which of these people hold a place (enrolled or pending) in the class."""
+    query = select(Enrollment.person_id).where(
+        Enrollment.class_id == class_id,
+        col(Enrollment.person_id).in_(person_ids),
+        col(Enrollment.status).in_(ACTIVE),
+    )
+    return list(await session.exec(query))
+
+
 async def places_of(
     session: AsyncSession, person_id: int, statuses: Iterable[str] = ACTIVE
 ) -> Sequence[tuple[Enrollment, TrainingClass]]:
@@ -153,7 +162,9 @@ async def assess(
     current = await place_of(session, training_class.id, person_id)
     suitability, outcome = await screening(session, person_id)
     other = await clash(session, person_id, training_class, span)
+    twins = [twin for twin, _ in await intake.same_id_number(session, person_id)]
     verdict = admission(
+        duplicate=bool(twins) and bool(await held_by(session, training_class.id, twins)),
         current=current.status if current else None,
         open_=is_open(training_class.status, span, today),
         screening=suitability,
@@ -326,21 +337,8 @@ async def roster(session: AsyncSession, class_id: int) -> Sequence[Enrollment]:
 
 
 async def names(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str]:
-    """The name each person gave on their registration form, else their chat name."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
-    people = await session.exec(select(Person).where(col(Person.id).in_(ids)))
-    found = {person.id: person.first_name for person in people}
-    query = select(FormSubmission).where(
-        col(FormSubmission.person_id).in_(ids),
-        FormSubmission.form_id == "registration",
-        col(FormSubmission.current),
-    )
-    for submission in await session.exec(query):
-        if submission.answers.get("name"):
-            found[submission.person_id] = submission.answers["name"]
-    return found
+    """Each person's name as others see it (`storage.people.names`)."""
+    return await people.names(session, person_ids)
 
 
 async def candidates(session: AsyncSession, institution_id: int, class_id: int) -> list[int]:

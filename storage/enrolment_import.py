@@ -24,7 +24,13 @@ from storage import enrolment as store
 from storage import repo
 from storage.models import Invitation, TrainingClass
 
-REFUSALS = {Admission.NOT_OPEN, Admission.UNSUITABLE, Admission.OVERLAP, Admission.FULL}
+REFUSALS = {
+    Admission.DUPLICATE,
+    Admission.NOT_OPEN,
+    Admission.UNSUITABLE,
+    Admission.OVERLAP,
+    Admission.FULL,
+}
 
 
 @dataclass

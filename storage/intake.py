@@ -11,12 +11,15 @@ from sqlalchemy import func, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from bot.domain.cycle import STEP_OF, TraineeState, check_move
 from bot.domain.enrolment import ACTIVE
 from storage.models import (
     CycleTransition,
     Enrollment,
+    FormAnswer,
+    FormSubmission,
     Person,
     RoleGrant,
     ScreeningCase,
@@ -278,3 +281,31 @@ async def trainee_rows(
         TraineeRow(group, person_id, name, state or "", bool(unreachable))
         for group, person_id, name, state, unreachable in (await session.exec(query)).all()
     ]
+
+
+def _registration_numbers() -> Select:
+    """(person, ID number, submitted at) of every current registration."""
+    return (
+        select(FormSubmission.person_id, FormAnswer.text, FormSubmission.submitted_at)
+        .join(FormAnswer, col(FormAnswer.submission_id) == FormSubmission.id)
+        .where(
+            FormSubmission.form_id == "registration",
+            col(FormSubmission.current),
+            FormAnswer.question_id == "id_number",
+        )
+    )
+
+
+async def same_id_number(session: AsyncSession, person_id: int) -> list[tuple[int, datetime]]:
+    """Other people whose current registration gives the same ID number as this person's,
+    with when they registered, earliest first (possible duplicate registrations)."""
+    mine = _registration_numbers().where(FormSubmission.person_id == person_id).subquery()
+    query = (
+        _registration_numbers()
+        .where(FormSubmission.person_id != person_id, col(FormAnswer.text).in_(select(mine.c.text)))
+        .order_by(col(FormSubmission.submitted_at), col(FormSubmission.id))
+    )
+    found: dict[int, datetime] = {}
+    for other, _, submitted_at in await session.exec(query):
+        found.setdefault(other, submitted_at)
+    return list(found.items())

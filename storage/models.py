@@ -110,6 +110,18 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = _ts(index=True)
 
 
+class ButtonPress(SQLModel, table=True):
+    """Presses already handled: one row per (chat, message, the message's version, person and
+    button), claimed in the press's unit of work, so a double tap has one effect."""
+
+    __tablename__ = "button_press"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    pressed_at: datetime = _ts(index=True)
+
+
 class UpdateInbox(SQLModel, table=True):
     """Updates fetched by polling and not yet handled: stored before the offset confirms them,
     deleted in the unit of work that handles them, so a crash loses none."""

@@ -13,11 +13,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, and_, cast, false, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
+from storage import people
 from storage.attendance import PENDING as LEAVE_PENDING
 from storage.models import (
     Certificate,
@@ -76,23 +89,37 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     trainee, holder, learner = aliased(person), aliased(person), aliased(person)
     klass = aliased(TrainingClass.__table__)
 
-    def columns(kind: Kind, key: Any, at: Any, name: Any, detail: Any) -> list[Any]:
+    def columns(
+        kind: Kind, key: Any, at: Any, name: Any, detail: Any, who: Any = None
+    ) -> list[Any]:
         return [
             literal(ORDER[kind]).label("kind"),
             key.label("id"),
             at.label("at"),
             name.label("name"),
             detail.label("detail"),
+            (who if who is not None else cast(null(), Integer)).label("who"),
         ]
 
     cases = (
-        select(*columns(Kind.CASE, case.id, case.created_at, trainee.c.first_name, literal("")))
+        select(
+            *columns(
+                Kind.CASE, case.id, case.created_at, trainee.c.first_name, literal(""), trainee.c.id
+            )
+        )
         .join(trainee, trainee.c.id == case.person_id)
         .where(case.decided.is_(None), case.institution_id.in_(sorted(scope.institution_ids)))
     )
     certificates = (
         select(
-            *columns(Kind.CERTIFICATE, cert.id, cert.created_at, holder.c.first_name, cert.number)
+            *columns(
+                Kind.CERTIFICATE,
+                cert.id,
+                cert.created_at,
+                holder.c.first_name,
+                cert.number,
+                holder.c.id,
+            )
         )
         .join(holder, holder.c.id == cert.person_id)
         .where(cert.status == CertificateStatus.PENDING)
@@ -107,7 +134,16 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     if not scope.is_admin:
         classes = classes.where(cls.region_id.in_(sorted(scope.region_ids)))
     leaves = (
-        select(*columns(Kind.LEAVE, leave.id, leave.created_at, learner.c.first_name, klass.c.name))
+        select(
+            *columns(
+                Kind.LEAVE,
+                leave.id,
+                leave.created_at,
+                learner.c.first_name,
+                klass.c.name,
+                learner.c.id,
+            )
+        )
         .join(learner, learner.c.id == leave.person_id)
         .join(klass, klass.c.id == leave.class_id)
         .join(
@@ -154,13 +190,16 @@ async def counts(session: AsyncSession, scope: Scope) -> dict[Kind, int]:
 
 
 async def page(session: AsyncSession, scope: Scope, offset: int, limit: int) -> list[Item]:
-    """One page of the inbox, kind by kind, oldest first."""
+    """One page of the inbox, kind by kind, oldest first; people named as others see them
+    (`storage.people`)."""
     inbox = _inbox(scope)
     query = select(inbox).order_by(inbox.c.kind, inbox.c.at, inbox.c.id).offset(offset).limit(limit)
     kinds = list(Kind)
+    rows = (await session.exec(query)).all()
+    named = await people.names(session, [who for *_, who in rows if who is not None])
     return [
-        Item(kinds[kind], key, at, name or "", detail or "")
-        for kind, key, at, name, detail in (await session.exec(query)).all()
+        Item(kinds[kind], key, at, named.get(who, name) or "", detail or "")
+        for kind, key, at, name, detail, who in rows
     ]
 
 

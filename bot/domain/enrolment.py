@@ -70,6 +70,7 @@ class Admission(StrEnum):
     ENROLLED = "enrolled"
     PENDING = "pending"
     ALREADY = "already"
+    DUPLICATE = "duplicate"
     NOT_OPEN = "not_open"
     UNSUITABLE = "unsuitable"
     OVERLAP = "overlap"
@@ -102,16 +103,26 @@ def room_left(taken: int, capacity: int) -> int:
 
 
 def admission(
-    *, current: str | None, open_: bool, screening: Screening, clash: bool, room: int
+    *,
+    current: str | None,
+    open_: bool,
+    screening: Screening,
+    clash: bool,
+    room: int,
+    duplicate: bool = False,
 ) -> Admission:
     """The verdict for one person and one class.
 
     `current` is their existing place in this class (enrolled, pending, withdrawn or None);
-    `clash` whether another class of theirs shares a day; `room` the places left. A pending
+    `clash` whether another class of theirs shares a day; `room` the places left;
+    `duplicate` whether another person registered with the same ID number already holds a
+    place (enrolled or pending) in this class: one human is never in a class twice. A pending
     place already holds its seat, so it turns into enrolled even in a full class.
     """
     if current == ENROLLED:
         return Admission.ALREADY
+    if duplicate:
+        return Admission.DUPLICATE
     if not open_:
         return Admission.NOT_OPEN
     if screening is Screening.UNSUITABLE:

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.domain.attendance import Notice, eligibility, notice
-from storage import attendance, repo
+from storage import attendance, people, repo
 from storage.models import ClassSession, Person, TrainingClass
 
 
@@ -95,6 +95,7 @@ async def _lost(
         session, trainee, "attendance.lost", key=f"elig_lost:{class_id}:{person_id}", **context
     )
     teachers = await notifier.readers(session, await attendance.teacher_ids(session, class_id))
+    name = await people.name(session, trainee)
     await notifier.tell_many(
         session,
         [
@@ -102,7 +103,7 @@ async def _lost(
                 teacher,
                 "attendance.lost_teacher",
                 key=f"elig_lost:{class_id}:{person_id}:{teacher.person_id}",
-                trainee=trainee.first_name,
+                trainee=name,
                 **context,
             )
             for teacher in teachers.values()

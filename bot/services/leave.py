@@ -17,7 +17,7 @@ from bot.services.errors import Stale
 from bot.services.outcomes import Decided
 from bot.services.targets import class_target, leave_for
 from bot.views.leave import request_card, request_view
-from storage import attendance, repo
+from storage import attendance, people, repo
 from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
 
 LEAVE_REASON_LENGTH = (2, 200)
@@ -73,11 +73,12 @@ async def request_leave(
     record = await attendance.attendance_record(session, training_class.id, learner.id)
     current = eligibility(training_class.programme, record)
     sessions = [offered[s] for s in chosen]
+    name = await people.name(session, learner)
     for teacher_id in await attendance.teacher_ids(session, training_class.id):
         await notifier.tell_person(
             session,
             teacher_id,
-            lambda reader: request_view(reader, leave, learner, training_class, sessions, current),
+            lambda reader: request_view(reader, leave, name, training_class, sessions, current),
             key=f"leave:{leave.id}:{teacher_id}",
         )
     return Decided(leave.id, leave.status, hours=hours)
@@ -95,7 +96,7 @@ async def pending_leave(session: AsyncSession, actor: Actor, leave_id: int) -> L
 async def _already_decided(session: AsyncSession, leave: LeaveRequest) -> Stale:
     decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
     return Stale(
-        "leave.already_decided", status=leave.status, by=decider.first_name if decider else ""
+        "leave.already_decided", status=leave.status, by=await people.name(session, decider)
     )
 
 
@@ -147,9 +148,9 @@ async def decide_leave(
         status=leave.status,
         name=training_class.name,
         hours=leave.hours,
-        teacher=teacher.first_name,
+        teacher=await people.name(session, teacher),
         reason=reason,
     )
     if leave.status == LeaveStatus.APPROVED:
         await after_marks_changed(session, training_class, [learner.id], actor.now)
-    return Decided(leave.id, leave.status, learner.first_name)
+    return Decided(leave.id, leave.status, await people.name(session, learner))

@@ -20,7 +20,7 @@ from bot.services.outcomes import Decided
 from bot.services.targets import case_for
 from bot.views.intake import case_view, result_view
 from bot.views.pages import PAGE_SIZE, page_window
-from storage import intake, repo
+from storage import intake, people, repo
 from storage.classes import classes_taught_by
 from storage.models import Person, ScreeningCase
 
@@ -35,8 +35,10 @@ async def close_copies(
     session: AsyncSession, trainee: Person, case: ScreeningCase, decider: Person | None
 ) -> None:
     """The case's pushed cards show how it ended, with no buttons left."""
+    name = await people.name(session, trainee)
+    by = await people.name(session, decider)
     await notifier.close_copies(
-        session, f"case:{case.id}:", lambda reader: case_view(reader, trainee, case, decider)[0]
+        session, f"case:{case.id}:", lambda reader: case_view(reader, name, case, by)[0]
     )
 
 
@@ -81,14 +83,45 @@ async def recommend(
         flags=list(recommendation.flags),
     )
     reviewer_ids = await intake.reviewers(session, institution_id)
+    name = await people.name(session, trainee)
     for reviewer_id in reviewer_ids:
         await notifier.tell_person(
             session,
             reviewer_id,
-            lambda reader: case_view(reader, trainee, case),
+            lambda reader: case_view(reader, name, case),
             key=f"case:{case.id}:{reviewer_id}",
         )
+    await flag_duplicate(session, trainee, reviewer_ids)
     return case, bool(reviewer_ids)
+
+
+async def flag_duplicate(session: AsyncSession, trainee: Person, reviewer_ids: list[int]) -> None:
+    """An ID number already registered by another person: the reviewers are told once, with
+    the earlier record (the enrolment rules keep the two out of one class together)."""
+    twins = await intake.same_id_number(session, trainee.id)
+    if not twins:
+        return
+    earlier_id, registered_at = twins[0]
+    named = await people.names(session, [trainee.id, earlier_id])
+    await repo.audit(
+        session,
+        "screening.possible_duplicate",
+        actor_id=None,
+        subject_id=trainee.id,
+        object_type="person",
+        object_id=earlier_id,
+    )
+    for reviewer_id in reviewer_ids:
+        await notifier.tell_person(
+            session,
+            reviewer_id,
+            "intake.possible_duplicate",
+            key=f"duplicate:{trainee.id}:{earlier_id}:{reviewer_id}",
+            name=named[trainee.id],
+            earlier=named[earlier_id],
+            registered=registered_at.date().isoformat(),
+            others=len(twins) - 1,
+        )
 
 
 async def reopen(
@@ -235,6 +268,7 @@ async def trainees_page(session: AsyncSession, actor: Actor, page: int) -> Train
     rows = await intake.trainee_rows(
         session, groups, first - empty_before, PAGE_SIZE - empty_on_page
     )
+    named = await people.names(session, [row.person_id for row in rows])
     lines: list[tuple[float, TraineeLine]] = [
         (starts[n], TraineeLine(group.name))
         for n, group in enumerate(groups)
@@ -244,7 +278,11 @@ async def trainees_page(session: AsyncSession, actor: Actor, page: int) -> Train
         (
             starts[row.group] + 0.5,
             TraineeLine(
-                groups[row.group].name, row.person_id, row.name, row.state, row.unreachable
+                groups[row.group].name,
+                row.person_id,
+                named.get(row.person_id, row.name),
+                row.state,
+                row.unreachable,
             ),
         )
         for row in rows

@@ -34,7 +34,7 @@ from bot.policy import Action, Target, require
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
 from bot.services.targets import class_for, class_target
-from storage import attendance, repo
+from storage import attendance, people, repo
 from storage import submissions as store
 from storage.enrolment import span_of, today_of
 from storage.models import FormSubmission, Person, TrainingClass
@@ -189,7 +189,7 @@ async def extend(
         name=training_class.name,
         deadline=local,
     )
-    return Extended(learner.first_name, training_class.name, local)
+    return Extended(await people.name(session, learner), training_class.name, local)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.screening import Outcome, split
 from bot.i18n import I18n
 from bot.views.pages import in_rows, turns, with_turns
-from storage.models import Person, ScreeningCase
+from storage.models import ScreeningCase
 
 if TYPE_CHECKING:
     from bot.services.screening import TraineeLine
@@ -39,19 +39,19 @@ class TraineesPage(CallbackData, prefix="tp"):
 
 
 def case_view(
-    i18n: I18n, trainee: Person, case: ScreeningCase, decider: Person | None = None
+    i18n: I18n, trainee: str, case: ScreeningCase, decider: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The screening card a reviewer decides on (pushed, or opened from /todo); once decided,
-    the decision and no buttons."""
+    the decision and no buttons. `trainee` and `decider` are names (`storage.people`)."""
     reasons, flags = split(case.reasons)
     text = i18n(
         "intake.case",
-        name=trainee.first_name,
+        name=trainee,
         outcome=case.recommended,
         reasons=reasons,
         flags=flags,
         decided=case.decided,
-        by=decider.first_name if decider else None,
+        by=decider or None,
     )
     if case.decided is not None:
         return text, None

@@ -8,9 +8,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.attendance import Eligibility, LeaveStatus, eligibility
 from bot.i18n import I18n
-from storage import attendance
+from storage import attendance, people
 from storage.classes import sessions_of
-from storage.models import ClassSession, LeaveRequest, Person, TrainingClass
+from storage.models import ClassSession, LeaveRequest, TrainingClass
 
 
 class LeaveDecision(CallbackData, prefix="lvd"):
@@ -23,18 +23,18 @@ class LeaveDecision(CallbackData, prefix="lvd"):
 def request_view(
     i18n: I18n,
     leave: LeaveRequest,
-    learner: Person,
+    learner: str,
     training_class: TrainingClass,
     chosen: list[ClassSession],
     current: Eligibility,
-    decider: Person | None = None,
+    decider: str | None = None,
     refusal: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The request with the learner's record; once decided, the decision (a refusal with its
-    reason, when given) and no buttons."""
+    reason, when given) and no buttons. `learner` and `decider` are names (`storage.people`)."""
     text = i18n(
         "leave.request",
-        learner=learner.first_name,
+        learner=learner,
         name=training_class.name,
         sessions=[attendance.view(s, training_class) for s in chosen],
         hours=leave.hours,
@@ -42,7 +42,7 @@ def request_view(
         e=current,
         programme=training_class.programme,
         status=leave.status,
-        by=decider.first_name if decider else None,
+        by=decider or None,
         refusal=refusal,
     )
     if leave.status != LeaveStatus.PENDING:
@@ -65,9 +65,9 @@ async def request_card(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """`request_view` from the store: the request's sessions and the learner's record now."""
     training_class = await session.get(TrainingClass, leave.class_id)
-    learner = await session.get(Person, leave.person_id)
-    decider = await session.get(Person, leave.decided_by) if leave.decided_by else None
+    named = await people.names(session, [leave.person_id, leave.decided_by or leave.person_id])
     chosen = [s for s in await sessions_of(session, leave.class_id) if s.id in leave.session_ids]
-    record = await attendance.attendance_record(session, training_class.id, learner.id)
+    record = await attendance.attendance_record(session, training_class.id, leave.person_id)
     current = eligibility(training_class.programme, record)
+    learner, decider = named[leave.person_id], named.get(leave.decided_by or 0)
     return request_view(i18n, leave, learner, training_class, chosen, current, decider, refusal)

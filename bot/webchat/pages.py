@@ -67,7 +67,7 @@ class Pages:
         )
 
     async def chat(self, request: web.Request) -> web.Response:
-        profile = request.query.get("profile", "default")[:32] or "default"
+        profile = request.query.get("profile", "")[:32]  # none: this browser's current person
         return self._render(
             "chat.html",
             locale=self._locale(request),

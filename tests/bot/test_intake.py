@@ -40,14 +40,26 @@ async def join_as_trainee(app, http, name: str = "王小明") -> tuple[ChatUser,
     return user, await ask(user, "个人信息")
 
 
+def id_number(serial: int) -> str:
+    """Another valid ID number (same birth date and place), one per person in a test."""
+    base = BASE[:-3] + f"{serial:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
 async def fill_registration(
-    user: ChatUser, consent: dict, *, direction: str = "网络创业", has_business: bool = False
+    user: ChatUser,
+    consent: dict,
+    *,
+    direction: str = "网络创业",
+    has_business: bool = False,
+    name: str = "王小明",
+    number: str = ID_NUMBER,
 ) -> dict:
     """Answer every registration question correctly; returns the review screen."""
     await pick(user, consent, "我同意")
-    await user.send("王小明")
+    await user.send(name)
     await pick(user, await ask(user, "性别"), "男")
-    await user.send(ID_NUMBER)
+    await user.send(number)
     await ask(user, "手机号码")
     await user.send_json({"contact": {"phone_number": "+86 138 1234 5678"}})
     await pick(user, await ask(user, "文化程度"), "大专")

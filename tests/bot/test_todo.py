@@ -183,7 +183,7 @@ async def test_a_supervisor_who_joins_after_ten_certificates_sees_ten(app_factor
     assert "Certificates to verify: 10" in body(inbox)
     labels = [item["text"] for item in buttons(inbox)]
     assert len(labels) == 10 and "TR-0001" not in str(labels)
-    assert labels[0] == "📜 李讲师 · LC-0001"
+    assert labels[0] == "📜 李明 · LC-0001", "named by the teacher profile, not the chat"
 
     await pick(supervisor, inbox, "LC-0001")
     card = await supervisor.expect(has("Certificate to verify"))
@@ -319,13 +319,13 @@ def test_the_view_builders_need_no_bot():
     case = ScreeningCase(
         id=9, person_id=3, registration_id=1, recommended="siyb", reasons=["direction_not_online"]
     )
-    text, markup = case_view(I18n("en"), trainee, case)
+    text, markup = case_view(I18n("en"), trainee.first_name, case)
     assert "Screening to confirm" in text
     assert [row[0].callback_data for row in markup.inline_keyboard] == [
         Decision(c=9, o=outcome).pack() for outcome in ("online", "siyb", "not_now")
     ]
     case.decided = "siyb"
-    text, markup = case_view(I18n("en"), trainee, case, Person(first_name="Li"))
+    text, markup = case_view(I18n("en"), trainee.first_name, case, "Li")
     assert markup is None and "✅ Decided" in text and "(by Li)" in text
 
 

@@ -106,15 +106,28 @@ def test_screening_decides_suitability(decided, expected):
 
 
 def test_admission_for_every_combination():
-    """The verdict follows a fixed order: already in, closed, unsuitable, overlap, full."""
-    for current, open_, screening, clash, room in itertools.product(
-        (None, "pending", "enrolled", "withdrawn"), (True, False), Screening, (True, False), (0, 1)
+    """The verdict follows a fixed order: already in, a duplicate of someone in the class,
+    closed, unsuitable, overlap, full."""
+    for current, open_, screening, clash, room, duplicate in itertools.product(
+        (None, "pending", "enrolled", "withdrawn"),
+        (True, False),
+        Screening,
+        (True, False),
+        (0, 1),
+        (True, False),
     ):
         verdict = admission(
-            current=current, open_=open_, screening=screening, clash=clash, room=room
+            current=current,
+            open_=open_,
+            screening=screening,
+            clash=clash,
+            room=room,
+            duplicate=duplicate,
         )
         if current == "enrolled":
             expected = Admission.ALREADY
+        elif duplicate:
+            expected = Admission.DUPLICATE
         elif not open_:
             expected = Admission.NOT_OPEN
         elif screening is Screening.UNSUITABLE:
@@ -127,7 +140,7 @@ def test_admission_for_every_combination():
             expected = Admission.ENROLLED
         else:
             expected = Admission.PENDING
-        assert verdict is expected, (current, open_, screening, clash, room)
+        assert verdict is expected, (current, open_, screening, clash, room, duplicate)
 
 
 def test_the_thirty_first_is_refused_but_a_pending_place_is_kept():

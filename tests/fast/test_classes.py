@@ -13,7 +13,7 @@ from bot.domain.roles import Grant, Role
 from storage import classes, repo
 from storage.models import AuditEntry, Certificate, Person, TrainingClass
 from tests.bot.test_intake import ask, pick
-from tests.chat import ChatUser, body, button, buttons
+from tests.chat import ChatUser, body, button, buttons, until_idle
 from tests.factories import make_class
 from tests.fast.test_teachers import joined
 
@@ -252,6 +252,7 @@ async def test_a_class_is_prepared_returned_resubmitted_and_approved(fast_factor
     # and the supervisor of its region approves
     answer = await supervisor.press(application["message_id"], button(application, "批准开班"))
     assert answer["text"] == "已批准开班，培训机构和授课老师都已收到通知。"
+    await until_idle(app)  # the card shows the decision: pressing it again is not a double tap
     again = await supervisor.press(application["message_id"], button(application, "批准开班"))
     assert again["text"] == "这个开班申请已经处理过了：已批准开班。"
     approved = await staff.expect(lambda m: "已批准" in body(m))

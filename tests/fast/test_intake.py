@@ -113,7 +113,7 @@ async def test_registration_review_edit_and_one_submission(fast_factory, http):
     await user.press(review["message_id"], submit)
     await user.expect(lambda m: "已提交" in body(m))
     again = await user.press(review["message_id"], submit)
-    assert "已经提交过了" in again["text"]
+    assert "不用重复点" in again["text"], "the same press again: one effect"
     result = await user.expect(lambda m: "已收到你的报名材料" in body(m))
     assert "适合参加" not in body(result), "S-5: the trainee is told only the confirmed result"
 
@@ -345,3 +345,23 @@ async def test_a_typed_district_is_echoed_as_the_place_it_was_read_as(fast_facto
     echo = await user.expect(lambda m: body(m).startswith("已记录：广东"))
     assert body(echo) == "已记录：广东省 深圳市 福田区"
     await ask(user, "人员类别")
+
+
+async def test_staff_see_the_registered_name_not_the_chat_name(fast_factory, http):
+    """Issue 10 "Registered names everywhere": a trainee whose chat calls them 访客 is named
+    by their registration in the screening card and in /trainees."""
+    app = await fast_factory()
+    staff = await ChatUser.create(http, app.base_url, "机构老师")
+    await staff.reply_to(f"/start {await _code(app, Role.INSTITUTION)}")
+    user = await ChatUser.create(http, app.base_url, "访客")
+    await user.send(f"/start {await _code(app, Role.TRAINEE)}")
+    consent = await ask(user, "个人信息")
+    review = await fill_registration(user, consent, direction="SYB 创办你的企业")
+    await pick(user, review, "提交")
+    case = await staff.expect(lambda m: "学员筛选待确认" in body(m))
+    assert "王小明" in body(case) and "访客" not in body(case)
+    trainees = await staff.reply_to("/trainees", predicate=lambda m: "本机构学员" in body(m))
+    assert "王小明" in body(trainees) and "访客" not in body(trainees)
+    await pick(staff, case, "确认")
+    closed = await staff.expect(lambda m: "✅" in body(m) and "王小明" in body(m))
+    assert "访客" not in body(closed)

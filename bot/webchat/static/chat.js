@@ -6,8 +6,30 @@ const t = JSON.parse(document.getElementById("i18n").textContent);
 
 const POLL_TIMEOUT = 25; // seconds the server may hold one long poll
 const MAX_BACKOFF_MS = 5000;
-const IDENTITY_KEY = `webchat:identity:${config.profile}`;
 const SECRET_KEY = "webchat:secret";
+const IDENTITY_PREFIX = "webchat:identity:";
+const CURRENT_KEY = "webchat:current";
+
+// One browser, one person: a link without `profile` (a class invitation, the classroom
+// screen's QR code) goes on as the person this browser used last; the menu lists the people
+// this browser holds, to switch between them or start a new one.
+const profile = config.profile || localStorage.getItem(CURRENT_KEY) || "default";
+localStorage.setItem(CURRENT_KEY, profile);
+const IDENTITY_KEY = `${IDENTITY_PREFIX}${profile}`;
+
+function profileName(name) {
+  if (name === "default") return t.guest_name;
+  return t.profile_names[name] || name;
+}
+
+function browserPeople() {
+  const people = new Set([profile]);
+  for (let index = 0; index < localStorage.length; index++) {
+    const key = localStorage.key(index);
+    if (key && key.startsWith(IDENTITY_PREFIX)) people.add(key.slice(IDENTITY_PREFIX.length));
+  }
+  return [...people].sort();
+}
 
 const $ = (id) => document.getElementById(id);
 const messagesEl = $("messages");
@@ -20,6 +42,7 @@ const keyboardToggle = $("keyboard-toggle");
 const menuButton = $("menu-button");
 const commandMenu = $("command-menu");
 const dialog = $("dialog");
+document.querySelector(".header-subtitle").textContent = format(t.profile_label, { profile: profileName(profile) });
 
 const state = {
   identity: null, // {userId, started: [start payloads already sent]} (+ token: from before cookies)
@@ -98,7 +121,7 @@ async function api(path, { method = "GET", json, form, headers = {}, auth = true
   // The token is an HttpOnly cookie of this profile (the page never sees it); an identity
   // kept from before that still carries its token in localStorage goes on using it.
   if (auth && state.identity.token) init.headers.Authorization = `Bearer ${state.identity.token}`;
-  else if (auth) init.headers["X-Webchat-Profile"] = encodeURIComponent(config.profile);
+  else if (auth) init.headers["X-Webchat-Profile"] = encodeURIComponent(profile);
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -221,7 +244,7 @@ async function askSecret(error) {
 }
 
 async function createUser() {
-  const firstName = config.profile === "default" ? t.guest_name : `${t.guest_name} ${config.profile}`;
+  const firstName = profile === "default" ? t.guest_name : format(t.guest_with_role, { role: profileName(profile) });
   let secretError = "";
   for (let attempt = 0; ; attempt++) {
     const headers = {};
@@ -231,7 +254,7 @@ async function createUser() {
         method: "POST",
         auth: false,
         headers,
-        json: { first_name: firstName, language_code: config.locale, profile: config.profile },
+        json: { first_name: firstName, language_code: config.locale, profile },
       });
       setOffline(false);
       return { userId: data.user_id, started: [] }; // the token came as an HttpOnly cookie
@@ -614,7 +637,22 @@ function renderCommands() {
     return el("li", {}, [button]);
   });
   if (!items.length) items.push(el("li", { className: "empty", textContent: t.no_commands }));
-  $("command-list").replaceChildren(...items);
+  $("command-list").replaceChildren(...items, ...peopleItems());
+}
+
+function peopleItems() {
+  const link = (name, text, current) =>
+    el("li", {}, [
+      el("a", { className: "command person", href: `/chat?profile=${encodeURIComponent(name)}` }, [
+        el("span", { className: "command-name", textContent: current ? `✓ ${text}` : text }),
+      ]),
+    ]);
+  const fresh = `p${Date.now().toString(36)}`;
+  return [
+    el("li", { className: "menu-heading", textContent: t.people_heading }),
+    ...browserPeople().map((name) => link(name, profileName(name), name === profile)),
+    link(fresh, t.new_person, false),
+  ];
 }
 
 async function refreshCommands() {
