@@ -1,5 +1,5 @@
 """Assessment in the store: queries and writes only (who may, and what follows, is decided in
-bot/services/assessment.py). Every scan is one query for the due rows."""
+bot/services/assessment/). Every scan is one query for the due rows."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Assessment in chat (issue 12): the drawn scorer's assignment and score sheet (`scorer`),
 the teaching lecturers' coaching list (`coaching`), and the progress views of teachers,
 institution staff and supervisors (`progress`). Each answer is a use case in
-bot/services/assessment.py; reasons, comments and notes go through handlers/reasons.py."""
+bot/services/assessment/; reasons, comments and notes go through handlers/reasons.py."""
 
 from __future__ import annotations
 
