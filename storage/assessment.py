@@ -55,19 +55,21 @@ async def classes_to_advance(
 ) -> list[ClassSpan]:
     """Approved classes in one of `stages` whose first session has started (`ended`: whose
     last session has ended), with their span."""
-    span = (
+    named = [s for s in stages if s is not None]
+    where = col(TrainingClass.stage).in_(named)
+    if None in stages:
+        where = where | col(TrainingClass.stage).is_(None)
+    candidates = select(TrainingClass.id).where(TrainingClass.status == "approved", where)
+    span = (  # the sessions of those classes only, not of every class ever held
         select(
             ClassSession.class_id,
             func.min(ClassSession.starts_at).label("first"),
             func.max(ClassSession.ends_at).label("last"),
         )
+        .where(col(ClassSession.class_id).in_(candidates))
         .group_by(ClassSession.class_id)
         .subquery()
     )
-    named = [s for s in stages if s is not None]
-    where = col(TrainingClass.stage).in_(named)
-    if None in stages:
-        where = where | col(TrainingClass.stage).is_(None)
     query = (
         select(TrainingClass, span.c.first, span.c.last)
         .join(span, span.c.class_id == TrainingClass.id)
@@ -655,16 +657,15 @@ async def classes_with_late_work(session: AsyncSession) -> list[TrainingClass]:
         FormSubmission.form_id == PRACTICE_FORM,
         col(FormSubmission.current).is_(True),
     )
-    waiting = (
-        select(Enrollment.class_id)
-        .where(Enrollment.status == "enrolled", handed.exists(), ~drawn.exists())
-        .distinct()
+    waiting = select(Enrollment.id).where(  # per ended class: its roster, not every enrolment
+        Enrollment.class_id == TrainingClass.id,
+        Enrollment.status == "enrolled",
+        handed.exists(),
+        ~drawn.exists(),
     )
     query = (
         select(TrainingClass)
-        .where(
-            col(TrainingClass.stage).in_(("ended", "assessed")), col(TrainingClass.id).in_(waiting)
-        )
+        .where(col(TrainingClass.stage).in_(("ended", "assessed")), waiting.exists())
         .order_by(TrainingClass.id)
     )
     return list((await session.exec(query)).all())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -17,6 +19,13 @@ from storage import sqlite
 current_session: ContextVar[AsyncSession] = ContextVar("current_session")
 
 
+def dumps(value: Any) -> str:
+    """How JSON columns are written: Chinese as itself (3 bytes a character in UTF-8), not as
+    `\\uXXXX` escapes (6 bytes), which SQLite would keep as such (PostgreSQL's JSONB decodes
+    them either way)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Build the engine; for SQLite, every transaction takes the write lock up front.
 
@@ -26,7 +35,7 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, json_serializer=dumps)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
@@ -34,7 +43,7 @@ def create_engine(url: str) -> AsyncEngine:
         args, options = engine.dialect.create_connect_args(engine.url)
         return await sqlite.connect(*args, **options, timeout=30)
 
-    engine = create_async_engine(url, async_creator=connect)
+    engine = create_async_engine(url, async_creator=connect, json_serializer=dumps)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case as when
 from sqlalchemy import func, union_all, update
@@ -223,60 +224,55 @@ async def trainee_rows(
     institution_rank = {
         g.institution_id: n for n, g in enumerate(groups) if g.institution_id is not None
     }
-    first_cycle = aliased(TraineeCycle)
     parts = []
     if class_rank:
-        state = (
-            select(first_cycle.state)
-            .where(first_cycle.person_id == Enrollment.person_id)
-            .order_by(first_cycle.id)
-            .limit(1)
-            .scalar_subquery()
-        )
         parts.append(
             select(
                 when(class_rank, value=Enrollment.class_id).label("grp"),
                 col(Enrollment.id).label("pos"),
-                col(Person.id).label("person_id"),
-                col(Person.first_name).label("name"),
-                col(Person.unreachable).label("unreachable"),
-                state.label("state"),
-            )
-            .join(Person, col(Person.id) == col(Enrollment.person_id))
-            .where(
+                col(Enrollment.person_id).label("person_id"),
+            ).where(
                 col(Enrollment.class_id).in_(class_rank),
                 col(Enrollment.status).in_(ACTIVE),
             )
         )
     if institution_rank:
-        state = (
-            select(first_cycle.state)
-            .where(first_cycle.person_id == TraineeCycle.person_id)
-            .order_by(first_cycle.id)
-            .limit(1)
-            .scalar_subquery()
-        )
         parts.append(
             select(
                 when(institution_rank, value=TraineeCycle.institution_id).label("grp"),
                 col(TraineeCycle.id).label("pos"),
-                col(Person.id).label("person_id"),
-                col(Person.first_name).label("name"),
-                col(Person.unreachable).label("unreachable"),
-                state.label("state"),
-            )
-            .join(Person, col(Person.id) == col(TraineeCycle.person_id))
-            .where(col(TraineeCycle.institution_id).in_(institution_rank))
+                col(TraineeCycle.person_id).label("person_id"),
+            ).where(col(TraineeCycle.institution_id).in_(institution_rank))
         )
     if not parts or limit <= 0:
         return []
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    query = (
-        select(both.c.grp, both.c.person_id, both.c.name, both.c.state, both.c.unreachable)
+    page = (  # the page first: the names and states are looked up for its rows only
+        select(both.c.grp, both.c.pos, both.c.person_id)
         .order_by(both.c.grp, both.c.pos)
         .offset(offset)
         .limit(limit)
+        .subquery()
     )
+    first_cycle = aliased(TraineeCycle)
+    state = (
+        select(first_cycle.state)
+        .where(first_cycle.person_id == page.c.person_id)
+        .order_by(first_cycle.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+    def person(column: Any) -> Any:  # a primary-key look-up per row, whatever the sizes
+        return select(column).where(col(Person.id) == page.c.person_id).scalar_subquery()
+
+    query = select(
+        page.c.grp,
+        page.c.person_id,
+        person(Person.first_name),
+        state,
+        person(Person.unreachable),
+    ).order_by(page.c.grp, page.c.pos)
     return [
         TraineeRow(group, person_id, name, state or "", bool(unreachable))
         for group, person_id, name, state, unreachable in (await session.exec(query)).all()

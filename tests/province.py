@@ -19,7 +19,6 @@ end.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from sqlalchemy import JSON, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 
+from storage.db import dumps
 from storage.maintenance import refresh_statistics
 
 LOCAL = timedelta(hours=8)
@@ -131,10 +131,7 @@ class Writer:
             )
             return
         records = [
-            tuple(
-                json.dumps(row[c.name], ensure_ascii=False) if c.name in as_json else row[c.name]
-                for c in columns
-            )
+            tuple(dumps(row[c.name]) if c.name in as_json else row[c.name] for c in columns)
             for row in rows
         ]
         raw = await self.conn.get_raw_connection()
@@ -156,7 +153,7 @@ class Writer:
 
 def _sqlite(is_json: bool, value: Any) -> Any:
     if is_json:
-        return json.dumps(value)  # SQLAlchemy's default serializer (ASCII, \\u escapes)
+        return dumps(value)  # as the engine's serializer writes it (storage.db.dumps)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):

@@ -20,14 +20,25 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.notifier import CARDS
 from scheduler import create_scheduler
+from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
 from scheduler.maintenance import refresh_statistics
-from storage import enrolment, feedback_views, intake, maintenance, outbox
+from storage import (
+    checkin,
+    enrolment,
+    feedback_views,
+    intake,
+    maintenance,
+    outbox,
+    people,
+    presses,
+    repo,
+)
 from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
-from storage.models import SQLModel
+from storage.models import ButtonPress, SQLModel
 from tests import province
 
 BIG = 2_000
@@ -41,7 +52,9 @@ def _captured(engine: Any) -> list[tuple[str, Any]]:
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not executemany and re.match(r"\s*(SELECT|UPDATE|DELETE|WITH)\b", statement, re.I):
+        if not executemany and re.match(
+            r"\s*(SELECT|UPDATE|DELETE|WITH|INSERT\b.*\bON CONFLICT)\b", statement, re.I | re.S
+        ):
             statements.append((statement, parameters))
 
     return statements
@@ -60,7 +73,7 @@ open check-ins), not the table."""
 async def _run_everything(sessions: Any, built: province.Province) -> None:
     settings = Settings(_env_file=None)
     for now in (province.NOW, DUE):
-        for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
+        for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
             await scan(sessions, now, settings)
     async with unit_of_work(sessions) as session:
         await outbox.claim(session, worker="w", now=DUE, lease=timedelta(seconds=60), limit=32)
@@ -73,6 +86,55 @@ async def _run_everything(sessions: Any, built: province.Province) -> None:
         await intake.reviewers(session, institution)
         await enrolment.candidates(session, institution, 1)
         await feedback_views.daily_rounds_since(session, DUE - timedelta(days=3))
+        await _run_pages(session, institution)
+
+
+async def _run_pages(session: Any, institution: int) -> None:
+    """The paged lists' queries, on a page past the first (issue 11)."""
+    found = await session.exec(
+        text("SELECT id, name FROM training_class WHERE institution_id = :i ORDER BY id"),
+        params={"i": institution},
+    )
+    classes = [(class_id, name) for class_id, name in found]
+    teacher = (
+        await session.exec(
+            text("SELECT person_id FROM class_teacher WHERE class_id = :c"),
+            params={"c": classes[0][0]},
+        )
+    ).scalar()
+    groups = await intake.trainee_groups(session, classes, [institution])
+    rows = await intake.trainee_rows(session, groups, 20, 20)
+    await people.names(session, [row.person_id for row in rows])
+    await checkin.visible_classes(session, teacher, [institution], offset=20, limit=20)
+    await checkin.visible_class_count(session, teacher, [institution])
+    await enrolment.candidate_count(session, institution, classes[0][0])
+    await enrolment.candidates_page(session, institution, classes[0][0], 20, 20)
+    await repo.regions_page(session, 20, 20)
+    await repo.region_count(session)
+    await repo.institutions_page(session, 1, 20, 20)
+    await repo.institution_count(session, 1)
+    chat = province.CHAT_BASE + teacher
+    await presses.claim_press(session, chat, 1, "f", DUE, DUE - timedelta(seconds=2))
+    await presses.forget_others(session, chat, (1, "f"))
+    await presses.prune_presses(session, DUE - timedelta(days=1))
+
+
+async def _add_presses(engine: Any, count: int) -> None:
+    """Presses claimed over the last day, a few per chat (button_press is pruned daily)."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            ButtonPress.__table__.insert(),
+            [
+                {
+                    "chat_id": province.CHAT_BASE + n // 5,
+                    "message_id": n,
+                    "fingerprint": f"p{n}",
+                    "pressed_at": DUE - timedelta(seconds=30 * n),
+                }
+                for n in range(count)
+            ],
+        )
+        await conn.exec_driver_sql("ANALYZE button_press")
 
 
 async def _sizes(engine: Any) -> dict[str, int]:
@@ -122,9 +184,10 @@ async def test_no_scan_or_claim_reads_a_big_table_in_full(database_url):
     try:
         built = await province.build(engine, province.SMALL)
         await province.add_pending(engine, built, 500)
+        await _add_presses(engine, 2_500)
         sizes = await _sizes(engine)
         big = {name for name, rows in sizes.items() if rows >= BIG}
-        assert {"outbox", "class_session", "attendance_mark", "person"} <= big
+        assert {"outbox", "class_session", "attendance_mark", "person", "button_press"} <= big
         statements = _captured(engine)
         await _run_everything(create_sessionmaker(engine), built)
         explain = (
