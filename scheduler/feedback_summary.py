@@ -66,7 +66,9 @@ async def scan_feedback_summaries(
     """Queue the due morning summaries; returns how many were queued."""
     queued = 0
     async with unit_of_work(sessions) as session:
-        for class_id, day in await feedback_views.daily_rounds_since(session, now - LOOK_BACK):
+        for class_id, day in await feedback_views.daily_rounds_unsummarised(
+            session, now - LOOK_BACK
+        ):
             training_class = await session.get(TrainingClass, class_id)
             class_day = (await feedback_views.day_dates(session, training_class)).get(day)
             if class_day is None:

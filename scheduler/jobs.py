@@ -158,15 +158,21 @@ async def scan_day_summaries(
     gets that day's attendance once (also for the last day of a class closed meanwhile)."""
     queued = 0
     async with unit_of_work(sessions) as session:
+        since, until = now - SUMMARY_USEFUL - timedelta(days=1), now + timedelta(days=1)
+        waiting = await attendance.days_unsummarised(session, since, until)
+        if not waiting:
+            return 0
         recent = await _sessions_of_classes(
             session,
             (ClassStatus.APPROVED, ClassStatus.CLOSED),
-            ClassSession.ends_at > now - SUMMARY_USEFUL - timedelta(days=1),
-            ClassSession.ends_at <= now + timedelta(days=1),
+            ClassSession.ends_at > since,
+            ClassSession.ends_at <= until,
         )
         days: dict[tuple[int, int], list[ClassSession]] = defaultdict(list)
         classes: dict[int, TrainingClass] = {}
         for class_session, training_class in recent:
+            if (training_class.id, class_session.day) not in waiting:
+                continue
             days[training_class.id, class_session.day].append(class_session)
             classes[training_class.id] = training_class
         for (class_id, day), day_sessions in days.items():

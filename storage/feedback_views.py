@@ -18,7 +18,8 @@ from bot.domain import feedback_summary
 from bot.domain.attendance import local_day
 from bot.domain.feedback import Kind
 from storage.classes import sessions_of
-from storage.models import FeedbackRequest, FormSubmission, TrainingClass
+from storage.models import ClassTeacher, FeedbackRequest, FormSubmission, TrainingClass
+from storage.outbox import key_of, not_queued
 
 KINDS = tuple(Kind)
 """The rounds in the order menus list them: daily ones, then the evaluations."""
@@ -125,5 +126,29 @@ async def daily_rounds_since(session: AsyncSession, since: datetime) -> Sequence
         .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
         .distinct()
         .order_by(FeedbackRequest.class_id, FeedbackRequest.day)
+    )
+    return (await session.exec(query)).all()
+
+
+async def daily_rounds_unsummarised(
+    session: AsyncSession, since: datetime
+) -> Sequence[tuple[int, int]]:
+    """`daily_rounds_since`, less the rounds whose every teacher's morning summary
+    (`fbsum:{class}:{day}:{teacher}`) is queued already: the only ones the scan need look at.
+
+    The rounds are found first (a few per class), then each teacher's key is looked up in the
+    outbox's unique index."""
+    rounds = (
+        select(FeedbackRequest.class_id, FeedbackRequest.day)
+        .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
+        .distinct()
+        .subquery()
+    )
+    query = (
+        select(rounds.c.class_id, rounds.c.day)
+        .join(ClassTeacher, col(ClassTeacher.class_id) == rounds.c.class_id)
+        .where(not_queued(key_of("fbsum", rounds.c.class_id, rounds.c.day, ClassTeacher.person_id)))
+        .distinct()
+        .order_by(rounds.c.class_id, rounds.c.day)
     )
     return (await session.exec(query)).all()
