@@ -7,6 +7,7 @@ the keyed outbox row: a second run, a restart or a second process pushes nothing
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,6 @@ from bot.feedback_callbacks import FeedbackFill
 from bot.i18n import I18n
 from bot.notifier import Keyboard, Notice, Reader, notice
 from storage import attendance, feedback
-from storage.classes import sessions_of
 from storage.db import unit_of_work
 from storage.models import ClassSession, FeedbackRequest, TrainingClass
 
@@ -159,16 +159,40 @@ async def _remind(
 
 
 async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
-    """Queue the pushes and reminders due at `now`; returns how many were queued."""
+    """Queue the pushes and reminders due at `now`; returns how many were queued.
+
+    Set-based: the recent classes' timetables are read at once and their windows computed;
+    then one query per kind finds the open days with someone attended and not yet asked, and
+    one the rounds with a reminder due and not queued. Only those windows are worked on, so a
+    pass with nothing due reads no class on its own."""
     delay = timedelta(minutes=settings.feedback_reminder_minutes)
     queued = 0
     async with unit_of_work(sessions) as session:
-        for training_class in await _classes(session, now):
-            timetable = await sessions_of(session, training_class.id)
-            plan = windows(training_class.programme, timetable, training_class.timezone, delay)
+        classes = await _classes(session, now)
+        timetables = await feedback.timetables(session, [item.id for item in classes])
+        plans = {
+            item.id: windows(item.programme, timetables[item.id], item.timezone, delay)
+            for item in classes
+        }
+        opened: dict[str, list[int]] = defaultdict(list)
+        for class_id, plan in plans.items():
             for window in plan:
                 if window.open_at(now):
+                    opened[window.kind].extend(
+                        s.id for s in timetables[class_id] if s.day == window.day
+                    )
+        to_ask = {
+            (class_id, kind, day)
+            for kind, session_ids in opened.items()
+            for class_id, day in await feedback.days_to_ask(session, kind, session_ids)
+        }
+        to_remind = await feedback.rounds_to_remind(session, now - 2 * LOOKBACK, now - delay)
+        for training_class in classes:
+            timetable = timetables[training_class.id]
+            for window in plans[training_class.id]:
+                work = (training_class.id, window.kind, window.day)
+                if window.open_at(now) and work in to_ask:
                     queued += await _push(session, training_class, timetable, window, now)
-                if window.remind_due(now):
+                if window.remind_due(now) and work in to_remind:
                     queued += await _remind(session, training_class, window, now, delay)
     return queued
