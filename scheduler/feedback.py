@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,11 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.classes import ClassStatus
+from bot.domain.classes import MAX_CAPACITY, ClassStatus
 from bot.domain.feedback import FORMS, Window, attendees, windows
 from bot.feedback_callbacks import FeedbackFill
 from bot.i18n import I18n
 from bot.notifier import Keyboard, Notice, Reader, notice
+from scheduler.jobs import Step, run_batched
 from storage import attendance, feedback
 from storage.db import unit_of_work
 from storage.models import ClassSession, FeedbackRequest, TrainingClass
@@ -164,9 +166,9 @@ async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: S
     Set-based: the recent classes' timetables are read at once and their windows computed;
     then one query per kind finds the open days with someone attended and not yet asked, and
     one the rounds with a reminder due and not queued. Only those windows are worked on, so a
-    pass with nothing due reads no class on its own."""
+    pass with nothing due reads no class on its own. The work is then done in units of work
+    of at most `BATCH` pushes (a window asks one class: `MAX_CAPACITY` people at most)."""
     delay = timedelta(minutes=settings.feedback_reminder_minutes)
-    queued = 0
     async with unit_of_work(sessions) as session:
         classes = await _classes(session, now)
         timetables = await feedback.timetables(session, [item.id for item in classes])
@@ -187,12 +189,29 @@ async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: S
             for class_id, day in await feedback.days_to_ask(session, kind, session_ids)
         }
         to_remind = await feedback.rounds_to_remind(session, now - 2 * LOOKBACK, now - delay)
+        steps: list[Step] = []
         for training_class in classes:
             timetable = timetables[training_class.id]
             for window in plans[training_class.id]:
                 work = (training_class.id, window.kind, window.day)
                 if window.open_at(now) and work in to_ask:
-                    queued += await _push(session, training_class, timetable, window, now)
+                    steps.append(
+                        partial(
+                            _push,
+                            training_class=training_class,
+                            timetable=timetable,
+                            window=window,
+                            now=now,
+                        )
+                    )
                 if window.remind_due(now) and work in to_remind:
-                    queued += await _remind(session, training_class, window, now, delay)
-    return queued
+                    steps.append(
+                        partial(
+                            _remind,
+                            training_class=training_class,
+                            window=window,
+                            now=now,
+                            delay=delay,
+                        )
+                    )
+    return await run_batched(sessions, steps, MAX_CAPACITY)
