@@ -98,31 +98,30 @@ async def _push(
     readers = await notifier.readers(
         session, (p for p in attendees(marks, enrolled) if p not in already)
     )
-    pushes = []
-    for person_id, reader in readers.items():
-        found = await feedback.ask(
-            session,
-            class_id=training_class.id,
-            kind=window.kind,
-            day=window.day,
-            person_id=person_id,
-            form_id=FORMS[window.kind],
-            opens_at=window.opens_at,
-            closes_at=window.closes_at,
-            now=now,
+    asked = await feedback.ask_many(
+        session,
+        class_id=training_class.id,
+        kind=window.kind,
+        day=window.day,
+        person_ids=list(readers),
+        form_id=FORMS[window.kind],
+        opens_at=window.opens_at,
+        closes_at=window.closes_at,
+        now=now,
+    )
+    pushes = [
+        _notice(
+            reader,
+            asked[person_id],
+            _key("fb", asked[person_id]),
+            "feedback.push",
+            name=training_class.name,
+            topics=[item.topic for item in day if item.topic],
+            closes=closes,
         )
-        if found is not None:
-            pushes.append(
-                _notice(
-                    reader,
-                    found,
-                    _key("fb", found),
-                    "feedback.push",
-                    name=training_class.name,
-                    topics=[item.topic for item in day if item.topic],
-                    closes=closes,
-                )
-            )
+        for person_id, reader in readers.items()
+        if person_id in asked
+    ]
     await notifier.tell_many(session, pushes)
     return len(pushes)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,6 +67,49 @@ async def ask(
         FeedbackRequest.person_id == person_id,
     )
     return (await session.exec(query)).one()
+
+
+async def ask_many(
+    session: AsyncSession,
+    *,
+    class_id: int,
+    kind: str,
+    day: int,
+    person_ids: Sequence[int],
+    form_id: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+) -> dict[int, FeedbackRequest]:
+    """`ask` for many people at once (one multi-row insert per `CHUNK`, then one read): the new
+    requests by person; someone asked for this form already is left out."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    table = FeedbackRequest.__table__
+    fixed = dict(
+        class_id=class_id,
+        kind=kind,
+        day=day,
+        form_id=form_id,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+    )
+    inserted: list[int] = []
+    for start in range(0, len(person_ids), CHUNK):
+        rows = [{**fixed, "person_id": p} for p in person_ids[start : start + CHUNK]]
+        insert = dialect.insert(table).values(rows).on_conflict_do_nothing()
+        result = await session.exec(insert.returning(table.c.person_id))
+        inserted += [person_id for (person_id,) in result.all()]
+    found: dict[int, FeedbackRequest] = {}
+    for start in range(0, len(inserted), CHUNK):
+        query = select(FeedbackRequest).where(
+            FeedbackRequest.class_id == class_id,
+            FeedbackRequest.kind == kind,
+            FeedbackRequest.day == day,
+            col(FeedbackRequest.person_id).in_(inserted[start : start + CHUNK]),
+        )
+        found.update((item.person_id, item) for item in (await session.exec(query)).all())
+    return found
 
 
 async def request(session: AsyncSession, request_id: int) -> FeedbackRequest | None:
