@@ -7,7 +7,9 @@ the keyed outbox row: a second run, a restart or a second process pushes nothing
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,13 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.classes import ClassStatus
+from bot.domain.classes import MAX_CAPACITY, ClassStatus
 from bot.domain.feedback import FORMS, Window, attendees, windows
 from bot.feedback_callbacks import FeedbackFill
 from bot.i18n import I18n
 from bot.notifier import Keyboard, Notice, Reader, notice
+from scheduler.jobs import Step, run_batched
 from storage import attendance, feedback
-from storage.classes import sessions_of
 from storage.db import unit_of_work
 from storage.models import ClassSession, FeedbackRequest, TrainingClass
 
@@ -96,31 +98,30 @@ async def _push(
     readers = await notifier.readers(
         session, (p for p in attendees(marks, enrolled) if p not in already)
     )
-    pushes = []
-    for person_id, reader in readers.items():
-        found = await feedback.ask(
-            session,
-            class_id=training_class.id,
-            kind=window.kind,
-            day=window.day,
-            person_id=person_id,
-            form_id=FORMS[window.kind],
-            opens_at=window.opens_at,
-            closes_at=window.closes_at,
-            now=now,
+    asked = await feedback.ask_many(
+        session,
+        class_id=training_class.id,
+        kind=window.kind,
+        day=window.day,
+        person_ids=list(readers),
+        form_id=FORMS[window.kind],
+        opens_at=window.opens_at,
+        closes_at=window.closes_at,
+        now=now,
+    )
+    pushes = [
+        _notice(
+            reader,
+            asked[person_id],
+            _key("fb", asked[person_id]),
+            "feedback.push",
+            name=training_class.name,
+            topics=[item.topic for item in day if item.topic],
+            closes=closes,
         )
-        if found is not None:
-            pushes.append(
-                _notice(
-                    reader,
-                    found,
-                    _key("fb", found),
-                    "feedback.push",
-                    name=training_class.name,
-                    topics=[item.topic for item in day if item.topic],
-                    closes=closes,
-                )
-            )
+        for person_id, reader in readers.items()
+        if person_id in asked
+    ]
     await notifier.tell_many(session, pushes)
     return len(pushes)
 
@@ -159,16 +160,57 @@ async def _remind(
 
 
 async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
-    """Queue the pushes and reminders due at `now`; returns how many were queued."""
+    """Queue the pushes and reminders due at `now`; returns how many were queued.
+
+    Set-based: the recent classes' timetables are read at once and their windows computed;
+    then one query per kind finds the open days with someone attended and not yet asked, and
+    one the rounds with a reminder due and not queued. Only those windows are worked on, so a
+    pass with nothing due reads no class on its own. The work is then done in units of work
+    of at most `BATCH` pushes (a window asks one class: `MAX_CAPACITY` people at most)."""
     delay = timedelta(minutes=settings.feedback_reminder_minutes)
-    queued = 0
     async with unit_of_work(sessions) as session:
-        for training_class in await _classes(session, now):
-            timetable = await sessions_of(session, training_class.id)
-            plan = windows(training_class.programme, timetable, training_class.timezone, delay)
+        classes = await _classes(session, now)
+        timetables = await feedback.timetables(session, [item.id for item in classes])
+        plans = {
+            item.id: windows(item.programme, timetables[item.id], item.timezone, delay)
+            for item in classes
+        }
+        opened: dict[str, list[int]] = defaultdict(list)
+        for class_id, plan in plans.items():
             for window in plan:
                 if window.open_at(now):
-                    queued += await _push(session, training_class, timetable, window, now)
-                if window.remind_due(now):
-                    queued += await _remind(session, training_class, window, now, delay)
-    return queued
+                    opened[window.kind].extend(
+                        s.id for s in timetables[class_id] if s.day == window.day
+                    )
+        to_ask = {
+            (class_id, kind, day)
+            for kind, session_ids in opened.items()
+            for class_id, day in await feedback.days_to_ask(session, kind, session_ids)
+        }
+        to_remind = await feedback.rounds_to_remind(session, now - 2 * LOOKBACK, now - delay)
+        steps: list[Step] = []
+        for training_class in classes:
+            timetable = timetables[training_class.id]
+            for window in plans[training_class.id]:
+                work = (training_class.id, window.kind, window.day)
+                if window.open_at(now) and work in to_ask:
+                    steps.append(
+                        partial(
+                            _push,
+                            training_class=training_class,
+                            timetable=timetable,
+                            window=window,
+                            now=now,
+                        )
+                    )
+                if window.remind_due(now) and work in to_remind:
+                    steps.append(
+                        partial(
+                            _remind,
+                            training_class=training_class,
+                            window=window,
+                            now=now,
+                            delay=delay,
+                        )
+                    )
+    return await run_batched(sessions, steps, MAX_CAPACITY)

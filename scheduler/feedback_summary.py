@@ -25,10 +25,10 @@ from bot.domain.feedback_summary import summary_due, summary_sendable
 from bot.feedback_view_callbacks import FeedbackRound
 from bot.i18n import I18n
 from bot.notifier import Keyboard, Rendered
-from storage import feedback_views
+from storage import feedback, feedback_views
 from storage.classes import teacher_ids
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, TrainingClass
+from storage.models import OutboxMessage
 
 USEFUL = timedelta(hours=12)
 """A morning summary more than this late (the bot was down) is not sent any more."""
@@ -66,9 +66,13 @@ async def scan_feedback_summaries(
     """Queue the due morning summaries; returns how many were queued."""
     queued = 0
     async with unit_of_work(sessions) as session:
-        for class_id, day in await feedback_views.daily_rounds_since(session, now - LOOK_BACK):
-            training_class = await session.get(TrainingClass, class_id)
-            class_day = (await feedback_views.day_dates(session, training_class)).get(day)
+        rounds = await feedback_views.daily_rounds_unsummarised(session, now - LOOK_BACK)
+        classes = await feedback_views.classes(session, (class_id for class_id, _ in rounds))
+        timetables = await feedback.timetables(session, sorted(classes))
+        for class_id, day in rounds:
+            training_class = classes[class_id]
+            timetable = timetables[class_id]
+            class_day = feedback_views.dates_of(timetable, training_class.timezone).get(day)
             if class_day is None:
                 continue
             due = summary_due(class_day, training_class.timezone, settings.feedback_summary_time)

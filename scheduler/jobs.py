@@ -7,9 +7,10 @@ memory between runs. Tests call these functions with a chosen `now` instead of w
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -32,8 +33,30 @@ from storage import attendance, people
 from storage.db import unit_of_work
 from storage.models import ClassSession, TrainingClass
 
+BATCH = 500
+"""Pushes queued per unit of work at most: a scan with much due commits as it goes."""
+TEACHERS = 2
+"""Teachers of a class: the pushes of one class day's summary."""
 SUMMARY_USEFUL = timedelta(hours=12)
 """An end-of-day summary more than this late (the bot was down) is not sent any more."""
+
+
+Step = Callable[[AsyncSession], Awaitable[int]]
+"""A piece of a scan's work: queues some pushes in the session given; returns how many."""
+
+
+async def run_batched(sessions: async_sessionmaker, steps: Sequence[Step], most: int) -> int:
+    """Run the steps in order, each unit of work taking steps while their pushes (`most` at
+    most per step) stay within `BATCH`; returns how many pushes were queued."""
+    queued, done = 0, 0
+    while done < len(steps):
+        async with unit_of_work(sessions) as session:
+            held = 0
+            while done < len(steps) and (held == 0 or held + most <= BATCH):
+                held += await steps[done](session)
+                done += 1
+        queued += held
+    return queued
 
 
 async def _sessions_of_classes(
@@ -151,50 +174,75 @@ async def _summary_rows(
     return rows
 
 
+async def _day_summary(
+    session: AsyncSession,
+    training_class: TrainingClass,
+    day: int,
+    day_sessions: list[ClassSession],
+) -> int:
+    """Queue one class day's summary to each of its teachers; returns how many were new."""
+    rows = await _summary_rows(session, training_class, day_sessions)
+    class_id = training_class.id
+    teachers = await notifier.readers(session, await attendance.teacher_ids(session, class_id))
+    last_end = max(s.ends_at for s in day_sessions)
+    summaries = [
+        notifier.notice(
+            teacher,
+            "attendance.day_summary",
+            key=f"daysum:{class_id}:{day}:{teacher_id}",
+            expires_at=last_end + SUMMARY_USEFUL,
+            name=training_class.name,
+            day=day,
+            date=local_day(day_sessions[0].starts_at, training_class.timezone),
+            rows=rows,
+        )
+        for teacher_id, teacher in teachers.items()
+    ]
+    return await notifier.tell_many(session, summaries)
+
+
 async def scan_day_summaries(
     sessions: async_sessionmaker, now: datetime, settings: Settings
 ) -> int:
     """Once a class day's last session has ended and its check-ins are closed, each teacher
-    gets that day's attendance once (also for the last day of a class closed meanwhile)."""
-    queued = 0
+    gets that day's attendance once (also for the last day of a class closed meanwhile).
+
+    Only the days with a teacher's summary not queued yet are read (one query); their
+    summaries are then queued in units of work of at most `BATCH`."""
     async with unit_of_work(sessions) as session:
+        since, until = now - SUMMARY_USEFUL - timedelta(days=1), now + timedelta(days=1)
+        waiting = await attendance.days_unsummarised(session, since, until)
+        if not waiting:
+            return 0
         recent = await _sessions_of_classes(
             session,
             (ClassStatus.APPROVED, ClassStatus.CLOSED),
-            ClassSession.ends_at > now - SUMMARY_USEFUL - timedelta(days=1),
-            ClassSession.ends_at <= now + timedelta(days=1),
+            ClassSession.ends_at > since,
+            ClassSession.ends_at <= until,
         )
-        days: dict[tuple[int, int], list[ClassSession]] = defaultdict(list)
-        classes: dict[int, TrainingClass] = {}
-        for class_session, training_class in recent:
-            days[training_class.id, class_session.day].append(class_session)
-            classes[training_class.id] = training_class
-        for (class_id, day), day_sessions in days.items():
-            last_end = max(s.ends_at for s in day_sessions)
-            still_open = any(s.checkin_opened_at and not s.checkin_closed_at for s in day_sessions)
-            over = day_over((s.ends_at for s in day_sessions), now)
-            if not over or last_end <= now - SUMMARY_USEFUL or still_open:
-                continue
-            training_class = classes[class_id]
-            rows = await _summary_rows(session, training_class, day_sessions)
-            teachers = await notifier.readers(
-                session, await attendance.teacher_ids(session, class_id)
+    days: dict[tuple[int, int], list[ClassSession]] = defaultdict(list)
+    classes: dict[int, TrainingClass] = {}
+    for class_session, training_class in recent:
+        if (training_class.id, class_session.day) not in waiting:
+            continue
+        days[training_class.id, class_session.day].append(class_session)
+        classes[training_class.id] = training_class
+    steps: list[Step] = []
+    for (class_id, day), day_sessions in days.items():
+        last_end = max(s.ends_at for s in day_sessions)
+        still_open = any(s.checkin_opened_at and not s.checkin_closed_at for s in day_sessions)
+        over = day_over((s.ends_at for s in day_sessions), now)
+        if not over or last_end <= now - SUMMARY_USEFUL or still_open:
+            continue
+        steps.append(
+            partial(
+                _day_summary,
+                training_class=classes[class_id],
+                day=day,
+                day_sessions=day_sessions,
             )
-            summaries = [
-                notifier.notice(
-                    teacher,
-                    "attendance.day_summary",
-                    key=f"daysum:{class_id}:{day}:{teacher_id}",
-                    expires_at=last_end + SUMMARY_USEFUL,
-                    name=training_class.name,
-                    day=day,
-                    date=local_day(day_sessions[0].starts_at, training_class.timezone),
-                    rows=rows,
-                )
-                for teacher_id, teacher in teachers.items()
-            ]
-            queued += await notifier.tell_many(session, summaries)
-    return queued
+        )
+    return await run_batched(sessions, steps, TEACHERS)
 
 
 SCANS = (scan_checkins, scan_reminders, scan_day_summaries)

@@ -33,6 +33,7 @@ from storage.models import (
     LeaveRequest,
     TrainingClass,
 )
+from storage.outbox import key_of, not_queued
 
 APPROVED = LeaveStatus.APPROVED
 PENDING = LeaveStatus.PENDING
@@ -62,6 +63,27 @@ async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
         .order_by(ClassTeacher.person_id)
     )
     return list((await session.exec(query)).all())
+
+
+async def days_unsummarised(
+    session: AsyncSession, ended_after: datetime, ended_by: datetime
+) -> set[tuple[int, int]]:
+    """(class id, day) of the class days with a session ending in (`ended_after`, `ended_by`]
+    for which some teacher's day summary (`daysum:{class}:{day}:{teacher}`) is not queued yet:
+    the only days the summary scan need compute."""
+    query = (
+        select(ClassSession.class_id, ClassSession.day)
+        .join(ClassTeacher, col(ClassTeacher.class_id) == ClassSession.class_id)
+        .where(
+            ClassSession.ends_at > ended_after,
+            ClassSession.ends_at <= ended_by,
+            not_queued(
+                key_of("daysum", ClassSession.class_id, ClassSession.day, ClassTeacher.person_id)
+            ),
+        )
+        .distinct()
+    )
+    return {(class_id, day) for class_id, day in (await session.exec(query)).all()}
 
 
 async def leaves_of(

@@ -13,10 +13,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AttendanceMark, FeedbackRequest, FormSubmission, OutboxMessage
+from bot.domain.checkin import ATTENDED
+from bot.domain.enrolment import PlaceStatus
+from bot.domain.feedback import Kind
+from storage.models import (
+    AttendanceMark,
+    ClassSession,
+    Enrollment,
+    FeedbackRequest,
+    FormSubmission,
+    OutboxMessage,
+)
+from storage.outbox import key_of, not_queued
 from storage.repo import insert_ignore
 
 
@@ -55,6 +67,49 @@ async def ask(
         FeedbackRequest.person_id == person_id,
     )
     return (await session.exec(query)).one()
+
+
+async def ask_many(
+    session: AsyncSession,
+    *,
+    class_id: int,
+    kind: str,
+    day: int,
+    person_ids: Sequence[int],
+    form_id: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+) -> dict[int, FeedbackRequest]:
+    """`ask` for many people at once (one multi-row insert per `CHUNK`, then one read): the new
+    requests by person; someone asked for this form already is left out."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    table = FeedbackRequest.__table__
+    fixed = dict(
+        class_id=class_id,
+        kind=kind,
+        day=day,
+        form_id=form_id,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+    )
+    inserted: list[int] = []
+    for start in range(0, len(person_ids), CHUNK):
+        rows = [{**fixed, "person_id": p} for p in person_ids[start : start + CHUNK]]
+        insert = dialect.insert(table).values(rows).on_conflict_do_nothing()
+        result = await session.exec(insert.returning(table.c.person_id))
+        inserted += [person_id for (person_id,) in result.all()]
+    found: dict[int, FeedbackRequest] = {}
+    for start in range(0, len(inserted), CHUNK):
+        query = select(FeedbackRequest).where(
+            FeedbackRequest.class_id == class_id,
+            FeedbackRequest.kind == kind,
+            FeedbackRequest.day == day,
+            col(FeedbackRequest.person_id).in_(inserted[start : start + CHUNK]),
+        )
+        found.update((item.person_id, item) for item in (await session.exec(query)).all())
+    return found
 
 
 async def request(session: AsyncSession, request_id: int) -> FeedbackRequest | None:
@@ -125,3 +180,91 @@ async def queued_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
         return set()
     query = select(OutboxMessage.key).where(col(OutboxMessage.key).in_(wanted))
     return set((await session.exec(query)).all())
+
+
+CHUNK = 500
+"""Ids per IN list: well under both databases' limits on bound parameters."""
+
+
+async def timetables(
+    session: AsyncSession, class_ids: Sequence[int]
+) -> dict[int, list[ClassSession]]:
+    """The sessions of each of these classes (as `storage.classes.sessions_of`), in one query
+    per `CHUNK` classes."""
+    found: dict[int, list[ClassSession]] = defaultdict(list)
+    for start in range(0, len(class_ids), CHUNK):
+        query = (
+            select(ClassSession)
+            .where(col(ClassSession.class_id).in_(class_ids[start : start + CHUNK]))
+            .order_by(col(ClassSession.starts_at), col(ClassSession.id))
+        )
+        for item in await session.exec(query):
+            found[item.class_id].append(item)
+    return found
+
+
+async def days_to_ask(
+    session: AsyncSession, kind: str, session_ids: Sequence[int]
+) -> set[tuple[int, int]]:
+    """(class id, day) of these sessions where an enrolled person who attended one of them has
+    no request of `kind` for that day yet: the only days whose push of `kind` has work. (The
+    ids bound both the sessions and the marks, so PostgreSQL reads each through its index.)"""
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(session_ids), CHUNK):
+        chunk = session_ids[start : start + CHUNK]
+        asked = (
+            select(FeedbackRequest.id)
+            .where(
+                FeedbackRequest.class_id == ClassSession.class_id,
+                FeedbackRequest.kind == kind,
+                FeedbackRequest.day == ClassSession.day,
+                FeedbackRequest.person_id == AttendanceMark.person_id,
+            )
+            .offset(0)
+        )
+        query = (
+            select(ClassSession.class_id, ClassSession.day)
+            .join(AttendanceMark, col(AttendanceMark.session_id) == ClassSession.id)
+            .join(
+                Enrollment,
+                (col(Enrollment.class_id) == ClassSession.class_id)
+                & (col(Enrollment.person_id) == AttendanceMark.person_id),
+            )
+            .where(
+                col(ClassSession.id).in_(chunk),
+                col(AttendanceMark.session_id).in_(chunk),
+                col(AttendanceMark.status).in_(sorted(ATTENDED)),
+                Enrollment.status == PlaceStatus.ENROLLED,
+                ~asked.exists(),
+            )
+            .distinct()
+        )
+        found.update((class_id, day) for class_id, day in (await session.exec(query)).all())
+    return found
+
+
+async def rounds_to_remind(
+    session: AsyncSession, opened_after: datetime, asked_by: datetime
+) -> set[tuple[int, str, int]]:
+    """(class id, kind, day) of the rounds opened after `opened_after` with a request made by
+    `asked_by`, still unanswered, whose reminder (`fbr:...`) is not queued yet."""
+    query = (
+        select(FeedbackRequest.class_id, FeedbackRequest.kind, FeedbackRequest.day)
+        .where(
+            col(FeedbackRequest.kind).in_(sorted(Kind)),
+            FeedbackRequest.opens_at > opened_after,
+            FeedbackRequest.created_at <= asked_by,
+            col(FeedbackRequest.answered_at).is_(None),
+            not_queued(
+                key_of(
+                    "fbr",
+                    FeedbackRequest.class_id,
+                    FeedbackRequest.kind,
+                    FeedbackRequest.day,
+                    FeedbackRequest.person_id,
+                )
+            ),
+        )
+        .distinct()
+    )
+    return {(c, k, d) for c, k, d in (await session.exec(query)).all()}

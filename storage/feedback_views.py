@@ -6,7 +6,7 @@ those of the submissions they point to. Nothing here returns a person id or a na
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,14 @@ from bot.domain import feedback_summary
 from bot.domain.attendance import local_day
 from bot.domain.feedback import Kind
 from storage.classes import sessions_of
-from storage.models import FeedbackRequest, FormSubmission, TrainingClass
+from storage.models import (
+    ClassSession,
+    ClassTeacher,
+    FeedbackRequest,
+    FormSubmission,
+    TrainingClass,
+)
+from storage.outbox import key_of, not_queued
 
 KINDS = tuple(Kind)
 """The rounds in the order menus list them: daily ones, then the evaluations."""
@@ -82,14 +89,26 @@ class RoundView:
     names: dict[str, str]
 
 
+def dates_of(timetable: Iterable[ClassSession], timezone: str) -> dict[int, date]:
+    """The local date of each class day of a timetable (sessions in order of their start)."""
+    found: dict[int, date] = {}
+    for class_session in timetable:
+        found.setdefault(class_session.day, local_day(class_session.starts_at, timezone))
+    return found
+
+
 async def day_dates(session: AsyncSession, training_class: TrainingClass) -> dict[int, date]:
     """The local date of each class day, from its current timetable."""
-    found: dict[int, date] = {}
-    for class_session in await sessions_of(session, training_class.id):
-        found.setdefault(
-            class_session.day, local_day(class_session.starts_at, training_class.timezone)
-        )
-    return found
+    return dates_of(await sessions_of(session, training_class.id), training_class.timezone)
+
+
+async def classes(session: AsyncSession, class_ids: Iterable[int]) -> dict[int, TrainingClass]:
+    """These classes by id, in one query."""
+    wanted = sorted(set(class_ids))
+    if not wanted:
+        return {}
+    query = select(TrainingClass).where(col(TrainingClass.id).in_(wanted))
+    return {item.id: item for item in (await session.exec(query)).all()}
 
 
 async def round_view(
@@ -125,5 +144,29 @@ async def daily_rounds_since(session: AsyncSession, since: datetime) -> Sequence
         .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
         .distinct()
         .order_by(FeedbackRequest.class_id, FeedbackRequest.day)
+    )
+    return (await session.exec(query)).all()
+
+
+async def daily_rounds_unsummarised(
+    session: AsyncSession, since: datetime
+) -> Sequence[tuple[int, int]]:
+    """`daily_rounds_since`, less the rounds whose every teacher's morning summary
+    (`fbsum:{class}:{day}:{teacher}`) is queued already: the only ones the scan need look at.
+
+    The rounds are found first (a few per class), then each teacher's key is looked up in the
+    outbox's unique index."""
+    rounds = (
+        select(FeedbackRequest.class_id, FeedbackRequest.day)
+        .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
+        .distinct()
+        .subquery()
+    )
+    query = (
+        select(rounds.c.class_id, rounds.c.day)
+        .join(ClassTeacher, col(ClassTeacher.class_id) == rounds.c.class_id)
+        .where(not_queued(key_of("fbsum", rounds.c.class_id, rounds.c.day, ClassTeacher.person_id)))
+        .distinct()
+        .order_by(rounds.c.class_id, rounds.c.day)
     )
     return (await session.exec(query)).all()

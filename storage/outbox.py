@@ -13,7 +13,18 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, literal_column, or_, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +42,23 @@ FINISHED = (SENT, BLOCKED, FAILED, EXPIRED)
 """Statuses a row never leaves: kept `OUTBOX_KEEP_DAYS`, then pruned (storage.maintenance)."""
 FORGOTTEN = "forgotten"
 """A pruned keyed push that may never happen again: only its key is kept, so it stays once."""
+
+
+def key_of(prefix: str, *parts: Any) -> Any:
+    """SQL for the outbox key `f"{prefix}:{part}:{part}..."` built from columns, so a scan can
+    ask in its query which of its pushes are not queued yet (`not_queued`)."""
+    key: Any = literal(prefix, String)
+    for part in parts:
+        key = key + ":" + cast(part, String)
+    return key
+
+
+def not_queued(key: Any) -> Any:
+    """No outbox row has this key: one lookup in the unique key's index per candidate row.
+
+    The `OFFSET 0` keeps PostgreSQL from turning the NOT EXISTS into an anti-join, which it
+    may plan as a hash of the whole outbox when it guesses many candidates."""
+    return ~exists(select(OutboxMessage.id).where(OutboxMessage.key == key).offset(0))
 
 
 def status_is(status: str) -> Any:

@@ -39,11 +39,11 @@ updates / sum of per-update latencies; p99 is over the form-step latencies.
 
 The last four lines of stdout are the results (ratio = form / echo throughput); before them
 the two bare-echo lines, before those the store's (`scan_idle_s`, `prune_s`,
-`bytes_per_trainee`, `outbox_claim_ms_*_100k_pending`, each also `_pg` with PostgreSQL: see
-`tests/bench_store.py`), and first the outbox's six (`outbox_*`, see `tests/bench_outbox.py`),
-measured after the form step so that neither run warms or loads the other; and the printed
-business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the scorer
-draw's (`scorer_*`, see `tests/bench_assessment.py`); and
+`bytes_per_trainee`, `outbox_claim_ms_*_100k_pending`, `scan_feedback_push_s`, each also `_pg`
+with PostgreSQL: see `tests/bench_store.py`), and first the outbox's six (`outbox_*`, see
+`tests/bench_outbox.py`), measured after the form step so that neither run warms or loads
+the other; and the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the
+scorer draw's (`scorer_*`, see `tests/bench_assessment.py`); and
 `trainees_page_ms` (`tests/bench_trainees.py`).
 """
 

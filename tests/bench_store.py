@@ -9,6 +9,9 @@ then, on each:
 - `bytes_per_trainee`: the store's size after that prune, over its trainees: SQLite's pages in
   use (page_count - freelist_count), PostgreSQL's tables with their indexes and TOAST after
   VACUUM;
+- `scan_feedback_push_s`: the feedback scan at `NOW` when the running classes' last class day
+  has just ended (its requests and pushes deleted first): every attendee asked at once, in
+  units of work of at most 500 pushes (measured last, once);
 - `outbox_claim_ms_*_100k_pending`: the median of 20 claims of 32 rows (after 3 to warm up;
   each rolled back, so every claim faces the same backlog) with 100,000 pushes due, queued by
   direct insert; the wall time of `storage.outbox.claim`, statements and Python together.
@@ -31,6 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -86,6 +90,23 @@ async def _claim_ms(engine: AsyncEngine) -> float:
     return statistics.median(times[WARMUP:]) * 1000
 
 
+async def _push_s(engine: AsyncEngine, sessions: object, settings: Settings) -> float:
+    """Seconds the feedback scan takes to ask everyone about the running classes' day 3."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("DELETE FROM feedback_request WHERE kind = 'daily' AND day = 3 AND opens_at > :t"),
+            {"t": province.NOW - timedelta(days=1)},
+        )
+        await conn.execute(
+            text("DELETE FROM outbox WHERE key LIKE 'fb:%:daily:3:%' OR key LIKE 'fbr:%:daily:3:%'")
+        )
+    started = time.perf_counter()
+    pushed = await scan_feedback(sessions, province.NOW, settings)
+    seconds = time.perf_counter() - started
+    print(f"# {engine.dialect.name}: the feedback push queued {pushed}", file=sys.stderr)
+    return seconds
+
+
 async def _size(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -125,12 +146,14 @@ async def measure_store(url: str, suffix: str) -> list[str]:
         size = await _size(engine)
         await province.add_pending(engine, built, PENDING)
         claim = await _claim_ms(engine)
+        push_s = await _push_s(engine, sessions, settings)
         name = "pg" if engine.dialect.name == "postgresql" else "sqlite"
         return [
             f"scan_idle_s{suffix}={statistics.median(p[0] for p in passes):.3f}",
             f"prune_s{suffix}={prune_s:.2f}",
             f"bytes_per_trainee{suffix}={size / built.trainees:.0f}",
             f"outbox_claim_ms_{name}_100k_pending={claim:.2f}",
+            f"scan_feedback_push_s{suffix}={push_s:.2f}",
         ]
     finally:
         await engine.dispose()
