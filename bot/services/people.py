@@ -36,3 +36,9 @@ async def set_locale(session: AsyncSession, person: Person, locale: str) -> bool
         after=locale,
     )
     return True
+
+
+async def name_of(session: AsyncSession, person_id: int | None) -> str:
+    """The name of the person with this id as others see it ("" for nobody)."""
+    person = await session.get(Person, person_id) if person_id is not None else None
+    return await people.name(session, person)
