@@ -12,12 +12,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.roles import Grant
 from bot.i18n import I18n
-from bot.services import finding
+from bot.services import finding, invitations
 from bot.services.actor import Actor
 from bot.views import edit_in_place
 from bot.views.finding import Find, Step, institutions_view, regions_view
 from handlers.start import redeem
-from storage import repo
 from storage.models import Person
 
 
@@ -66,7 +65,7 @@ async def institution_pressed(
     await bot.edit_message_reply_markup(
         chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
     )
-    if await repo.already_redeemed(session, link.id, person.id):
+    if await invitations.already_redeemed(session, link.id, person.id):
         await query.message.answer(i18n("start.already_redeemed"))
         return
     await redeem(query.message, session, person, grants, actor, i18n, bot, settings, clock, link)

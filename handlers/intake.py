@@ -19,7 +19,7 @@ from bot.forms.render import display
 from bot.forms.service import FormHooks, FormStart, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
-from bot.services import assessment, forms, screening
+from bot.services import assessment, forms, people, screening
 from bot.services.actor import Actor
 from bot.services.errors import found
 from bot.services.reasons import Purpose
@@ -36,7 +36,6 @@ from bot.views.intake import (
 )
 from handlers import leave, reasons
 from handlers.forms import begin
-from storage import intake, people
 from storage.models import Person
 
 __all__ = ["Decision", "StartForm", "TraineeCard", "case_view"]
@@ -173,7 +172,7 @@ async def start_form_pressed(
     clock: Clock,
 ) -> None:
     """Trainees start the needs questionnaire themselves once found suitable."""
-    case = await intake.latest_case(session, person.id)
+    case = await screening.latest_case(session, person.id)
     if callback_data.f != "needs" or case is None or case.decided != Outcome.ONLINE:
         await query.answer(i18n("fallback.stale_button"), show_alert=True)
         return
@@ -205,8 +204,8 @@ async def show_status(
     settings: Settings,
 ) -> None:
     """Where the trainee stands; a form left unfinished is named, with buttons to go on."""
-    cycles = await intake.cycles_of(session, person.id)
-    case = await intake.latest_case(session, person.id)
+    cycles = await screening.cycles(session, person.id)
+    case = await screening.latest_case(session, person.id)
     text = i18n("intake.status", states=[c.state for c in cycles], case=case)
     unfinished = await forms.offer(session, actor, settings.tz)
     markup = None
@@ -272,7 +271,7 @@ async def trainee_card(
             if question.id in submission.answers and question.type.value != "acknowledgement"
         ]
         sections.append((definition.title(i18n.locale), lines))
-    case = await intake.latest_case(session, trainee.id)
+    case = await screening.latest_case(session, trainee.id)
     await query.message.answer(
         i18n("intake.card", name=await people.name(session, trainee), sections=sections, case=case)
     )

@@ -20,18 +20,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.domain.invitations import new_code, validity
 from bot.domain.roles import Grant, Role, Scope, invite_options, missing_scope
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.links import invite_link, qr_png
 from bot.policy import Action, invitation_target, require
 from bot.scopes import scope_name
+from bot.services import invitations
 from bot.services.actor import Actor
 from bot.services.errors import NotFound, found
 from bot.views import edit_in_place
-from bot.views.pages import PAGE_SIZE, page_window, turns, with_turns
-from storage import repo
+from bot.views.pages import turns, with_turns
 from storage.models import Institution, Person
 
 NAME_LENGTH = (2, 50)
@@ -175,16 +174,10 @@ async def _scope_step(
     session: AsyncSession, target: Grant, scope: Scope, i18n: I18n, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A page of the store's regions (or the target region's institutions): counted, then read."""
-    if scope is Scope.REGION:
-        count = await repo.region_count(session)
-        page, pages, offset = page_window(count, page)
-        rows = await repo.regions_page(session, offset, PAGE_SIZE)
-    else:
-        count = await repo.institution_count(session, target.region_id)
-        page, pages, offset = page_window(count, page)
-        rows = await repo.institutions_page(session, target.region_id, offset, PAGE_SIZE)
-    shown = [(row.id, row.name) for row in rows]
-    return scope_view(i18n, target, scope, shown, page, pages, count)
+    found_page = await invitations.scope_page(session, target, scope, page)
+    return scope_view(
+        i18n, target, scope, found_page.shown, found_page.page, found_page.pages, found_page.count
+    )
 
 
 async def scope_paged(
@@ -257,28 +250,9 @@ async def scope_named(
         )
         return
     data = await state.get_data()
-    if in_region:
-        region = await repo.add_region(session, name)
-        target = Grant(Role(data["role"]), region.id, None)
-        await repo.audit(
-            session,
-            "region.created",
-            actor_id=person.id,
-            object_type="region",
-            object_id=region.id,
-            name=name,
-        )
-    else:
-        institution = await repo.add_institution(session, name, data["region"])
-        target = Grant(Role(data["role"]), institution.region_id, institution.id)
-        await repo.audit(
-            session,
-            "institution.created",
-            actor_id=person.id,
-            object_type="institution",
-            object_id=institution.id,
-            name=name,
-        )
+    target = await invitations.add_scope(
+        session, person.id, Role(data["role"]), scope, name, data["region"]
+    )
     await state.clear()
     text, markup = await _usage_step(session, target, i18n)
     await message.answer(text, reply_markup=markup)
@@ -314,25 +288,8 @@ async def create_invitation(
     if missing_scope(target) is not Scope.NONE:
         raise NotFound
     require(actor, Action.INVITE, invitation_target(target))
-    max_uses, expires_at = validity(callback_data.single, actor.now)
-    invitation = await repo.create_invitation(
-        session,
-        code=new_code(),
-        role=target.role,
-        region_id=target.region_id,
-        institution_id=target.institution_id,
-        created_by=person.id,
-        max_uses=max_uses,
-        expires_at=expires_at,
-    )
-    await repo.audit(
-        session,
-        "invitation.created",
-        actor_id=person.id,
-        object_type="invitation",
-        object_id=invitation.id,
-        role=target.role,
-        max_uses=max_uses,
+    invitation = await invitations.create(
+        session, person.id, target, callback_data.single, actor.now
     )
     link = invite_link(settings, (await bot.me()).username, invitation.code)
     await query.answer()
@@ -345,7 +302,7 @@ async def create_invitation(
             link=link,
             code=invitation.code,
             single=callback_data.single,
-            expires=expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+            expires=invitation.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
         ),
     )
 

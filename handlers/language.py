@@ -13,8 +13,8 @@ from bot.commands import set_person_commands
 from bot.config import LOCALES
 from bot.domain.roles import Grant
 from bot.i18n import I18n
+from bot.services import people
 from bot.views import edit_in_place
-from storage import repo
 from storage.models import Person
 
 
@@ -43,18 +43,9 @@ async def set_language(
     grants: list[Grant],
     bot: Bot,
 ) -> None:
-    before = person.locale
-    person.locale = callback_data.locale
+    changed = await people.set_locale(session, person, callback_data.locale)
     i18n = I18n(person.locale)
-    if before != person.locale:
-        await repo.audit(
-            session,
-            "person.locale",
-            actor_id=person.id,
-            subject_id=person.id,
-            before=before,
-            after=person.locale,
-        )
+    if changed:
         await set_person_commands(bot, query.from_user.id, grants, person.locale)
     await query.answer(i18n("language.changed"))
     if query.message is not None:

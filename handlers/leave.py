@@ -18,16 +18,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.attendance import MAX_LEAVE_HOURS, eligibility, leave_problem
+from bot.domain.attendance import MAX_LEAVE_HOURS, leave_problem
 from bot.filters import Can
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import leave as leave_cases
+from bot.services import people
 from bot.services.actor import Actor
 from bot.services.reasons import Purpose
 from bot.views.leave import LeaveDecision, request_card, request_view
+from bot.views.timetable import session_shown
 from handlers import reasons
-from storage import attendance, people
 from storage.models import ClassSession, Person, TrainingClass
 
 __all__ = ["LeaveDecision", "request_card", "request_view"]
@@ -61,7 +62,7 @@ def _picker(
         builder.button(
             text=i18n(
                 "leave.option",
-                s=attendance.view(class_session, training_class),
+                s=session_shown(class_session, training_class),
                 chosen=session_id in chosen,
             ),
             callback_data=LeavePick(c=training_class.id, s=session_id),
@@ -102,7 +103,7 @@ async def ask_leave(
     state: FSMContext,
     actor: Actor,
 ) -> None:
-    classes = await attendance.learner_classes(session, person.id)
+    classes = await leave_cases.learner_classes(session, person.id)
     if not classes:
         await message.answer(i18n("leave.no_class"))
         return
@@ -126,7 +127,7 @@ async def class_chosen(
     state: FSMContext,
     actor: Actor,
 ) -> None:
-    classes = {c.id: c for c in await attendance.learner_classes(session, person.id)}
+    classes = {c.id: c for c in await leave_cases.learner_classes(session, person.id)}
     if callback_data.c not in classes:
         await query.answer(i18n("leave.stale"), show_alert=True)
         return
@@ -143,7 +144,7 @@ async def _picking(
     data = await state.get_data()
     if await state.get_state() != LeaveStates.sessions.state or data.get("class") != class_id:
         return None
-    classes = {c.id: c for c in await attendance.learner_classes(session, person.id)}
+    classes = {c.id: c for c in await leave_cases.learner_classes(session, person.id)}
     return (classes[class_id], data) if class_id in classes else None
 
 
@@ -276,21 +277,7 @@ REASONS = {Purpose.LEAVE_REQUEST: reason_given, Purpose.LEAVE_REFUSE: refusal_re
 
 async def status_text(session: AsyncSession, person: Person, i18n: I18n) -> str | None:
     """Attendance so far and eligibility in each of the person's classes (for /status)."""
-    classes = []
-    for training_class in await attendance.learner_classes(session, person.id):
-        record = await attendance.attendance_record(session, training_class.id, person.id)
-        pending = await attendance.leaves_of(
-            session, training_class.id, person.id, attendance.PENDING
-        )
-        classes.append(
-            {
-                "name": training_class.name,
-                "programme": training_class.programme,
-                "record": record,
-                "e": eligibility(training_class.programme, record),
-                "pending": len(pending),
-            }
-        )
+    classes = await leave_cases.status(session, person.id)
     return i18n("attendance.status", classes=classes) if classes else None
 
 

@@ -14,11 +14,10 @@ from bot.clock import Clock
 from bot.commands import set_person_commands
 from bot.config import Settings
 from bot.domain.checkin import DEEP_LINK_PREFIX
-from bot.domain.invitations import InviteLimits, InviteProblem, invite_problem, looks_like_code
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
-from bot.services import todo
+from bot.services import invitations, todo
 from bot.services.actor import Actor
 from bot.views.finding import offer_markup
 from handlers import checkin
@@ -26,7 +25,6 @@ from handlers.enrolment import join_by_link
 from handlers.forms import offer_resume
 from handlers.intake import start_registration
 from handlers.teachers import offer_profile
-from storage import repo
 from storage.models import Invitation, Person
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,10 @@ async def start_with_invitation(
 ) -> None:
     await state.clear()
     code = (command.args or "").strip()
-    invitation = await repo.invitation_by_code(session, code) if looks_like_code(code) else None
-    if invitation is not None and await repo.already_redeemed(session, invitation.id, person.id):
+    invitation = await invitations.by_code(session, code)
+    if invitation is not None and await invitations.already_redeemed(
+        session, invitation.id, person.id
+    ):
         if invitation.class_id is None:
             await message.answer(i18n("start.already_redeemed"))
         elif await join_by_link(message, session, person, actor, i18n, settings, invitation, clock):
@@ -81,30 +81,12 @@ async def redeem(
     """Redeem the invitation (or say why it cannot be): the role is granted, the person
     welcomed, a trainee's registration form started. `message` is only answered in (its chat is
     the person's): the /start message, or the card of the institution they picked."""
-    limits = invitation and InviteLimits(
-        invitation.max_uses, invitation.uses, invitation.expires_at, invitation.revoked_at
-    )
-    problem = invite_problem(limits, clock.now())
-    if problem is None and not await repo.count_use(session, invitation, person.id):
-        problem = InviteProblem.USED_UP
+    redeemed = await invitations.redeem(session, person.id, invitation, clock.now())
+    problem, grant, added = redeemed.problem, redeemed.grant, redeemed.added
     if problem is not None:
         log.info("invitation refused: %s", problem)
         await message.answer(i18n(f"start.invite_{problem}"))
         return
-    grant = Grant(Role(invitation.role), invitation.region_id, invitation.institution_id)
-    added = await repo.add_grant(
-        session, person.id, grant, granted_by=invitation.created_by, invitation_id=invitation.id
-    )
-    await repo.audit(
-        session,
-        "invitation.redeemed",
-        actor_id=person.id,
-        subject_id=person.id,
-        object_type="invitation",
-        object_id=invitation.id,
-        role=grant.role,
-        new_grant=added,
-    )
     grants = [*grants, grant] if added else grants
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
     await message.answer(

@@ -22,7 +22,8 @@ from bot.forms.pdf import form_pdf
 from bot.forms.registry import form
 from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
-from bot.policy import Action, institutions
+from bot.policy import Action
+from bot.services import people
 from bot.services import submissions as cases
 from bot.services.actor import Actor, grants_of
 from bot.services.targets import class_for
@@ -38,7 +39,6 @@ from bot.views.submissions import (
     learner_picker,
 )
 from handlers.forms import Runner, begin, today_in
-from storage import attendance, enrolment
 from storage.models import Person
 
 
@@ -147,7 +147,7 @@ async def _send_plan(
     heading = [
         i18n(
             "submissions.pdf_heading",
-            name=(await enrolment.names(session, [person.id])).get(person.id, person.first_name),
+            name=(await people.names(session, [person.id])).get(person.id, person.first_name),
             class_name=training_class.name if training_class else "",
             changed=copy.changed_at.astimezone(zone),
             submitted=copy.submitted,
@@ -196,7 +196,7 @@ async def print_pressed(
 
 async def extend_command(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
     """Institution staff: the institution's running classes, to pick one."""
-    classes = await enrolment.classes_of(session, institutions(actor, Action.SUBMISSION_EXTEND))
+    classes = await cases.extendable_classes(session, actor)
     text, markup = class_picker(i18n, [(c.id, c.name) for c in classes])
     await message.answer(text, reply_markup=markup)
 
@@ -209,7 +209,7 @@ async def classes_paged(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    classes = await enrolment.classes_of(session, institutions(actor, Action.SUBMISSION_EXTEND))
+    classes = await cases.extendable_classes(session, actor)
     text, markup = class_picker(i18n, [(c.id, c.name) for c in classes], callback_data.n)
     await query.answer()
     await edit_in_place(bot, query.message, text, markup)
@@ -224,9 +224,7 @@ async def _learners(
     bot: Bot,
 ) -> None:
     training_class = await class_for(session, actor, Action.SUBMISSION_EXTEND, callback_data.c)
-    ids = await attendance.enrolled_ids(session, training_class.id)
-    named = await enrolment.names(session, ids)
-    learners = sorted(((i, named.get(i, str(i))) for i in ids), key=lambda item: item[1])
+    learners = await cases.learners_of(session, training_class)
     text, markup = learner_picker(
         i18n, training_class.id, training_class.name, learners, callback_data.n
     )
@@ -244,7 +242,7 @@ async def learner_pressed(
 ) -> None:
     training_class = await class_for(session, actor, Action.SUBMISSION_EXTEND, callback_data.c)
     standing = await cases.standing_of(session, training_class, callback_data.p)
-    named = await enrolment.names(session, [callback_data.p])
+    named = await people.names(session, [callback_data.p])
     text, markup = days_picker(
         i18n,
         training_class.id,

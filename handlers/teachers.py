@@ -29,7 +29,6 @@ from bot.services.reasons import Purpose
 from bot.views.certificates import CertAction, CertDecision, card_text, certificate_card
 from handlers import reasons
 from handlers.forms import begin
-from storage import classes
 from storage.models import Person
 
 __all__ = ["CertDecision", "certificate_card"]
@@ -69,7 +68,7 @@ async def _begin_profile(
         await bot.send_message(chat_id, i18n("teachers.my_certificates", certificates=held))
     context = profiles.profile_context(actor.grants)
     await begin(
-        bot, chat_id, session, person, i18n, settings, classes.PROFILE_FORM, context, clock=clock
+        bot, chat_id, session, person, i18n, settings, profiles.PROFILE_FORM, context, clock=clock
     )
 
 
@@ -138,7 +137,7 @@ async def verify_pressed(
         session, actor, callback_data.c, CertificateStatus.VERIFIED, None
     )
     await query.answer(i18n("teachers.decided", status=decided.status))
-    found = await classes.certificate(session, decided.item_id)
+    found = await certificates.certificate(session, decided.item_id)
     await query.message.edit_text(await card_text(session, found, i18n), reply_markup=None)
 
 
@@ -174,7 +173,7 @@ async def reject_reason_given(given: reasons.Given) -> None:
         given.reason,
     )
     await given.message.answer(given.i18n("teachers.decided", status=decided.status))
-    found = await classes.certificate(given.session, decided.item_id)
+    found = await certificates.certificate(given.session, decided.item_id)
     await given.bot.edit_message_text(
         text=await card_text(given.session, found, given.i18n),
         chat_id=given.message.chat.id,
@@ -188,7 +187,7 @@ REASONS = {Purpose.CERTIFICATE_REJECT: reject_reason_given}
 
 def form_hooks(hooks: FormHooks) -> None:
     """A teacher's profile records their certificates and sends them for verification."""
-    hooks.add(classes.PROFILE_FORM, profile_submitted)
+    hooks.add(profiles.PROFILE_FORM, profile_submitted)
 
 
 def create_router() -> Router:

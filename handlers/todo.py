@@ -18,13 +18,11 @@ from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import assessment as assessment_cases
-from bot.services import todo
+from bot.services import people, todo
+from bot.services.todo import Item, Kind
 from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, intake, leave, teachers
-from storage import classes as class_store
-from storage import people
-from storage.models import LeaveRequest, Person, ScoringAssignment, ScreeningCase
-from storage.todo import Item, Kind
+from storage.models import Person
 
 
 class TodoPage(CallbackData, prefix="tdp"):
@@ -104,21 +102,16 @@ async def card(
     session: AsyncSession, kind: Kind, item_id: int, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The card a push of this item shows, built by the same view builder."""
+    found = await todo.subject(session, kind, item_id)
     if kind is Kind.CASE:
-        case = await session.get(ScreeningCase, item_id)
-        trainee = await people.name(session, await session.get(Person, case.person_id))
-        return intake.case_view(i18n, trainee, case)
+        return intake.case_view(i18n, await people.name_of(session, found.person_id), found)
     if kind is Kind.CERTIFICATE:
-        found = await class_store.certificate(session, item_id)
         return await teachers.certificate_card(session, found, i18n)
     if kind is Kind.CLASS:
-        return await classes.application(
-            session, await class_store.get_class(session, item_id), i18n
-        )
+        return await classes.application(session, found, i18n)
     if kind is Kind.SCORING:
-        found = await session.get(ScoringAssignment, item_id)
         return await assessment_cases.assignment_card(session, found, i18n)
-    return await leave.request_card(session, await session.get(LeaveRequest, item_id), i18n)
+    return await leave.request_card(session, found, i18n)
 
 
 async def open_pressed(

@@ -67,3 +67,8 @@ async def decide_application(
                 session, person_id, "classes.teacher_approved_notice", **told
             )
     return Decided(found.id, status)
+
+
+async def training_class(session: AsyncSession, class_id: int) -> TrainingClass | None:
+    """The class as it stands (to redraw its application card after a decision)."""
+    return await classes.get_class(session, class_id)

@@ -58,3 +58,8 @@ async def decide_certificate(
     )
     await notifier.tell_person(session, found.person_id, "teachers.result", certificate=found)
     return Decided(found.id, status)
+
+
+async def certificate(session: AsyncSession, certificate_id: int) -> Certificate | None:
+    """The certificate as it stands (to redraw its card after a decision)."""
+    return await classes.certificate(session, certificate_id)

@@ -37,6 +37,7 @@ from bot.services.targets import class_and_target, class_session_for
 from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import checkin as store
 from storage.attendance import enrolled_ids
+from storage.classes import sessions_of
 from storage.models import AttendanceMark, ClassSession, TrainingClass
 
 
@@ -302,3 +303,26 @@ async def hand_mark(
     if changed:
         await attendance.after_marks_changed(session, training_class, [person_id], actor.now)
     return class_session, training_class, changed
+
+
+RosterLine = store.RosterLine
+ClassSummary = store.ClassSummary
+
+
+async def timetable(session: AsyncSession, class_id: int) -> list[ClassSession]:
+    """The class's sessions in order (to page a roster by day)."""
+    return list(await sessions_of(session, class_id))
+
+
+async def roster(
+    session: AsyncSession, training_class: TrainingClass, class_session: ClassSession
+) -> list[RosterLine]:
+    """Every enrolled person with their mark for the session, by name."""
+    return await store.roster(session, training_class, class_session)
+
+
+async def class_summary(
+    session: AsyncSession, training_class: TrainingClass, now: datetime
+) -> ClassSummary:
+    """Attendance so far by session and by person."""
+    return await store.class_summary(session, training_class, now)

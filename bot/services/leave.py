@@ -154,3 +154,28 @@ async def decide_leave(
     if leave.status == LeaveStatus.APPROVED:
         await after_marks_changed(session, training_class, [learner.id], actor.now)
     return Decided(leave.id, leave.status, await people.name(session, learner))
+
+
+async def learner_classes(session: AsyncSession, person_id: int) -> Sequence[TrainingClass]:
+    """The classes the person learns in (to ask leave in)."""
+    return await attendance.learner_classes(session, person_id)
+
+
+async def status(session: AsyncSession, person_id: int) -> list[dict]:
+    """Attendance so far and eligibility in each of the person's classes (for /status)."""
+    classes = []
+    for training_class in await attendance.learner_classes(session, person_id):
+        record = await attendance.attendance_record(session, training_class.id, person_id)
+        pending = await attendance.leaves_of(
+            session, training_class.id, person_id, attendance.PENDING
+        )
+        classes.append(
+            {
+                "name": training_class.name,
+                "programme": training_class.programme,
+                "record": record,
+                "e": eligibility(training_class.programme, record),
+                "pending": len(pending),
+            }
+        )
+    return classes

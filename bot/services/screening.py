@@ -4,6 +4,7 @@ cycle moves the intake forms make, and the trainees a reviewer or teacher may li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,7 @@ from bot.views.intake import case_view, result_view
 from bot.views.pages import PAGE_SIZE, page_window
 from storage import intake, people, repo
 from storage.classes import classes_taught_by
-from storage.models import Person, ScreeningCase
+from storage.models import Person, ScreeningCase, TraineeCycle
 
 OUTCOME_STATE = {
     Outcome.ONLINE: TraineeState.SUITABLE_ONLINE,
@@ -291,3 +292,13 @@ async def trainees_page(session: AsyncSession, actor: Actor, page: int) -> Train
     return TraineeList(
         [line for _, line in lines], page, pages, sum(group.count for group in groups)
     )
+
+
+async def latest_case(session: AsyncSession, person_id: int) -> ScreeningCase | None:
+    """The person's most recent screening case, if any."""
+    return await intake.latest_case(session, person_id)
+
+
+async def cycles(session: AsyncSession, person_id: int) -> Sequence[TraineeCycle]:
+    """The person's intake cycles, oldest first (for /status)."""
+    return await intake.cycles_of(session, person_id)

@@ -30,11 +30,12 @@ from bot.domain.submissions import (
     window,
 )
 from bot.forms import service as form_store
-from bot.policy import Action, Target, require
+from bot.policy import Action, Target, institutions, require
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
 from bot.services.targets import class_for, class_target
 from storage import attendance, people, repo
+from storage import enrolment as enrolment_store
 from storage import submissions as store
 from storage.enrolment import span_of, today_of
 from storage.models import FormSubmission, Person, TrainingClass
@@ -241,3 +242,17 @@ async def standing_of(
 
 async def class_of(session: AsyncSession, class_id: object) -> TrainingClass | None:
     return await session.get(TrainingClass, class_id) if isinstance(class_id, int) else None
+
+
+async def extendable_classes(session: AsyncSession, actor: Actor) -> list[TrainingClass]:
+    """The approved classes of the institutions where the actor may extend deadlines."""
+    return await enrolment_store.classes_of(session, institutions(actor, Action.SUBMISSION_EXTEND))
+
+
+async def learners_of(
+    session: AsyncSession, training_class: TrainingClass
+) -> list[tuple[int, str]]:
+    """The class's enrolled learners (id, name), by name."""
+    ids = await attendance.enrolled_ids(session, training_class.id)
+    named = await people.names(session, ids)
+    return sorted(((i, named.get(i, str(i))) for i in ids), key=lambda item: item[1])

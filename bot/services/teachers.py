@@ -25,6 +25,7 @@ from storage.models import Certificate
 
 TEACHING = (Role.LECTURER, Role.TRAINER)
 NUMBER_TAKEN = "taken"
+PROFILE_FORM = classes.PROFILE_FORM
 """A declared number someone else already holds: refused, never taken over."""
 
 

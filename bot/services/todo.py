@@ -15,6 +15,13 @@ from bot.domain.roles import Grant
 from bot.policy import RULES, Action, Reach
 from bot.views import pages
 from storage import todo
+from storage.models import (
+    Certificate,
+    LeaveRequest,
+    ScoringAssignment,
+    ScreeningCase,
+    TrainingClass,
+)
 from storage.todo import Item, Kind, Scope
 
 PAGE_SIZE = pages.PAGE_SIZE
@@ -86,3 +93,17 @@ async def waits_for(
     session: AsyncSession, person_id: int, grants: Iterable[Grant], kind: Kind, item_id: int
 ) -> bool:
     return await todo.waits_for(session, scope_of(person_id, grants), kind, item_id)
+
+
+ROWS = {
+    Kind.CASE: ScreeningCase,
+    Kind.CERTIFICATE: Certificate,
+    Kind.CLASS: TrainingClass,
+    Kind.LEAVE: LeaveRequest,
+    Kind.SCORING: ScoringAssignment,
+}
+
+
+async def subject(session: AsyncSession, kind: Kind, item_id: int) -> object | None:
+    """The row an inbox item stands for (to draw the card its push showed)."""
+    return await session.get(ROWS[kind], item_id)

@@ -25,6 +25,7 @@ from bot.class_callbacks import (
     TimetableDo,
     View,
 )
+from bot.domain.attendance import SessionView, session_view
 from bot.domain.classes import EDITABLE, REQUIREMENTS, Programme
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n
@@ -167,3 +168,11 @@ async def day_card(
     session: AsyncSession, found: TrainingClass, day: int, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     return day_view(i18n, found, day, await classes.sessions_of(session, found.id))
+
+
+def session_shown(class_session: ClassSession, training_class: TrainingClass) -> SessionView:
+    """A session as the chat shows it, in the class's time zone."""
+    s = class_session
+    return session_view(
+        s.day, s.slot, s.starts_at, s.ends_at, s.hours, s.topic, training_class.timezone
+    )

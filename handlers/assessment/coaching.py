@@ -17,7 +17,6 @@ from bot.services import assessment as cases
 from bot.services.actor import Actor
 from bot.services.reasons import Purpose
 from handlers import reasons
-from storage import classes as class_store
 from storage.models import Person, TrainingClass
 
 
@@ -45,14 +44,11 @@ def coaching_view(
 
 
 async def show_coaching(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
-    shown = False
-    for training_class in await class_store.classes_taught_by(session, actor.person_id):
-        trainees = await cases.coaching_list(session, actor, training_class.id)
-        if trainees:
-            text, markup = coaching_view(i18n, training_class, trainees)
-            await message.answer(text, reply_markup=markup)
-            shown = True
-    if not shown:
+    lists = await cases.coaching_lists(session, actor)
+    for training_class, trainees in lists:
+        text, markup = coaching_view(i18n, training_class, trainees)
+        await message.answer(text, reply_markup=markup)
+    if not lists:
         await message.answer(i18n("assessment.no_coaching"))
 
 

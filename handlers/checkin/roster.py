@@ -13,13 +13,11 @@ from bot.domain.checkin import Mark, Phase
 from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
+from bot.services.people import names
 from bot.views import edit_in_place
+from bot.views.timetable import session_shown
 from handlers.checkin.callbacks import MarkMenu, MarkSet, RosterClasses, RosterDay, Summary
 from handlers.checkin.views import _button, _short, classes_view, roster_day_view, shown_day
-from storage import checkin as store
-from storage.attendance import view
-from storage.classes import sessions_of
-from storage.enrolment import names
 from storage.models import ClassSession, TrainingClass
 
 
@@ -31,11 +29,11 @@ async def _roster_view(
     now: datetime,
     i18n: I18n,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    timetable = list(await sessions_of(session, training_class.id))
+    timetable = await checkin.timetable(session, training_class.id)
     if timetable:
         day = shown_day(timetable, training_class, day, now)
     rosters = {
-        class_session.id: await store.roster(session, training_class, class_session)
+        class_session.id: await checkin.roster(session, training_class, class_session)
         for class_session in timetable
         if class_session.day == day
     }
@@ -98,12 +96,12 @@ async def summary_pressed(
 ) -> None:
     training_class, _ = await checkin.roster_class(session, actor, callback_data.c)
     await query.answer()
-    summary = await store.class_summary(session, training_class, actor.now)
+    summary = await checkin.class_summary(session, training_class, actor.now)
     text = i18n(
         "checkin.summary",
         name=training_class.name,
         sessions=[
-            (view(s, training_class), row)
+            (session_shown(s, training_class), row)
             for s, row in summary.sessions
             if row.phase != Phase.UPCOMING
         ],
@@ -119,7 +117,7 @@ async def _people_view(
     session: AsyncSession, class_session: ClassSession, training_class: TrainingClass, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
-    for line in await store.roster(session, training_class, class_session):
+    for line in await checkin.roster(session, training_class, class_session):
         builder.button(
             text=i18n("checkin.person_button", name=_short(line.name), line=line),
             callback_data=MarkMenu(s=class_session.id, p=line.person_id),
@@ -128,7 +126,9 @@ async def _people_view(
     back = RosterDay(c=training_class.id, d=class_session.day)
     builder.row(_button(i18n("checkin.back"), back))
     text = i18n(
-        "checkin.pick_person", name=training_class.name, s=view(class_session, training_class)
+        "checkin.pick_person",
+        name=training_class.name,
+        s=session_shown(class_session, training_class),
     )
     return text, builder.as_markup()
 
@@ -167,7 +167,7 @@ async def mark_menu(
         "checkin.pick_mark",
         person=line.name,
         name=training_class.name,
-        s=view(class_session, training_class),
+        s=session_shown(class_session, training_class),
         line=line,
     )
     await edit_in_place(bot, query.message, text, builder.as_markup())

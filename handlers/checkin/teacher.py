@@ -14,11 +14,10 @@ from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
 from bot.views import edit_in_place
+from bot.views.timetable import session_shown
 from handlers.checkin.callbacks import OpenCheckin, Panel, RosterDay
 from handlers.checkin.roster import _roster_view
 from handlers.checkin.views import _counts, _short, _state, panel_view
-from storage import checkin as store
-from storage.attendance import view
 
 
 async def choose_session(message: Message, session: AsyncSession, actor: Actor, i18n: I18n) -> None:
@@ -32,7 +31,7 @@ async def choose_session(message: Message, session: AsyncSession, actor: Actor, 
             text=i18n(
                 "checkin.session_button",
                 name=_short(training_class.name),
-                s=view(class_session, training_class),
+                s=session_shown(class_session, training_class),
                 state=_state(class_session),
             ),
             callback_data=OpenCheckin(s=class_session.id),
@@ -127,11 +126,11 @@ async def _closed(
     session: AsyncSession, found: checkin.Panel, i18n: I18n
 ) -> tuple[str, InlineKeyboardMarkup]:
     class_session, training_class = found.class_session, found.training_class
-    lines = await store.roster(session, training_class, class_session)
+    lines = await checkin.roster(session, training_class, class_session)
     text = i18n(
         "checkin.closed",
         name=training_class.name,
-        s=view(class_session, training_class),
+        s=session_shown(class_session, training_class),
         counts=_counts(lines),
     )
     builder = InlineKeyboardBuilder()

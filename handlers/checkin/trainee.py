@@ -20,8 +20,8 @@ from bot.i18n import I18n
 from bot.services import checkin
 from bot.services.actor import Actor
 from bot.services.checkin import CheckInResult
+from bot.views.timetable import session_shown
 from handlers.checkin.views import _local
-from storage.attendance import view
 from storage.models import ClassSession, TrainingClass
 
 
@@ -97,7 +97,7 @@ async def check_in(
                 i18n(
                     "checkin.checked_in",
                     name=training_class.name,
-                    s=view(done.class_session, training_class),
+                    s=session_shown(done.class_session, training_class),
                     time=_local(actor.now, training_class),
                     late=done.late,
                     late_after=training_class.late_after_min,

@@ -23,7 +23,9 @@ from bot.domain.checkin import (
     seconds_left,
 )
 from bot.i18n import I18n
+from bot.services.checkin import RosterLine
 from bot.views.pages import Page, turns, with_turns
+from bot.views.timetable import session_shown
 from handlers.checkin.callbacks import (
     MarkMenu,
     Panel,
@@ -32,8 +34,6 @@ from handlers.checkin.callbacks import (
     RosterDay,
     Summary,
 )
-from storage import checkin as store
-from storage.attendance import view
 from storage.models import ClassSession, TrainingClass
 
 NAME_LIMIT = 16
@@ -51,7 +51,7 @@ def _state(class_session: ClassSession) -> CheckinState:
     return checkin_state(class_session.checkin_opened_at, class_session.checkin_closed_at)
 
 
-def _counts(lines: list[store.RosterLine]) -> dict[str, int]:
+def _counts(lines: list[RosterLine]) -> dict[str, int]:
     counts = dict.fromkeys([*Mark, "unmarked", "outside"], 0)
     for line in lines:
         counts[line.status or ("excused" if line.on_leave else "unmarked")] += 1
@@ -93,7 +93,7 @@ def panel_view(
     text = i18n(
         "checkin.panel",
         name=training_class.name,
-        s=view(class_session, training_class),
+        s=session_shown(class_session, training_class),
         code=current_code(class_session.checkin_secret, now),
         changes=_local(changes, training_class, "%H:%M:%S"),
         checked_in=checked_in,
@@ -129,7 +129,7 @@ def roster_day_view(
     training_class: TrainingClass,
     timetable: list[ClassSession],
     day: int,
-    rosters: dict[int, list[store.RosterLine]],
+    rosters: dict[int, list[RosterLine]],
     can_mark: bool,
     now: datetime,
     i18n: I18n,
@@ -144,7 +144,7 @@ def roster_day_view(
     blocks, mark_buttons = [], []
     for class_session in (s for s in timetable if s.day == day):
         lines = rosters[class_session.id]
-        shown = view(class_session, training_class)
+        shown = session_shown(class_session, training_class)
         blocks.append(
             {
                 "s": shown,

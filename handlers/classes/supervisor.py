@@ -19,7 +19,6 @@ from bot.services.targets import class_for
 from bot.views.classes import application_text
 from bot.views.timetable import overview
 from handlers import reasons
-from storage import classes
 
 
 async def timetable_pressed(
@@ -47,7 +46,7 @@ async def approve_pressed(
         session, actor, callback_data.c, ClassStatus.APPROVED, None
     )
     await query.answer(i18n("classes.decided", status=decided.status))
-    found = await classes.get_class(session, decided.item_id)
+    found = await applications.training_class(session, decided.item_id)
     await query.message.edit_text(await application_text(session, found, i18n), reply_markup=None)
 
 
@@ -78,7 +77,7 @@ async def return_reason_given(given: reasons.Given) -> None:
         given.session, given.actor, given.data["class"], ClassStatus.RETURNED, given.reason
     )
     await given.message.answer(given.i18n("classes.decided", status=decided.status))
-    found = await classes.get_class(given.session, decided.item_id)
+    found = await applications.training_class(given.session, decided.item_id)
     await given.bot.edit_message_text(
         text=await application_text(given.session, found, given.i18n),
         chat_id=given.message.chat.id,

@@ -63,3 +63,51 @@ def test_storage_renders_queues_and_decides_nothing():
         )
     ]
     assert found == [], "storage keeps queries and writes only:\n" + "\n".join(found)
+
+
+HANDLERS = STORAGE.parent / "handlers"
+STORAGE_IMPORT = re.compile(r"^\s*(from\s+storage(\.\w+)*\s+import\b|import\s+storage\b)")
+TYPES = re.compile(r"^\s*from\s+storage\.models\s+import\b")
+
+
+def handler_breaches(name: str, source: str) -> list[str]:
+    """`file:line: line` for every import of storage other than its types (storage.models)."""
+    return [
+        f"handlers/{name}:{number}: {line.strip()}"
+        for number, line in enumerate(source.splitlines(), 1)
+        if STORAGE_IMPORT.match(line) and not TYPES.match(line)
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from storage import repo",
+        "from storage import checkin as store",
+        "from storage.attendance import view",
+        "    from storage.todo import Item, Kind",
+        "import storage.people",
+    ],
+)
+def test_the_handler_scan_catches_storage_imports(line):
+    assert handler_breaches("todo.py", line)
+
+
+def test_the_handler_scan_lets_model_types_be():
+    assert not handler_breaches("todo.py", "from storage.models import Person")
+    assert not handler_breaches("errors.py", "def is_storage_error(error) -> bool:")
+
+
+def test_handlers_reach_storage_only_through_the_use_cases():
+    """Handlers are thin adapters (issue 9): they read and write through bot/services/, and
+    may name storage's model types, nothing else of it."""
+    sources = sorted(HANDLERS.rglob("*.py"))
+    assert len(sources) > 10, "the scan must see the handlers package"
+    found = [
+        breach
+        for path in sources
+        for breach in handler_breaches(
+            path.relative_to(HANDLERS).as_posix(), path.read_text(encoding="utf-8")
+        )
+    ]
+    assert found == [], "handlers import storage directly:\n" + "\n".join(found)

@@ -31,6 +31,7 @@ from bot.services.errors import NotAllowed, Stale, found
 from bot.services.targets import class_target
 from storage import assessment as store
 from storage import repo
+from storage.classes import classes_taught_by
 from storage.models import Person, ScoringAssignment, TrainingClass
 
 # --- people's actions besides scoring ---------------------------------------------------------
@@ -180,6 +181,18 @@ async def coaching_list(session: AsyncSession, actor: Actor, class_id: int) -> l
                 len(held),
             )
         )
+    return out
+
+
+async def coaching_lists(
+    session: AsyncSession, actor: Actor
+) -> list[tuple[TrainingClass, list[Coached]]]:
+    """Each class the actor teaches that has trainees in coaching, with them (S-13)."""
+    out = []
+    for training_class in await classes_taught_by(session, actor.person_id):
+        trainees = await coaching_list(session, actor, training_class.id)
+        if trainees:
+            out.append((training_class, trainees))
     return out
 
 
