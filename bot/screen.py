@@ -26,9 +26,10 @@ from bot.domain.checkin import (
 )
 from bot.i18n import environment, locale_for, text
 from bot.links import qr_svg
+from bot.views.timetable import session_shown
 from bot.webchat.security import new_nonce, page_headers
 from storage import checkin as store
-from storage.attendance import enrolled_ids, view
+from storage.attendance import enrolled_ids
 from storage.db import unit_of_work
 from storage.models import ClassSession, TrainingClass
 
@@ -127,7 +128,7 @@ class Screen:
         if shown is not None:
             context.update(
                 state=await self._state(request, shown),
-                s=view(shown.class_session, shown.training_class),
+                s=session_shown(shown.class_session, shown.training_class),
                 json_url=f"{request.path}/code.json",
             )
         nonce = new_nonce()

@@ -29,6 +29,7 @@ from bot.domain.attendance import (
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
 from bot.services import attendance as attendance_service
+from bot.views.timetable import session_shown
 from storage import attendance, people
 from storage.db import unit_of_work
 from storage.models import ClassSession, TrainingClass
@@ -90,7 +91,7 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
             skip |= set(await attendance.marks_of(session, class_session.id))
             enrolled = await attendance.enrolled_ids(session, training_class.id)
             learners = await notifier.readers(session, (p for p in enrolled if p not in skip))
-            shown = attendance.view(class_session, training_class)
+            shown = session_shown(class_session, training_class)
             reminders = [
                 notifier.notice(
                     learner,
@@ -155,7 +156,7 @@ async def _summary_rows(
     for class_session in day:
         marks = await attendance.marks_of(session, class_session.id)
         row = SummaryRow(
-            attendance.view(class_session, training_class),
+            session_shown(class_session, training_class),
             held=class_session.checkin_opened_at is not None or bool(marks),
         )
         for person_id in enrolled:

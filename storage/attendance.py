@@ -16,9 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.attendance import (
     AttendanceRecord,
     LeaveStatus,
-    SessionView,
     local_day,
-    session_view,
 )
 from bot.domain.checkin import Mark
 from bot.domain.classes import ClassStatus
@@ -38,13 +36,6 @@ from storage.outbox import key_of, not_queued
 APPROVED = LeaveStatus.APPROVED
 PENDING = LeaveStatus.PENDING
 REFUSED = LeaveStatus.REFUSED
-
-
-def view(class_session: ClassSession, training_class: TrainingClass) -> SessionView:
-    s = class_session
-    return session_view(
-        s.day, s.slot, s.starts_at, s.ends_at, s.hours, s.topic, training_class.timezone
-    )
 
 
 async def enrolled_ids(session: AsyncSession, class_id: int) -> list[int]:

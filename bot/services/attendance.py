@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.domain.attendance import Notice, eligibility, notice
+from bot.views.timetable import session_shown
 from storage import attendance, people, repo
 from storage.models import ClassSession, Person, TrainingClass
 
@@ -31,7 +32,7 @@ async def close_checkin(
     if closed is None:
         return []
     training_class = await session.get(TrainingClass, class_session.class_id)
-    shown = attendance.view(class_session, training_class)
+    shown = session_shown(class_session, training_class)
     readers = await notifier.readers(session, closed.absent)
     await notifier.tell_many(
         session,

@@ -20,7 +20,7 @@ from bot.i18n import I18n
 from bot.services.feedback import Count, Counted, Given, Menu, RoundSummary, Trend
 from bot.views.forms import display
 from bot.views.pages import Page, turns, with_turns
-from storage import attendance
+from bot.views.timetable import session_shown
 from storage.models import TrainingClass
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -32,7 +32,7 @@ def counted_text(counted: Counted, i18n: I18n) -> str:
     if counted.count is not Count.COUNTED:
         return i18n(REFUSALS[counted.count])
     training_class, following = counted.training_class, counted.next_session
-    next_s = attendance.view(following, training_class) if following is not None else None
+    next_s = session_shown(following, training_class) if following is not None else None
     return i18n(
         "feedback.thanks", kind=counted.request.kind, name=training_class.name, next_s=next_s
     )

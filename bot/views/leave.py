@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.attendance import Eligibility, LeaveStatus, eligibility
 from bot.i18n import I18n
+from bot.views.timetable import session_shown
 from storage import attendance, people
 from storage.classes import sessions_of
 from storage.models import ClassSession, LeaveRequest, TrainingClass
@@ -36,7 +37,7 @@ def request_view(
         "leave.request",
         learner=learner,
         name=training_class.name,
-        sessions=[attendance.view(s, training_class) for s in chosen],
+        sessions=[session_shown(s, training_class) for s in chosen],
         hours=leave.hours,
         reason=leave.reason,
         e=current,
