@@ -27,10 +27,7 @@ _lock = threading.Lock()
 
 
 def cache_dir() -> Path:
-    """Where static instances are kept: `FONT_CACHE_DIR`, else the user's cache directory."""
-    configured = os.environ.get("FONT_CACHE_DIR")
-    if configured:
-        return Path(configured)
+    """Where static instances are kept: the user's cache directory (`XDG_CACHE_HOME`)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "wangchuang" / "fonts"
 
