@@ -33,7 +33,6 @@ from bot.domain.enrolment import PlaceStatus
 from storage import repo
 from storage.attendance import enrolled_ids, on_leave
 from storage.classes import sessions_of
-from storage.enrolment import names
 from storage.models import (
     AttendanceMark,
     AuditEntry,
@@ -42,6 +41,7 @@ from storage.models import (
     Enrollment,
     TrainingClass,
 )
+from storage.people import names
 
 RUNNING = (ClassStatus.APPROVED,)
 """Check-in happens in open classes only; rosters and summaries stay readable once closed."""

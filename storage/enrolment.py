@@ -34,7 +34,7 @@ from bot.domain.enrolment import (
 )
 from bot.domain.invitations import new_code
 from bot.domain.roles import Role
-from storage import intake, people, repo
+from storage import intake, repo
 from storage.classes import get_class
 from storage.models import (
     ClassSession,
@@ -334,11 +334,6 @@ async def roster(session: AsyncSession, class_id: int) -> Sequence[Enrollment]:
         .order_by(col(Enrollment.id))
     )
     return (await session.exec(query)).all()
-
-
-async def names(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str]:
-    """Each person's name as others see it (`storage.people.names`)."""
-    return await people.names(session, person_ids)
 
 
 async def candidates(session: AsyncSession, institution_id: int, class_id: int) -> list[int]:

@@ -34,7 +34,7 @@ from bot.services.errors import NotAllowed, Stale, found
 from bot.services.targets import class_for, class_if_allowed
 from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import enrolment as store
-from storage import enrolment_import
+from storage import enrolment_import, people
 from storage.classes import get_class
 from storage.enrolment_import import Planned
 from storage.models import Enrollment, Invitation, TrainingClass
@@ -191,7 +191,7 @@ async def card(session: AsyncSession, actor: Actor, class_id: int) -> Card:
         await store.taken(session, training_class.id, actor.now),
         capacity(training_class),
         places,
-        await store.names(session, [place.person_id for place in places]),
+        await people.names(session, [place.person_id for place in places]),
     )
 
 
@@ -214,11 +214,11 @@ async def candidates(
     institution_id = training_class.institution_id
     total = await store.candidate_count(session, institution_id, training_class.id)
     page, pages, offset = page_window(total, page)
-    people = await store.candidates_page(
+    found = await store.candidates_page(
         session, institution_id, training_class.id, offset, PAGE_SIZE
     )
-    names = await store.names(session, people)
-    return training_class, Page(people, page, pages, total), names
+    names = await people.names(session, found)
+    return training_class, Page(found, page, pages, total), names
 
 
 async def add_trainee(
@@ -238,7 +238,7 @@ async def add_trainee(
         source=PlaceSource.STAFF,
         now=actor.now,
     )
-    name = (await store.names(session, [trainee_id]))[trainee_id]
+    name = (await people.names(session, [trainee_id]))[trainee_id]
     taken = await store.taken(session, training_class.id, actor.now)
     placed = await _placed(session, training_class, assessment, trainee=name, taken=taken)
     if placed.placed:
@@ -252,7 +252,7 @@ async def active_places(
     """Who staff may take out of the class: its enrolled and pending trainees, by name."""
     training_class = await class_for(session, actor, Action.ENROLMENT_MANAGE, class_id)
     places = await store.roster(session, training_class.id)
-    return training_class, places, await store.names(session, [p.person_id for p in places])
+    return training_class, places, await people.names(session, [p.person_id for p in places])
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,7 @@ async def withdrawal(
         session, actor, Action.ENROLMENT_MANAGE, class_id, lock=confirmed
     )
     place = await store.place_of(session, training_class.id, trainee_id)
-    name = (await store.names(session, [trainee_id])).get(trainee_id, "")
+    name = (await people.names(session, [trainee_id])).get(trainee_id, "")
     if place is None or place.status not in ACTIVE:
         raise Stale("enrolment.not_in_class", trainee=name)
     facts = await class_facts(session, training_class)
