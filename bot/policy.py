@@ -49,6 +49,10 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    ACTIVITY_COMMENT = "activity.comment"
+    ACTIVITY_REPORT = "activity.report"
+    REPORT_BUNDLE = "report.bundle"
+    PERSONAL_DATA_FULL = "personal.full"
 
 
 class Reach(StrEnum):
@@ -153,6 +157,20 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Reporting (T11, S-15 「资料报送」): the teaching lecturers comment on their class; they and
+    # the institution's staff read its activity report, the region's supervisor too. The bundle
+    # goes to the institution's staff and to the region's supervisor (or an admin). ID and
+    # mobile numbers in full only for the supervisor (who issues the certificates) and admins;
+    # the institution's staff and teachers read them masked.
+    Action.ACTIVITY_COMMENT: _each(TEACHERS, TAUGHT),
+    Action.ACTIVITY_REPORT: {
+        **_each(TEACHERS, TAUGHT),
+        Role.INSTITUTION: INSTITUTION,
+        Role.SUPERVISOR: REGION,
+        Role.ADMIN: ALL,
+    },
+    Action.REPORT_BUNDLE: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.PERSONAL_DATA_FULL: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

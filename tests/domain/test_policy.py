@@ -113,6 +113,15 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.COACHING_RECORD: TEACHERS_TAUGHT,
+    Action.ACTIVITY_COMMENT: TEACHERS_TAUGHT,
+    Action.ACTIVITY_REPORT: {
+        **TEACHERS_TAUGHT,
+        Role.INSTITUTION: OWN,
+        Role.SUPERVISOR: REGION,
+        Role.ADMIN: EVERYWHERE,
+    },
+    Action.REPORT_BUNDLE: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.PERSONAL_DATA_FULL: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
 }
 
 
