@@ -106,9 +106,7 @@ def notice(
     name, bytes) a file with the text as caption; the remaining
     keywords are the template's context."""
     reader = to if isinstance(to, Reader) else Reader.of(to)
-    return Notice(
-        reader, message, context, key, keyboard, photo, not_before, expires_at, document
-    )
+    return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at, document)
 
 
 async def tell(

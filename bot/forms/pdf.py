@@ -107,11 +107,17 @@ def form_pdf(
             value_header=i18n("submissions.pdf_value"),
         )
     )
+    return html_pdf(html, definition.title(i18n.locale))
+
+
+def html_pdf(html: str, title: str) -> bytes:
+    """An A4 PDF of fpdf2's HTML subset, in Noto Sans SC, with page numbers (any printout: a
+    form, the class activity report)."""
     document = _Document(format="A4")
     font = str(static_font())
     document.add_font(FAMILY, fname=font)
     document.add_font(FAMILY, style="B", fname=font)  # headings: one embedded weight is enough
-    document.set_title(definition.title(i18n.locale))
+    document.set_title(title)
     document.set_margins(18, 18, 18)
     document.set_auto_page_break(True, margin=18)
     document.add_page()

@@ -1,0 +1,83 @@
+"""Reads for the class activity report (T11) and the reporting bundle (S-15): a class's marks,
+leave requests, forms handed in for it, and the set-based scan for reports not sent yet."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    AttendanceMark,
+    ClassSession,
+    FormSubmission,
+    LeaveRequest,
+    RoleGrant,
+    ScoringAssignment,
+    TrainingClass,
+)
+from storage.outbox import key_of, not_queued
+
+
+async def marks_of_class(session: AsyncSession, class_id: int) -> list[tuple[int, int, str]]:
+    """(session id, person id, status) of every mark given in the class's sessions."""
+    query = (
+        select(AttendanceMark.session_id, AttendanceMark.person_id, AttendanceMark.status)
+        .join(ClassSession, col(ClassSession.id) == col(AttendanceMark.session_id))
+        .where(ClassSession.class_id == class_id)
+        .order_by(AttendanceMark.session_id, AttendanceMark.person_id)
+    )
+    return [tuple(row) for row in (await session.exec(query)).all()]
+
+
+async def leaves_of_class(session: AsyncSession, class_id: int) -> list[LeaveRequest]:
+    query = (
+        select(LeaveRequest)
+        .where(LeaveRequest.class_id == class_id)
+        .order_by(LeaveRequest.created_at, LeaveRequest.id)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def class_forms(session: AsyncSession, form_id: str, class_id: int) -> list[FormSubmission]:
+    """The current submissions of `form_id` made for the class (its context names it): the
+    class form and the equipment checklist, oldest first."""
+    query = (
+        select(FormSubmission)
+        .where(FormSubmission.form_id == form_id, col(FormSubmission.current).is_(True))
+        .order_by(FormSubmission.id)
+    )
+    rows = (await session.exec(query)).all()
+    return [row for row in rows if (row.context or {}).get("class_id") == class_id]
+
+
+async def reports_due(
+    session: AsyncSession, role: str, since: datetime, stages: Collection[str]
+) -> list[tuple[int, int]]:
+    """(class id, person id) for each class in `stages` since `since` and each holder of `role`
+    at its institution who has not been queued its report (outbox key `report:<class>:<person>`)."""
+    query = (
+        select(TrainingClass.id, RoleGrant.person_id)
+        .join(RoleGrant, col(RoleGrant.institution_id) == col(TrainingClass.institution_id))
+        .where(
+            col(TrainingClass.stage).in_(sorted(stages)),
+            col(TrainingClass.stage_at) >= since,
+            RoleGrant.role == role,
+            not_queued(key_of("report", TrainingClass.id, RoleGrant.person_id)),
+        )
+        .distinct()
+        .order_by(TrainingClass.id, RoleGrant.person_id)
+    )
+    return [tuple(row) for row in (await session.exec(query)).all()]
+
+
+async def done_assignments(session: AsyncSession, class_id: int) -> list[ScoringAssignment]:
+    """The finished score sheets of the class, by trainee, round and position."""
+    query = (
+        select(ScoringAssignment)
+        .where(ScoringAssignment.class_id == class_id, ScoringAssignment.status == "done")
+        .order_by(ScoringAssignment.trainee_id, ScoringAssignment.round, ScoringAssignment.position)
+    )
+    return list((await session.exec(query)).all())
