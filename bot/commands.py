@@ -23,8 +23,20 @@ ROLE_COMMANDS = {
         "profile",
         "coaching",
         "assessment",
+        "comments",
+        "report",
     ),
-    Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile", "coaching", "assessment"),
+    Role.TRAINER: (
+        "todo",
+        "checkin",
+        "roster",
+        "feedback",
+        "profile",
+        "coaching",
+        "assessment",
+        "comments",
+        "report",
+    ),
     Role.INSTITUTION: (
         "todo",
         "classes",
@@ -34,9 +46,11 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "report",
+        "bundle",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
-    Role.ADMIN: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "report", "bundle"),
+    Role.ADMIN: ("todo", "assessment", "report", "bundle"),
 }
 
 

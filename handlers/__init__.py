@@ -21,6 +21,7 @@ from handlers import (
     leave,
     reasons,
     refusals,
+    reports,
     start,
     submissions,
     teachers,
@@ -47,6 +48,7 @@ FEATURES = (
     feedback,
     feedback_views,
     submissions,
+    reports,
     forms,
     fallback,
 )

@@ -45,6 +45,18 @@ async def comments_of(session: AsyncSession, training_class: TrainingClass) -> l
     return [found[t] for t in teachers if t in found]
 
 
+async def comments_opening(
+    session: AsyncSession, actor: Actor, class_id: int
+) -> FormSubmission | None:
+    """A teaching lecturer opens their comments on the class (`ACTIVITY_COMMENT`): the last
+    version they wrote, if any."""
+    training_class = await class_for(session, actor, Action.ACTIVITY_COMMENT, class_id)
+    found = await assessment_store.latest_submissions(
+        session, COMMENTS_FORM, [actor.person_id], training_class.id
+    )
+    return found.get(actor.person_id)
+
+
 async def facts(session: AsyncSession, training_class: TrainingClass) -> domain.Facts:
     """Everything the report says about the class, as plain data."""
     class_id = training_class.id
@@ -175,38 +187,54 @@ async def classes_for(
     return Page(shown, page, pages, total)
 
 
-async def scan(session: AsyncSession, now: datetime) -> int:
-    """Push the report (PDF and XLSX) once to each staff member of the institution of every
-    class assessed within `PUSH_WINDOW` who has not been queued it; returns pushes queued."""
-    due = await reporting.reports_due(
+@dataclass(frozen=True)
+class Due:
+    """Reports to push: each class's built report and the staff who have not been sent it."""
+
+    reports: dict[int, domain.Report]
+    readers: list[tuple[int, notifier.Reader]]
+
+
+async def due(session: AsyncSession, now: datetime) -> Due:
+    """The classes assessed within `PUSH_WINDOW` whose institution's staff have not been
+    queued their report, with the reports built (one set-based query finds them)."""
+    found = await reporting.reports_due(
         session, Role.INSTITUTION, now - PUSH_WINDOW, (ClassStage.ASSESSED,)
     )
-    if not due:
-        return 0
-    readers = await notifier.readers(session, {person_id for _, person_id in due})
-    built: dict[int, domain.Report] = {}
-    printed: dict[tuple[int, str], Files] = {}
+    readers = await notifier.readers(session, {person_id for _, person_id in found})
+    pairs = [(c, readers[p]) for c, p in found if p in readers]
+    built = {}
+    for class_id in dict.fromkeys(c for c, _ in pairs):
+        built[class_id] = await report(session, await session.get(TrainingClass, class_id))
+    return Due(built, pairs)
+
+
+async def printed(waiting: Due) -> dict[tuple[int, str], Files]:
+    """Each due report printed once per language its readers read (outside any transaction:
+    a PDF is half a second of CPU)."""
+    out: dict[tuple[int, str], Files] = {}
+    for class_id, reader in waiting.readers:
+        if (class_id, reader.locale) not in out:
+            out[class_id, reader.locale] = await files(
+                waiting.reports[class_id], I18n(reader.locale)
+            )
+    return out
+
+
+async def push(session: AsyncSession, waiting: Due, prints: dict[tuple[int, str], Files]) -> int:
+    """Queue the PDF and the XLSX to each reader (outbox keys `report:<class>:<person>`, so a
+    rerun or a second process sends nothing twice); returns the pushes queued."""
     notices = []
-    for class_id, person_id in due:
-        reader = readers.get(person_id)
-        if reader is None:
-            continue
-        if class_id not in built:
-            built[class_id] = await report(session, await session.get(TrainingClass, class_id))
-        if (class_id, reader.locale) not in printed:
-            printed[class_id, reader.locale] = await files(built[class_id], I18n(reader.locale))
-        done = printed[class_id, reader.locale]
-        key = f"report:{class_id}:{person_id}"
-        notices += [
-            notifier.notice(
-                reader, "reports.pushed_pdf", key=key, document=done.pdf, name=done.class_name
-            ),
-            notifier.notice(
-                reader,
-                "reports.pushed_xlsx",
-                key=f"{key}:xlsx",
-                document=done.xlsx,
-                name=done.class_name,
-            ),
-        ]
+    for class_id, reader in waiting.readers:
+        done = prints[class_id, reader.locale]
+        key = f"report:{class_id}:{reader.person_id}"
+        for suffix, message, document in (
+            ("", "reports.pushed_pdf", done.pdf),
+            (":xlsx", "reports.pushed_xlsx", done.xlsx),
+        ):
+            notices.append(
+                notifier.notice(
+                    reader, message, key=key + suffix, document=document, name=done.class_name
+                )
+            )
     return await notifier.tell_many(session, notices)

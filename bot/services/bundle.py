@@ -83,7 +83,7 @@ async def application(p: Papers) -> list[File]:
     deciders = await names(p.session, [x for x in (c.decided_by,) if x])
     rows = [
         ("class", c.name),
-        ("programme", i18n("reports.programme", programme=c.programme)),
+        ("programme", i18n("classes.programme_name", programme=c.programme)),
         ("institution", institution.name if institution else ""),
         ("region", region.name if region else ""),
         ("venue", c.venue_address),
@@ -94,7 +94,7 @@ async def application(p: Papers) -> list[File]:
         ("submitted", local_time(c.submitted_at, c)),
         ("decided", local_time(c.decided_at, c)),
         ("decided_by", deciders.get(c.decided_by, "") if c.decided_by else ""),
-        ("status", c.status),
+        ("status", i18n("classes.status_name", status=c.status)),
     ]
     return [await p.sheet("application", [(i18n("reports.field", name=k), v) for k, v in rows])]
 
@@ -259,10 +259,14 @@ class Bundle:
 
 
 async def build(
-    session: AsyncSession, actor: Actor, class_id: int, limit: int = zips.LIMIT
+    session: AsyncSession,
+    actor: Actor,
+    class_id: int,
+    limit: int = zips.LIMIT,
+    parts: Sequence[Part] = PARTS,
 ) -> Bundle:
     """The class's bundle for the actor (`REPORT_BUNDLE`), in their language, as archives of at
-    most `limit` bytes each."""
+    most `limit` bytes each (`parts`: all of them but in tests)."""
     training_class, target = await class_and_target(session, actor, Action.REPORT_BUNDLE, class_id)
     i18n = I18n(actor.locale)
     papers = Papers(
@@ -274,7 +278,7 @@ async def build(
         full=allowed(actor, Action.PERSONAL_DATA_FULL, target),
     )
     files: list[File] = []
-    for part in PARTS:
+    for part in parts:
         files += await part(papers)
     stem = i18n("reports.bundle_stem", name=training_class.name)
     archives = await asyncio.to_thread(

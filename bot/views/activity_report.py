@@ -164,7 +164,7 @@ def overview(built: Report, i18n: I18n) -> list[tuple[str, str]]:
     when = "—" if f.first is None else f"{f.first.isoformat()} – {f.last.isoformat()}"
     pairs = [
         ("class", f.class_name),
-        ("programme", i18n("reports.programme", programme=f.programme)),
+        ("programme", i18n("classes.programme_name", programme=f.programme)),
         ("institution", f.institution),
         ("region", f.region),
         ("dates", when),

@@ -47,6 +47,7 @@ from bot.domain.classes import (
 )
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n
+from bot.views.activity_report import report_buttons
 from bot.views.pages import paged, turns
 from storage import classes
 from storage.models import ClassSession, Institution, Person, TrainingClass
@@ -157,6 +158,7 @@ def board_view(i18n: I18n, snap: Snapshot, now: datetime) -> Rendered:
         )
     if found.status == ClassStatus.APPROVED:
         builder.button(text=i18n("classes.b_enrolment"), callback_data=ClassRoster(c=found.id))
+        builder.add(*report_buttons(i18n, found.id, bundle=True))  # T11, S-15
     builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v=View.LIST))
     builder.adjust(*((2, 2, 1, 1) if editable else (1, 1, 1)))
     return text, builder.as_markup()
