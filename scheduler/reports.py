@@ -1,4 +1,5 @@
-"""The activity-report scan (T11): each class assessed lately is pushed, as PDF and XLSX, to
+"""The activity-report scan (T11): the teaching lecturers of a class that ended are asked for
+their comments once; each class assessed lately is pushed, as PDF and XLSX, to
 its institution's staff once (bot/services/activity_report: one query for the pushes not queued
 yet)."""
 
@@ -14,11 +15,13 @@ from storage.db import unit_of_work
 
 
 async def scan_reports(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
-    """Find (one transaction), print (none: PDFs take CPU, not the store's lock), queue."""
+    """Ask for comments; find the reports due (one transaction), print them (none: PDFs take
+    CPU, not the store's lock), queue them."""
     async with unit_of_work(sessions) as session:
+        asked = await activity_report.ask_comments(session, now)
         waiting = await activity_report.due(session, now)
     if not waiting.readers:
-        return 0
+        return asked
     prints = await activity_report.printed(waiting)
     async with unit_of_work(sessions) as session:
-        return await activity_report.push(session, waiting, prints)
+        return asked + await activity_report.push(session, waiting, prints)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     AttendanceMark,
     ClassSession,
+    ClassTeacher,
     FormSubmission,
     LeaveRequest,
     RoleGrant,
@@ -81,3 +82,21 @@ async def done_assignments(session: AsyncSession, class_id: int) -> list[Scoring
         .order_by(ScoringAssignment.trainee_id, ScoringAssignment.round, ScoringAssignment.position)
     )
     return list((await session.exec(query)).all())
+
+
+async def comments_due(
+    session: AsyncSession, since: datetime, stages: Collection[str]
+) -> list[tuple[int, int, str]]:
+    """(class id, teacher id, class name) for each teacher of a class in `stages` since `since`
+    not yet asked for their comments (outbox key `comments:<class>:<person>`)."""
+    query = (
+        select(TrainingClass.id, ClassTeacher.person_id, TrainingClass.name)
+        .join(ClassTeacher, col(ClassTeacher.class_id) == col(TrainingClass.id))
+        .where(
+            col(TrainingClass.stage).in_(sorted(stages)),
+            col(TrainingClass.stage_at) >= since,
+            not_queued(key_of("comments", TrainingClass.id, ClassTeacher.person_id)),
+        )
+        .order_by(TrainingClass.id, ClassTeacher.person_id)
+    )
+    return [tuple(row) for row in (await session.exec(query)).all()]

@@ -1,7 +1,9 @@
 """The class activity report (T11): read from the store, built by bot/domain/activity_report.py,
 printed by bot/views/activity_report.py; sent on demand to teachers, staff and supervisors
 (`Action.ACTIVITY_REPORT`) and pushed once, as PDF and XLSX, to the institution's staff when
-the class is assessed (`scan`, a set-based query for the pushes not queued yet)."""
+the class is assessed (`due`, `printed`, `push`: a set-based query for the pushes not queued
+yet). The teaching lecturers are asked once for their comments when the class ends
+(`ask_comments`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bot.policy import RULES, Action, Reach
 from bot.services.actor import Actor
 from bot.services.targets import class_for
 from bot.views import activity_report as views
+from bot.views.activity_report import comment_button
 from bot.views.pages import PAGE_SIZE, Page, page_window
 from storage import assessment as assessment_store
 from storage import attendance, feedback_views, reporting
@@ -237,4 +240,25 @@ async def push(session: AsyncSession, waiting: Due, prints: dict[tuple[int, str]
                     reader, message, key=key + suffix, document=document, name=done.class_name
                 )
             )
+    return await notifier.tell_many(session, notices)
+
+
+async def ask_comments(session: AsyncSession, now: datetime) -> int:
+    """Ask each teaching lecturer of a class ended (or assessed) within `PUSH_WINDOW` once for
+    their comments, with a button that opens the form; returns the pushes queued."""
+    found = await reporting.comments_due(
+        session, now - PUSH_WINDOW, (ClassStage.ENDED, ClassStage.ASSESSED)
+    )
+    readers = await notifier.readers(session, {person_id for _, person_id, _ in found})
+    notices = [
+        notifier.notice(
+            readers[person_id],
+            "reports.ask_comments",
+            key=f"comments:{class_id}:{person_id}",
+            keyboard=lambda i18n, class_id=class_id: comment_button(i18n, class_id),
+            name=name,
+        )
+        for class_id, person_id, name in found
+        if person_id in readers
+    ]
     return await notifier.tell_many(session, notices)

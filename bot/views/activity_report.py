@@ -56,6 +56,13 @@ def report_buttons(i18n: I18n, class_id: int, bundle: bool) -> list[InlineKeyboa
     ]
 
 
+def comment_button(i18n: I18n, class_id: int) -> InlineKeyboardMarkup:
+    """The button under the push that asks a teaching lecturer for their comments."""
+    data = ReportCb(a=RepAct.OPEN, u=Use.COMMENT, c=class_id).pack()
+    button = InlineKeyboardButton(text=i18n("reports.b_comment"), callback_data=data)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def class_list(i18n: I18n, use: Use, page: Page[Any]) -> tuple[str, InlineKeyboardMarkup]:
     """The classes the person may pick for `use`, 20 a page."""
     rows = [

@@ -318,3 +318,15 @@ async def test_staff_are_sent_the_report_once_when_the_class_is_assessed_T11(ses
     assert rows[0].payload["filename"] == "活动报告-西湖网创一班.pdf"
     assert "已完成考核" in rows[0].payload["caption"]
     assert I18n("zh-CN")("reports.title") in rows[0].payload["caption"]
+
+
+async def test_the_teaching_lecturers_are_asked_for_their_comments_once_T11(sessions, world):
+    async with unit_of_work(sessions) as session:
+        assert await activity_report.ask_comments(session, AFTER) == 2
+        assert await activity_report.ask_comments(session, AFTER) == 0
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    teachers = {world.people[name][0] for name in ("王老师", "李老师")}
+    assert {row.person_id for row in rows} == teachers
+    assert "西湖网创一班" in rows[0].payload["text"] and "讲师评语" in rows[0].payload["text"]
+    (button,) = rows[0].payload["reply_markup"]["inline_keyboard"][0]
+    assert button["text"] == "✍️ 写讲师评语" and button["callback_data"].startswith("rpt:open:c:")
