@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from bot.clock import ManualClock
 from bot.domain.roles import Role
+from scheduler.reports import scan_reports
+from storage.models import TrainingClass
 from tests.bot.attendance_people import member, open_class
 from tests.bot.test_intake import ask, pick
 from tests.chat import body
@@ -68,6 +70,17 @@ async def test_comments_then_the_report_and_bundle_from_the_class_card_T11_S15(f
     assert "共 10 个文件" in body(zipped)
     names = zipfile.ZipFile(io.BytesIO(await download(staff, zipped))).namelist()
     assert "04-学员名册与考勤.xlsx" in names and f"活动报告-{made.name}.pdf" in names
+
+    async with app.store() as session:  # the class is assessed: the scan pushes the report
+        found = await session.get(TrainingClass, made.id)
+        found.stage, found.stage_at = "assessed", AFTER
+    assert await scan_reports(app.sessions, AFTER, app.settings) == 3  # + the lecturer's ask
+    pushed = await staff.expect(lambda m: "已完成考核" in body(m))
+    assert pushed["document"]["file_name"] == f"活动报告-{made.name}.pdf"
+    await staff.expect(document(".xlsx"))
+    assert "学员积极参与" in "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(await download(staff, pushed))).pages
+    )
 
     for command in ("/report", "/bundle", "/comments"):
         refused = await trainee.reply_to(command)
