@@ -42,12 +42,18 @@ async def leaves_of_class(session: AsyncSession, class_id: int) -> list[LeaveReq
     return list((await session.exec(query)).all())
 
 
-async def class_forms(session: AsyncSession, form_id: str, class_id: int) -> list[FormSubmission]:
-    """The current submissions of `form_id` made for the class (its context names it): the
-    class form and the equipment checklist, oldest first."""
+async def class_forms(
+    session: AsyncSession, form_id: str, class_id: int, person_id: int
+) -> list[FormSubmission]:
+    """The current submissions of `form_id` the person made for the class (its context names
+    it), oldest first: e.g. the equipment checklist by whoever confirmed it."""
     query = (
         select(FormSubmission)
-        .where(FormSubmission.form_id == form_id, col(FormSubmission.current).is_(True))
+        .where(
+            FormSubmission.person_id == person_id,
+            FormSubmission.form_id == form_id,
+            col(FormSubmission.current).is_(True),
+        )
         .order_by(FormSubmission.id)
     )
     rows = (await session.exec(query)).all()

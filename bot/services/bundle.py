@@ -118,16 +118,20 @@ async def timetable(p: Papers) -> list[File]:
 
 
 async def equipment(p: Papers) -> list[File]:
-    """The checklist as confirmed (T4): each item and its answer."""
-    rows: list[list[Any]] = []
-    for form_id in ("equipment", "equipment_trainer"):
-        for done in await reporting.class_forms(p.session, form_id, p.training_class.id):
-            for question in form(form_id).questions():
-                value = done.answers.get(question.id)
-                if value is not None:
-                    rows.append(
-                        [question.label(p.i18n.locale), answer(form_id, question.id, value, p.i18n)]
-                    )
+    """The checklist as confirmed (T4, the last version by whoever confirmed it): each item
+    and its answer."""
+    c = p.training_class
+    found = []
+    if c.equipment_confirmed_by is not None:
+        for form_id in ("equipment", "equipment_trainer"):
+            done = await reporting.class_forms(p.session, form_id, c.id, c.equipment_confirmed_by)
+            found += [(form_id, done[-1])] if done else []
+    rows = [
+        [question.label(p.i18n.locale), answer(form_id, question.id, value, p.i18n)]
+        for form_id, done in found[-1:]
+        for question in form(form_id).questions()
+        if (value := done.answers.get(question.id)) is not None
+    ]
     return [await p.sheet("equipment", rows)]
 
 

@@ -179,6 +179,10 @@ async def world(sessions) -> World:
             {"summary": "本班学员积极参与，进步明显。", "problems": "网速偏慢"},
             class_id=made.id,
         )
+        await hand_in(
+            session, ids["staff"], "equipment", {"layout": True, "bandwidth": False}, class_id=made.id
+        )
+        made.equipment_confirmed_by = ids["staff"]
         made.stage, made.stage_at = "assessed", AFTER
         return World(people, made.id)
 
@@ -259,6 +263,8 @@ async def test_the_bundle_masks_numbers_for_staff_and_shows_them_to_the_supervis
     assert first[:4] == ("小王", "女", "110101********1234", "138****5678")
     assert first[4:6] == ("出勤", "出勤") and first[-2:] == (2, "100%")
     assert len(_sheet(archive, "02-课程表.xlsx")) == 15  # header + 14 sessions
+    checklist = _sheet(archive, "03-教材设备教具清单.xlsx")
+    assert [row[1] for row in checklist] == ["确认", "是", "否"]
     scores = _sheet(archive, "07-考核成绩.xlsx")
     assert [row[1] for row in scores[1:]] == [1, 1, 2]
 
