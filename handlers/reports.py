@@ -67,6 +67,7 @@ async def paged(
 async def send_report(
     query: CallbackQuery, callback_data: ReportCb, session: AsyncSession, actor: Actor, bot: Bot
 ) -> None:
+    await bot.send_chat_action(query.from_user.id, "upload_document")  # printing takes a moment
     files = await activity_report.for_actor(session, actor, callback_data.c)
     await query.answer()
     i18n = I18n(actor.locale)
@@ -81,6 +82,7 @@ async def send_report(
 async def send_bundle(
     query: CallbackQuery, callback_data: ReportCb, session: AsyncSession, actor: Actor, bot: Bot
 ) -> None:
+    await bot.send_chat_action(query.from_user.id, "upload_document")
     made = await bundle.build(session, actor, callback_data.c)
     await query.answer()
     i18n = I18n(actor.locale)

@@ -39,6 +39,7 @@ async def test_comments_then_the_report_and_bundle_from_the_class_card_T11_S15(f
     lecturer, lecturer_id = await member(app, http, "王老师", Role.LECTURER)
     staff, _ = await member(app, http, "机构老师", Role.INSTITUTION)
     trainee, trainee_id = await member(app, http, "小王", Role.TRAINEE)
+    supervisor, _ = await member(app, http, "主管", Role.SUPERVISOR)
     made, _ = await open_class(app, START, (lecturer_id,), (trainee_id,))
 
     listing = await lecturer.reply_to("/comments", predicate=lambda m: "请选择班级" in body(m))
@@ -81,6 +82,9 @@ async def test_comments_then_the_report_and_bundle_from_the_class_card_T11_S15(f
     assert "学员积极参与" in "".join(
         page.extract_text() for page in PdfReader(io.BytesIO(await download(staff, pushed))).pages
     )
+
+    listing = await supervisor.reply_to("/bundle", predicate=lambda m: "资料包" in body(m))
+    assert made.name in str(listing["reply_markup"])  # any class of the region
 
     for command in ("/report", "/bundle", "/comments"):
         refused = await trainee.reply_to(command)

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import col, select
 
+from bot.commands import command_names
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.services import activity_report, bundle
@@ -180,7 +181,11 @@ async def world(sessions) -> World:
             class_id=made.id,
         )
         await hand_in(
-            session, ids["staff"], "equipment", {"layout": True, "bandwidth": False}, class_id=made.id
+            session,
+            ids["staff"],
+            "equipment",
+            {"layout": True, "bandwidth": False},
+            class_id=made.id,
         )
         made.equipment_confirmed_by = ids["staff"]
         made.stage, made.stage_at = "assessed", AFTER
@@ -336,3 +341,10 @@ async def test_the_teaching_lecturers_are_asked_for_their_comments_once_T11(sess
     assert "西湖网创一班" in rows[0].payload["text"] and "讲师评语" in rows[0].payload["text"]
     (button,) = rows[0].payload["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == "✍️ 写讲师评语" and button["callback_data"].startswith("rpt:open:c:")
+
+
+def test_the_reporting_commands_are_in_the_menus_of_the_roles_that_use_them():
+    assert {"report", "bundle"} <= set(command_names([Grant(Role.SUPERVISOR, 1)]))
+    assert {"report", "bundle"} <= set(command_names([Grant(Role.INSTITUTION, 1, 10)]))
+    assert {"report", "comments"} <= set(command_names([Grant(Role.LECTURER, 1, 10)]))
+    assert not {"report", "bundle", "comments"} & set(command_names([Grant(Role.TRAINEE, 1, 10)]))
