@@ -49,6 +49,11 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    SUPPORT_NEEDS_GIVE = "support.needs_give"
+    SUPPORT_NEEDS_VIEW = "support.needs_view"
+    SUPPORT_NEEDS_COMPLETE = "support.needs_complete"
+    SUPPORT_SERVICES = "support.services"
+    SUPPORT_FOLLOWUP = "support.followup"
 
 
 class Reach(StrEnum):
@@ -153,6 +158,15 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Follow-up support (S-16, S-42, T12): a trainee answers their own needs survey; the
+    # class's lecturers read and complete it (the source has the lecturer fill it), the
+    # institution's staff read it too and follow each need up; supervisors (their region) and
+    # institution staff (their institution's region) keep the region's catalogue of services.
+    Action.SUPPORT_NEEDS_GIVE: {Role.TRAINEE: SELF},
+    Action.SUPPORT_NEEDS_VIEW: {Role.LECTURER: TAUGHT, Role.INSTITUTION: INSTITUTION},
+    Action.SUPPORT_NEEDS_COMPLETE: {Role.LECTURER: TAUGHT},
+    Action.SUPPORT_SERVICES: {Role.SUPERVISOR: REGION, Role.INSTITUTION: REGION, Role.ADMIN: ALL},
+    Action.SUPPORT_FOLLOWUP: {Role.INSTITUTION: INSTITUTION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -113,6 +113,15 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.COACHING_RECORD: TEACHERS_TAUGHT,
+    Action.SUPPORT_NEEDS_GIVE: {Role.TRAINEE: {"self"}},
+    Action.SUPPORT_NEEDS_VIEW: {Role.LECTURER: {"taught"}, Role.INSTITUTION: OWN},
+    Action.SUPPORT_NEEDS_COMPLETE: {Role.LECTURER: {"taught"}},
+    Action.SUPPORT_SERVICES: {
+        Role.SUPERVISOR: REGION,
+        Role.INSTITUTION: REGION,
+        Role.ADMIN: EVERYWHERE,
+    },
+    Action.SUPPORT_FOLLOWUP: STAFF_ONLY,
 }
 
 
