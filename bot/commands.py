@@ -23,6 +23,7 @@ ROLE_COMMANDS = {
         "profile",
         "coaching",
         "assessment",
+        "needs",
     ),
     Role.TRAINER: ("todo", "checkin", "roster", "feedback", "profile", "coaching", "assessment"),
     Role.INSTITUTION: (
@@ -34,9 +35,11 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "needs",
+        "services",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
-    Role.ADMIN: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "services"),
+    Role.ADMIN: ("todo", "assessment", "services"),
 }
 
 

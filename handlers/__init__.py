@@ -23,6 +23,7 @@ from handlers import (
     refusals,
     start,
     submissions,
+    support,
     teachers,
     todo,
 )
@@ -47,6 +48,7 @@ FEATURES = (
     feedback,
     feedback_views,
     submissions,
+    support,
     forms,
     fallback,
 )

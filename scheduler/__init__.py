@@ -16,6 +16,7 @@ from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
+from scheduler.support import scan_support_needs
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
 from storage.presses import prune_presses
@@ -61,7 +62,13 @@ def create_scheduler(
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
+    for scan in (
+        *SCANS,
+        scan_feedback,
+        scan_feedback_summaries,
+        scan_assessment,
+        scan_support_needs,
+    ):
         scheduler.add_job(
             run_scan,
             "interval",

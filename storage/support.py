@@ -32,6 +32,7 @@ ASKED_STAGES = (ClassStage.ASSESSED, ClassStage.CLOSED)
 """A class's trainees are asked about their needs once it is assessed (and still when closed:
 a scan that missed the assessed stage catches up)."""
 
+
 def _dialect(session: AsyncSession) -> Any:
     return postgresql if session.bind.dialect.name == "postgresql" else sqlite
 
@@ -223,9 +224,7 @@ async def followup(session: AsyncSession, followup_id: int) -> SupportFollowup |
     return await session.get(SupportFollowup, followup_id)
 
 
-async def close_followup(
-    session: AsyncSession, followup_id: int, by: int, now: datetime
-) -> bool:
+async def close_followup(session: AsyncSession, followup_id: int, by: int, now: datetime) -> bool:
     """Mark the item done; False when it was closed already."""
     result = await session.exec(
         update(SupportFollowup)
@@ -251,9 +250,7 @@ def add_contact(session: AsyncSession, contact: SupportContact) -> None:
     session.add(contact)
 
 
-async def contact_counts(
-    session: AsyncSession, institution_ids: Collection[int]
-) -> dict[str, int]:
+async def contact_counts(session: AsyncSession, institution_ids: Collection[int]) -> dict[str, int]:
     """Contacts recorded by channel for the institutions' follow-ups (countable, S-42)."""
     query = (
         select(SupportContact.channel, func.count())
