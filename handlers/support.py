@@ -287,8 +287,10 @@ async def add_or_edit_pressed(
     settings: Settings,
     bot: Bot,
     clock: Clock,
+    state: FSMContext,
 ) -> None:
     service_id = callback_data.s if callback_data.a == SvcAct.EDIT else None
+    await state.clear()  # no longer waiting for an import file: the answers go to the form
     context, answers = await cases.service_form(session, actor, service_id)
     await query.answer()
     await _run(
@@ -444,8 +446,10 @@ async def service_pressed(
     settings: Settings,
     bot: Bot,
     clock: Clock,
+    state: FSMContext,
 ) -> None:
     context = await cases.contact_context(session, actor, callback_data.f, callback_data.s)
+    await state.clear()
     await query.answer()
     await _run(
         bot, query.from_user.id, session, person, i18n, settings, clock, CONTACT_FORM, context, None

@@ -33,7 +33,7 @@ from bot.domain.support import (
 from bot.forms.registry import form
 from bot.i18n import I18n
 from bot.policy import RULES, Action, Reach, Target, allowed, regions, require
-from bot.services import people
+from bot.services import people, recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
 from bot.services.targets import class_and_target
@@ -256,6 +256,20 @@ async def settle_needs(session: AsyncSession, submission: FormSubmission, now: d
         matched=list(matched.items()),
     )
     name = await people.name_of(session, submission.person_id)
+    if new_items:  # the items wait in /todo; the push only announces them
+        await notifier.tell_many(
+            session,
+            [
+                notifier.notice(
+                    reader,
+                    "support.announce",
+                    key=f"needs:new:{submission.id}:{reader.chat_id}",
+                    name=name,
+                    count=new_items,
+                )
+                for reader in await recipients.staff(session, training_class.institution_id)
+            ],
+        )
     return Settled(submission.person_id, name, needs, matched, new_items)
 
 

@@ -194,6 +194,11 @@ async def test_s42_answers_become_follow_ups_and_the_trainee_is_told_the_matchin
         assert "杭州市创业担保贷款" in text and "西湖区创业导师团" in text
         assert "上城区" not in text, "a sibling district's service is not theirs"
         assert "停办" not in text, "a withdrawn service is not offered"
+        announced = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.key.like("needs:new:%")))
+        ).all()
+        assert [m.person_id for m in announced] == [world.id("staff")]
+        assert "2 项待跟进" in announced[0].payload["text"]
         with pytest.raises(Stale):
             await support.open_needs(session, world.actor("trainee0"), world.class_id, [])
 
