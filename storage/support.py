@@ -40,9 +40,18 @@ def _dialect(session: AsyncSession) -> Any:
 # --- the survey's pushes ---------------------------------------------------------------------
 
 
-async def unasked(session: AsyncSession, limit: int) -> list[tuple[int, int]]:
-    """(class, trainee) of enrolled trainees of assessed trainee classes not asked yet, a batch
-    at a time: one query, its cost the classes' places, not the history."""
+async def unasked(session: AsyncSession, since: datetime, limit: int) -> list[tuple[int, int]]:
+    """(class, trainee) of enrolled trainees of trainee classes assessed (or closed) since
+    `since` and not asked yet, a batch at a time: one query, its cost the recent classes'
+    places, not the history."""
+    recent = select(TrainingClass.id).where(
+        col(TrainingClass.stage).in_([str(stage) for stage in ASKED_STAGES]),
+        col(TrainingClass.stage_at) >= since,
+        TrainingClass.programme == "trainee",
+    )
+    class_ids = list((await session.exec(recent)).all())
+    if not class_ids:
+        return []
     asked = exists(
         select(SupportRequest.id).where(
             SupportRequest.class_id == Enrollment.class_id,
@@ -51,10 +60,8 @@ async def unasked(session: AsyncSession, limit: int) -> list[tuple[int, int]]:
     )
     query = (
         select(Enrollment.class_id, Enrollment.person_id)
-        .join(TrainingClass, col(TrainingClass.id) == Enrollment.class_id)
         .where(
-            col(TrainingClass.stage).in_([str(stage) for stage in ASKED_STAGES]),
-            TrainingClass.programme == "trainee",
+            col(Enrollment.class_id).in_(sorted(class_ids)),
             Enrollment.status == PlaceStatus.ENROLLED,
             ~asked,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +20,11 @@ SERVICE_FORM = "support_service"
 """One catalogue entry, added or edited in chat."""
 CONTACT_FORM = "support_contact"
 """One contact with a trainee about a need, recorded by institution staff."""
+
+ASK_WITHIN = timedelta(days=30)
+"""A class's trainees are asked while its stage (assessed, then closed) changed this recently:
+the scan reads recent classes only, and a class assessed long before (or before this feature
+existed) is not surveyed out of the blue."""
 
 
 class Need(StrEnum):

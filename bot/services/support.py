@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notifier
 from bot.domain.forms import FOR_PERSON
 from bot.domain.support import (
+    ASK_WITHIN,
     NEEDS_FORM,
     REQUIRED_COLUMNS,
     Column,
@@ -56,10 +57,11 @@ BATCH = 500
 
 
 async def ask_assessed(session: AsyncSession, now: datetime, keyboard: Any) -> tuple[int, int]:
-    """Ask up to `BATCH` trainees of assessed classes not asked yet (a `support_request` row
-    claimed with the keyed push, so nobody is asked twice). `keyboard(class_id)` builds the
-    push's button. Returns (trainees claimed, pushes queued)."""
-    claimed = await store.claim(session, await store.unasked(session, BATCH), now)
+    """Ask up to `BATCH` trainees of classes assessed within `ASK_WITHIN` not asked yet (a
+    `support_request` row claimed with the keyed push, so nobody is asked twice).
+    `keyboard(class_id)` builds the push's button. Returns (trainees claimed, pushes queued)."""
+    pairs = await store.unasked(session, now - ASK_WITHIN, BATCH)
+    claimed = await store.claim(session, pairs, now)
     if not claimed:
         return 0, 0
     classes = {c: await session.get(TrainingClass, c) for c in {c for c, _ in claimed}}

@@ -96,7 +96,9 @@ async def test_s42_t12_needs_matched_completed_and_followed_up_in_chat(fast_fact
     second = await trainee.expect(has("为你匹配的后续服务"))
     assert "【专家指导】" in body(second) and "本地区暂时没有登记这类服务" in body(second)
 
-    inbox = await staff.reply_to("/todo")
+    announced = await staff.expect(has("新增 1 项待跟进"))  # the lecturer's added need
+    assert "小王 提交了后续支持需求" in body(announced)
+    inbox = await staff.reply_to("/todo", predicate=has("待办"))
     assert "后续支持需跟进：2" in body(inbox)
     await _fill(staff, inbox, "小王 · 创业担保贷款")
     card = await staff.expect(has("后续服务跟进"))
@@ -117,7 +119,7 @@ async def test_s42_t12_needs_matched_completed_and_followed_up_in_chat(fast_fact
     assert "5月20日 电话 · 区人社局创业担保贷款" in body(updated)
     await _fill(staff, updated, "标记完成")
     await staff.expect(has("（已完成）"))
-    assert "后续支持需跟进：1" in body(await staff.reply_to("/todo"))
+    assert "后续支持需跟进：1" in body(await staff.reply_to("/todo", predicate=has("待办")))
 
     async with app.store() as session:
         submissions = (

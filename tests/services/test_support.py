@@ -149,6 +149,16 @@ async def test_t12_the_survey_is_pushed_once_to_each_trainee_when_the_class_is_a
     assert await _asked(sessions) == [f"needs:ask:{world.class_id}:{p}" for p in world.trainees]
     assert await scan_support_needs(sessions, NOW + timedelta(days=1), None) == 0, "once"
     async with unit_of_work(sessions) as session:
+        old = await make_class(
+            session,
+            institution_id=(await session.get(TrainingClass, world.class_id)).institution_id,
+            region_id=world.regions["西湖区"],
+            start=date(2026, 1, 5),
+            trainee_ids=(world.id("trainee1"),),
+        )
+        old.stage, old.stage_at = "closed", NOW - timedelta(days=31)
+    assert await scan_support_needs(sessions, NOW, None) == 0, "a class assessed long ago"
+    async with unit_of_work(sessions) as session:
         pushed = (
             await session.exec(select(OutboxMessage).where(OutboxMessage.key.like("needs:ask:%")))
         ).first()
