@@ -33,7 +33,7 @@ from bot.domain.support import (
 )
 from bot.forms.registry import form
 from bot.i18n import I18n
-from bot.policy import RULES, Action, Reach, Target, allowed, regions, require
+from bot.policy import RULES, Action, Reach, Target, allowed, institutions, regions, require
 from bot.services import people, recipients
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Stale, found
@@ -109,30 +109,19 @@ async def open_needs(
 # --- the lecturers' and institution's view of the answers ------------------------------------
 
 
-def _institutions(actor: Actor, action: Action) -> list[int]:
-    return [
-        g.institution_id
-        for g in actor.grants
-        if g.institution_id is not None
-        and Reach.INSTITUTION in getattr(_rule(action, g.role), "reaches", ())
-    ]
-
-
-def _rule(action: Action, role: Any) -> Any:
-    return RULES[action].get(role)
+def _reaches(actor: Actor, action: Action, reach: Reach) -> bool:
+    """Whether one of the actor's grants reaches objects of `action` by `reach`."""
+    return any(reach in getattr(RULES[action].get(g.role), "reaches", ()) for g in actor.grants)
 
 
 async def classes_with_needs(session: AsyncSession, actor: Actor) -> list[TrainingClass]:
     """Classes whose trainees were asked, that the actor may read the answers of: the ones
     they teach, and their institution's."""
-    teaches = any(
-        Reach.TAUGHT in getattr(_rule(Action.SUPPORT_NEEDS_VIEW, g.role), "reaches", ())
-        for g in actor.grants
-    )
+    teaches = _reaches(actor, Action.SUPPORT_NEEDS_VIEW, Reach.TAUGHT)
     return await store.classes_asked(
         session,
         teacher_id=actor.person_id if teaches else None,
-        institution_ids=_institutions(actor, Action.SUPPORT_NEEDS_VIEW),
+        institution_ids=institutions(actor, Action.SUPPORT_NEEDS_VIEW),
     )
 
 
@@ -393,10 +382,7 @@ async def close_followup(session: AsyncSession, actor: Actor, followup_id: int) 
 async def _maintained(session: AsyncSession, actor: Actor) -> list[int]:
     """The regions whose catalogue the actor keeps (with every region under them; all of
     them for a national role)."""
-    if any(
-        Reach.ALL in getattr(_rule(Action.SUPPORT_SERVICES, g.role), "reaches", ())
-        for g in actor.grants
-    ):
+    if _reaches(actor, Action.SUPPORT_SERVICES, Reach.ALL):
         return [region.id for region in await repo.regions(session)]
     ids: list[int] = []
     for region_id in regions(actor, Action.SUPPORT_SERVICES):
@@ -461,7 +447,9 @@ async def save_service(
     else:
         region_id = int(context.get("region_id") or 0)
         require(actor, Action.SUPPORT_SERVICES, await _target(session, region_id))
-        service = SupportService(region_id=region_id, kind="", name="", created_by=actor.person_id)
+        service = SupportService(
+            region_id=region_id, kind="", name="", created_by=actor.person_id, created_at=actor.now
+        )
     service.kind = str(answers["kind"])
     service.name = str(answers["name"])
     service.offer = str(answers["offer"])

@@ -177,9 +177,8 @@ async def _submit(session, filler: int, context: dict, answers: dict) -> FormSub
 ANSWERS = {"needs": ["loan", "mentor"], "details": "想开网店，需要 5 万元", "contact_way": "phone"}
 
 
-async def test_s42_answers_become_follow_ups_and_the_trainee_is_told_the_matching_services(
-    sessions, world
-):
+async def _answered(sessions, world) -> None:
+    """The trainee answers: follow-up items, the matching services told, staff announced."""
     await _assess(sessions, world.class_id)
     await scan_support_needs(sessions, NOW, None)
     trainee = world.trainees[0]
@@ -254,14 +253,13 @@ async def test_t12_a_teaching_lecturer_completes_the_answers_as_a_new_submission
         assert world.id("teacher") in drafts
 
 
-async def test_s42_staff_follow_each_need_up_in_todo_recording_countable_contacts(sessions, world):
-    await _assess(sessions, world.class_id)
-    await scan_support_needs(sessions, NOW, None)
-    async with unit_of_work(sessions) as session:
-        submission = await _submit(
-            session, world.trainees[0], {"class_id": world.class_id}, ANSWERS
-        )
-        await support.settle_needs(session, submission, NOW)
+async def test_s42_answers_are_matched_and_staff_follow_each_need_up_with_countable_contacts(
+    sessions, world
+):
+    """The trainee is told the services of their region that match; each need is an item in
+    the institution's /todo, where staff record contacts (date, channel, outcome, service)
+    and close it."""
+    await _answered(sessions, world)
     staff_id, staff_grants = world.people["staff"]
     async with unit_of_work(sessions) as session:
         items = await todo.page(session, staff_id, staff_grants, 0)
@@ -326,7 +324,7 @@ def _form(context: dict, **answers) -> FormSubmission:
     )
 
 
-async def test_s42_the_catalogue_is_kept_by_region_added_edited_and_withdrawn(sessions, world):
+async def test_s42_the_catalogue_is_kept_by_region_in_chat_and_imported_from_excel(sessions, world):
     async with unit_of_work(sessions) as session:
         staff = world.actor("staff")
         context, answers = await support.service_form(session, staff, None)
@@ -365,6 +363,7 @@ async def test_s42_the_catalogue_is_kept_by_region_added_edited_and_withdrawn(se
         await support.set_active(session, staff, added.id, False)
         matched = await support.matching(session, world.regions["西湖区"], [Need.PREMISES])
         assert matched[Need.PREMISES] == []
+    await _import(sessions, world)
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -379,7 +378,8 @@ def _xlsx(rows: list[list]) -> bytes:
 HEADER = ["类别", "名称", "服务内容", "联系方式", "服务地区"]
 
 
-async def test_s42_an_excel_import_is_all_or_nothing_with_each_wrong_row_named(sessions, world):
+async def _import(sessions, world) -> None:
+    """An Excel import is all or nothing, each wrong row named with its reasons."""
     headers = support.header_names([I18n(locale) for locale in LOCALES])
     bad = _xlsx(
         [
