@@ -121,13 +121,17 @@ async def classes_asked(
 async def answers_in(
     session: AsyncSession, class_id: int, person_ids: Collection[int]
 ) -> dict[int, FormSubmission]:
-    """The current needs survey of each of these trainees for this class."""
+    """The latest needs survey of each of these trainees for this class (a trainee of two
+    classes answers each: `current` is per person and form, so the class decides here)."""
     if not person_ids:
         return {}
-    query = select(FormSubmission).where(
-        FormSubmission.form_id == NEEDS_FORM,
-        col(FormSubmission.current),
-        col(FormSubmission.person_id).in_(sorted(person_ids)),
+    query = (
+        select(FormSubmission)
+        .where(
+            FormSubmission.form_id == NEEDS_FORM,
+            col(FormSubmission.person_id).in_(sorted(person_ids)),
+        )
+        .order_by(FormSubmission.id)
     )
     return {
         row.person_id: row
