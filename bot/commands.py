@@ -25,6 +25,7 @@ ROLE_COMMANDS = {
         "assessment",
         "comments",
         "report",
+        "needs",
     ),
     Role.TRAINER: (
         "todo",
@@ -48,9 +49,11 @@ ROLE_COMMANDS = {
         "assessment",
         "report",
         "bundle",
+        "needs",
+        "services",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "report", "bundle"),
-    Role.ADMIN: ("todo", "assessment", "report", "bundle"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "report", "bundle", "services"),
+    Role.ADMIN: ("todo", "assessment", "report", "bundle", "services"),
 }
 
 

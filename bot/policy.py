@@ -53,6 +53,11 @@ class Action(StrEnum):
     ACTIVITY_REPORT = "activity.report"
     REPORT_BUNDLE = "report.bundle"
     PERSONAL_DATA_FULL = "personal.full"
+    SUPPORT_NEEDS_GIVE = "support.needs_give"
+    SUPPORT_NEEDS_VIEW = "support.needs_view"
+    SUPPORT_NEEDS_COMPLETE = "support.needs_complete"
+    SUPPORT_SERVICES = "support.services"
+    SUPPORT_FOLLOWUP = "support.followup"
 
 
 class Reach(StrEnum):
@@ -171,6 +176,15 @@ RULES: dict[Action, dict[Role, Rule]] = {
     },
     Action.REPORT_BUNDLE: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     Action.PERSONAL_DATA_FULL: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    # Follow-up support (S-16, S-42, T12): a trainee answers their own needs survey; the
+    # class's lecturers read and complete it (the source has the lecturer fill it), the
+    # institution's staff read it too and follow each need up; supervisors (their region) and
+    # institution staff (their institution's region) keep the region's catalogue of services.
+    Action.SUPPORT_NEEDS_GIVE: {Role.TRAINEE: SELF},
+    Action.SUPPORT_NEEDS_VIEW: {Role.LECTURER: TAUGHT, Role.INSTITUTION: INSTITUTION},
+    Action.SUPPORT_NEEDS_COMPLETE: {Role.LECTURER: TAUGHT},
+    Action.SUPPORT_SERVICES: {Role.SUPERVISOR: REGION, Role.INSTITUTION: REGION, Role.ADMIN: ALL},
+    Action.SUPPORT_FOLLOWUP: {Role.INSTITUTION: INSTITUTION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

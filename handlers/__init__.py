@@ -24,6 +24,7 @@ from handlers import (
     reports,
     start,
     submissions,
+    support,
     teachers,
     todo,
 )
@@ -49,6 +50,7 @@ FEATURES = (
     feedback_views,
     submissions,
     reports,
+    support,
     forms,
     fallback,
 )

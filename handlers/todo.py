@@ -21,7 +21,7 @@ from bot.services import assessment as assessment_cases
 from bot.services import people, todo
 from bot.services.todo import Item, Kind
 from bot.views.pages import page_window, turns, with_turns
-from handlers import classes, intake, leave, teachers
+from handlers import classes, intake, leave, support, teachers
 from storage.models import Person
 
 
@@ -111,6 +111,8 @@ async def card(
         return await classes.application(session, found, i18n)
     if kind is Kind.SCORING:
         return await assessment_cases.assignment_card(session, found, i18n)
+    if kind is Kind.SUPPORT:
+        return await support.followup_card(session, found, i18n)
     return await leave.request_card(session, found, i18n)
 
 

@@ -17,12 +17,24 @@ from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from scheduler.reports import scan_reports
+from scheduler.support import scan_support_needs
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
 from storage.presses import prune_presses
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+STORE_SCANS = (
+    *SCANS,
+    scan_feedback,
+    scan_feedback_summaries,
+    scan_assessment,
+    scan_reports,
+    scan_support_needs,
+)
+"""Every scan that finds due work in the store, each run every `SCAN_INTERVAL_SECONDS`: the
+one list the scheduler, the query-plan test and the benchmark's idle pass share."""
 
 STATISTICS_EVERY = timedelta(hours=6)
 """How often the planners' statistics are refreshed (ANALYZE)."""
@@ -62,7 +74,7 @@ def create_scheduler(
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment, scan_reports):
+    for scan in STORE_SCANS:
         scheduler.add_job(
             run_scan,
             "interval",

@@ -688,3 +688,75 @@ class SubmissionExtension(SQLModel, table=True):
     until: datetime = Field(sa_type=UtcDateTime)
     granted_by: int = Field(foreign_key="person.id")
     granted_at: datetime = _ts()
+
+
+class SupportRequest(SQLModel, table=True):
+    """The follow-up support needs survey (T12) was pushed to a trainee of an assessed class:
+    one row each, claimed with the push, so the scan asks nobody twice."""
+
+    __tablename__ = "support_request"
+    __table_args__ = (UniqueConstraint("class_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+
+
+class SupportService(SQLModel, table=True):
+    """A service of the region's catalogue (S-42: loans, premises and incubation, policy
+    consulting, mentors, skills, platforms): it serves its region and every region under it."""
+
+    __tablename__ = "support_service"
+    __table_args__ = (Index("ix_support_service_region_kind", "region_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=12)
+    name: str = Field(max_length=100)
+    offer: str = Field(default="", max_length=500)
+    conditions: str = Field(default="", max_length=500)
+    contact: str = Field(default="", max_length=200)
+    region_id: int = Field(foreign_key="region.id")
+    active: bool = True
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class SupportFollowup(SQLModel, table=True):
+    """One need of one trainee of a class, for the institution to follow up (`/todo`) until
+    staff mark it done."""
+
+    __tablename__ = "support_followup"
+    __table_args__ = (
+        UniqueConstraint("class_id", "person_id", "need"),
+        Index("ix_support_followup_institution_status", "institution_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id")
+    class_id: int = Field(foreign_key="training_class.id")
+    person_id: int = Field(foreign_key="person.id")
+    need: str = Field(max_length=12)
+    submission_id: int = Field(foreign_key="form_submission.id")
+    status: str = Field(default="open", max_length=8)
+    created_at: datetime = _ts()
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    done_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class SupportContact(SQLModel, table=True):
+    """One contact with the trainee about a follow-up: when, how, what came of it, and the
+    service involved (S-42: the follow-up recorded and countable)."""
+
+    __tablename__ = "support_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    followup_id: int = Field(foreign_key="support_followup.id", index=True)
+    service_id: int | None = Field(default=None, foreign_key="support_service.id")
+    contacted_on: date
+    channel: str = Field(max_length=8)
+    outcome: str
+    recorded_by: int = Field(foreign_key="person.id")
+    created_at: datetime = _ts()

@@ -39,6 +39,7 @@ from storage.models import (
     Person,
     ScoringAssignment,
     ScreeningCase,
+    SupportFollowup,
     TrainingClass,
 )
 
@@ -52,6 +53,7 @@ class Kind(StrEnum):
     CLASS = "class"
     LEAVE = "leave"
     SCORING = "score"
+    SUPPORT = "support"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -69,6 +71,8 @@ class Scope:
     is_admin: bool = False
     scores: bool = False
     """Whether the person's roles score practice results (their own assignments are listed)."""
+    followup_institution_ids: frozenset[int] = field(default_factory=frozenset)
+    """Institutions whose trainees' support needs the person follows up (S-42)."""
 
 
 class Item(NamedTuple):
@@ -168,12 +172,31 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     )
     if not scope.scores:
         assignments = assignments.where(false())
+    follow, followed = SupportFollowup.__table__.c, aliased(person)
+    followups = (
+        select(
+            *columns(
+                Kind.SUPPORT,
+                follow.id,
+                follow.created_at,
+                followed.c.first_name,
+                follow.need,
+                followed.c.id,
+            )
+        )
+        .join(followed, followed.c.id == follow.person_id)
+        .where(
+            follow.status == "open",
+            follow.institution_id.in_(sorted(scope.followup_institution_ids)),
+        )
+    )
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
         Kind.CLASS: classes,
         Kind.LEAVE: leaves,
         Kind.SCORING: assignments,
+        Kind.SUPPORT: followups,
     }
 
 

@@ -18,6 +18,16 @@ class DraftStatus(StrEnum):
 OPEN = frozenset({DraftStatus.ACTIVE, DraftStatus.PAUSED})
 """Drafts that may still be filled in."""
 
+FOR_PERSON = "for_person"
+"""Context key of a draft one person fills for another (a lecturer completing a trainee's
+needs survey): its submission is that person's, `submitted_by` the one who filled it."""
+
+
+def subject_of(context: dict, filler_id: int) -> int:
+    """Whose submission a draft with this context makes: `FOR_PERSON`'s, else the filler's."""
+    subject = context.get(FOR_PERSON)
+    return subject if isinstance(subject, int) and not isinstance(subject, bool) else filler_id
+
 
 def month_shown(pending: list, current: object, today_iso: str) -> str:
     """The month (YYYY-MM) a date question's calendar shows: the one turned to, else the

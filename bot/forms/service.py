@@ -18,7 +18,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.domain.forms import DraftStatus
+from bot.domain.forms import DraftStatus, subject_of
 from bot.forms.registry import form, forms
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
@@ -195,18 +195,20 @@ async def submission_of(session: AsyncSession, draft_id: int) -> FormSubmission 
 async def submit(
     session: AsyncSession, filled: FormDraft, person: Person, now: datetime, today: date
 ) -> tuple[FormSubmission, bool]:
-    """Record the draft as a submission once; (submission, True) only the first time."""
+    """Record the draft as a submission once; (submission, True) only the first time. A draft
+    filled for someone else (`FOR_PERSON`) is their submission, superseding theirs."""
     existing = await submission_of(session, filled.id)
     if existing is not None:
         return existing, False
     definition = form(filled.form_id)
     answers = FormRun(definition, filled.answers, today, filled.context).final_answers()
-    previous = await latest_submission(session, person.id, filled.form_id)
+    subject = subject_of(filled.context, person.id)
+    previous = await latest_submission(session, subject, filled.form_id)
     if previous is not None:
         previous.current = False
     submission = FormSubmission(
         draft_id=filled.id,
-        person_id=person.id,
+        person_id=subject,
         form_id=filled.form_id,
         form_version=filled.form_version,
         context=filled.context,

@@ -520,7 +520,7 @@ async def submit_filling(session: AsyncSession, actor: Actor, filling: Filling) 
         session,
         "form.submitted",
         actor_id=actor.person_id,
-        subject_id=actor.person_id,
+        subject_id=submission.person_id,
         object_type="form_submission",
         object_id=submission.id,
         form=draft.form_id,

@@ -20,6 +20,7 @@ from storage.models import (
     LeaveRequest,
     ScoringAssignment,
     ScreeningCase,
+    SupportFollowup,
     TrainingClass,
 )
 from storage.todo import Item, Kind, Scope
@@ -32,6 +33,7 @@ DECISIONS = {
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
     Kind.SCORING: Action.ASSESSMENT_SCORE,
+    Kind.SUPPORT: Action.SUPPORT_FOLLOWUP,
 }
 """The decision each kind of item waits for."""
 
@@ -62,6 +64,11 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
         ),
         is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
         scores=bool(_reaching(grants, Action.ASSESSMENT_SCORE, Reach.SELF)),
+        followup_institution_ids=frozenset(
+            g.institution_id
+            for g in _reaching(grants, Action.SUPPORT_FOLLOWUP, Reach.INSTITUTION)
+            if g.institution_id is not None
+        ),
     )
 
 
@@ -101,6 +108,7 @@ ROWS = {
     Kind.CLASS: TrainingClass,
     Kind.LEAVE: LeaveRequest,
     Kind.SCORING: ScoringAssignment,
+    Kind.SUPPORT: SupportFollowup,
 }
 
 

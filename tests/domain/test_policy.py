@@ -122,6 +122,15 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
     },
     Action.REPORT_BUNDLE: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
     Action.PERSONAL_DATA_FULL: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.SUPPORT_NEEDS_GIVE: {Role.TRAINEE: {"self"}},
+    Action.SUPPORT_NEEDS_VIEW: {Role.LECTURER: {"taught"}, Role.INSTITUTION: OWN},
+    Action.SUPPORT_NEEDS_COMPLETE: {Role.LECTURER: {"taught"}},
+    Action.SUPPORT_SERVICES: {
+        Role.SUPERVISOR: REGION,
+        Role.INSTITUTION: REGION,
+        Role.ADMIN: EVERYWHERE,
+    },
+    Action.SUPPORT_FOLLOWUP: STAFF_ONLY,
 }
 
 

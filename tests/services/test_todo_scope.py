@@ -26,6 +26,7 @@ from storage.models import (
     Region,
     ScoringAssignment,
     ScreeningCase,
+    SupportFollowup,
     TrainingClass,
 )
 from storage.todo import Kind
@@ -112,6 +113,15 @@ async def store(sessions):
                     seed=index,
                 )
             )
+            session.add(
+                SupportFollowup(
+                    institution_id=institution.id,
+                    class_id=running.id,
+                    person_id=trainee,
+                    need="loan",
+                    submission_id=registration.id,
+                )
+            )
         await session.flush()
     return teacher, places
 
@@ -159,6 +169,9 @@ async def _expected(session, actor: Actor) -> set[tuple[Kind, int]]:
         target = Target.at(owner=assignment.scorer_id)
         if allowed(actor, todo.DECISIONS[Kind.SCORING], target):
             expected.add((Kind.SCORING, assignment.id))
+    for item in (await session.exec(select(SupportFollowup))).all():
+        if allowed(actor, todo.DECISIONS[Kind.SUPPORT], Target.at(item.institution_id)):
+            expected.add((Kind.SUPPORT, item.id))
     return expected
 
 

@@ -19,13 +19,8 @@ from sqlalchemy import event, text
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.notifier import CARDS
-from scheduler import create_scheduler
-from scheduler.assessment import scan_assessment
-from scheduler.feedback import scan_feedback
-from scheduler.feedback_summary import scan_feedback_summaries
-from scheduler.jobs import SCANS
+from scheduler import STORE_SCANS, create_scheduler
 from scheduler.maintenance import refresh_statistics
-from scheduler.reports import scan_reports
 from storage import (
     checkin,
     enrolment,
@@ -74,7 +69,7 @@ open check-ins), not the table."""
 async def _run_everything(sessions: Any, built: province.Province) -> None:
     settings = Settings(_env_file=None)
     for now in (province.NOW, DUE):
-        for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment, scan_reports):
+        for scan in STORE_SCANS:
             await scan(sessions, now, settings)
     async with unit_of_work(sessions) as session:
         await outbox.claim(session, worker="w", now=DUE, lease=timedelta(seconds=60), limit=32)
