@@ -49,6 +49,7 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    PERSONAL_DATA_ERASE = "personal_data.erase"
 
 
 class Reach(StrEnum):
@@ -153,6 +154,9 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Personal data (S-53, PIPL): a person's erasure request is confirmed or refused by the
+    # supervisor of their region, or an admin.
+    Action.PERSONAL_DATA_ERASE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -61,18 +61,24 @@ def read_rows(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
 def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One sheet with a header row. Every text cell is stored as text, so a name such as
     "=HYPERLINK(...)" stays a name and never becomes a formula."""
+    return write_sheets([(title, header, rows)])
+
+
+def write_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """Several sheets (title, header, rows), each as `write_rows` writes one."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    widths = [len(name) for name in header]
-    for row_number, values in enumerate([header, *rows], start=1):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-                widths[column - 1] = max(widths[column - 1], len(value))
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = min(60, 4 + 2 * width)
+    workbook.remove(workbook.active)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title[:31])
+        widths = [len(name) for name in header]
+        for row_number, values in enumerate([header, *rows], start=1):
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row_number, column=column, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                    widths[column - 1] = max(widths[column - 1], len(value))
+        for column, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = min(60, 4 + 2 * width)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

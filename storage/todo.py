@@ -30,13 +30,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
-from storage import people
+from storage import people, personal_data
 from storage.attendance import PENDING as LEAVE_PENDING
 from storage.models import (
     Certificate,
     ClassTeacher,
     LeaveRequest,
     Person,
+    PersonalDataRequest,
     ScoringAssignment,
     ScreeningCase,
     TrainingClass,
@@ -52,6 +53,7 @@ class Kind(StrEnum):
     CLASS = "class"
     LEAVE = "leave"
     SCORING = "score"
+    ERASURE = "erase"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -69,6 +71,9 @@ class Scope:
     is_admin: bool = False
     scores: bool = False
     """Whether the person's roles score practice results (their own assignments are listed)."""
+    erasure_regions: frozenset[int] = field(default_factory=frozenset)
+    erases_all: bool = False
+    """Erasure requests (S-53) of people of these regions, or of everyone."""
 
 
 class Item(NamedTuple):
@@ -168,12 +173,29 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     )
     if not scope.scores:
         assignments = assignments.where(false())
+    asker = aliased(person)
+    request = PersonalDataRequest.__table__.c
+    erasures = (
+        select(
+            *columns(
+                Kind.ERASURE,
+                request.id,
+                request.created_at,
+                asker.c.first_name,
+                literal(""),
+                asker.c.id,
+            )
+        )
+        .join(asker, asker.c.id == request.person_id)
+        .where(personal_data.pending_for(scope.erasure_regions, scope.erases_all))
+    )
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
         Kind.CLASS: classes,
         Kind.LEAVE: leaves,
         Kind.SCORING: assignments,
+        Kind.ERASURE: erasures,
     }
 
 

@@ -18,6 +18,7 @@ from storage import todo
 from storage.models import (
     Certificate,
     LeaveRequest,
+    PersonalDataRequest,
     ScoringAssignment,
     ScreeningCase,
     TrainingClass,
@@ -32,6 +33,7 @@ DECISIONS = {
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
     Kind.SCORING: Action.ASSESSMENT_SCORE,
+    Kind.ERASURE: Action.PERSONAL_DATA_ERASE,
 }
 """The decision each kind of item waits for."""
 
@@ -62,6 +64,12 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
         ),
         is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
         scores=bool(_reaching(grants, Action.ASSESSMENT_SCORE, Reach.SELF)),
+        erasure_regions=frozenset(
+            g.region_id
+            for g in _reaching(grants, Action.PERSONAL_DATA_ERASE, Reach.REGION)
+            if g.region_id is not None
+        ),
+        erases_all=bool(_reaching(grants, Action.PERSONAL_DATA_ERASE, Reach.ALL)),
     )
 
 
@@ -101,6 +109,7 @@ ROWS = {
     Kind.CLASS: TrainingClass,
     Kind.LEAVE: LeaveRequest,
     Kind.SCORING: ScoringAssignment,
+    Kind.ERASURE: PersonalDataRequest,
 }
 
 
