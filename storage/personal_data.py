@@ -125,9 +125,9 @@ def _sessions(person_id: int) -> Select[Any]:
 
 EXPORTERS: dict[str, Query] = {
     "person": about(Person, "id"),
-    "role_grant": about(RoleGrant, "person_id", "granted_by"),
+    "rolegrant": about(RoleGrant, "person_id", "granted_by"),
     "invitation": about(Invitation, "created_by"),
-    "invitation_redemption": about(InvitationRedemption, "person_id"),
+    "invitationredemption": about(InvitationRedemption, "person_id"),
     "audit_log": about(AuditEntry, "subject_id", "actor_id"),
     "fsm_record": _fsm,
     "form_draft": about(FormDraft, "person_id"),
@@ -161,7 +161,7 @@ NOT_PERSONAL = frozenset(
     {
         "region",
         "institution",
-        "processed_update",  # an update id and when: nothing about anyone
+        "processedupdate",  # an update id and when: nothing about anyone
         "button_press",  # a fingerprint of a press: nothing that reads back
         "media_blob",  # charts of aggregates; a person's own pictures go with their outbox rows
         "update_inbox",  # updates not handled yet (seconds); an erasure deletes a person's
