@@ -30,7 +30,7 @@ from sqlalchemy import Select, String, Table, cast, delete, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.personal_data import WITHDRAWN, mentions, scrub, texts_in
+from bot.domain.personal_data import WITHDRAWN, is_number, mentions, scrub, texts_in
 from storage.models import (
     AssessmentResult,
     AttendanceMark,
@@ -66,6 +66,11 @@ from storage.models import (
     UpdateInbox,
 )
 from storage.outbox import FORGOTTEN
+from storage.people import PROFILE_FORM, REGISTRATION_FORM
+
+NAMING_FORMS = (REGISTRATION_FORM, PROFILE_FORM)
+NAME_KEY = "name"
+"""The answer that names the person on these forms (as storage.people reads it)."""
 
 # ---------------------------------------------------------------------------------------------
 # Export
@@ -204,12 +209,27 @@ class Erasure:
     person_id: int
     chat_id: int
     keep: Keep
+    searched: Callable[[list[str]], list[str]]
+    """Which of the withdrawn texts the sweeps look for (names, numbers, free texts; never
+    codes or dates)."""
     found: list[str] = field(default_factory=list)
+    """Every text withdrawn: looked for in messages that may have quoted it to others."""
+    names: list[str] = field(default_factory=list)
+    """What names the person (their names, ID, mobile and certificate numbers): looked for in
+    others' own texts too (a feedback comment or a leave reason naming them)."""
 
-    def withdraw(self, *values: Any) -> None:
+    def withdraw(self, *values: Any, names: bool = False) -> None:
         """Remember texts taken out of the person's rows, to sweep from others' rows."""
         for value in values:
             self.found.extend(texts_in(value))
+            if names:
+                self.names.extend(texts_in(value))
+
+    def quoted(self) -> list[str]:
+        return self.searched(self.found)
+
+    def naming(self) -> list[str]:
+        return self.searched([*self.names, *(t for t in self.found if is_number(t))])
 
 
 Eraser = Callable[[AsyncSession, Erasure], Awaitable[int]]
@@ -217,7 +237,7 @@ Eraser = Callable[[AsyncSession, Erasure], Awaitable[int]]
 
 async def _person(session: AsyncSession, erasure: Erasure) -> int:
     person = await session.get(Person, erasure.person_id)
-    erasure.withdraw(person.first_name, person.last_name, person.username)
+    erasure.withdraw(person.first_name, person.last_name, person.username, names=True)
     person.first_name, person.last_name, person.username = "", None, None
     return 1
 
@@ -228,7 +248,7 @@ def _kept_answers(erasure: Erasure, form_id: str, answers: dict[str, Any]) -> di
         if erasure.keep(form_id, key, value):
             kept[key] = value
         else:
-            erasure.withdraw(value)
+            erasure.withdraw(value, names=key == NAME_KEY and form_id in NAMING_FORMS)
     return kept
 
 
@@ -280,14 +300,20 @@ async def _fsm_records(session: AsyncSession, erasure: Erasure) -> int:
 
 
 async def _blank(
-    session: AsyncSession, erasure: Erasure, model: Any, where: Any, **values: Any
+    session: AsyncSession,
+    erasure: Erasure,
+    model: Any,
+    where: Any,
+    *,
+    names: bool = False,
+    **values: Any,
 ) -> int:
     """Withdraw the columns named in `values` from the rows `where` selects, setting each to
-    its value there (None, "" or a placeholder)."""
+    its value there (None, "" or a placeholder); `names`: what they held names the person."""
     rows = (await session.exec(select(model).where(where))).scalars().all()
     for row in rows:
         for name, value in values.items():
-            erasure.withdraw(getattr(row, name))
+            erasure.withdraw(getattr(row, name), names=names)
             setattr(row, name, value(row) if callable(value) else value)
     return len(rows)
 
@@ -323,6 +349,7 @@ async def _certificates(session: AsyncSession, erasure: Erasure) -> int:
         erasure,
         Certificate,
         where,
+        names=True,
         number=lambda row: f"{WITHDRAWN}{row.id}",
         course="",
         reason=None,
@@ -402,17 +429,17 @@ async def _outbox(session: AsyncSession, erasure: Erasure) -> int:
     return result.rowcount
 
 
-async def _sweep(session: AsyncSession, erasure: Erasure, model: Any, *columns: str) -> int:
-    """Replace the withdrawn texts wherever `columns` of other rows quote them (a search per
-    text and column; an erasure is rare, so the scan is affordable)."""
-    if not erasure.found:
+async def _sweep(session: AsyncSession, model: Any, strings: list[str], *columns: str) -> int:
+    """Replace `strings` wherever `columns` of any row quote them (a search per string and
+    column over the whole table: an erasure is rare, so the scan is affordable)."""
+    if not strings:
         return 0
     table = _table(model)
     quoted = or_(
         *(
             cast(table.c[name], String).contains(text, autoescape=True)
             for name in columns
-            for text in erasure.found
+            for text in strings
         )
     )
     rows = (await session.exec(select(model).where(quoted))).scalars().all()
@@ -420,18 +447,30 @@ async def _sweep(session: AsyncSession, erasure: Erasure, model: Any, *columns: 
     for row in rows:
         for name in columns:
             value = getattr(row, name)
-            if mentions(value, erasure.found):
-                setattr(row, name, scrub(value, erasure.found))
+            if mentions(value, strings):
+                setattr(row, name, scrub(value, strings))
                 changed += 1
     return changed
 
 
-async def _outbox_sweep(session: AsyncSession, erasure: Erasure) -> int:
-    return await _sweep(session, erasure, OutboxMessage, "payload")
+def quoting(model: Any, *columns: str) -> Eraser:
+    """A sweep of messages that may have quoted anything the person gave (a card to a
+    reviewer showing their answers): every withdrawn text is looked for."""
+
+    async def sweep(session: AsyncSession, erasure: Erasure) -> int:
+        return await _sweep(session, model, erasure.quoted(), *columns)
+
+    return sweep
 
 
-async def _audit_sweep(session: AsyncSession, erasure: Erasure) -> int:
-    return await _sweep(session, erasure, AuditEntry, "reason", "details")
+def naming(model: Any, *columns: str) -> Eraser:
+    """A sweep of others' own texts (a feedback comment, a leave reason, a reviewer's note):
+    only what names the person is looked for, so others' words stay theirs."""
+
+    async def sweep(session: AsyncSession, erasure: Erasure) -> int:
+        return await _sweep(session, model, erasure.naming(), *columns)
+
+    return sweep
 
 
 ERASERS: dict[str, Eraser] = {
@@ -458,8 +497,19 @@ the row (number, class, date, so it still verifies) and blank the holder's name 
 which its verification page then shows as "holder details withdrawn"."""
 
 SWEEPS: dict[str, Eraser] = {
-    "outbox": _outbox_sweep,
-    "audit_log": _audit_sweep,
+    "outbox": quoting(OutboxMessage, "payload"),
+    "audit_log": naming(AuditEntry, "reason", "details"),
+    "form_submission": naming(FormSubmission, "answers"),
+    "form_draft": naming(FormDraft, "answers"),
+    "form_answer": naming(FormAnswer, "text"),
+    "leave_request": naming(LeaveRequest, "reason"),
+    "coaching_session": naming(CoachingSession, "notes"),
+    "scoring_assignment": naming(ScoringAssignment, "comment", "plan_comment", "decline_reason"),
+    "screening_case": naming(ScreeningCase, "override_reason"),
+    "cycle_transition": naming(CycleTransition, "reason"),
+    "certificate": naming(Certificate, "reason"),
+    "training_class": naming(TrainingClass, "return_reason"),
+    "scorer_conflict": naming(ScorerConflict, "reason"),
 }
 """Others' rows that may quote what the person gave (run after ERASERS)."""
 

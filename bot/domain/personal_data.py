@@ -8,6 +8,7 @@ rating, a number) are kept: they count in statistics and say nothing about who g
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -75,15 +76,40 @@ def keeps(kind: QuestionType | None, value: Any) -> bool:
     return number or isinstance(value, str)
 
 
+_CODE = re.compile(r"[a-z0-9_.:+-]+")
+"""A choice's value, a kind, a small number: never searched for (an audit row saying
+"lecturer" is not about the person)."""
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"\d{6,}[\dXx]")
+"""An ID card or mobile number (separators aside): always searched for."""
+
+
+def is_number(text: str) -> bool:
+    """An ID card or mobile number, whatever separators it was typed with."""
+    return bool(_NUMBER.fullmatch(re.sub(r"[ +-]", "", text)))
+
+
+def searchable(text: str) -> bool:
+    """Whether a withdrawn text is worth looking for in others' rows: a name, an ID or mobile
+    number, a free text; not a code, a date or a small number."""
+    if len(text) < SHORTEST_SCRUBBED or _DATE.match(text):
+        return False
+    if is_number(text):
+        return True
+    return not _CODE.fullmatch(text)
+
+
 def identifying(values: Iterable[Any]) -> list[str]:
     """The distinct strings to search for and withdraw in other rows (others' messages, the
-    web chat's history), longest first so a full name goes before a part of it."""
-    found = {
-        " ".join(str(value).split())
-        for value in values
-        if isinstance(value, str) and len(" ".join(value.split())) >= SHORTEST_SCRUBBED
-    }
-    found.discard("")
+    web chat's history): names, ID and mobile numbers, free texts; not codes or dates. Longest
+    first, so a full name goes before a part of it."""
+    found = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        text = " ".join(value.split())
+        if searchable(text):
+            found.add(text)
     return sorted(found, key=lambda text: (-len(text), text))
 
 

@@ -258,11 +258,10 @@ async def erase(
     of which tables changed (no data), close the cards and tell the person."""
     request = await request_for(session, actor, request_id)
     subject = await session.get(Person, request.person_id)
-    erasure = store.Erasure(subject.id, subject.tg_user_id, keep)
+    erasure = store.Erasure(subject.id, subject.tg_user_id, keep, identifying)
     counts = await store.erase(session, erasure)
-    strings = identifying(erasure.found)
     if chat is not None:
-        counts.update(await chat.erase_chat(subject.tg_user_id, strings))
+        counts.update(await chat.erase_chat(subject.tg_user_id, erasure.quoted()))
     if not await store.decide(
         session, request.id, RequestStatus.ERASED, actor.person_id, actor.now, tables=counts
     ):

@@ -79,3 +79,23 @@ def test_s53_withdrawn_texts_are_replaced_wherever_quoted():
         "reply_markup": {"inline_keyboard": [[{"text": WITHDRAWN}]]},
     }
     assert not mentions(cleaned, strings)
+
+
+def test_s53_codes_and_dates_are_never_swept_from_others_rows():
+    """Only names, ID and mobile numbers and free texts are searched for elsewhere: a repeat
+    group's kind code or a date withdrawn with it would otherwise blank others' rows."""
+    assert identifying(
+        [
+            "lecturer",
+            "2023-05-01",
+            "1995-06-15T00:00",
+            "42",
+            "+86 139 8765 4321",
+            "33010619950615123X",
+        ]
+    ) == ["33010619950615123X", "+86 139 8765 4321"]
+    assert identifying(["13987654321", "锦绣云端山货铺", "Li Lei"]) == [
+        "13987654321",
+        "锦绣云端山货铺",
+        "Li Lei",
+    ]
