@@ -260,13 +260,13 @@ async def erase(
     subject = await session.get(Person, request.person_id)
     erasure = store.Erasure(subject.id, subject.tg_user_id, keep, identifying)
     counts = await store.erase(session, erasure)
-    if chat is not None:
-        counts.update(await chat.erase_chat(subject.tg_user_id, erasure.quoted()))
     if not await store.decide(
         session, request.id, RequestStatus.ERASED, actor.person_id, actor.now, tables=counts
     ):
         raise Stale("personal_data.already_decided", status=RequestStatus.ERASED)
-    request.status = RequestStatus.ERASED
+    if chat is not None:  # its own store: only once this erasure is the one that counts
+        counts = {**counts, **await chat.erase_chat(subject.tg_user_id, erasure.quoted())}
+    request.status, request.tables = RequestStatus.ERASED, counts
     await repo.audit(
         session,
         RequestEvent.ERASED,
