@@ -30,7 +30,13 @@ from sqlalchemy import Select, String, Table, cast, delete, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.personal_data import WITHDRAWN, is_number, mentions, scrub, texts_in
+from bot.domain.personal_data import (
+    WITHDRAWN,
+    naming_strings,
+    quoted_strings,
+    scrub,
+    texts_in,
+)
 from storage.models import (
     AssessmentResult,
     AttendanceMark,
@@ -209,9 +215,6 @@ class Erasure:
     person_id: int
     chat_id: int
     keep: Keep
-    searched: Callable[[list[str]], list[str]]
-    """Which of the withdrawn texts the sweeps look for (names, numbers, free texts; never
-    codes or dates)."""
     found: list[str] = field(default_factory=list)
     """Every text withdrawn: looked for in messages that may have quoted it to others."""
     names: list[str] = field(default_factory=list)
@@ -226,10 +229,10 @@ class Erasure:
                 self.names.extend(texts_in(value))
 
     def quoted(self) -> list[str]:
-        return self.searched(self.found)
+        return quoted_strings(self.found, self.names)
 
     def naming(self) -> list[str]:
-        return self.searched([*self.names, *(t for t in self.found if is_number(t))])
+        return naming_strings(self.found, self.names)
 
 
 Eraser = Callable[[AsyncSession, Erasure], Awaitable[int]]
@@ -429,9 +432,12 @@ async def _outbox(session: AsyncSession, erasure: Erasure) -> int:
     return result.rowcount
 
 
-async def _sweep(session: AsyncSession, model: Any, strings: list[str], *columns: str) -> int:
+async def _sweep(
+    session: AsyncSession, model: Any, strings: list[str], *columns: str, own: bool = False
+) -> int:
     """Replace `strings` wherever `columns` of any row quote them (a search per string and
-    column over the whole table: an erasure is rare, so the scan is affordable)."""
+    column over the whole table: an erasure is rare, so the scan is affordable); `own`: the
+    columns are others' own words (`scrub`)."""
     if not strings:
         return 0
     table = _table(model)
@@ -447,8 +453,9 @@ async def _sweep(session: AsyncSession, model: Any, strings: list[str], *columns
     for row in rows:
         for name in columns:
             value = getattr(row, name)
-            if mentions(value, strings):
-                setattr(row, name, scrub(value, strings))
+            cleaned = scrub(value, strings, own=own)
+            if cleaned != value:
+                setattr(row, name, cleaned)
                 changed += 1
     return changed
 
@@ -463,12 +470,13 @@ def quoting(model: Any, *columns: str) -> Eraser:
     return sweep
 
 
-def naming(model: Any, *columns: str) -> Eraser:
+def naming(model: Any, *columns: str, own: bool = True) -> Eraser:
     """A sweep of others' own texts (a feedback comment, a leave reason, a reviewer's note):
-    only what names the person is looked for, so others' words stay theirs."""
+    only what names the person is looked for, so others' words stay theirs; an answer that is
+    exactly a name is its own writer's (another 王伟), unless `own` is off (audit details)."""
 
     async def sweep(session: AsyncSession, erasure: Erasure) -> int:
-        return await _sweep(session, model, erasure.naming(), *columns)
+        return await _sweep(session, model, erasure.naming(), *columns, own=own)
 
     return sweep
 
@@ -498,7 +506,7 @@ which its verification page then shows as "holder details withdrawn"."""
 
 SWEEPS: dict[str, Eraser] = {
     "outbox": quoting(OutboxMessage, "payload"),
-    "audit_log": naming(AuditEntry, "reason", "details"),
+    "audit_log": naming(AuditEntry, "reason", "details", own=False),
     "form_submission": naming(FormSubmission, "answers"),
     "form_draft": naming(FormDraft, "answers"),
     "form_answer": naming(FormAnswer, "text"),

@@ -113,6 +113,24 @@ def identifying(values: Iterable[Any]) -> list[str]:
     return sorted(found, key=lambda text: (-len(text), text))
 
 
+DISTINCTIVE = 6
+"""A free text at least this long is looked for where it may have been quoted to others (a
+card showing the answers); a shorter one (很好, 农产品) would match others' own words."""
+
+
+def quoted_strings(found: Iterable[str], names: Iterable[str]) -> list[str]:
+    """What to look for in messages that may have quoted the person to others: what names
+    them, their ID and mobile numbers, and their longer free texts."""
+    found = list(found)
+    return identifying([*names, *(t for t in found if is_number(t) or len(t) >= DISTINCTIVE)])
+
+
+def naming_strings(found: Iterable[str], names: Iterable[str]) -> list[str]:
+    """What to look for in others' own words (a feedback comment, a reason): only what names
+    the person, and their ID and mobile numbers."""
+    return identifying([*names, *(t for t in found if is_number(t))])
+
+
 def texts_in(value: Any) -> list[str]:
     """Every string inside a JSON-like value (answers of a repeat group, a file's name)."""
     if isinstance(value, str):
@@ -124,19 +142,23 @@ def texts_in(value: Any) -> list[str]:
     return []
 
 
-def scrub(value: Any, strings: Iterable[str]) -> Any:
+def scrub(value: Any, strings: Iterable[str], *, own: bool = False) -> Any:
     """`value` with every occurrence of `strings` replaced by WITHDRAWN, inside JSON-like
-    values too (dict keys are left: they are field names)."""
+    values too (dict keys are left: they are field names). `own`: the value is someone else's
+    own words, so a text that is exactly one of the strings is theirs (another 王伟's name)
+    and stays; only a mention inside a longer text goes."""
     strings = list(strings)
     if isinstance(value, str):
+        if own and " ".join(value.split()) in strings:
+            return value
         for text in strings:
             if text in value:
                 value = value.replace(text, WITHDRAWN)
         return value
     if isinstance(value, dict):
-        return {key: scrub(item, strings) for key, item in value.items()}
+        return {key: scrub(item, strings, own=own) for key, item in value.items()}
     if isinstance(value, list):
-        return [scrub(item, strings) for item in value]
+        return [scrub(item, strings, own=own) for item in value]
     return value
 
 

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.personal_data import RequestEvent, RequestStatus, identifying, keeps
+from bot.domain.personal_data import RequestEvent, RequestStatus, keeps
 from bot.forms.registry import form
 from bot.forms.schema import DERIVED, FormDefinition, Question, QuestionType
 from bot.i18n import I18n
@@ -258,7 +258,7 @@ async def erase(
     of which tables changed (no data), close the cards and tell the person."""
     request = await request_for(session, actor, request_id)
     subject = await session.get(Person, request.person_id)
-    erasure = store.Erasure(subject.id, subject.tg_user_id, keep, identifying)
+    erasure = store.Erasure(subject.id, subject.tg_user_id, keep)
     counts = await store.erase(session, erasure)
     if not await store.decide(
         session, request.id, RequestStatus.ERASED, actor.person_id, actor.now, tables=counts

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from bot.domain.personal_data import WITHDRAWN, identifying, keeps, mentions, scrub
+from bot.domain.personal_data import (
+    WITHDRAWN,
+    identifying,
+    keeps,
+    mentions,
+    naming_strings,
+    quoted_strings,
+    scrub,
+)
 from bot.forms.schema import QuestionType
 from bot.webchat.store import metadata as webchat_metadata
 from storage import personal_data
@@ -98,4 +106,23 @@ def test_s53_codes_and_dates_are_never_swept_from_others_rows():
         "13987654321",
         "锦绣云端山货铺",
         "Li Lei",
+    ]
+
+
+def test_s53_anothers_own_answer_equal_to_the_name_stays_theirs():
+    """Two people may share a name: erasing one 王伟 withdraws the name where it is mentioned in
+    someone's text, never another 王伟's own name answer; short free texts such as 很好 are not
+    looked for in messages, longer ones are."""
+    assert scrub({"name": "王伟", "comment": "王伟老师讲得好"}, ["王伟"], own=True) == {
+        "name": "王伟",
+        "comment": f"{WITHDRAWN}老师讲得好",
+    }
+    assert quoted_strings(["很好", "在抖音上卖桂花糕", "13987654321"], ["王伟"]) == [
+        "13987654321",
+        "在抖音上卖桂花糕",
+        "王伟",
+    ]
+    assert naming_strings(["很好", "在抖音上卖桂花糕", "13987654321"], ["王伟"]) == [
+        "13987654321",
+        "王伟",
     ]
