@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.personal_data import RequestStatus
@@ -105,10 +106,16 @@ async def request_card(
     return request_view(i18n, request, name)
 
 
+CELL_LIMIT = 32_767
+"""The most characters an Excel cell holds (the JSON file has everything in full)."""
+
+
 def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_LIMIT]
 
 
 def export_json(export: Export) -> bytes:
