@@ -461,8 +461,8 @@ async def _sweep(
 
 
 def quoting(model: Any, *columns: str) -> Eraser:
-    """A sweep of messages that may have quoted anything the person gave (a card to a
-    reviewer showing their answers): every withdrawn text is looked for."""
+    """A sweep of messages that may have quoted what the person gave (a card to a reviewer
+    showing their answers): what names them and their longer free texts are looked for."""
 
     async def sweep(session: AsyncSession, erasure: Erasure) -> int:
         return await _sweep(session, model, erasure.quoted(), *columns)
