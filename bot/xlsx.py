@@ -64,8 +64,9 @@ def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     return write_sheets([(title, header, rows)])
 
 
-def write_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """Several sheets (title, header, rows), each as `write_rows` writes one."""
+def write_sheets(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook of several sheets (title, header, rows), each as `write_rows` writes one;
+    columns as wide as their longest text (two units a character: room for CJK), at most 60."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
@@ -74,11 +75,14 @@ def write_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[An
         for row_number, values in enumerate([header, *rows], start=1):
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row_number, column=column, value=value)
+                if column > len(widths):
+                    widths.append(0)
                 if isinstance(value, str):
                     cell.data_type = "s"
                     widths[column - 1] = max(widths[column - 1], len(value))
         for column, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(column)].width = min(60, 4 + 2 * width)
+        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
