@@ -158,6 +158,7 @@ class Product:
             create_engine(self.settings.webchat_database_url), self.settings.webchat_files_dir
         )
         await self.webchat_store.create_schema()
+        self.dp["webchat"] = self.webchat_store  # S-53: /mydata exports and erases its history
         token = webchat_token(self.settings)
         bot_name = text(self.settings.default_locale, "common.bot_name")
 

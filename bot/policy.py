@@ -58,6 +58,7 @@ class Action(StrEnum):
     SUPPORT_NEEDS_COMPLETE = "support.needs_complete"
     SUPPORT_SERVICES = "support.services"
     SUPPORT_FOLLOWUP = "support.followup"
+    PERSONAL_DATA_ERASE = "personal_data.erase"
 
 
 class Reach(StrEnum):
@@ -185,6 +186,9 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUPPORT_NEEDS_COMPLETE: {Role.LECTURER: TAUGHT},
     Action.SUPPORT_SERVICES: {Role.SUPERVISOR: REGION, Role.INSTITUTION: REGION, Role.ADMIN: ALL},
     Action.SUPPORT_FOLLOWUP: {Role.INSTITUTION: INSTITUTION},
+    # Personal data (S-53, PIPL): a person's erasure request is confirmed or refused by the
+    # supervisor of their region, or an admin.
+    Action.PERSONAL_DATA_ERASE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -19,6 +19,7 @@ from handlers import (
     invites,
     language,
     leave,
+    personal_data,
     reasons,
     refusals,
     reports,
@@ -43,6 +44,7 @@ FEATURES = (
     classes,
     leave,
     todo,
+    personal_data,
     assessment,
     enrolment,
     checkin,
@@ -56,7 +58,7 @@ FEATURES = (
 )
 
 
-DECIDING = (intake, teachers, classes, leave, assessment)
+DECIDING = (intake, teachers, classes, leave, assessment, personal_data)
 """Features whose decisions ask a reason: each names what to call with it (`REASONS`)."""
 
 

@@ -18,7 +18,7 @@ from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import assessment as assessment_cases
-from bot.services import people, todo
+from bot.services import people, personal_data, todo
 from bot.services.todo import Item, Kind
 from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, intake, leave, support, teachers
@@ -113,6 +113,8 @@ async def card(
         return await assessment_cases.assignment_card(session, found, i18n)
     if kind is Kind.SUPPORT:
         return await support.followup_card(session, found, i18n)
+    if kind is Kind.ERASURE:
+        return await personal_data.request_card(session, found, i18n)
     return await leave.request_card(session, found, i18n)
 
 

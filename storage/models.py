@@ -760,3 +760,24 @@ class SupportContact(SQLModel, table=True):
     outcome: str
     recorded_by: int = Field(foreign_key="person.id")
     created_at: datetime = _ts()
+
+
+class PersonalDataRequest(SQLModel, table=True):
+    """A person's request to erase their personal data (S-53, PIPL; bot/domain/personal_data).
+
+    `region_id` is the region whose supervisor decides it (the person's institution's or
+    grant's; none: only admins); `status`: pending → erased or refused (with `reason`).
+    `tables` holds what the erasure changed: table name → rows, never the data."""
+
+    __tablename__ = "personal_data_request"
+    __table_args__ = (Index("ix_personal_data_request_status", "status", "region_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    status: str = Field(default="pending", max_length=10)
+    reason: str | None = None
+    tables: dict[str, int] = Field(default_factory=dict, sa_type=JsonDoc)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()

@@ -30,13 +30,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
-from storage import people
+from storage import people, personal_data
 from storage.attendance import PENDING as LEAVE_PENDING
 from storage.models import (
     Certificate,
     ClassTeacher,
     LeaveRequest,
     Person,
+    PersonalDataRequest,
     ScoringAssignment,
     ScreeningCase,
     SupportFollowup,
@@ -54,6 +55,7 @@ class Kind(StrEnum):
     LEAVE = "leave"
     SCORING = "score"
     SUPPORT = "support"
+    ERASURE = "erase"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -73,6 +75,9 @@ class Scope:
     """Whether the person's roles score practice results (their own assignments are listed)."""
     followup_institution_ids: frozenset[int] = field(default_factory=frozenset)
     """Institutions whose trainees' support needs the person follows up (S-42)."""
+    erasure_regions: frozenset[int] = field(default_factory=frozenset)
+    erases_all: bool = False
+    """Erasure requests (S-53) of people of these regions, or of everyone."""
 
 
 class Item(NamedTuple):
@@ -189,6 +194,21 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
             follow.status == "open",
             follow.institution_id.in_(sorted(scope.followup_institution_ids)),
         )
+    asker = aliased(person)
+    request = PersonalDataRequest.__table__.c
+    erasures = (
+        select(
+            *columns(
+                Kind.ERASURE,
+                request.id,
+                request.created_at,
+                asker.c.first_name,
+                literal(""),
+                asker.c.id,
+            )
+        )
+        .join(asker, asker.c.id == request.person_id)
+        .where(personal_data.pending_for(scope.erasure_regions, scope.erases_all))
     )
     return {
         Kind.CASE: cases,
@@ -197,6 +217,7 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         Kind.LEAVE: leaves,
         Kind.SCORING: assignments,
         Kind.SUPPORT: followups,
+        Kind.ERASURE: erasures,
     }
 
 

@@ -44,8 +44,9 @@ with PostgreSQL: see `tests/bench_store.py`), and first the outbox's six (`outbo
 `tests/bench_outbox.py`), measured after the form step so that neither run warms or loads
 the other; and the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the
 scorer draw's (`scorer_*`, see `tests/bench_assessment.py`); and
-`trainees_page_ms` (`tests/bench_trainees.py`); and the activity report's (`report_*`,
-`tests/bench_reports.py`).
+`trainees_page_ms` (`tests/bench_trainees.py`); the activity report's (`report_*`,
+`tests/bench_reports.py`); and one person's export and erasure (`personal_data_*`,
+`tests/bench_personal_data.py`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ from storage.types import utcnow
 from tests import (
     bench_assessment,
     bench_outbox,
+    bench_personal_data,
     bench_plan,
     bench_reports,
     bench_store,
@@ -316,6 +318,8 @@ async def main() -> None:
     for line in await bench_outbox.measure():
         print(line)
     for line in await bench_store.measure():
+        print(line)
+    for line in await bench_personal_data.measure():
         print(line)
     print(f"bare_echo_updates_per_s={bare_rate:.1f}")
     print(f"bare_ratio={form_rate / bare_rate:.2f}")

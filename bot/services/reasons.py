@@ -21,6 +21,7 @@ class Purpose(StrEnum):
     SCORE_COMMENT = "assessment.comment"
     COACHING_NOTES = "assessment.coaching"
     LEAVE_REFUSE = "leave.refuse"
+    ERASURE_REFUSE = "personal_data.refuse"
 
 
 LENGTHS: dict[Purpose, tuple[int, int]] = {
@@ -32,4 +33,5 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.SCORE_COMMENT: COMMENT_LENGTH,
     Purpose.COACHING_NOTES: COMMENT_LENGTH,
     Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
+    Purpose.ERASURE_REFUSE: REASON_LENGTH,
 }

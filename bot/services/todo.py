@@ -18,6 +18,7 @@ from storage import todo
 from storage.models import (
     Certificate,
     LeaveRequest,
+    PersonalDataRequest,
     ScoringAssignment,
     ScreeningCase,
     SupportFollowup,
@@ -34,6 +35,7 @@ DECISIONS = {
     Kind.LEAVE: Action.LEAVE_DECIDE,
     Kind.SCORING: Action.ASSESSMENT_SCORE,
     Kind.SUPPORT: Action.SUPPORT_FOLLOWUP,
+    Kind.ERASURE: Action.PERSONAL_DATA_ERASE,
 }
 """The decision each kind of item waits for."""
 
@@ -69,6 +71,12 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
             for g in _reaching(grants, Action.SUPPORT_FOLLOWUP, Reach.INSTITUTION)
             if g.institution_id is not None
         ),
+        erasure_regions=frozenset(
+            g.region_id
+            for g in _reaching(grants, Action.PERSONAL_DATA_ERASE, Reach.REGION)
+            if g.region_id is not None
+        ),
+        erases_all=bool(_reaching(grants, Action.PERSONAL_DATA_ERASE, Reach.ALL)),
     )
 
 
@@ -109,6 +117,7 @@ ROWS = {
     Kind.LEAVE: LeaveRequest,
     Kind.SCORING: ScoringAssignment,
     Kind.SUPPORT: SupportFollowup,
+    Kind.ERASURE: PersonalDataRequest,
 }
 
 

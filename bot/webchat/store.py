@@ -20,14 +20,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    cast,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.personal_data import WITHDRAWN, scrub
 from storage.types import UtcDateTime, utcnow
 
 metadata = MetaData()
@@ -90,6 +93,27 @@ commands = Table(
 )
 
 FIRST_USER_ID = 10_000_001
+
+
+def _file_ids(payload: Any) -> list[str]:
+    """The unique ids of the files a message carries (a photo's sizes, a document)."""
+    if isinstance(payload, dict):
+        found = (
+            [payload["file_unique_id"]] if isinstance(payload.get("file_unique_id"), str) else []
+        )
+        return found + [item for value in payload.values() for item in _file_ids(value)]
+    if isinstance(payload, list):
+        return [item for value in payload for item in _file_ids(value)]
+    return []
+
+
+def _sender(payload: dict[str, Any]) -> int | None:
+    for kind in ("message", "callback_query", "edited_message"):
+        if isinstance(payload.get(kind), dict):
+            return (payload[kind].get("from") or {}).get("id")
+    return None
+
+
 ID_MAX = 2**31 - 1  # message ids and sequence numbers are Integer columns
 WAIT_MAX = 60.0  # the longest any long poll waits (getUpdates allows 50 s)
 
@@ -352,6 +376,89 @@ class WebchatStore:
                 query = query.where(files.c[key] == value)
             row = (await conn.execute(query)).first()
         return dict(row._mapping) if row else None
+
+    async def chat_history(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message of a chat, both ways, as stored (a person's export, S-53)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(messages.c.payload)
+                .where(messages.c.chat_id == chat_id, messages.c.deleted.is_(False))
+                .order_by(messages.c.message_id)
+            )
+            return [row[0] for row in rows]
+
+    async def erase_chat(self, chat_id: int, strings: list[str]) -> dict[str, int]:
+        """Erase a person's chat (S-53): every message keeps only its id, chat and date, the
+        events that carried them go, the files sent either way go from disk and from the
+        records, the user's names are withdrawn, and updates of theirs not fetched yet are
+        dropped. In other chats, `strings` (their name, numbers, texts quoted in a card) are
+        replaced by "***". Returns rows changed by table."""
+        erased = {"webchat_message": 0, "webchat_event": 0, "webchat_file": 0}
+        async with self._ids, self.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(messages.c.message_id, messages.c.payload).where(
+                        messages.c.chat_id == chat_id
+                    )
+                )
+            ).all()
+            unique_ids = {found for _, payload in rows for found in _file_ids(payload)}
+            for message_id, payload in rows:
+                kept = {
+                    key: payload[key] for key in ("message_id", "date", "chat") if key in payload
+                }
+                kept["chat"] = {"id": chat_id, "type": "private"}
+                await conn.execute(
+                    update(messages)
+                    .where(messages.c.chat_id == chat_id, messages.c.message_id == message_id)
+                    .values(payload=kept, deleted=True)
+                )
+                erased["webchat_message"] += 1
+            gone = await conn.execute(delete(events).where(events.c.chat_id == chat_id))
+            erased["webchat_event"] = gone.rowcount
+            if unique_ids:
+                gone = await conn.execute(
+                    delete(files).where(files.c.file_unique_id.in_(sorted(unique_ids)))
+                )
+                erased["webchat_file"] = gone.rowcount
+            await conn.execute(
+                update(users)
+                .where(users.c.id == chat_id)
+                .values(first_name=WITHDRAWN, last_name=None, username=None)
+            )
+            pending = (await conn.execute(select(updates.c.update_id, updates.c.payload))).all()
+            mine = [key for key, payload in pending if _sender(payload) == chat_id]
+            if mine:
+                await conn.execute(delete(updates).where(updates.c.update_id.in_(mine)))
+            for table, column, key in (
+                (messages, messages.c.payload, (messages.c.chat_id, messages.c.message_id)),
+                (events, events.c.message, (events.c.seq,)),
+            ):
+                if not strings:
+                    break
+                quoted = (
+                    await conn.execute(
+                        select(*key, column).where(
+                            or_(
+                                *(
+                                    cast(column, String).contains(s, autoescape=True)
+                                    for s in strings
+                                )
+                            )
+                        )
+                    )
+                ).all()
+                for *ids, value in quoted:
+                    await conn.execute(
+                        update(table)
+                        .where(*(c == v for c, v in zip(key, ids, strict=True)))
+                        .values({column.name: scrub(value, strings)})
+                    )
+                    erased[table.name] = erased.get(table.name, 0) + 1
+        for unique_id in unique_ids:
+            (self.files_dir / unique_id).unlink(missing_ok=True)
+        await self.events_signal.bump()
+        return {name: count for name, count in erased.items() if count}
 
     async def set_commands(self, scope: str, language_code: str, items: list | None) -> None:
         async with self.engine.begin() as conn:

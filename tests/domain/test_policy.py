@@ -101,6 +101,7 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
     Action.INVITE: {Role.SUPERVISOR: REGION, Role.INSTITUTION: OWN},
     Action.ASSESSMENT_SCORE: {Role.LECTURER: {"self"}, Role.TRAINER: {"self"}},
     Action.ASSESSMENT_MANAGE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.PERSONAL_DATA_ERASE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
     Action.ASSESSMENT_PROGRESS: {
         **TEACHERS_TAUGHT,
         Role.INSTITUTION: OWN,

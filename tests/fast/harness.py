@@ -84,6 +84,7 @@ class Harness:
 
     async def start(self) -> Harness:
         await self.webchat_store.create_schema()
+        self.dp["webchat"] = self.webchat_store
         token = webchat_token(self.settings)
 
         async def no_cards(locale: str) -> list:

@@ -34,7 +34,7 @@ async def test_plain_start_greets_and_records_the_person(fast_factory, http):
     async with app.store() as session:
         person = (await session.exec(select(Person).where(Person.tg_user_id == user.user_id))).one()
     assert person.first_name == "李雷" and person.locale == "zh-CN"
-    assert await user.commands() == ["start", "help", "lang", "cancel"]
+    assert await user.commands() == ["start", "help", "lang", "cancel", "mydata"]
 
 
 async def test_user_text_is_escaped_in_replies(fast_factory, http):
