@@ -194,6 +194,7 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
             follow.status == "open",
             follow.institution_id.in_(sorted(scope.followup_institution_ids)),
         )
+    )
     asker = aliased(person)
     request = PersonalDataRequest.__table__.c
     erasures = (
