@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.forms import DraftStatus
-from bot.forms.registry import form, forms
+from bot.forms.registry import form, known
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
@@ -180,7 +180,7 @@ async def editable_submissions(session: AsyncSession, person_id: int) -> list[Fo
         .order_by(FormSubmission.id)
     )
     rows = (await session.exec(query)).all()
-    return [row for row in rows if row.form_id in forms() and form(row.form_id).editable]
+    return [row for row in rows if known(row.form_id) and form(row.form_id).editable]
 
 
 async def submission(session: AsyncSession, submission_id: int) -> FormSubmission | None:
