@@ -34,8 +34,9 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "campaign",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "campaign"),
     Role.ADMIN: ("todo", "assessment"),
 }
 

@@ -49,6 +49,9 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    CAMPAIGN_PUSH = "campaign.push"
+    CAMPAIGN_REPLY = "campaign.reply"
+    FORM_ADD = "form.add"
 
 
 class Reach(StrEnum):
@@ -153,6 +156,12 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Campaigns (issue 14): institution staff push questionnaires to their institution's
+    # trainees, supervisors to their region's, and follow them; a recipient answers their own;
+    # a supervisor adds a questionnaire for their region.
+    Action.CAMPAIGN_PUSH: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION},
+    Action.CAMPAIGN_REPLY: _each(LEARNERS, SELF),
+    Action.FORM_ADD: {Role.SUPERVISOR: REGION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

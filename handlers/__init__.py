@@ -6,6 +6,7 @@ from bot.forms.service import FormHooks
 from handlers import (
     assessment,
     basics,
+    campaigns,
     checkin,
     classes,
     enrolment,
@@ -47,6 +48,7 @@ FEATURES = (
     feedback,
     feedback_views,
     submissions,
+    campaigns,
     forms,
     fallback,
 )

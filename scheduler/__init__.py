@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from scheduler.assessment import scan_assessment
+from scheduler.campaigns import scan_campaigns
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
@@ -61,7 +62,7 @@ def create_scheduler(
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment, scan_campaigns):
         scheduler.add_job(
             run_scan,
             "interval",

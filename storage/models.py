@@ -743,4 +743,5 @@ class CampaignRecipient(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     state: str = Field(default="queued", max_length=12)
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -58,6 +58,12 @@ class FormHooks:
     announced: set[str] = field(default_factory=set)
     """Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so
     the runner's generic "submitted" would only contradict it."""
+    by_context: dict[str, SubmitHook] = field(default_factory=dict)
+    """Hooks for any form started with a value in its context (a campaign's `campaign_id`):
+    they run instead of the form's own hook."""
+
+    def add_for_context(self, name: str, hook: SubmitHook) -> None:
+        self.by_context[name] = hook
 
     def add(self, form_id: str, hook: SubmitHook, *, announces: bool = False) -> None:
         """`announces`: the hook, not the runner, tells the person their submission's outcome."""
@@ -67,7 +73,10 @@ class FormHooks:
         if announces:
             self.announced.add(form_id)
 
-    def of(self, form_id: str) -> SubmitHook | None:
+    def of(self, form_id: str, context: dict[str, Any] | None = None) -> SubmitHook | None:
+        for name, hook in self.by_context.items():
+            if context and name in context:
+                return hook
         return self.hooks.get(form_id)
 
     def announces(self, form_id: str) -> bool:

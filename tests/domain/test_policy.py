@@ -113,6 +113,13 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.COACHING_RECORD: TEACHERS_TAUGHT,
+    Action.CAMPAIGN_PUSH: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION},
+    Action.CAMPAIGN_REPLY: {
+        Role.TRAINEE: {"self"},
+        Role.LECTURER: {"self"},
+        Role.TRAINER: {"self"},
+    },
+    Action.FORM_ADD: {Role.SUPERVISOR: REGION},
 }
 
 

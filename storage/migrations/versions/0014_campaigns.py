@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("submission_id", sa.Integer(), nullable=True),
+        sa.Column("reminded_at", WHEN, nullable=True),
         sa.Column("updated_at", WHEN, nullable=True),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
