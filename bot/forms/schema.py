@@ -279,8 +279,21 @@ def parse_definition(text: str, source: str) -> FormDefinition:
     try:
         return FormDefinition.model_validate(data)
     except ValidationError as error:
-        problems = [f"{_where(data, err['loc'])}: {err['msg']}" for err in error.errors()]
+        problems = [
+            f"{_where(data, err['loc'])}{_field(err['loc'])}: {err['msg']}"
+            for err in error.errors()
+        ]
         raise FormDefinitionError(f"{source}: {'; '.join(problems)}", problems) from error
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    """The named field an error is about, after the last list index ("title.en")."""
+    names: list[str] = []
+    for part in reversed(loc):
+        if not isinstance(part, str):
+            break
+        names.insert(0, part)
+    return f" {'.'.join(names)}" if names else ""
 
 
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
