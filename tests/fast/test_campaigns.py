@@ -6,15 +6,16 @@ Fast tier: the scan is called, as the scheduler would."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlmodel import func, select
 
+from bot.clock import ManualClock
 from bot.domain.roles import Role
 from scheduler.campaigns import scan_campaigns
 from storage.models import Campaign, CampaignRecipient
 from tests.bot.attendance_people import member, open_class
-from tests.chat import body, button
+from tests.chat import body, button, buttons
 
 START = date(2026, 3, 2)
 
@@ -112,3 +113,41 @@ async def test_a_supervisors_questionnaire_file_is_checked_then_pushable(fast, h
     await pick(supervisor, card, "新建推送")
     card = await supervisor.expect(has("选择要推送的问卷"))
     assert "网店经营回访" in str(card["reply_markup"])
+
+
+async def test_a_campaign_at_a_chosen_time_waits_for_it(fast_factory, http):
+    """选择时间 asks the day on the runner's calendar and the hour; the trainees of classes that
+    ended in a range (chosen the same way) get it only from then on."""
+    clock = ManualClock(datetime(2026, 9, 1, 1, 0, tzinfo=UTC))  # 09:00 in Beijing
+    app = await fast_factory(clock=clock)
+    staff, _ = await member(app, http, "刘老师", Role.INSTITUTION)
+    wang, w = await member(app, http, "王小明", Role.TRAINEE)
+    await open_class(app, START, (), (w,))
+
+    await pick(staff, await staff.reply_to("/campaign"), "新建推送")
+    await pick(staff, await staff.expect(has("选择要推送的问卷")), "培训需求分析问卷")
+    await pick(staff, await staff.expect(has("推送给谁")), "某段时间结业的班级")
+    await staff.expect(has("从哪天起结业"))
+    await staff.send("2026-03-01")
+    await staff.expect(has("到哪天为止"))
+    await staff.send("2026-02-01")
+    await staff.expect(has("结束日期不能早于开始日期"))
+    await staff.send("2026-03-31")
+    await pick(staff, await staff.expect(has("请核对你的回答")), "提交")
+    card = await staff.expect(has("什么时候推送"))
+    assert "2026-03-01 至 2026-03-31 结业的班级的学员" in body(card) and "共 1 人" in body(card)
+    await pick(staff, card, "选择时间")
+    day = await staff.expect(has("哪一天推送"))
+    assert any(b["text"] == "2026年9月" for b in buttons(day)), buttons(day)
+    await staff.send("2026-09-02")
+    await pick(staff, await staff.expect(has("几点推送")), "10:00")
+    await pick(staff, await staff.expect(has("请核对你的回答")), "提交")
+    card = await staff.expect(has("确认后开始推送"))
+    assert "时间：2026-09-02 10:00" in body(card)
+    await pick(staff, card, "确认推送给 1 人")
+    await staff.expect(has("回复率"))
+
+    assert await scan_campaigns(app.sessions, clock.now(), app.settings) == 0
+    clock.set(datetime(2026, 9, 2, 2, 0, tzinfo=UTC))  # 10:00 in Beijing
+    assert await scan_campaigns(app.sessions, clock.now(), app.settings) == 1
+    await wang.expect(has("培训需求分析问卷"))
