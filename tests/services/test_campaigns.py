@@ -356,3 +356,37 @@ async def test_a_supervisors_questionnaire_is_refused_with_reasons_or_added_and_
     assert keys == ["needs", "followup_jobs"]
     assert confirmed.recipients == 10
     assert registry.form("followup_jobs").title("en") == "Jobs and business follow-up"
+
+
+async def test_who_blocked_the_bot_or_stopped_is_not_pushed(sessions, world):
+    """A recipient who blocked the bot is counted unreachable, one who pressed 不再接收 on an
+    earlier campaign (`stopped_people`) stopped; neither gets an outbox row."""
+    staff = world.actor("staff")
+    class_id = world.class_ids["later"]
+    async with unit_of_work(sessions) as session:
+        earlier = await _draft(session, staff, {"kind": "class", "class_id": class_id})
+        await campaigns.confirm(session, staff, earlier, TZ)
+    await scan_campaigns(sessions, NOW, None)
+    async with unit_of_work(sessions) as session:
+        await campaigns.stop(session, world.trainee(5), earlier)
+        blocked = await session.get(Person, world.trainees[6])
+        blocked.unreachable = True
+        session.add(blocked)
+        campaign_id = await _draft(session, staff, {"kind": "class", "class_id": class_id})
+        await campaigns.confirm(session, staff, campaign_id, TZ)
+    assert await scan_campaigns(sessions, NOW, None) == 3
+    async with unit_of_work(sessions) as session:
+        counts = await campaigns.counts(session, staff, campaign_id)
+        keys = (
+            await session.exec(
+                select(OutboxMessage.key).where(
+                    col(OutboxMessage.key).startswith(f"campaign:{campaign_id}:")
+                )
+            )
+        ).all()
+    assert {s: counts.by_state[s] for s in (Reply.SENT, Reply.UNREACHABLE, Reply.STOPPED)} == {
+        Reply.SENT: 1,
+        Reply.UNREACHABLE: 1,
+        Reply.STOPPED: 1,
+    }
+    assert keys == [f"campaign:{campaign_id}:{world.trainees[7]}"]
