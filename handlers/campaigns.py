@@ -105,12 +105,12 @@ async def kind_pressed(
             text, markup = views.classes_menu(callback_data.c, page, i18n)
             await edit_in_place(bot, query.message, text, markup)
         case Selection.STATE:
-            await campaigns.classes_page(session, actor, callback_data.c, 0)  # checks the draft
+            await campaigns.draft_for(session, actor, callback_data.c)
             await query.answer()
             text, markup = views.states_menu(callback_data.c, i18n)
             await edit_in_place(bot, query.message, text, markup)
         case Selection.ENDED:
-            await campaigns.classes_page(session, actor, callback_data.c, 0)
+            await campaigns.draft_for(session, actor, callback_data.c)
             await query.answer()
             outcome = await forms.start(
                 session, actor, RANGE_FORM, {DRAFT: callback_data.c}, settings.tz
@@ -208,7 +208,7 @@ async def later_pressed(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    await campaigns.preview(session, actor, callback_data.c, settings.tz)  # still a draft
+    await campaigns.preview(session, actor, callback_data.c, settings.tz)  # a draft, chosen
     await query.answer()
     outcome = await forms.start(session, actor, WHEN_FORM, {DRAFT: callback_data.c}, settings.tz)
     await started(bot, query.from_user.id, outcome, i18n)

@@ -187,7 +187,9 @@ async def campaign_for(session: AsyncSession, actor: Actor, campaign_id: int) ->
     return campaign
 
 
-async def _draft(session: AsyncSession, actor: Actor, campaign_id: int) -> Campaign:
+async def draft_for(session: AsyncSession, actor: Actor, campaign_id: int) -> Campaign:
+    """The actor's own campaign while it is still being set up (Stale once confirmed or
+    cancelled)."""
     campaign = await campaign_for(session, actor, campaign_id)
     if campaign.status == Status.CONFIRMED:
         raise Stale("campaigns.confirmed_already")
@@ -240,7 +242,7 @@ async def choose(
     session: AsyncSession, actor: Actor, campaign_id: int, selection: dict[str, Any]
 ) -> Campaign:
     """Set the draft's selection (a class must be one of the scope's)."""
-    campaign = await _draft(session, actor, campaign_id)
+    campaign = await draft_for(session, actor, campaign_id)
     if selection.get("kind") == Selection.CLASS:
         training_class = found(await session.get(TrainingClass, selection.get("class_id")))
         in_scope = (
@@ -258,7 +260,7 @@ async def choose(
 async def classes_page(
     session: AsyncSession, actor: Actor, campaign_id: int, page: int
 ) -> Page[TrainingClass]:
-    campaign = await _draft(session, actor, campaign_id)
+    campaign = await draft_for(session, actor, campaign_id)
     scope = Chosen(Selection.CLASS, campaign.institution_id, campaign.region_id)
     total = await store.classes_count(session, scope)
     page, pages, offset = page_window(total, page)
@@ -276,7 +278,7 @@ class Preview:
 
 async def preview(session: AsyncSession, actor: Actor, campaign_id: int, tz: tzinfo) -> Preview:
     """How many the draft's selection reaches now."""
-    campaign = await _draft(session, actor, campaign_id)
+    campaign = await draft_for(session, actor, campaign_id)
     if not selection_complete(campaign.selection):
         raise Stale("campaigns.no_selection")
     return await _preview(session, campaign, actor.locale, tz)
@@ -305,7 +307,7 @@ async def schedule(
     session: AsyncSession, actor: Actor, campaign_id: int, send_at: datetime | None, tz: tzinfo
 ) -> Preview:
     """Push now (None) or from `send_at`; the confirmation comes next."""
-    campaign = await _draft(session, actor, campaign_id)
+    campaign = await draft_for(session, actor, campaign_id)
     if not selection_complete(campaign.selection):
         raise Stale("campaigns.no_selection")
     campaign.send_at = send_at

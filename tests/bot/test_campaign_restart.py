@@ -22,7 +22,7 @@ from storage.models import CampaignRecipient
 from tests.bot.attendance_people import member, open_class
 from tests.chat import body
 
-PEOPLE = 6
+PEOPLE = 4
 
 
 def pushed(user) -> int:
@@ -56,12 +56,12 @@ async def test_s42_a_campaign_reaches_everyone_once_across_a_restart(app_factory
         await campaigns.choose(session, staff, draft.id, {"kind": "class", "class_id": made.id})
         await campaigns.confirm(session, staff, draft.id, app.settings.tz)
     async with unit_of_work(app.product.sessions) as session:
-        assert await push_batch(session, app.product.clock.now(), limit=4) == 4
+        assert await push_batch(session, app.product.clock.now(), limit=3) == 3
 
     users = [user for user, _ in trainees]
     await until_all(users, 1)  # sending at 4 a second: stop while the outbox is mid-way
-    assert sum(pushed(user) for user in users) < 4
-    await app.restart()  # the product's scan at start-up pushes the 2 still queued
+    assert sum(pushed(user) for user in users) < 3
+    await app.restart()  # the product's scan at start-up pushes the one still queued
     for user in users:
         user.base_url = app.base_url
     await until_all(users, PEOPLE)

@@ -316,7 +316,10 @@ sections:
   - id: s
     title: {zh-CN: 一, en: One}
     questions:
-      - {id: q1, type: single, label: {zh-CN: 选, en: Pick}, choices: [{value: a, label: {zh-CN: 甲, en: A}}]}
+      - id: q1
+        type: single
+        label: {zh-CN: 选, en: Pick}
+        choices: [{value: a, label: {zh-CN: 甲, en: A}}]
 """
 
 GOOD = """
