@@ -72,9 +72,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["submission_id"], ["form_submission.id"]),
         sa.PrimaryKeyConstraint("campaign_id", "person_id"),
     )
-    op.create_index(
-        "ix_campaign_recipient_state", "campaign_recipient", ["campaign_id", "state"]
-    )
+    op.create_index("ix_campaign_recipient_state", "campaign_recipient", ["campaign_id", "state"])
     op.create_index("ix_campaign_recipient_person", "campaign_recipient", ["person_id"])
 
 
