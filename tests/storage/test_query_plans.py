@@ -18,9 +18,13 @@ from sqlalchemy import event, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.roles import Grant, Role
 from bot.notifier import CARDS
+from bot.services import campaigns
+from bot.services.actor import Actor
 from scheduler import create_scheduler
 from scheduler.assessment import scan_assessment
+from scheduler.campaigns import scan_campaigns
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
@@ -72,9 +76,11 @@ open check-ins), not the table."""
 
 async def _run_everything(sessions: Any, built: province.Province) -> None:
     settings = Settings(_env_file=None)
+    await _campaign(sessions, built.institutions[0], settings)
     for now in (province.NOW, DUE):
         for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
             await scan(sessions, now, settings)
+        await scan_campaigns(sessions, now, settings)
     async with unit_of_work(sessions) as session:
         await outbox.claim(session, worker="w", now=DUE, lease=timedelta(seconds=60), limit=32)
         await outbox.unsettled(session, now=DUE, worker="w")
@@ -87,6 +93,21 @@ async def _run_everything(sessions: Any, built: province.Province) -> None:
         await enrolment.candidates(session, institution, 1)
         await feedback_views.daily_rounds_since(session, DUE - timedelta(days=3))
         await _run_pages(session, institution)
+
+
+async def _campaign(sessions: Any, institution: int, settings: Settings) -> None:
+    """A campaign to every trainee of one institution (issue 14): its selection's count and
+    INSERT ... SELECT, its counts and who has not answered, then the scans push and remind."""
+    actor = Actor.of(1, (Grant(Role.INSTITUTION, 1, institution),), "zh-CN", province.NOW)
+    async with unit_of_work(sessions) as session:
+        draft = await campaigns.begin(session, actor, "needs")
+        await campaigns.choose(session, actor, draft.id, {"kind": "all"})
+        await campaigns.preview(session, actor, draft.id, settings.tz)
+        await campaigns.confirm(session, actor, draft.id, settings.tz)
+        await campaigns.dashboard(session, actor, draft.id)
+        await campaigns.waiting_page(session, actor, draft.id, 1)
+        draft.reminded_at = province.NOW
+        session.add(draft)
 
 
 async def _run_pages(session: Any, institution: int) -> None:
