@@ -104,7 +104,7 @@ async def test_a_supervisors_questionnaire_file_is_checked_then_pushable(fast, h
     supervisor, _ = await member(fast, http, "赵主任", Role.SUPERVISOR)
     await supervisor.send_file(BROKEN, "followup.yaml", kind="document")
     refused = await supervisor.expect(has("问卷定义有问题"))
-    assert "form title.en: Field required" in body(refused)
+    assert "form title.en: 缺少必填项" in body(refused)
 
     await supervisor.send_file(GOOD, "store.yaml", kind="document")
     added = await supervisor.expect(has("网店经营回访"))
