@@ -11,6 +11,7 @@ confirming twice confirms one campaign. The pushes themselves are the scan's
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -53,6 +54,8 @@ from storage.campaigns import Chosen
 from storage.db import unit_of_work
 from storage.models import Campaign, FormDraft, FormSubmission, Institution, TrainingClass
 
+log = logging.getLogger(__name__)
+
 MAX_FORM_BYTES = 64 * 1024
 """A questionnaire's YAML file at most (the shipped ones are under 20 KB)."""
 
@@ -72,17 +75,28 @@ async def ensure_form(session: AsyncSession, key: str) -> bool:
     row = await store.custom_form(session, key)
     if row is None:
         return False
-    registry.remember(_definition(row.yaml, key))
+    try:
+        registry.remember(_definition(row.yaml, key))
+    except FormDefinitionError as error:
+        log.warning("stored questionnaire %s does not load: %s", key, error)
+        return False
     return True
 
 
 async def load_stored_forms(sessions: async_sessionmaker) -> int:
-    """At start-up: every questionnaire supervisors added, findable by `registry.form`."""
+    """At start-up: every questionnaire supervisors added, findable by `registry.form`. One
+    that no longer loads (a shipped form took its id, the schema changed) is logged and left
+    out: it was accepted once, so it must not stop the product."""
     async with unit_of_work(sessions) as session:
         rows = await store.custom_forms(session)
+    loaded = 0
     for row in rows:
-        registry.remember(_definition(row.yaml, row.key))
-    return len(rows)
+        try:
+            registry.remember(_definition(row.yaml, row.key))
+            loaded += 1
+        except FormDefinitionError as error:
+            log.warning("stored questionnaire %s left out: %s", row.key, error)
+    return loaded
 
 
 @dataclass(frozen=True)
