@@ -155,46 +155,60 @@ def _classes_in_scope(chosen: Chosen) -> Any:
     return TrainingClass.region_id == chosen.region_id
 
 
-def selected(chosen: Chosen) -> Any:
+BOUND = 10_000
+"""Class ids bound into a selection's query at most; a scope with more classes is joined."""
+
+
+async def _class_ids(session: AsyncSession, chosen: Chosen) -> Any:
+    """The condition on `enrollment.class_id` of a selection: the matching classes' ids, read
+    first and bound, so each database reads the enrolments through their class index (joined,
+    PostgreSQL may read them all while the table is small)."""
+    if chosen.kind is Selection.CLASS:
+        return Enrollment.class_id == chosen.class_id
+    classes = select(TrainingClass.id).where(_classes_in_scope(chosen))
+    ids = list((await session.exec(classes)).all())
+    if chosen.kind is Selection.ENDED:
+        ended = (
+            select(ClassSession.class_id)
+            .where(col(ClassSession.class_id).in_(ids))
+            .group_by(ClassSession.class_id)
+            .having(
+                func.max(ClassSession.ends_at) >= chosen.ended_from,
+                func.max(ClassSession.ends_at) < chosen.ended_before,
+            )
+        )
+        ids = list((await session.exec(ended)).all()) if ids else []
+    if len(ids) > BOUND:
+        return col(Enrollment.class_id).in_(classes)
+    return col(Enrollment.class_id).in_(ids)
+
+
+async def selected(session: AsyncSession, chosen: Chosen) -> Any:
     """SELECT DISTINCT person_id of the people a selection reaches: enrolled in a class of the
     scope (the institution's, or the region's) that matches."""
-    query = (
-        select(Enrollment.person_id)
-        .join(TrainingClass, col(TrainingClass.id) == Enrollment.class_id)
-        .where(Enrollment.status == ENROLLED, _classes_in_scope(chosen))
+    query = select(Enrollment.person_id).where(
+        Enrollment.status == ENROLLED, await _class_ids(session, chosen)
     )
-    match chosen.kind:
-        case Selection.CLASS:
-            query = query.where(TrainingClass.id == chosen.class_id)
-        case Selection.ENDED:
-            ended = (
-                select(ClassSession.class_id)
-                .group_by(ClassSession.class_id)
-                .having(
-                    func.max(ClassSession.ends_at) >= chosen.ended_from,
-                    func.max(ClassSession.ends_at) < chosen.ended_before,
-                )
+    if chosen.kind is Selection.STATE:
+        assert chosen.state is not None
+        form_id, question_id = STATE_ANSWERS[chosen.state]
+        holders = (
+            select(FormSubmission.person_id)
+            .join(FormAnswer, col(FormAnswer.submission_id) == FormSubmission.id)
+            .where(
+                FormSubmission.form_id == form_id,
+                col(FormSubmission.current),
+                FormAnswer.form_id == form_id,
+                FormAnswer.question_id == question_id,
+                col(FormAnswer.flag),
             )
-            query = query.where(col(TrainingClass.id).in_(ended))
-        case Selection.STATE:
-            assert chosen.state is not None
-            form_id, question_id = STATE_ANSWERS[chosen.state]
-            holders = (
-                select(FormSubmission.person_id)
-                .join(FormAnswer, col(FormAnswer.submission_id) == FormSubmission.id)
-                .where(
-                    FormSubmission.form_id == form_id,
-                    col(FormSubmission.current),
-                    FormAnswer.question_id == question_id,
-                    col(FormAnswer.flag),
-                )
-            )
-            query = query.where(col(Enrollment.person_id).in_(holders))
+        )
+        query = query.where(col(Enrollment.person_id).in_(holders))
     return query.distinct()
 
 
 async def count_selected(session: AsyncSession, chosen: Chosen) -> int:
-    inner = selected(chosen).subquery()
+    inner = (await selected(session, chosen)).subquery()
     return (await session.exec(select(func.count()).select_from(inner))).one()
 
 
@@ -221,7 +235,7 @@ async def add_recipients(
     session: AsyncSession, campaign_id: int, chosen: Chosen, now: datetime
 ) -> int:
     """Every person the selection reaches becomes a queued recipient: one INSERT ... SELECT."""
-    people = selected(chosen).subquery()
+    people = (await selected(session, chosen)).subquery()
     rows = select(
         literal(campaign_id),
         people.c.person_id,

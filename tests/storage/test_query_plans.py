@@ -101,8 +101,13 @@ async def _campaign(sessions: Any, institution: int, settings: Settings) -> None
     actor = Actor.of(1, (Grant(Role.INSTITUTION, 1, institution),), "zh-CN", province.NOW)
     async with unit_of_work(sessions) as session:
         draft = await campaigns.begin(session, actor, "needs")
-        await campaigns.choose(session, actor, draft.id, {"kind": "all"})
-        await campaigns.preview(session, actor, draft.id, settings.tz)
+        for selection in (
+            {"kind": "state", "state": "in_business"},
+            {"kind": "ended", "from": "2026-01-01", "to": "2026-12-31"},
+            {"kind": "all"},
+        ):
+            await campaigns.choose(session, actor, draft.id, selection)
+            await campaigns.preview(session, actor, draft.id, settings.tz)
         await campaigns.confirm(session, actor, draft.id, settings.tz)
         await campaigns.dashboard(session, actor, draft.id)
         await campaigns.waiting_page(session, actor, draft.id, 1)
