@@ -151,3 +151,19 @@ async def test_a_campaign_at_a_chosen_time_waits_for_it(fast_factory, http):
     clock.set(datetime(2026, 9, 2, 2, 0, tzinfo=UTC))  # 10:00 in Beijing
     assert await scan_campaigns(app.sessions, clock.now(), app.settings) == 1
     await wang.expect(has("培训需求分析问卷"))
+
+
+async def test_forged_or_foreign_campaign_buttons_are_refused_politely(fast, http):
+    """A form that may not be pushed, a campaign that is not one's own, a selection out of range
+    and a reply to a campaign one was never sent: each gets an alert, nothing is created."""
+    staff, _ = await member(fast, http, "刘老师", Role.INSTITUTION)
+    wang, _ = await member(fast, http, "王小明", Role.TRAINEE)
+    card = await staff.reply_to("/campaign")
+    for data in ("cpf:registration", "cpn:open:999:0", "cpn:kind:999:1", "cpn:confirm:999:0"):
+        answer = await staff.press(card["message_id"], data)
+        assert answer["show_alert"], (data, answer)
+    menu = await wang.reply_to("/help")
+    answer = await wang.press(menu["message_id"], "cpr:fill:999")
+    assert answer["show_alert"] and "不存在" in answer["text"], answer
+    async with fast.store() as session:
+        assert (await session.exec(select(func.count()).select_from(Campaign))).one() == 0
