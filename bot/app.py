@@ -42,6 +42,7 @@ from bot.polling import InboxPolling
 from bot.presses import AnythingElse, OncePerPress
 from bot.replies import HoldRepliesUntilCommit
 from bot.screen import Screen
+from bot.services import campaigns
 from bot.webchat.pages import Pages
 from bot.webchat.server import create_webchat_app, webchat_token
 from bot.webchat.store import WebchatStore
@@ -127,6 +128,7 @@ class Product:
     async def start(self) -> None:
         fonts.warm()
         await upgrade_database(self.engine)
+        await campaigns.load_stored_forms(self.sessions)  # supervisors' questionnaires
         if self.settings.demo_data and await seed_demo(self.sessions, self.settings):
             log.info("demo data created")
         mode = self.settings.mode

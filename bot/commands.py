@@ -51,8 +51,17 @@ ROLE_COMMANDS = {
         "bundle",
         "needs",
         "services",
+        "campaign",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "report", "bundle", "services"),
+    Role.SUPERVISOR: (
+        "todo",
+        "dispatch",
+        "assessment",
+        "report",
+        "bundle",
+        "services",
+        "campaign",
+    ),
     Role.ADMIN: ("todo", "assessment", "report", "bundle", "services"),
 }
 

@@ -59,6 +59,9 @@ class Action(StrEnum):
     SUPPORT_SERVICES = "support.services"
     SUPPORT_FOLLOWUP = "support.followup"
     PERSONAL_DATA_ERASE = "personal_data.erase"
+    CAMPAIGN_PUSH = "campaign.push"
+    CAMPAIGN_REPLY = "campaign.reply"
+    FORM_ADD = "form.add"
 
 
 class Reach(StrEnum):
@@ -189,6 +192,12 @@ RULES: dict[Action, dict[Role, Rule]] = {
     # Personal data (S-53, PIPL): a person's erasure request is confirmed or refused by the
     # supervisor of their region, or an admin.
     Action.PERSONAL_DATA_ERASE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    # Campaigns (issue 14): institution staff push questionnaires to their institution's
+    # trainees, supervisors to their region's, and follow them; a recipient answers their own;
+    # a supervisor adds a questionnaire for their region.
+    Action.CAMPAIGN_PUSH: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION},
+    Action.CAMPAIGN_REPLY: _each(LEARNERS, SELF),
+    Action.FORM_ADD: {Role.SUPERVISOR: REGION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -6,6 +6,7 @@ from bot.forms.service import FormHooks
 from handlers import (
     assessment,
     basics,
+    campaigns,
     checkin,
     classes,
     enrolment,
@@ -53,6 +54,7 @@ FEATURES = (
     submissions,
     reports,
     support,
+    campaigns,
     forms,
     fallback,
 )

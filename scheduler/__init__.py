@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from scheduler.assessment import scan_assessment
+from scheduler.campaigns import scan_campaigns
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
@@ -32,6 +33,7 @@ STORE_SCANS = (
     scan_assessment,
     scan_reports,
     scan_support_needs,
+    scan_campaigns,
 )
 """Every scan that finds due work in the store, each run every `SCAN_INTERVAL_SECONDS`: the
 one list the scheduler, the query-plan test and the benchmark's idle pass share."""

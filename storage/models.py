@@ -781,3 +781,60 @@ class PersonalDataRequest(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="person.id")
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = _ts()
+
+
+class CustomForm(SQLModel, table=True):
+    """A questionnaire a supervisor added by sending its YAML definition (checked as the files
+    are at start-up); pushable in campaigns at once. `key` is the definition's id."""
+
+    __tablename__ = "custom_form"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40, unique=True)
+    yaml: str = Field(sa_type=Text)
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    added_by: int = Field(foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Campaign(SQLModel, table=True):
+    """A questionnaire pushed by an institution or a supervisor to a selection of trainees.
+
+    `status`: draft (being set up in /campaign) → confirmed (recipients chosen, pushed from
+    `send_at` by the scan) or cancelled. `token` is drawn when the draft is made: confirming
+    twice confirms one campaign. `selection` is what was chosen ({"kind": ..., ...})."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (UniqueConstraint("token"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=32)
+    form_key: str = Field(max_length=40)
+    created_by: int = Field(foreign_key="person.id")
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    selection: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    status: str = Field(default="draft", max_length=12)
+    send_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = _ts()
+
+
+class CampaignRecipient(SQLModel, table=True):
+    """One person a campaign goes to, and where they stand (bot/domain/campaigns.Reply)."""
+
+    __tablename__ = "campaign_recipient"
+    __table_args__ = (
+        Index("ix_campaign_recipient_state", "campaign_id", "state"),
+        Index("ix_campaign_recipient_person", "person_id"),
+    )
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    state: str = Field(default="queued", max_length=12)
+    submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -37,22 +37,18 @@ update_id, each timed with `time.perf_counter`. Updates are built before timing.
 at WARNING, so aiogram's per-update INFO line costs the same (nothing) in both. Throughput is
 updates / sum of per-update latencies; p99 is over the form-step latencies.
 
-The last four lines of stdout are the results (ratio = form / echo throughput); before them
-the two bare-echo lines, before those the store's (`scan_idle_s`, `prune_s`,
-`bytes_per_trainee`, `outbox_claim_ms_*_100k_pending`, `scan_feedback_push_s`, each also `_pg`
-with PostgreSQL: see `tests/bench_store.py`), and first the outbox's six (`outbox_*`, see
-`tests/bench_outbox.py`), measured after the form step so that neither run warms or loads
-the other; and the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the
-scorer draw's (`scorer_*`, see `tests/bench_assessment.py`); and
-`trainees_page_ms` (`tests/bench_trainees.py`); the activity report's (`report_*`,
-`tests/bench_reports.py`); and one person's export and erasure (`personal_data_*`,
-`tests/bench_personal_data.py`).
+The last six lines of stdout are the results (ratio = form / echo throughput); before them
+every module of `PARTS` prints its own `name=value` lines (each module's docstring says what
+they measure and how): the store's scans, prune, size and claim (`tests/bench_store.py`), the
+outbox's (`tests/bench_outbox.py`), and each feature's. They run after the form step so that
+neither run warms or loads the other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import itertools
 import logging
 import statistics
@@ -85,6 +81,7 @@ from storage.models import FormDraft
 from storage.types import utcnow
 from tests import (
     bench_assessment,
+    bench_campaigns,
     bench_outbox,
     bench_personal_data,
     bench_plan,
@@ -92,6 +89,19 @@ from tests import (
     bench_store,
     bench_trainees,
 )
+
+PARTS = (
+    bench_assessment,
+    bench_plan,
+    bench_reports,
+    bench_trainees,
+    bench_campaigns,
+    bench_outbox,
+    bench_store,
+    bench_personal_data,
+)
+"""The feature benchmarks, in the order they run: each has `measure()` (sync or async)
+returning its `name=value` lines."""
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -307,20 +317,10 @@ async def main() -> None:
         f"max {max(form) * 1000:.2f} ms",
         file=sys.stderr,
     )
-    for line in bench_assessment.measure():
-        print(line)
-    for line in bench_plan.measure():
-        print(line)
-    for line in bench_reports.measure():
-        print(line)
-    for line in await bench_trainees.measure():
-        print(line)
-    for line in await bench_outbox.measure():
-        print(line)
-    for line in await bench_store.measure():
-        print(line)
-    for line in await bench_personal_data.measure():
-        print(line)
+    for part in PARTS:
+        lines = part.measure()
+        for line in await lines if inspect.isawaitable(lines) else lines:
+            print(line)
     print(f"bare_echo_updates_per_s={bare_rate:.1f}")
     print(f"bare_ratio={form_rate / bare_rate:.2f}")
     print(f"echo_updates_per_s={echo_rate:.1f}")

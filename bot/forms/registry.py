@@ -36,5 +36,23 @@ def forms() -> dict[str, FormDefinition]:
     return found
 
 
+_stored: dict[str, FormDefinition] = {}
+"""Questionnaires supervisors added (table custom_form), registered by bot.services.campaigns
+when one is added or first used, and at start-up."""
+
+
+def remember(definition: FormDefinition) -> None:
+    """Make a questionnaire from the store findable by `form` (a newer version replaces it)."""
+    if definition.id in forms():
+        raise FormDefinitionError(f"form id {definition.id!r} is a shipped form")
+    _stored[definition.id] = definition
+
+
+def known(form_id: str) -> bool:
+    return form_id in forms() or form_id in _stored
+
+
 def form(form_id: str) -> FormDefinition:
-    return forms()[form_id]
+    """The one lookup of a form by id: the files (shipped and FORMS_DIR), then the store's."""
+    found = forms().get(form_id)
+    return found if found is not None else _stored[form_id]

@@ -192,6 +192,8 @@ class FormDefinition(BaseModel):
     title: LocalText
     intro: LocalText | None = None
     editable: bool = False
+    pushable: bool = False
+    """Institutions and supervisors may push it to trainees as a campaign (/campaign)."""
     context: list[str] = []
     """Values of the draft's context (set by whoever starts the form, e.g. `last_day` of a
     daily feedback) that `relevant`, `count` and `calculation` may read as ${name}."""
@@ -251,19 +253,47 @@ def _check_refs(question: Question, known: set[str], prefix: str, context: set[s
 
 
 class FormDefinitionError(ValueError):
-    """A definition file that cannot be used; the message names the file, question and reason."""
+    """A definition file that cannot be used; the message names the file, question and reason.
+    `problems` lists the reasons one by one (a supervisor's upload is refused with them)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else [message]
 
 
 def load_definition(path: Path) -> FormDefinition:
+    return parse_definition(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_definition(text: str, source: str) -> FormDefinition:
+    """A definition from its YAML text (a file at start-up, or a document a supervisor sent);
+    `source` names it in the error."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise FormDefinitionError(f"{path}: not valid YAML: {error}") from error
+        raise FormDefinitionError(
+            f"{source}: not valid YAML: {error}", [f"not valid YAML: {error}"]
+        ) from error
+    if not isinstance(data, dict):
+        raise FormDefinitionError(f"{source}: not a form definition", ["not a form definition"])
     try:
         return FormDefinition.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{_where(data, err['loc'])}: {err['msg']}" for err in error.errors())
-        raise FormDefinitionError(f"{path}: {problems}") from error
+        problems = [
+            f"{_where(data, err['loc'])}{_field(err['loc'])}: {err['msg']}"
+            for err in error.errors()
+        ]
+        raise FormDefinitionError(f"{source}: {'; '.join(problems)}", problems) from error
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    """The named field an error is about, after the last list index ("title.en")."""
+    names: list[str] = []
+    for part in reversed(loc):
+        if not isinstance(part, str):
+            break
+        names.insert(0, part)
+    return f" {'.'.join(names)}" if names else ""
 
 
 def _where(data: Any, loc: tuple[Any, ...]) -> str:

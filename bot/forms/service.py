@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.forms import DraftStatus, subject_of
-from bot.forms.registry import form, forms
+from bot.forms.registry import form, known
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
@@ -58,6 +58,12 @@ class FormHooks:
     announced: set[str] = field(default_factory=set)
     """Forms whose hook tells the person the outcome itself (e.g. "counted" or "too late"), so
     the runner's generic "submitted" would only contradict it."""
+    by_context: dict[str, SubmitHook] = field(default_factory=dict)
+    """Hooks for any form started with a value in its context (a campaign's `campaign_id`):
+    they run instead of the form's own hook."""
+
+    def add_for_context(self, name: str, hook: SubmitHook) -> None:
+        self.by_context[name] = hook
 
     def add(self, form_id: str, hook: SubmitHook, *, announces: bool = False) -> None:
         """`announces`: the hook, not the runner, tells the person their submission's outcome."""
@@ -67,7 +73,10 @@ class FormHooks:
         if announces:
             self.announced.add(form_id)
 
-    def of(self, form_id: str) -> SubmitHook | None:
+    def of(self, form_id: str, context: dict[str, Any] | None = None) -> SubmitHook | None:
+        for name, hook in self.by_context.items():
+            if context and name in context:
+                return hook
         return self.hooks.get(form_id)
 
     def announces(self, form_id: str) -> bool:
@@ -180,7 +189,7 @@ async def editable_submissions(session: AsyncSession, person_id: int) -> list[Fo
         .order_by(FormSubmission.id)
     )
     rows = (await session.exec(query)).all()
-    return [row for row in rows if row.form_id in forms() and form(row.form_id).editable]
+    return [row for row in rows if known(row.form_id) and form(row.form_id).editable]
 
 
 async def submission(session: AsyncSession, submission_id: int) -> FormSubmission | None:

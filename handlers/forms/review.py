@@ -74,7 +74,7 @@ async def after_submit(
         await bot.send_message(
             chat_id, i18n("forms.submitted", title=form(form_id).title(i18n.locale))
         )
-    hook = form_hooks.of(form_id)
+    hook = form_hooks.of(form_id, done.draft.context)
     if hook is None:
         return
     submitted = Submitted(

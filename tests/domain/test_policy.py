@@ -132,6 +132,13 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.ADMIN: EVERYWHERE,
     },
     Action.SUPPORT_FOLLOWUP: STAFF_ONLY,
+    Action.CAMPAIGN_PUSH: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION},
+    Action.CAMPAIGN_REPLY: {
+        Role.TRAINEE: {"self"},
+        Role.LECTURER: {"self"},
+        Role.TRAINER: {"self"},
+    },
+    Action.FORM_ADD: {Role.SUPERVISOR: REGION},
 }
 
 

@@ -18,7 +18,10 @@ from sqlalchemy import event, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.roles import Grant, Role
 from bot.notifier import CARDS
+from bot.services import campaigns
+from bot.services.actor import Actor
 from scheduler import STORE_SCANS, create_scheduler
 from scheduler.maintenance import refresh_statistics
 from storage import (
@@ -68,6 +71,7 @@ open check-ins), not the table."""
 
 async def _run_everything(sessions: Any, built: province.Province) -> None:
     settings = Settings(_env_file=None)
+    await _campaign(sessions, built.institutions[0], settings)
     for now in (province.NOW, DUE):
         for scan in STORE_SCANS:
             await scan(sessions, now, settings)
@@ -83,6 +87,26 @@ async def _run_everything(sessions: Any, built: province.Province) -> None:
         await enrolment.candidates(session, institution, 1)
         await feedback_views.daily_rounds_since(session, DUE - timedelta(days=3))
         await _run_pages(session, institution)
+
+
+async def _campaign(sessions: Any, institution: int, settings: Settings) -> None:
+    """A campaign to every trainee of one institution (issue 14): its selection's count and
+    INSERT ... SELECT, its counts and who has not answered, then the scans push and remind."""
+    actor = Actor.of(1, (Grant(Role.INSTITUTION, 1, institution),), "zh-CN", province.NOW)
+    async with unit_of_work(sessions) as session:
+        draft = await campaigns.begin(session, actor, "needs")
+        for selection in (
+            {"kind": "state", "state": "in_business"},
+            {"kind": "ended", "from": "2026-01-01", "to": "2026-12-31"},
+            {"kind": "all"},
+        ):
+            await campaigns.choose(session, actor, draft.id, selection)
+            await campaigns.preview(session, actor, draft.id, settings.tz)
+        await campaigns.confirm(session, actor, draft.id, settings.tz)
+        await campaigns.dashboard(session, actor, draft.id)
+        await campaigns.waiting_page(session, actor, draft.id, 1)
+        draft.reminded_at = province.NOW
+        session.add(draft)
 
 
 async def _run_pages(session: Any, institution: int) -> None:

@@ -1,7 +1,7 @@
 """personal data: requests to erase a person's personal data (S-53, PIPL)
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-02
 """
 
