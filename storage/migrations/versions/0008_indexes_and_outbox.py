@@ -1,7 +1,7 @@
 """indexes for every scan and claim, pictures stored once (media_blob), outbox retention
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02
 """
 

@@ -1,7 +1,7 @@
 """button presses: a repeated press of the same button on the same message has one effect
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 

@@ -1,7 +1,7 @@
 """campaigns: questionnaires pushed by institutions and supervisors, and supervisors' own forms
 
 Revision ID: 0014
-Revises: 0016
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import storage.types
 
 revision: str = "0014"
-down_revision: str | None = "0016"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
