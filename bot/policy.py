@@ -49,6 +49,10 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    FOLLOWUP_ANSWER = "followup.answer"
+    FOLLOWUP_SCHEDULE = "followup.schedule"
+    FOLLOWUP_CALL = "followup.call"
+    FOLLOWUP_MOBILE = "followup.mobile"
 
 
 class Reach(StrEnum):
@@ -153,6 +157,13 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Follow-up (S-16, T13, article 8): a trainee answers (or stops) their own tracking surveys;
+    # the institution's staff set the schedule; its staff and lecturers make the phone
+    # follow-ups, and only its staff see the mobile number in full.
+    Action.FOLLOWUP_ANSWER: {Role.TRAINEE: SELF},
+    Action.FOLLOWUP_SCHEDULE: {Role.INSTITUTION: INSTITUTION},
+    Action.FOLLOWUP_CALL: {Role.INSTITUTION: INSTITUTION, Role.LECTURER: INSTITUTION},
+    Action.FOLLOWUP_MOBILE: {Role.INSTITUTION: INSTITUTION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -776,6 +776,8 @@ class FollowupSurvey(SQLModel, table=True):
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
     late: bool = False
     via_phone: bool = False
+    undelivered: bool = False
+    """Its push was refused (blocked, chat not found): on the phone list at once."""
     call_outcome: str | None = Field(default=None, max_length=12)
     called_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     called_by: int | None = Field(default=None, foreign_key="person.id")

@@ -35,7 +35,7 @@ class Problem(StrEnum):
 
 
 def parse_months(text: str) -> tuple[int, ...] | Problem:
-    """"6, 12, 18, 24" (commas, spaces, Chinese commas or 、) → (6, 12, 18, 24); or what is
+    """ "6, 12, 18, 24" (commas, spaces, Chinese commas or 、) → (6, 12, 18, 24); or what is
     wrong: each 1..120 months, strictly increasing, at most 12 waves."""
     parts = [part for part in re.split(r"[\s,，、;；]+", text.strip()) if part]
     if not parts:
@@ -87,7 +87,9 @@ def reminder_due(
     sent_at: datetime, reminders: int, reminder_days: Sequence[int], now: datetime
 ) -> bool:
     """Whether the next reminder of an unanswered open survey is due (hours checked apart)."""
-    return reminders < len(reminder_days) and sent_at + timedelta(days=reminder_days[reminders]) <= now
+    return (
+        reminders < len(reminder_days) and sent_at + timedelta(days=reminder_days[reminders]) <= now
+    )
 
 
 def closes_at(sent_at: datetime, close_days: int) -> datetime:

@@ -86,6 +86,7 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.Integer(), nullable=True),
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("via_phone", sa.Boolean(), nullable=False),
+        sa.Column("undelivered", sa.Boolean(), nullable=False),
         sa.Column("call_outcome", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
         sa.Column("called_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("called_by", sa.Integer(), nullable=True),
