@@ -256,6 +256,16 @@ async def advance(session: AsyncSession, class_id: int, wave: int, waves: int) -
     )
 
 
+async def finish(session: AsyncSession, class_id: int) -> None:
+    """The class's schedule has no wave left (a shorter schedule than the waves sent)."""
+    await session.exec(
+        update(FollowupClass)
+        .where(FollowupClass.class_id == class_id)
+        .values(done=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _open() -> list[Any]:
     survey = FollowupSurvey
     return [

@@ -32,9 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
 from storage import people
 from storage.attendance import PENDING as LEAVE_PENDING
+from storage.followup import to_call
 from storage.models import (
     Certificate,
     ClassTeacher,
+    FollowupSurvey,
     LeaveRequest,
     Person,
     ScoringAssignment,
@@ -52,6 +54,7 @@ class Kind(StrEnum):
     CLASS = "class"
     LEAVE = "leave"
     SCORING = "score"
+    CALL = "call"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -69,6 +72,8 @@ class Scope:
     is_admin: bool = False
     scores: bool = False
     """Whether the person's roles score practice results (their own assignments are listed)."""
+    call_institution_ids: frozenset[int] = field(default_factory=frozenset)
+    """Institutions whose phone follow-ups (tracking surveys unanswered) the person makes."""
 
 
 class Item(NamedTuple):
@@ -168,12 +173,33 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     )
     if not scope.scores:
         assignments = assignments.where(false())
+    survey, called, surveyed_class = (
+        FollowupSurvey.__table__.c,
+        Person.__table__,
+        aliased(TrainingClass.__table__),
+    )
+    calls = (
+        select(
+            *columns(
+                Kind.CALL,
+                survey.id,
+                survey.sent_at,
+                called.c.first_name,
+                surveyed_class.c.name,
+                called.c.id,
+            )
+        )
+        .join(called, called.c.id == survey.person_id)
+        .join(surveyed_class, surveyed_class.c.id == survey.class_id)
+        .where(survey.institution_id.in_(sorted(scope.call_institution_ids)), *to_call())
+    )
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
         Kind.CLASS: classes,
         Kind.LEAVE: leaves,
         Kind.SCORING: assignments,
+        Kind.CALL: calls,
     }
 
 

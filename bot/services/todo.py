@@ -17,6 +17,7 @@ from bot.views import pages
 from storage import todo
 from storage.models import (
     Certificate,
+    FollowupSurvey,
     LeaveRequest,
     ScoringAssignment,
     ScreeningCase,
@@ -32,6 +33,7 @@ DECISIONS = {
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
     Kind.SCORING: Action.ASSESSMENT_SCORE,
+    Kind.CALL: Action.FOLLOWUP_CALL,
 }
 """The decision each kind of item waits for."""
 
@@ -62,6 +64,11 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
         ),
         is_admin=any(_reaching(grants, action, Reach.ALL) for action in by_region),
         scores=bool(_reaching(grants, Action.ASSESSMENT_SCORE, Reach.SELF)),
+        call_institution_ids=frozenset(
+            g.institution_id
+            for g in _reaching(grants, Action.FOLLOWUP_CALL, Reach.INSTITUTION)
+            if g.institution_id is not None
+        ),
     )
 
 
@@ -101,6 +108,7 @@ ROWS = {
     Kind.CLASS: TrainingClass,
     Kind.LEAVE: LeaveRequest,
     Kind.SCORING: ScoringAssignment,
+    Kind.CALL: FollowupSurvey,
 }
 
 
