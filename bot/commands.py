@@ -13,7 +13,16 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms", "leave", "myfeedback", "practice", "plan", "planpdf"),
+    Role.TRAINEE: (
+        "status",
+        "forms",
+        "leave",
+        "myfeedback",
+        "practice",
+        "plan",
+        "planpdf",
+        "stop",
+    ),
     Role.LECTURER: (
         "todo",
         "trainees",
@@ -34,6 +43,7 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "followup",
     ),
     Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
     Role.ADMIN: ("todo", "assessment"),

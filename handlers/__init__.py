@@ -14,6 +14,7 @@ from handlers import (
     feedback,
     feedback_views,
     finding,
+    followup,
     forms,
     intake,
     invites,
@@ -47,6 +48,7 @@ FEATURES = (
     feedback,
     feedback_views,
     submissions,
+    followup,
     forms,
     fallback,
 )

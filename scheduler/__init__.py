@@ -14,6 +14,7 @@ from bot.config import Settings
 from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
+from scheduler.followup import scan_followup
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from storage.db import unit_of_work
@@ -61,7 +62,7 @@ def create_scheduler(
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
+    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment, scan_followup):
         scheduler.add_job(
             run_scan,
             "interval",
