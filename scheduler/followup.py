@@ -11,6 +11,7 @@ go out only between 10:00 and 20:00 in the class's time zone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -22,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.classes import MAX_CAPACITY
 from bot.domain.followup import closes_at, schedule_for, sending_hours, wave_due
 from bot.followup_callbacks import FollowupFill
 from bot.i18n import I18n
@@ -30,7 +30,7 @@ from bot.notifier import Keyboard
 from scheduler.jobs import BATCH, Step, run_batched
 from storage import followup
 from storage.db import unit_of_work
-from storage.models import FollowupClass, TrainingClass
+from storage.followup import Active
 
 
 def _fill(survey_id: int) -> Keyboard:
@@ -43,50 +43,59 @@ def _fill(survey_id: int) -> Keyboard:
     return keyboard
 
 
-async def _push(
-    session: AsyncSession,
-    active: FollowupClass,
-    wave: int,
-    months: int,
-    waves: int,
-    people: list[int],
-    now: datetime,
-    settings: Settings,
-) -> int:
-    """Make the wave's survey rows for the class's trainees owed it (those who stopped get a
-    row marked stopped and no push: respected and counted), queue the pushes, and record the
-    wave as sent to the class."""
-    stopped = await followup.followup_stopped(session, people)
+@dataclass(frozen=True)
+class Wave:
+    """One class's wave due now, and the trainees owed it."""
+
+    active: Active
+    wave: int
+    months: int
+    waves: int
+    people: list[int]
+
+
+async def _push(session: AsyncSession, due: list[Wave], now: datetime, settings: Settings) -> int:
+    """Make the waves' survey rows for the trainees owed them (those who stopped get a row
+    marked stopped and no push: respected and counted), queue the pushes, and record each
+    wave as sent to its class. One multi-row insert for the rows, one for the pushes."""
+    everyone = [person_id for item in due for person_id in item.people]
+    stopped = await followup.followup_stopped(session, everyone)
     rows = [
         {
             "person_id": person_id,
-            "class_id": active.class_id,
-            "institution_id": active.institution_id,
-            "wave": wave,
-            "months": months,
+            "class_id": item.active.class_id,
+            "institution_id": item.active.institution_id,
+            "wave": item.wave,
+            "months": item.months,
             "sent_at": None if person_id in stopped else now,
             "stopped": person_id in stopped,
         }
-        for person_id in people
+        for item in due
+        for person_id in item.people
     ]
     made = await followup.add_surveys(session, rows)
-    readers = await notifier.readers(session, (p for p in made if p not in stopped))
-    training_class = await session.get(TrainingClass, active.class_id)
-    closes = closes_at(now, settings.followup_close_days).astimezone(ZoneInfo(active.timezone))
-    pushes = [
-        notifier.notice(
-            reader,
-            "followup.push",
-            key=f"{followup.PUSH}:{made[person_id]}",
-            keyboard=_fill(made[person_id]),
-            name=training_class.name if training_class else "",
-            months=months,
-            closes=closes,
-        )
-        for person_id, reader in readers.items()
-    ]
+    readers = await notifier.readers(session, (p for p in everyone if p not in stopped))
+    names = await followup.class_names(session, [item.active.class_id for item in due])
+    pushes = []
+    for item in due:
+        zone = ZoneInfo(item.active.timezone)
+        closes = closes_at(now, settings.followup_close_days).astimezone(zone)
+        pushes += [
+            notifier.notice(
+                readers[person_id],
+                "followup.push",
+                key=f"{followup.PUSH}:{made[item.active.class_id, person_id]}",
+                keyboard=_fill(made[item.active.class_id, person_id]),
+                name=names.get(item.active.class_id, ""),
+                months=item.months,
+                closes=closes,
+            )
+            for person_id in item.people
+            if person_id in readers and (item.active.class_id, person_id) in made
+        ]
     await notifier.tell_many(session, pushes)
-    await followup.advance(session, active.class_id, wave, waves)
+    for item in due:
+        await followup.advance(session, item.active.class_id, item.wave, item.waves)
     return len(pushes)
 
 
@@ -120,14 +129,15 @@ async def scan_followup(sessions: async_sessionmaker, now: datetime, settings: S
     marks refused pushes, and finds the due work: the classes still in follow-up are read
     through a partial index and their next wave's day computed; only the classes with a wave
     due are joined to their trainees (anti-joined to the surveys of that wave). The pushes
-    are then made class by class in units of work of at most `BATCH`."""
+    are then made for groups of classes, one multi-row insert each, in units of work of at
+    most `BATCH` pushes."""
     async with unit_of_work(sessions) as session:
         await followup.register_ended(session, now)
         await followup.close_due(session, now, settings.followup_close_days)
         await followup.mark_undelivered(session)
         active = await followup.active_classes(session)
         plans = await followup.schedules(session, {item.institution_id for item in active})
-        due: dict[int, tuple[FollowupClass, int, tuple[int, ...]]] = {}
+        due: dict[int, tuple[Active, int, tuple[int, ...]]] = {}
         for item in active:
             months = schedule_for(
                 plans.get((item.institution_id, item.class_id)),
@@ -147,21 +157,17 @@ async def scan_followup(sessions: async_sessionmaker, now: datetime, settings: S
             if sending_hours(now, zone)
         ]
     steps: list[Step] = []
+    group: list[Wave] = []
     for class_id, (item, wave, months) in due.items():
-        steps.append(
-            partial(
-                _push,
-                active=item,
-                wave=wave,
-                months=months[wave - 1],
-                waves=len(months),
-                people=owed.get(class_id, []),
-                now=now,
-                settings=settings,
-            )
-        )
+        people = owed.get(class_id, [])
+        if group and sum(len(g.people) for g in group) + len(people) > BATCH:
+            steps.append(partial(_push, due=group, now=now, settings=settings))
+            group = []
+        group.append(Wave(item, wave, months[wave - 1], len(months), people))
+    if group:
+        steps.append(partial(_push, due=group, now=now, settings=settings))
     for start in range(0, len(reminders), BATCH):
         steps.append(
             partial(_remind, due=reminders[start : start + BATCH], now=now, settings=settings)
         )
-    return await run_batched(sessions, steps, MAX_CAPACITY)
+    return await run_batched(sessions, steps, BATCH)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, cast, delete, exists, func, literal_column, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -194,10 +194,33 @@ async def register_ended(session: AsyncSession, now: datetime) -> int:
     return (await session.exec(insert)).rowcount or 0
 
 
-async def active_classes(session: AsyncSession) -> list[FollowupClass]:
+class Active(NamedTuple):
+    """A class still in follow-up, as the scan reads it (plain columns, no ORM objects)."""
+
+    class_id: int
+    institution_id: int
+    ended_at: datetime
+    timezone: str
+    waves_sent: int
+
+
+async def active_classes(session: AsyncSession) -> list[Active]:
     """The classes with waves still to send (a partial index holds only those)."""
-    query = select(FollowupClass).where(col(FollowupClass.done).is_(False))
-    return list((await session.exec(query)).all())
+    query = select(
+        FollowupClass.class_id,
+        FollowupClass.institution_id,
+        FollowupClass.ended_at,
+        FollowupClass.timezone,
+        FollowupClass.waves_sent,
+    ).where(col(FollowupClass.done).is_(False))
+    return [Active(*row) for row in await session.exec(query)]
+
+
+async def class_names(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, str]:
+    query = select(TrainingClass.id, TrainingClass.name).where(
+        col(TrainingClass.id).in_(list(class_ids))
+    )
+    return dict((await session.exec(query)).all())
 
 
 async def owed(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -225,9 +248,11 @@ async def owed(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, lis
     return found
 
 
-async def add_surveys(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
-    """Insert survey rows (one multi-row insert per `CHUNK`); the new ids by person. A row
-    made before (another process, a rerun) is skipped."""
+async def add_surveys(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[int, int], int]:
+    """Insert survey rows (one statement, batched by the driver); the new ids by (class, person).
+    A row made before (another process, a rerun) is skipped."""
     table = FollowupSurvey.__table__
     defaults = {
         "stopped": False,
@@ -237,12 +262,18 @@ async def add_surveys(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         "undelivered": False,
         "sent_at": None,
     }
-    made: dict[int, int] = {}
-    for start in range(0, len(rows), CHUNK):
-        chunk = [{**defaults, **row} for row in rows[start : start + CHUNK]]
-        insert = _dialect(session).insert(table).values(chunk).on_conflict_do_nothing()
-        result = await session.exec(insert.returning(table.c.id, table.c.person_id))
-        made.update((person_id, survey_id) for survey_id, person_id in result.all())
+    made: dict[tuple[int, int], int] = {}
+    if not rows:
+        return made
+    insert = (
+        _dialect(session)
+        .insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c.id, table.c.class_id, table.c.person_id)
+    )
+    connection = await session.connection()  # one statement, executed for many rows
+    result = await connection.execute(insert, [{**defaults, **row} for row in rows])
+    made.update(((c, p), survey_id) for survey_id, c, p in result.all())
     return made
 
 
