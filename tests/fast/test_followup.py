@@ -88,6 +88,7 @@ async def test_answer_block_phone_list_stop_and_schedule_in_chat_S16(fast_factor
     await pick(staff, inbox, "张伟")
     card = await staff.expect(has("电话回访"))
     assert "+86 13812345671" in body(card) and "无法送达" in body(card)
+    assert 'href="tel:+8613812345671"' in card["html"]  # the web chat's phone link
     await pick(staff, card, "电话中填写")
     await fill_not_started(staff)
     assert "张伟" in body(await staff.expect(has("标记为电话回访")))
