@@ -23,6 +23,7 @@ from scheduler import create_scheduler
 from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
+from scheduler.followup import scan_followup
 from scheduler.jobs import SCANS
 from scheduler.maintenance import refresh_statistics
 from storage import (
@@ -73,7 +74,13 @@ open check-ins), not the table."""
 async def _run_everything(sessions: Any, built: province.Province) -> None:
     settings = Settings(_env_file=None)
     for now in (province.NOW, DUE):
-        for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
+        for scan in (
+            *SCANS,
+            scan_feedback,
+            scan_feedback_summaries,
+            scan_assessment,
+            scan_followup,
+        ):
             await scan(sessions, now, settings)
     async with unit_of_work(sessions) as session:
         await outbox.claim(session, worker="w", now=DUE, lease=timedelta(seconds=60), limit=32)
