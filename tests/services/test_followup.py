@@ -16,19 +16,25 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.domain.followup import Answer, CallOutcome, Problem, add_months, parse_months
 from bot.domain.roles import Grant, Role
+from bot.i18n import I18n
 from bot.services import followup, todo
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, Stale
+from bot.views.followup import call_card
+from handlers.followup import _menu as menu_page
 from scheduler.followup import scan_followup
 from storage.db import unit_of_work
 from storage.models import (
+    FollowupClass,
     FollowupSurvey,
     FormDraft,
     FormSubmission,
     OutboxMessage,
     Person,
+    TrainingClass,
 )
 from storage.todo import Kind
+from tests.pages import assert_fits, labels
 from tests.scheduler.store import keys, setup_class
 
 SETTINGS = Settings(_env_file=None)
@@ -291,3 +297,50 @@ def test_schedule_text_and_month_arithmetic():
     assert parse_months("6 6") is Problem.NOT_INCREASING
     assert parse_months(" ".join(str(n) for n in range(1, 14))) is Problem.TOO_MANY
     assert add_months(datetime(2026, 8, 31).date(), 6).isoformat() == "2027-02-28"
+
+
+async def test_the_followup_class_list_pages_45_classes(sessions, setup):
+    """/followup lists the institution's ended classes 20 a page (the last page again for a
+    page past the end), each page within Telegram's limits."""
+    async with unit_of_work(sessions) as session:
+        for n in range(44):
+            made = TrainingClass(
+                programme="trainee",
+                name=f"班{n:02d}",
+                institution_id=setup.made.institution_id,
+                region_id=setup.made.region_id,
+                start_date=setup.made.start_date,
+                status="approved",
+            )
+            session.add(made)
+            await session.flush()
+            session.add(
+                FollowupClass(
+                    class_id=made.id,
+                    institution_id=made.institution_id,
+                    ended_at=local(2026, 5, 17) - timedelta(days=n),
+                )
+            )
+    await scan_followup(sessions, local(2026, 5, 18), SETTINGS)  # the 45th: the setup class
+    seen: list[str] = []
+    i18n = I18n("zh-CN")
+    async with unit_of_work(sessions) as session:
+        for page in range(4):
+            text, markup = await menu_page(session, staff(setup, WAVES[0]), i18n, page)
+            assert_fits(text, markup)
+            names = [label for label in labels(markup) if label.startswith(("班", "测试班"))]
+            if page < 3:
+                seen += names
+            else:
+                assert names == seen[40:]
+    assert len(seen) == len(set(seen)) == 45
+
+
+def test_the_call_card_masks_the_mobile_for_a_role_that_may_not_see_it():
+    shown = dict(name="学员", class_name="班", wave=2, months=12, closed=True, survey_id=7)
+    i18n = I18n("zh-CN")
+    full, _ = call_card(i18n, mobile="13812345671", full=True, **shown)
+    masked, markup = call_card(i18n, mobile="13812345671", full=False, **shown)
+    assert "+86 13812345671" in full and "到期未回答" in full
+    assert "138****5671" in masked and "13812345671" not in masked
+    assert labels(markup) == ["✅ 已联系上", "❌ 未联系上", "📝 电话中填写"]
