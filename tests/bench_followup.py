@@ -157,9 +157,11 @@ async def scan(path: Path) -> tuple[int, float]:
     settings = Settings(_env_file=None)
     # a running bot has scanned many times before work falls due: its statements are compiled
     assert await scan_followup(sessions, NOW - timedelta(days=10), settings) == 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     queued = await scan_followup(sessions, NOW, settings)
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    print(f"# followup scan of {path.name}: {took:.3f} s, {cpu:.3f} s CPU", file=sys.stderr)
     await engine.dispose()
     return queued, took
 
