@@ -28,14 +28,12 @@ from bot.services.actor import Actor
 from bot.services.errors import NotFound, Stale, found
 from bot.services.targets import class_for
 from storage import followup, repo
-from storage.followup import followup_stopped
 from storage.models import FollowupSurvey, FormDraft, FormSubmission, TrainingClass
 
 FORM = "tracking_survey"
 
-__all__ = ["followup_stopped"]
-"""`followup_stopped(session, person_ids)`: any feature pushing to trainees after their class
-leaves out whom it returns (re-exported from storage for the use cases and scans)."""
+# Any feature pushing to trainees after their class leaves out whom
+# `storage.followup.followup_stopped(session, person_ids)` returns (those who sent /stop).
 
 
 # --- the trainee -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from bot.views.followup import call_card
 from handlers.followup import _menu as menu_page
 from scheduler.followup import scan_followup
 from storage.db import unit_of_work
+from storage.followup import followup_stopped
 from storage.models import (
     FollowupClass,
     FollowupSurvey,
@@ -217,7 +218,7 @@ async def test_stop_is_respected_and_counted_and_resume_undoes_it_S16(sessions, 
     async with unit_of_work(sessions) as session:
         assert await followup.stop(session, trainee(setup, first, WAVES[0]))
         assert not await followup.stop(session, trainee(setup, first, WAVES[0]))
-        assert await followup.followup_stopped(session, setup.trainees) == {first}
+        assert await followup_stopped(session, setup.trainees) == {first}
     assert await scan_followup(sessions, WAVES[0], SETTINGS) == 2
     made = {s.person_id: s for s in await surveys(sessions)}
     assert made[first].stopped and made[first].sent_at is None
