@@ -160,28 +160,32 @@ async def ended_classes(
 
 
 async def register_ended(session: AsyncSession, now: datetime) -> int:
-    """Put every approved trainee class whose last session has ended into follow-up (once):
-    only classes not yet there are grouped, i.e. those running or to come."""
+    """Put every approved trainee class whose last session has ended into follow-up (once).
+    Only classes not yet there are looked at (those running or to come), each class's end
+    read from its own sessions through their index."""
     klass = TrainingClass.__table__.c
-    ended = func.max(ClassSession.ends_at)
-    source = (
-        select(
-            klass.id,
-            klass.institution_id,
-            ended,
-            klass.timezone,
-            literal_column("0"),
-            literal_column("false"),
-        )
-        .join(ClassSession, col(ClassSession.class_id) == klass.id)
+    last = (
+        select(func.max(ClassSession.ends_at))
+        .where(ClassSession.class_id == klass.id)
+        .scalar_subquery()
+    )
+    candidates = (
+        select(klass.id, klass.institution_id, last.label("ended"), klass.timezone)
         .where(
             klass.programme == Programme.TRAINEE,
             klass.status.in_((ClassStatus.APPROVED, ClassStatus.CLOSED)),
             ~exists(select(FollowupClass.class_id).where(FollowupClass.class_id == klass.id)),
         )
-        .group_by(klass.id, klass.institution_id, klass.timezone)
-        .having(ended <= now)
+        .subquery("candidate")
     )
+    source = select(
+        candidates.c.id,
+        candidates.c.institution_id,
+        candidates.c.ended,
+        candidates.c.timezone,
+        literal_column("0"),
+        literal_column("false"),
+    ).where(candidates.c.ended <= now)
     table = FollowupClass.__table__
     insert = (
         _dialect(session)
