@@ -38,7 +38,7 @@ class Do(StrEnum):
     """Page `c` of the classes."""
 
 
-class FollowupPlan(CallbackData, prefix="fup"):
+class FollowupPlan(CallbackData, prefix="fus"):
     """/followup: which schedule to show or change."""
 
     a: Do
