@@ -747,6 +747,7 @@ class FollowupSurvey(SQLModel, table=True):
     __tablename__ = "followup_survey"
     __table_args__ = (
         UniqueConstraint("class_id", "wave", "person_id"),
+        Index("ix_followup_survey_institution", "institution_id", "wave"),
         Index(
             "ix_followup_survey_open",
             "sent_at",

@@ -101,6 +101,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_followup_survey_person_id"), "followup_survey", ["person_id"], unique=False
     )
+    op.create_index("ix_followup_survey_institution", "followup_survey", ["institution_id", "wave"])
     op.create_index(
         "ix_followup_survey_open",
         "followup_survey",
@@ -128,6 +129,7 @@ def downgrade() -> None:
     op.drop_table("followup_stop")
     op.drop_index("ix_followup_survey_to_call", table_name="followup_survey")
     op.drop_index("ix_followup_survey_open", table_name="followup_survey")
+    op.drop_index("ix_followup_survey_institution", table_name="followup_survey")
     op.drop_index(op.f("ix_followup_survey_person_id"), table_name="followup_survey")
     op.drop_table("followup_survey")
     op.drop_index("ix_followup_class_institution", table_name="followup_class")
