@@ -13,7 +13,16 @@ BASE_COMMANDS = ("start", "help", "lang", "cancel", "mydata")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms", "leave", "myfeedback", "practice", "plan", "planpdf"),
+    Role.TRAINEE: (
+        "status",
+        "forms",
+        "leave",
+        "myfeedback",
+        "practice",
+        "plan",
+        "planpdf",
+        "stop",
+    ),
     Role.LECTURER: (
         "todo",
         "trainees",
@@ -52,6 +61,7 @@ ROLE_COMMANDS = {
         "needs",
         "services",
         "campaign",
+        "followup",
     ),
     Role.SUPERVISOR: (
         "todo",

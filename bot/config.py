@@ -67,11 +67,13 @@ class Settings(BaseSettings):
     assessment_scorers: int = Field(default=1, ge=1, le=3)
     scoring_deadline_hours: int = Field(default=72, ge=1)
     assessment_rounds: int = Field(default=3, ge=1)
+    followup_reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [3, 7])
+    followup_close_days: int = Field(default=30, ge=1)
 
     @model_validator(mode="before")
     @classmethod
     def _parse_lists(cls, data: dict) -> dict:
-        for key in ("admin_ids", "ADMIN_IDS"):
+        for key in ("admin_ids", "ADMIN_IDS", "followup_reminder_days", "FOLLOWUP_REMINDER_DAYS"):
             if key in data:
                 data[key] = _split_ids(data[key])
         return data

@@ -62,6 +62,10 @@ class Action(StrEnum):
     CAMPAIGN_PUSH = "campaign.push"
     CAMPAIGN_REPLY = "campaign.reply"
     FORM_ADD = "form.add"
+    FOLLOWUP_ANSWER = "followup.answer"
+    FOLLOWUP_SCHEDULE = "followup.schedule"
+    FOLLOWUP_CALL = "followup.call"
+    FOLLOWUP_MOBILE = "followup.mobile"
 
 
 class Reach(StrEnum):
@@ -198,6 +202,13 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.CAMPAIGN_PUSH: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION},
     Action.CAMPAIGN_REPLY: _each(LEARNERS, SELF),
     Action.FORM_ADD: {Role.SUPERVISOR: REGION},
+    # Follow-up (S-16, T13, article 8): a trainee answers (or stops) their own tracking surveys;
+    # the institution's staff set the schedule; its staff and lecturers make the phone
+    # follow-ups, and only its staff see the mobile number in full.
+    Action.FOLLOWUP_ANSWER: {Role.TRAINEE: SELF},
+    Action.FOLLOWUP_SCHEDULE: {Role.INSTITUTION: INSTITUTION},
+    Action.FOLLOWUP_CALL: {Role.INSTITUTION: INSTITUTION, Role.LECTURER: INSTITUTION},
+    Action.FOLLOWUP_MOBILE: {Role.INSTITUTION: INSTITUTION},
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -15,6 +15,7 @@ from handlers import (
     feedback,
     feedback_views,
     finding,
+    followup,
     forms,
     intake,
     invites,
@@ -55,6 +56,7 @@ FEATURES = (
     reports,
     support,
     campaigns,
+    followup,
     forms,
     fallback,
 )

@@ -17,7 +17,7 @@ from bot.domain.checkin import DEEP_LINK_PREFIX
 from bot.domain.roles import Grant, Role
 from bot.i18n import I18n
 from bot.scopes import scope_name
-from bot.services import invitations, todo
+from bot.services import followup, invitations, todo
 from bot.services.actor import Actor
 from bot.views.finding import offer_markup
 from handlers import checkin
@@ -121,6 +121,7 @@ async def start(
     bot: Bot,
     settings: Settings,
     clock: Clock,
+    actor: Actor,
 ) -> None:
     await state.clear()
     await set_person_commands(bot, message.chat.id, grants, i18n.locale)
@@ -129,6 +130,8 @@ async def start(
     pending = await todo.total(session, person.id, grants)
     if pending:
         text += "\n\n" + i18n("todo.pending", count=pending)
+    if await followup.resume(session, actor):  # /start again undoes /stop
+        text += "\n\n" + i18n("followup.resumed")
     await message.answer(text, reply_markup=None if grants else offer_markup(i18n))
     await offer_resume(message, session, person, i18n, settings, clock)
 

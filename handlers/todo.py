@@ -19,9 +19,10 @@ from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import assessment as assessment_cases
 from bot.services import people, personal_data, todo
+from bot.services.actor import Actor
 from bot.services.todo import Item, Kind
 from bot.views.pages import page_window, turns, with_turns
-from handlers import classes, intake, leave, support, teachers
+from handlers import classes, followup, intake, leave, support, teachers
 from storage.models import Person
 
 
@@ -99,9 +100,12 @@ async def page_pressed(
 
 
 async def card(
-    session: AsyncSession, kind: Kind, item_id: int, i18n: I18n
+    session: AsyncSession, kind: Kind, item_id: int, i18n: I18n, actor: Actor | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The card a push of this item shows, built by the same view builder."""
+    """The card a push of this item shows, built by the same view builder (a phone follow-up's
+    shows the mobile as the `actor` opening it may see it)."""
+    if kind is Kind.CALL and actor is not None:
+        return await followup.call_card(session, actor, item_id, i18n)
     found = await todo.subject(session, kind, item_id)
     if kind is Kind.CASE:
         return intake.case_view(i18n, await people.name_of(session, found.person_id), found)
@@ -125,6 +129,7 @@ async def open_pressed(
     person: Person,
     grants: list[Grant],
     i18n: I18n,
+    actor: Actor,
 ) -> None:
     if not await todo.waits_for(session, person.id, grants, callback_data.k, callback_data.i):
         await query.answer(i18n("todo.gone"), show_alert=True)
@@ -133,7 +138,7 @@ async def open_pressed(
     await notifier.tell(
         session,
         person,
-        lambda reader: card(session, callback_data.k, callback_data.i, reader),
+        lambda reader: card(session, callback_data.k, callback_data.i, reader, actor),
         key=f"{callback_data.k}:{callback_data.i}:todo:{person.id}:{query.id}",
     )
 

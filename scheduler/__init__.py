@@ -15,6 +15,7 @@ from scheduler.assessment import scan_assessment
 from scheduler.campaigns import scan_campaigns
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
+from scheduler.followup import scan_followup
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from scheduler.reports import scan_reports
@@ -34,6 +35,7 @@ STORE_SCANS = (
     scan_reports,
     scan_support_needs,
     scan_campaigns,
+    scan_followup,
 )
 """Every scan that finds due work in the store, each run every `SCAN_INTERVAL_SECONDS`: the
 one list the scheduler, the query-plan test and the benchmark's idle pass share."""

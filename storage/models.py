@@ -838,3 +838,107 @@ class CampaignRecipient(SQLModel, table=True):
     submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
     reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class FollowupSchedule(SQLModel, table=True):
+    """When tracking surveys (T13) go out, in months after a class's last day: one row for an
+    institution (all its classes) and at most one per class, which overrides it; none means
+    the default 6, 12, 18 and 24 (bot/domain/followup.py)."""
+
+    __tablename__ = "followup_schedule"
+    __table_args__ = (Index("ix_followup_schedule_institution", "institution_id", "class_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id")
+    class_id: int | None = Field(default=None, foreign_key="training_class.id")
+    months: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = _ts()
+
+
+_FOLLOWUP_ACTIVE = text("done = false")
+
+
+class FollowupClass(SQLModel, table=True):
+    """A finished trainee class in follow-up: its last session's end, from which the scan
+    computes each wave's due day with the schedule in force, and how many waves went to all
+    its trainees. `done` once the schedule has no wave left (a longer schedule reopens it)."""
+
+    __tablename__ = "followup_class"
+    __table_args__ = (
+        Index(
+            "ix_followup_class_active",
+            "class_id",
+            sqlite_where=_FOLLOWUP_ACTIVE,
+            postgresql_where=_FOLLOWUP_ACTIVE,
+        ),
+        Index("ix_followup_class_institution", "institution_id"),
+    )
+
+    class_id: int = Field(foreign_key="training_class.id", primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id")
+    ended_at: datetime = Field(sa_type=UtcDateTime)
+    timezone: str = Field(default="Asia/Shanghai", max_length=40)
+    waves_sent: int = 0
+    done: bool = False
+
+
+_SURVEY_OPEN = text(
+    "answered_at IS NULL AND closed_at IS NULL AND stopped = false AND sent_at IS NOT NULL"
+)
+_SURVEY_TO_CALL = text("answered_at IS NULL AND stopped = false AND call_outcome IS NULL")
+
+
+class FollowupSurvey(SQLModel, table=True):
+    """One trainee's tracking survey of one wave: sent (or not, `stopped`: they had stopped
+    follow-ups), reminded, closed, answered once (`submission_id`; `late` after closing,
+    `via_phone` when staff took it by phone), and the phone follow-up's outcome."""
+
+    __tablename__ = "followup_survey"
+    __table_args__ = (
+        UniqueConstraint("class_id", "wave", "person_id"),
+        Index("ix_followup_survey_institution", "institution_id", "wave"),
+        Index(
+            "ix_followup_survey_open",
+            "sent_at",
+            sqlite_where=_SURVEY_OPEN,
+            postgresql_where=_SURVEY_OPEN,
+        ),
+        Index(
+            "ix_followup_survey_to_call",
+            "institution_id",
+            "sent_at",
+            sqlite_where=_SURVEY_TO_CALL,
+            postgresql_where=_SURVEY_TO_CALL,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    institution_id: int = Field(foreign_key="institution.id")
+    wave: int
+    months: int
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    stopped: bool = False
+    reminders: int = 0
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    submission_id: int | None = Field(default=None, foreign_key="form_submission.id")
+    late: bool = False
+    via_phone: bool = False
+    undelivered: bool = False
+    """Its push was refused (blocked, chat not found): on the phone list at once."""
+    call_outcome: str | None = Field(default=None, max_length=12)
+    called_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    called_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class FollowupStop(SQLModel, table=True):
+    """A trainee who stopped follow-ups (/stop): no tracking survey or other follow-up push
+    reaches them until they resume (`storage.followup.stopped`)."""
+
+    __tablename__ = "followup_stop"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    stopped_at: datetime = _ts()

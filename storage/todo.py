@@ -32,9 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.classes import CertificateKind, CertificateStatus, ClassStatus
 from storage import people, personal_data
 from storage.attendance import PENDING as LEAVE_PENDING
+from storage.followup import to_call
 from storage.models import (
     Certificate,
     ClassTeacher,
+    FollowupSurvey,
     LeaveRequest,
     Person,
     PersonalDataRequest,
@@ -56,6 +58,7 @@ class Kind(StrEnum):
     SCORING = "score"
     SUPPORT = "support"
     ERASURE = "erase"
+    CALL = "call"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -78,6 +81,8 @@ class Scope:
     erasure_regions: frozenset[int] = field(default_factory=frozenset)
     erases_all: bool = False
     """Erasure requests (S-53) of people of these regions, or of everyone."""
+    call_institution_ids: frozenset[int] = field(default_factory=frozenset)
+    """Institutions whose phone follow-ups (tracking surveys unanswered) the person makes."""
 
 
 class Item(NamedTuple):
@@ -211,6 +216,26 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         .join(asker, asker.c.id == request.person_id)
         .where(personal_data.pending_for(scope.erasure_regions, scope.erases_all))
     )
+    survey, called, surveyed_class = (
+        FollowupSurvey.__table__.c,
+        Person.__table__,
+        aliased(TrainingClass.__table__),
+    )
+    calls = (
+        select(
+            *columns(
+                Kind.CALL,
+                survey.id,
+                survey.sent_at,
+                called.c.first_name,
+                surveyed_class.c.name,
+                called.c.id,
+            )
+        )
+        .join(called, called.c.id == survey.person_id)
+        .join(surveyed_class, surveyed_class.c.id == survey.class_id)
+        .where(survey.institution_id.in_(sorted(scope.call_institution_ids)), *to_call())
+    )
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
@@ -219,6 +244,7 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         Kind.SCORING: assignments,
         Kind.SUPPORT: followups,
         Kind.ERASURE: erasures,
+        Kind.CALL: calls,
     }
 
 

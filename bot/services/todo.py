@@ -17,6 +17,7 @@ from bot.views import pages
 from storage import todo
 from storage.models import (
     Certificate,
+    FollowupSurvey,
     LeaveRequest,
     PersonalDataRequest,
     ScoringAssignment,
@@ -36,6 +37,7 @@ DECISIONS = {
     Kind.SCORING: Action.ASSESSMENT_SCORE,
     Kind.SUPPORT: Action.SUPPORT_FOLLOWUP,
     Kind.ERASURE: Action.PERSONAL_DATA_ERASE,
+    Kind.CALL: Action.FOLLOWUP_CALL,
 }
 """The decision each kind of item waits for."""
 
@@ -77,6 +79,11 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
             if g.region_id is not None
         ),
         erases_all=bool(_reaching(grants, Action.PERSONAL_DATA_ERASE, Reach.ALL)),
+        call_institution_ids=frozenset(
+            g.institution_id
+            for g in _reaching(grants, Action.FOLLOWUP_CALL, Reach.INSTITUTION)
+            if g.institution_id is not None
+        ),
     )
 
 
@@ -118,6 +125,7 @@ ROWS = {
     Kind.SCORING: ScoringAssignment,
     Kind.SUPPORT: SupportFollowup,
     Kind.ERASURE: PersonalDataRequest,
+    Kind.CALL: FollowupSurvey,
 }
 
 

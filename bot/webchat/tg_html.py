@@ -12,6 +12,7 @@ and UTF-16 entity offsets.  Telegram's later clean-up of the text (dropping
 from __future__ import annotations
 
 import html
+import re
 import string
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -62,14 +63,47 @@ class ParsedText:
 
 
 def parse_plain(source: str) -> ParsedText:
-    """A message sent without parse_mode: Telegram takes the text as is."""
-    return ParsedText(source, [], html.escape(source, quote=False))
+    """A message sent without parse_mode: Telegram takes the text as is (and finds the phone
+    numbers in it)."""
+    entities = with_phone_numbers(source, [])
+    return ParsedText(source, entities, render(source, entities))
 
 
 def parse_html(source: str) -> ParsedText:
     """Parse like Telegram, or raise EntityParseError with Telegram's description."""
     text, entities = _Parser(source).run()
+    entities = with_phone_numbers(text, entities)
     return ParsedText(text, entities, render(text, entities))
+
+
+_PHONE = re.compile(r"(?<![0-9A-Za-z+])\+\d{1,3}[ -]?\d(?:[ -]?\d){6,13}(?![0-9A-Za-z])")
+"""An international phone number (+86 13812345678, +86-138-1234-5678), as Telegram's clients
+detect them; the page shows it as a tel: link."""
+
+
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def with_phone_numbers(text: str, entities: list[dict]) -> list[dict]:
+    """`entities` plus a `phone_number` entity for each international number in the text that
+    no link or code already covers or crosses (outer first, as `render` wants them)."""
+    found = []
+    for match in _PHONE.finditer(text):
+        start, end = _utf16(text, match.start()), _utf16(text, match.end())
+        clash = any(
+            not (e["offset"] + e["length"] <= start or end <= e["offset"])
+            and (
+                e["type"] in ("text_link", "code", "pre")
+                or not (e["offset"] <= start and end <= e["offset"] + e["length"])
+            )
+            for e in entities
+        )
+        if not clash:
+            found.append({"type": "phone_number", "offset": start, "length": end - start})
+    if not found:
+        return entities
+    return sorted([*entities, *found], key=lambda e: (e["offset"], -e["length"]))
 
 
 class _Open(NamedTuple):
@@ -314,6 +348,13 @@ def _checked_url(url: str) -> str | None:
     return url
 
 
+def text_of(text: str, entity: dict) -> str:
+    """The text an entity covers (its offsets are UTF-16 units)."""
+    units = text.encode("utf-16-le")
+    start, length = entity["offset"] * 2, entity["length"] * 2
+    return units[start : start + length].decode("utf-16-le")
+
+
 def render(text: str, entities: list[dict]) -> str:
     """Escaped text inside tags for the entities, which are sorted outer first and nested."""
     out: list[str] = []
@@ -327,6 +368,9 @@ def render(text: str, entities: list[dict]) -> str:
             start, end = _HTML_TAGS.get(entity["type"], ("", ""))
             if entity["type"] == "text_link":
                 start, end = f'<a href="{html.escape(entity["url"])}">', "</a>"
+            elif entity["type"] == "phone_number":
+                number = re.sub(r"[^\d+]", "", text_of(text, entity))
+                start, end = f'<a href="tel:{number}">', "</a>"
             elif "language" in entity:
                 language = html.escape(entity["language"])
                 start, end = f'<pre><code class="language-{language}">', "</code></pre>"

@@ -139,6 +139,10 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.FORM_ADD: {Role.SUPERVISOR: REGION},
+    Action.FOLLOWUP_ANSWER: {Role.TRAINEE: {"self"}},
+    Action.FOLLOWUP_SCHEDULE: STAFF_ONLY,
+    Action.FOLLOWUP_CALL: {Role.INSTITUTION: OWN, Role.LECTURER: OWN},
+    Action.FOLLOWUP_MOBILE: STAFF_ONLY,
 }
 
 

@@ -18,6 +18,7 @@ from storage import attendance, intake
 from storage.db import unit_of_work
 from storage.models import (
     Certificate,
+    FollowupSurvey,
     FormDraft,
     FormSubmission,
     Institution,
@@ -122,6 +123,17 @@ async def store(sessions):
                     submission_id=registration.id,
                 )
             )
+            session.add(  # a tracking survey closed unanswered: a phone follow-up to make
+                FollowupSurvey(
+                    person_id=trainee,
+                    class_id=running.id,
+                    institution_id=institution.id,
+                    wave=1,
+                    months=6,
+                    sent_at=NOW,
+                    closed_at=NOW,
+                )
+            )
         await session.flush()
     return teacher, places
 
@@ -172,6 +184,9 @@ async def _expected(session, actor: Actor) -> set[tuple[Kind, int]]:
     for item in (await session.exec(select(SupportFollowup))).all():
         if allowed(actor, todo.DECISIONS[Kind.SUPPORT], Target.at(item.institution_id)):
             expected.add((Kind.SUPPORT, item.id))
+    for survey in (await session.exec(select(FollowupSurvey))).all():
+        if allowed(actor, todo.DECISIONS[Kind.CALL], Target.at(survey.institution_id)):
+            expected.add((Kind.CALL, survey.id))
     return expected
 
 

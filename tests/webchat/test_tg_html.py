@@ -524,3 +524,14 @@ def test_a_tag_around_escaped_text_covers_its_utf16_length(text, tag):
     assert parsed.text == "x" + text
     length = len(text.encode("utf-16-le")) // 2
     assert parsed.entities == ([ent(TAG_TYPES[tag], 1, length)] if length else [])
+
+
+def test_an_international_phone_number_is_a_tel_link_as_telegram_clients_show_it():
+    """A phone follow-up card shows the mobile as +86 …: Telegram's clients make it a phone
+    link (a `phone_number` entity); the page a tel: link. Inside a link or code it stays text."""
+    parsed = parse_html("手机：<b>+86 13812345671</b> <code>+86 13800000000</code>")
+    assert {"type": "phone_number", "offset": 3, "length": 15} in parsed.entities
+    assert '<b><a href="tel:+8613812345671">+86 13812345671</a></b>' in parsed.html
+    assert "<code>+86 13800000000</code>" in parsed.html
+    assert 'href="tel:+8613812345678"' in parse_plain("call +86-138-1234-5678").html
+    assert "tel:" not in parse_plain("138****5671, 13812345671").html
