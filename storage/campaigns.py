@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.campaigns import STATE_ANSWERS, Reply, Selection, Status, TraineeState
+from storage import followup
 from storage.models import (
     Campaign,
     CampaignRecipient,
@@ -429,13 +430,6 @@ async def answers(session: AsyncSession, campaign_id: int) -> list[tuple[int, da
 
 
 async def stopped_people(session: AsyncSession, person_ids: Sequence[int]) -> set[int]:
-    """HOOK: which of these people asked to receive no more follow-ups. Here: who pressed
-    不再接收 on a campaign; the tracking surveys' /stop is to be answered here as well (the
-    coordinator points this at the one place that records it)."""
-    if not person_ids:
-        return set()
-    query = select(CampaignRecipient.person_id).where(
-        col(CampaignRecipient.person_id).in_(list(person_ids)),
-        CampaignRecipient.state == Reply.STOPPED,
-    )
-    return set((await session.exec(query.distinct())).all())
+    """Which of these people stopped follow-ups (/stop, or 不再接收 on a campaign): the one
+    record is `storage.followup`'s."""
+    return await followup.followup_stopped(session, person_ids)

@@ -51,6 +51,9 @@ from storage.models import (
     CycleTransition,
     Enrollment,
     FeedbackRequest,
+    FollowupSchedule,
+    FollowupStop,
+    FollowupSurvey,
     FormAnswer,
     FormDraft,
     FormSubmission,
@@ -173,6 +176,9 @@ EXPORTERS: dict[str, Query] = {
     "personal_data_request": about(PersonalDataRequest, "person_id", "decided_by"),
     "support_request": about(SupportRequest, "person_id"),
     "custom_form": about(CustomForm, "added_by"),
+    "followup_schedule": about(FollowupSchedule, "updated_by"),
+    "followup_survey": about(FollowupSurvey, "person_id", "called_by"),
+    "followup_stop": about(FollowupStop, "person_id"),
     "campaign": about(Campaign, "created_by"),
     "campaign_recipient": about(CampaignRecipient, "person_id"),
     "support_service": about(SupportService, "created_by", "updated_by"),
@@ -200,6 +206,7 @@ NOT_PERSONAL = frozenset(
         "media_blob",  # charts of aggregates; a person's own pictures go with their outbox rows
         "update_inbox",  # updates not handled yet (seconds); an erasure deletes a person's
         "alembic_version",
+        "followup_class",  # a class in follow-up: its end, time zone and waves sent
     }
 )
 """Tables with no row about a person to export (the registry test accepts only these)."""

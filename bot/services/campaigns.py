@@ -49,7 +49,7 @@ from bot.services.errors import NotAllowed, NotFound, Stale, found
 from bot.views.pages import PAGE_SIZE, Page, page_window
 from bot.xlsx import write_rows
 from storage import campaigns as store
-from storage import people, repo
+from storage import followup, people, repo
 from storage.campaigns import Chosen
 from storage.db import unit_of_work
 from storage.models import Campaign, FormDraft, FormSubmission, Institution, TrainingClass
@@ -574,12 +574,14 @@ async def open_reply(session: AsyncSession, actor: Actor, campaign_id: int) -> O
 
 
 async def stop(session: AsyncSession, actor: Actor, campaign_id: int) -> bool:
-    """不再接收: nothing more of this kind is pushed to the recipient. False when they had
-    stopped already."""
+    """不再接收: the recipient stops follow-ups, as with /stop (one record, `storage.followup`):
+    no campaign or tracking survey is pushed to them any more. False when they had stopped
+    this campaign already."""
     row = await _own(session, actor, campaign_id)
     if row.state == Reply.STOPPED:
         return False
     await store.set_state(session, campaign_id, [actor.person_id], Reply.STOPPED, actor.now)
+    await followup.stop(session, actor.person_id, actor.now)
     await repo.audit(
         session,
         "campaign.stopped",
