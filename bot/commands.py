@@ -34,9 +34,10 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "console",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
-    Role.ADMIN: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "console"),
+    Role.ADMIN: ("todo", "assessment", "console"),
 }
 
 

@@ -49,6 +49,8 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    CONSOLE_USE = "console.use"
+    PERSONAL_DATA_FULL = "personal_data.full"
 
 
 class Reach(StrEnum):
@@ -159,6 +161,11 @@ RULES: dict[Action, dict[Role, Rule]] = {
         Role.SUPERVISOR: _rule(Reach.REGION, kinds=INVITES[Role.SUPERVISOR]),
         Role.INSTITUTION: _rule(Reach.INSTITUTION, kinds=INVITES[Role.INSTITUTION]),
     },
+    # Web console (issue 15): institution staff see their institution's classes and trainees,
+    # supervisors their region's, admins everything; full ID and mobile numbers only for the
+    # institution that collected them (S-53: everyone else sees them masked).
+    Action.CONSOLE_USE: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.PERSONAL_DATA_FULL: {Role.INSTITUTION: INSTITUTION},
 }
 
 

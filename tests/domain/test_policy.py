@@ -113,6 +113,8 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.COACHING_RECORD: TEACHERS_TAUGHT,
+    Action.CONSOLE_USE: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.PERSONAL_DATA_FULL: STAFF_ONLY,
 }
 
 
