@@ -22,9 +22,11 @@ from bot.services.errors import NotAllowed, NotFound, Refusal
 from storage.console import ClassFilter
 from storage.db import unit_of_work
 from storage.models import AuditEntry, FormAnswer, FormSubmission, OutboxMessage, TrainingClass
-from tests.services.test_decisions import NOW, World, world  # noqa: F401  (a fixture)
+from tests.services import test_decisions
+from tests.services.test_decisions import NOW, World
 
 ID_NUMBER, MOBILE = "110101199003071234", "13812345678"
+world = test_decisions.world  # the fixture: two regions, people, one pending item of each kind
 
 
 async def test_a_link_signs_in_once_within_ten_minutes(sessions, world: World) -> None:
@@ -147,10 +149,10 @@ async def test_numbers_are_masked_unless_the_role_may_see_them_S53(sessions, wor
         full = await console.trainees(session, world.actor("staff"), "1234", 0)
         masked = await console.trainees(session, world.actor("supervisor"), "王小", 0)
         none = await console.trainees(session, world.actor("foreign_supervisor"), None, 0)
-        assert [(l.name, l.id_number, l.mobile) for l in full.items] == [
+        assert [(t.name, t.id_number, t.mobile) for t in full.items] == [
             ("王小明", ID_NUMBER, MOBILE)
         ]
-        assert [(l.id_number, l.mobile) for l in masked.items] == [
+        assert [(t.id_number, t.mobile) for t in masked.items] == [
             ("110101********1234", "138****5678")
         ]
         assert none.total == 0
