@@ -53,11 +53,9 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 MAX_SEARCH = 32
 MAX_REASON = 500
-PHASES = (
-    *(s.value for s in ClassStatus if s not in (ClassStatus.APPROVED, ClassStatus.CLOSED)),
-    *(s.value for s in ClassStage),
-)
-"""The stages a class filter offers: before approval its status, after it its stage."""
+PHASES = tuple(dict.fromkeys((*ClassStatus, *ClassStage)))
+"""The stages a class filter offers: its status (draft, submitted, returned, approved), and an
+approved class's stage (open, in progress, ended, assessed, closed)."""
 
 
 class BadRequest(Exception):
@@ -136,7 +134,8 @@ def _page(query: MultiMapping[str]) -> int:
     return _int(query, "page", 0, MAX_PAGE) or 0
 
 
-Page = Callable[[web.Request, AsyncSession, Actor, str], Awaitable[web.StreamResponse]]
+Page = Callable[..., Awaitable[web.StreamResponse]]
+"""A console page: (request, session, actor, csrf token[, posted form]) -> response."""
 
 
 class Console:
@@ -264,7 +263,8 @@ class Console:
                         return self._message(
                             locale, 403, text(locale, "console.csrf_failed"), csrf=csrf
                         )
-                    request["form"] = form
+                    if post:
+                        return await page(request, session, actor, csrf, form)
                     return await page(request, session, actor, csrf)
             except BadRequest:
                 return self._message(
@@ -297,7 +297,7 @@ class Console:
             )
         if secret is None:
             return self._link_refused(locale, state)
-        response = web.HTTPSeeOther("/console", headers=HEADERS)
+        response = web.Response(status=303, headers={**HEADERS, "Location": "/console"})
         response.set_cookie(
             COOKIE,
             secret,
@@ -426,10 +426,14 @@ class Console:
         return self._render("todo.html", actor.locale, csrf=csrf, current="todo", inbox=inbox)
 
     async def decide_class(
-        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+        self,
+        request: web.Request,
+        session: AsyncSession,
+        actor: Actor,
+        csrf: str,
+        form: MultiMapping[Any],
     ) -> web.Response:
         class_id = _path_id(request)
-        form = request["form"]
         decision = _field(form, "decision")
         if decision not in ("approve", "return"):
             raise BadRequest
