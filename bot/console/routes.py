@@ -53,7 +53,13 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 MAX_SEARCH = 32
 MAX_REASON = 500
-PHASES = tuple(dict.fromkeys((*ClassStatus, *ClassStage)))
+PHASES = tuple(
+    dict.fromkeys(
+        s.value
+        for s in (ClassStatus.DRAFT, ClassStatus.SUBMITTED, ClassStatus.RETURNED, *ClassStatus)
+        if s is not ClassStatus.CLOSED
+    )
+) + tuple(s.value for s in ClassStage)
 """The stages a class filter offers: its status (draft, submitted, returned, approved), and an
 approved class's stage (open, in progress, ended, assessed, closed)."""
 
