@@ -44,7 +44,8 @@ with PostgreSQL: see `tests/bench_store.py`), and first the outbox's six (`outbo
 `tests/bench_outbox.py`), measured after the form step so that neither run warms or loads
 the other; and the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the
 scorer draw's (`scorer_*`, see `tests/bench_assessment.py`); and
-`trainees_page_ms` (`tests/bench_trainees.py`).
+`trainees_page_ms` (`tests/bench_trainees.py`); and the web console's `console_list_p95_ms`
+(`tests/bench_console.py`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
 from storage.types import utcnow
-from tests import bench_assessment, bench_outbox, bench_plan, bench_store, bench_trainees
+from tests import (
+    bench_assessment,
+    bench_console,
+    bench_outbox,
+    bench_plan,
+    bench_store,
+    bench_trainees,
+)
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -302,6 +310,8 @@ async def main() -> None:
     for line in bench_plan.measure():
         print(line)
     for line in await bench_trainees.measure():
+        print(line)
+    for line in await bench_console.measure():
         print(line)
     for line in await bench_outbox.measure():
         print(line)
