@@ -12,7 +12,6 @@ with a per-response nonce (`bot/webchat/security.py`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -44,8 +43,6 @@ from bot.services.errors import NotAllowed, NotFound, Refusal
 from bot.webchat.security import new_nonce, page_headers
 from storage.console import ClassFilter
 from storage.db import unit_of_work
-
-log = logging.getLogger(__name__)
 
 COOKIE = "console_session"
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
@@ -353,7 +350,7 @@ class Console:
             current="dashboard",
             board=await console.dashboard(session, actor),
             phases=PHASES,
-            stats=None,
+            stats=None,  # the slot for the /stats figures (bot/services/stats.py)
         )
 
     async def classes(

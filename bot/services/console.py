@@ -104,6 +104,8 @@ async def actor_for(
     if not session_live(facts, now):
         return None
     person = await session.get(Person, row.person_id)
+    if person is None:
+        return None
     actor = Actor.of(row.person_id, await grants_of(session, row.person_id), person.locale, now)
     if not may(actor, Action.CONSOLE_USE):
         return None

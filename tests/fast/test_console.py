@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from yarl import URL
 
+from bot.app import Product
 from bot.console.routes import COOKIE, Console
 from bot.domain.console import csrf_token
 from bot.domain.roles import Grant, Role
 from storage import repo
 from storage.models import ConsoleLink, Person
 from tests.chat import ChatUser, body
+from tests.conftest import make_settings
 from tests.fast.conftest import fast_factory  # noqa: F401  (the fast tier's fixture)
 
 FUZZ = settings(
@@ -152,3 +154,19 @@ async def test_console_routes_never_fail(target, caplog, case) -> None:
                 if route.startswith("/console/todo") and (raw is not None or not real_csrf):
                     assert answer.status in (400, 403)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+def test_the_console_is_served_in_polling_and_webhook_mode_too(tmp_path) -> None:
+    """The web chat's server has the console (the browser test signs in there); with a bot
+    token the product's own small web server serves it as it serves the classroom screen."""
+    settings = make_settings(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        bot_token="123:abc",
+        webhook_url="https://example.org/hook",
+        webhook_secret="s3cret",
+    )
+    product = Product(settings)
+    for app in (product._web_app(), product._webhook_app()):
+        paths = {resource.canonical for resource in app.router.resources()}
+        assert {"/console", "/console/signin/{token}", "/console/classes/{id}"} <= paths
