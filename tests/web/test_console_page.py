@@ -70,6 +70,8 @@ async def test_console_sign_in_filters_class_page_export_and_refusals(
     await page.click("#sign-in-button")
     await expect(page.locator("#classes-total")).to_have_text("2")
     await expect(page.locator("#stats")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "console-dashboard-390x844.png"), full_page=True)
 
     reused = await (await phone()).goto(app.base_url + path)
     assert reused.status == 410 and "已经用过" in await reused.text()
@@ -98,7 +100,6 @@ async def test_console_sign_in_filters_class_page_export_and_refusals(
 
     await page.click(f"#classes >> text={submitted_name}")
     await expect(page.locator("#class-name")).to_have_text(submitted_name)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "console-class-390x844.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
