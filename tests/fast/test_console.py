@@ -69,12 +69,12 @@ async def test_console_sends_a_one_time_link_to_staff_only(fast, http) -> None:
 @pytest.fixture
 async def target(fast, http):
     """The console on the harness's store, served on its own port, and a supervisor signed in
-    (the cookie and its CSRF token)."""
+    (the cookie and its CSRF token), in English (the browser test reads the Chinese pages)."""
     app = web.Application()
     app.add_routes(Console(fast.settings, fast.sessions, fast.clock).routes())
     server = TestServer(app)
     await server.start_server()
-    supervisor = await staff_member(fast, http, "周主管", Role.SUPERVISOR)
+    supervisor = await staff_member(fast, http, "Zhou", Role.SUPERVISOR, "en")  # zh: the browser
     path = re.search(r"/console/signin/[A-Za-z0-9_-]+", body(await supervisor.reply_to("/console")))
     base = str(server.make_url(""))
     async with http.post(base + path[0], allow_redirects=False) as signed:
