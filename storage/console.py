@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, true, update
+from sqlalchemy import ColumnElement, false, func, or_, text, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -242,11 +242,16 @@ class TraineeRow:
     updated_at: datetime
 
 
+LOOKUP = text("form_answer.question_id IN ('name', 'id_number', 'mobile')")
+"""Spelled as the partial index `ix_form_answer_person_lookup` is, so both planners use it."""
+
+
 def _registration_answers(questions: Iterable[str]) -> Any:
     return (
         select(FormSubmission.person_id)
         .join(FormAnswer, col(FormAnswer.submission_id) == col(FormSubmission.id))
         .where(
+            LOOKUP,
             FormAnswer.form_id == REGISTRATION,
             col(FormAnswer.question_id).in_(list(questions)),
             FormSubmission.form_id == REGISTRATION,

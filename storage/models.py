@@ -718,3 +718,17 @@ class ConsoleSession(SQLModel, table=True):
     last_seen_at: datetime = _ts()
     expires_at: datetime = Field(sa_type=UtcDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+_PERSON_LOOKUP = text("question_id IN ('name', 'id_number', 'mobile')")
+Index(
+    "ix_form_answer_person_lookup",
+    FormAnswer.question_id,
+    FormAnswer.text,
+    FormAnswer.form_id,
+    FormAnswer.submission_id,
+    sqlite_where=_PERSON_LOOKUP,
+    postgresql_where=_PERSON_LOOKUP,
+)
+"""The web console's trainee search (by name, by the last digits of an ID or mobile number)
+reads only this index: a few entries per person, never the answers' table."""

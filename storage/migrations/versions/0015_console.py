@@ -1,4 +1,5 @@
-"""web console: one-time sign-in links and console sessions (both stored hashed)
+"""web console: one-time sign-in links and console sessions (both stored hashed), and the
+index its trainee search reads
 
 Revision ID: 0015
 Revises: 0009
@@ -51,7 +52,18 @@ def upgrade() -> None:
     )
 
 
+    op.create_index(
+        "ix_form_answer_person_lookup",
+        "form_answer",
+        ["question_id", "text", "form_id", "submission_id"],
+        unique=False,
+        sqlite_where=sa.text("question_id IN ('name', 'id_number', 'mobile')"),
+        postgresql_where=sa.text("question_id IN ('name', 'id_number', 'mobile')"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_form_answer_person_lookup", table_name="form_answer")
     op.drop_index("ix_console_session_person_id", table_name="console_session")
     op.drop_table("console_session")
     op.drop_index("ix_console_link_person_id", table_name="console_link")
