@@ -47,10 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("id_hash"),
     )
-    op.create_index(
-        "ix_console_session_person_id", "console_session", ["person_id"], unique=False
-    )
-
+    op.create_index("ix_console_session_person_id", "console_session", ["person_id"], unique=False)
 
     op.create_index(
         "ix_form_answer_person_lookup",
