@@ -31,6 +31,7 @@ from bot.console.views import (
     classes_table,
     encoded,
     roster_table,
+    todo_table,
     trainees_table,
 )
 from bot.domain.assessment import ClassStage
@@ -162,6 +163,7 @@ class Console:
             web.get("/console/trainees.{fmt}", signed_in(self.trainees_export)),
             web.get("/console/trainees/{id}", signed_in(self.trainee)),
             web.get("/console/todo", signed_in(self.todo)),
+            web.get("/console/todo.{fmt}", signed_in(self.todo_export)),
             web.post("/console/todo/class/{id}", signed_in(self.decide_class, post=True)),
         ]
 
@@ -427,6 +429,13 @@ class Console:
     ) -> web.Response:
         inbox = await console.inbox(session, actor, _page(request.query))
         return self._render("todo.html", actor.locale, csrf=csrf, current="todo", inbox=inbox)
+
+    async def todo_export(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        form, values = _export_kind(request)
+        items = await console.all_todo(session, actor)
+        return self._file(todo_table(actor.locale, items, values, self.settings.tz), form)
 
     async def decide_class(
         self,

@@ -51,6 +51,7 @@ TRAINEE_COLUMNS = (
     "person_id", "trainee", "id_number", "mobile", "programme", "institution", "state",
     "updated_at",
 )  # fmt: skip
+TODO_COLUMNS = ("kind", "id", "name", "detail", "at")
 ROSTER_COLUMNS = (
     "trainee", "rate", "attended", "total", "present", "late", "left_early", "absent", "excused",
 )  # fmt: skip
@@ -129,6 +130,21 @@ def roster_table(locale: str, people: Sequence[tuple[str, PersonSummary]], value
         for name, row in people
     ]
     return Table("roster", _header(locale, ROSTER_COLUMNS, values), out)
+
+
+def todo_table(locale: str, items: Sequence[Any], values: Values, tz: Any) -> Table:
+    """`items`: storage.todo.Item, the inbox's lines."""
+    out = [
+        [
+            _label(locale, "console.todo_kind", "kind", item.kind.value, values),
+            item.id,
+            item.name,
+            item.detail,
+            item.at.astimezone(tz).replace(tzinfo=None) if item.at else None,
+        ]
+        for item in items
+    ]
+    return Table("todo", _header(locale, TODO_COLUMNS, values), out)
 
 
 def _csv_cell(value: Any) -> str:

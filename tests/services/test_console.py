@@ -14,7 +14,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.console.views import Format, Values, classes_table, encoded, trainees_table
+from bot.console.views import (
+    Format,
+    Values,
+    classes_table,
+    encoded,
+    todo_table,
+    trainees_table,
+)
 from bot.domain.classes import ClassStatus
 from bot.domain.console import LinkState, csrf_ok, csrf_token
 from bot.services import console
@@ -176,6 +183,13 @@ async def test_numbers_are_masked_unless_the_role_may_see_them_S53(sessions, wor
 async def test_exports_open_as_xlsx_and_csv_with_labels_or_codes(sessions, world) -> None:
     async with unit_of_work(sessions) as session:
         rows = await console.all_classes(session, world.actor("supervisor"), ClassFilter())
+        waiting = await console.all_todo(session, world.actor("supervisor"))
+    inbox = todo_table("zh-CN", waiting, Values.LABELS, NOW.tzinfo)
+    assert [row[0] for row in inbox.rows] == ["证书核验", "开班申请"]
+    assert todo_table("en", waiting, Values.CODES, NOW.tzinfo).rows[1][:2] == [
+        "class",
+        world.class_id,
+    ]
     rows[0].training_class.name = '=HYPERLINK("http://x")'
     data, mime = encoded(classes_table("zh-CN", rows, Values.LABELS), Format.XLSX)
     sheet = load_workbook(io.BytesIO(data)).active
