@@ -240,6 +240,7 @@ class TraineeRow:
     institution_id: int
     institution: str
     updated_at: datetime
+    region_id: int
 
 
 LOOKUP = text("form_answer.question_id IN ('name', 'id_number', 'mobile')")
@@ -302,6 +303,7 @@ async def trainee_rows(
             TraineeCycle.institution_id,
             Institution.name,
             TraineeCycle.updated_at,
+            Institution.region_id,
         )
         .join(Institution, col(Institution.id) == col(TraineeCycle.institution_id))
         .where(*_trainee_where(scope, search))

@@ -258,7 +258,9 @@ async def _lines(
         TraineeLine(
             row,
             named.get(row.person_id, ""),
-            **_numbers_shown(actor, Target.at(row.institution_id), given.get(row.person_id, {})),
+            **_numbers_shown(
+                actor, Target.at(row.institution_id, row.region_id), given.get(row.person_id, {})
+            ),
         )
         for row in rows
     ]
