@@ -27,6 +27,7 @@ from bot.callback_guard import ForgedButtons
 from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import RunMode, Settings
+from bot.console.routes import Console
 from bot.demo import demo_cards, seed_demo
 from bot.forms.registry import load as load_forms
 from bot.forms.service import FormHooks
@@ -115,6 +116,7 @@ class Product:
         self.bot: Bot | None = None
         self.webchat_store: WebchatStore | None = None
         self.screen = Screen(settings, self.sessions, self.clock, lambda: self.bot)
+        self.console = Console(settings, self.sessions, self.clock)
         self.outbox: OutboxWorker | None = None
         self.scheduler = create_scheduler(settings, self.sessions, self.clock)
         self._runner: web.AppRunner | None = None
@@ -174,6 +176,7 @@ class Product:
             self.settings, self.webchat_store, token=token, bot_name=bot_name, pages=pages
         )
         app.add_routes(self.screen.routes())
+        app.add_routes(self.console.routes())
         await self._serve(app)
         self.bot = create_bot(token, api_base=f"http://127.0.0.1:{self.port}")
 
@@ -185,9 +188,11 @@ class Product:
         self.port = self._runner.addresses[0][1]
 
     def _web_app(self) -> web.Application:
-        """Pages people open in a browser (the classroom screen), served in every mode."""
+        """Pages people open in a browser (the classroom screen, the web console), served in every
+        mode."""
         app = web.Application()
         app.add_routes(self.screen.routes())
+        app.add_routes(self.console.routes())
         return app
 
     def _webhook_app(self) -> web.Application:

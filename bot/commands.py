@@ -62,6 +62,7 @@ ROLE_COMMANDS = {
         "services",
         "campaign",
         "followup",
+        "console",
     ),
     Role.SUPERVISOR: (
         "todo",
@@ -71,8 +72,9 @@ ROLE_COMMANDS = {
         "bundle",
         "services",
         "campaign",
+        "console",
     ),
-    Role.ADMIN: ("todo", "assessment", "report", "bundle", "services"),
+    Role.ADMIN: ("todo", "assessment", "report", "bundle", "services", "console"),
 }
 
 

@@ -66,6 +66,7 @@ class Action(StrEnum):
     FOLLOWUP_SCHEDULE = "followup.schedule"
     FOLLOWUP_CALL = "followup.call"
     FOLLOWUP_MOBILE = "followup.mobile"
+    CONSOLE_USE = "console.use"
 
 
 class Reach(StrEnum):
@@ -215,6 +216,10 @@ RULES: dict[Action, dict[Role, Rule]] = {
         Role.SUPERVISOR: _rule(Reach.REGION, kinds=INVITES[Role.SUPERVISOR]),
         Role.INSTITUTION: _rule(Reach.INSTITUTION, kinds=INVITES[Role.INSTITUTION]),
     },
+    # Web console (issue 15): institution staff see their institution's classes and trainees,
+    # supervisors their region's, admins everything; ID and mobile numbers in full as
+    # PERSONAL_DATA_FULL says (the region's supervisor, admins), masked for everyone else.
+    Action.CONSOLE_USE: {Role.INSTITUTION: INSTITUTION, Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
 }
 
 

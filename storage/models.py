@@ -942,3 +942,47 @@ class FollowupStop(SQLModel, table=True):
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     stopped_at: datetime = _ts()
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A one-time sign-in link to the web console that `/console` sent: only the sha256 of its
+    token is kept; it opens one session, within `expires_at`."""
+
+    __tablename__ = "console_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in web console: the cookie holds the session id, the store only its sha256.
+    It lapses after a while idle (`last_seen_at`) and at `expires_at`; sign-out sets
+    `ended_at`."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+_PERSON_LOOKUP = text("question_id IN ('name', 'id_number', 'mobile')")
+Index(
+    "ix_form_answer_person_lookup",
+    FormAnswer.question_id,
+    FormAnswer.text,
+    FormAnswer.form_id,
+    FormAnswer.submission_id,
+    sqlite_where=_PERSON_LOOKUP,
+    postgresql_where=_PERSON_LOOKUP,
+)
+"""The web console's trainee search (by name, by the last digits of an ID or mobile number)
+reads only this index: a few entries per person, never the answers' table."""

@@ -47,6 +47,8 @@ from storage.models import (
     ClassSession,
     ClassTeacher,
     CoachingSession,
+    ConsoleLink,
+    ConsoleSession,
     CustomForm,
     CycleTransition,
     Enrollment,
@@ -176,6 +178,8 @@ EXPORTERS: dict[str, Query] = {
     "personal_data_request": about(PersonalDataRequest, "person_id", "decided_by"),
     "support_request": about(SupportRequest, "person_id"),
     "custom_form": about(CustomForm, "added_by"),
+    "console_link": about(ConsoleLink, "person_id"),
+    "console_session": about(ConsoleSession, "person_id"),
     "followup_schedule": about(FollowupSchedule, "updated_by"),
     "followup_survey": about(FollowupSurvey, "person_id", "called_by"),
     "followup_stop": about(FollowupStop, "person_id"),
@@ -433,6 +437,15 @@ async def _inbox(session: AsyncSession, erasure: Erasure) -> int:
     return gone
 
 
+async def _console(session: AsyncSession, erasure: Erasure) -> int:
+    """Their console sign-in links and sessions are deleted: nobody signs in as them again."""
+    gone = 0
+    for model in (ConsoleLink, ConsoleSession):
+        result = await session.exec(delete(model).where(model.person_id == erasure.person_id))
+        gone += result.rowcount
+    return gone
+
+
 async def _outbox(session: AsyncSession, erasure: Erasure) -> int:
     """Messages to the person: content gone, keys kept (a push still happens once), never
     sent if not sent yet; their pictures go when nothing else shows them."""
@@ -529,6 +542,7 @@ ERASERS: dict[str, Eraser] = {
     "audit_log": _audit_subject,
     "update_inbox": _inbox,
     "outbox": _outbox,
+    "console_session": _console,
 }
 """The person's own rows, in order. An issued certificate's table adds its eraser here: keep
 the row (number, class, date, so it still verifies) and blank the holder's name and ID number,

@@ -82,6 +82,7 @@ from storage.types import utcnow
 from tests import (
     bench_assessment,
     bench_campaigns,
+    bench_console,
     bench_followup,
     bench_outbox,
     bench_personal_data,
@@ -96,6 +97,7 @@ PARTS = (
     bench_plan,
     bench_reports,
     bench_trainees,
+    bench_console,
     bench_campaigns,
     bench_followup,
     bench_outbox,

@@ -1,0 +1,203 @@
+"""The web console's use cases on the real store, no browser (issue 15; S-53 for the masking):
+a one-time link opens one session within 10 minutes; sessions lapse idle, at their limit and at
+sign-out; every list and page is scoped by the actor (another region's class is not found);
+the class decision is the chat's use case; numbers are masked unless the role may see them;
+exports carry labels or codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from bot.console.views import (
+    Format,
+    Values,
+    classes_table,
+    encoded,
+    todo_table,
+    trainees_table,
+)
+from bot.domain.classes import ClassStatus
+from bot.domain.console import LinkState, csrf_ok, csrf_token
+from bot.services import console
+from bot.services.errors import NotAllowed, NotFound, Refusal
+from storage.console import ClassFilter
+from storage.db import unit_of_work
+from storage.models import AuditEntry, FormAnswer, FormSubmission, OutboxMessage, TrainingClass
+from tests.services import test_decisions
+from tests.services.test_decisions import NOW, World
+
+ID_NUMBER, MOBILE = "110101199003071234", "13812345678"
+world = test_decisions.world  # the fixture: two regions, people, one pending item of each kind
+
+
+async def test_a_link_signs_in_once_within_ten_minutes(sessions, world: World) -> None:
+    staff = world.actor("staff")
+    async with unit_of_work(sessions) as session:
+        first = await console.request_link(session, staff)
+        second = await console.request_link(session, staff)
+        late = await console.request_link(session, staff)
+    async with unit_of_work(sessions) as session:
+        assert await console.peek_link(session, first, NOW) is LinkState.VALID
+        state, secret = await console.sign_in(session, first, NOW + timedelta(minutes=9))
+        assert state is LinkState.VALID and secret
+        assert await console.sign_in(session, first, NOW) == (LinkState.USED, None)
+        assert await console.sign_in(session, late, NOW + timedelta(minutes=10)) == (
+            LinkState.EXPIRED,
+            None,
+        )
+        assert await console.sign_in(session, "forged", NOW) == (LinkState.UNKNOWN, None)
+        assert await console.sign_in(session, "x" * 500 + "\x00", NOW) == (LinkState.UNKNOWN, None)
+        assert (await console.sign_in(session, second, NOW))[0] is LinkState.VALID
+        actor = await console.actor_for(session, secret, NOW + timedelta(hours=1))
+        assert actor is not None and actor.person_id == staff.person_id
+        stored = (await session.exec(select(AuditEntry.action))).all()
+    assert stored.count("console.signed_in") == 2
+
+
+async def test_a_trainee_gets_no_link(sessions, world: World) -> None:
+    async with unit_of_work(sessions) as session:
+        with pytest.raises(NotAllowed):
+            await console.request_link(session, world.actor("trainee"))
+
+
+async def test_sessions_lapse_idle_at_their_limit_and_at_sign_out(sessions, world: World) -> None:
+    async def signed_in() -> str:
+        async with unit_of_work(sessions) as session:
+            link = await console.request_link(session, world.actor("supervisor"))
+            return (await console.sign_in(session, link, NOW))[1]
+
+    idle, busy, leaving = await signed_in(), await signed_in(), await signed_in()
+    async with unit_of_work(sessions) as session:
+        assert await console.actor_for(session, idle, NOW + timedelta(hours=8)) is None
+        for hour in range(0, 24, 4):  # used every 4 hours: never idle, but 24 hours at most
+            assert await console.actor_for(session, busy, NOW + timedelta(hours=hour))
+        assert await console.actor_for(session, busy, NOW + timedelta(hours=24)) is None
+        await console.sign_out(session, leaving, NOW)
+        assert await console.actor_for(session, leaving, NOW) is None
+        assert await console.actor_for(session, None, NOW) is None
+    assert csrf_ok(busy, csrf_token(busy)) and not csrf_ok(busy, csrf_token(idle))
+    assert not csrf_ok(busy, None) and not csrf_ok(busy, "é")
+
+
+async def test_lists_and_pages_are_scoped_by_the_actor(sessions, world: World) -> None:
+    async with unit_of_work(sessions) as session:
+        here = await console.classes(session, world.actor("supervisor"), ClassFilter(), 0)
+        there = await console.classes(session, world.actor("foreign_supervisor"), ClassFilter(), 0)
+        submitted = await console.classes(
+            session, world.actor("staff"), ClassFilter(phase="submitted"), 0
+        )
+        assert {r.training_class.id for r in here.items} == {world.class_id, world.running_class_id}
+        assert there.total == 0 and there.items == []
+        assert [r.training_class.id for r in submitted.items] == [world.class_id]
+        shown = await console.class_page(session, world.actor("supervisor"), world.class_id)
+        assert shown.may_decide
+        assert not (
+            await console.class_page(session, world.actor("staff"), world.class_id)
+        ).may_decide
+        for name in ("foreign_supervisor", "foreign_staff"):
+            with pytest.raises((NotFound, NotAllowed)):
+                await console.class_page(session, world.actor(name), world.class_id)
+        with pytest.raises(NotFound):
+            await console.class_page(session, world.actor("supervisor"), 99_999)
+        board = await console.dashboard(session, world.actor("supervisor"))
+        assert board.classes == 2 and board.todo == 2  # the application and the certificate
+
+
+async def test_the_console_decides_a_class_with_the_chats_use_case(sessions, world) -> None:
+    """S-10 from the console: the decision is applications.decide_application, told to the
+    institution's staff; a second decision is refused naming the first."""
+    async with unit_of_work(sessions) as session:
+        with pytest.raises((NotFound, NotAllowed)):
+            await console.decide_class(
+                session, world.actor("foreign_supervisor"), world.class_id, True, None
+            )
+    async with unit_of_work(sessions) as session:
+        decided = await console.decide_class(
+            session, world.actor("supervisor"), world.class_id, True, None
+        )
+    assert decided.status == ClassStatus.APPROVED
+    async with unit_of_work(sessions) as session:
+        assert (await session.get(TrainingClass, world.class_id)).status == "approved"
+        told = (await session.exec(select(OutboxMessage.chat_id))).all()
+        assert told
+        with pytest.raises(Refusal):
+            await console.decide_class(
+                session, world.actor("supervisor2"), world.class_id, False, "太晚了"
+            )
+
+
+async def _numbers(sessions, world: World) -> None:
+    async with unit_of_work(sessions) as session:
+        trainee_id = world.people["trainee"][0]
+        registration = (
+            await session.exec(select(FormSubmission).where(FormSubmission.person_id == trainee_id))
+        ).one()
+        registration.answers = {"name": "王小明"}
+        for question, value in (("id_number", ID_NUMBER), ("mobile", MOBILE), ("name", "王小明")):
+            session.add(
+                FormAnswer(
+                    submission_id=registration.id,
+                    form_id="registration",
+                    question_id=question,
+                    text=value,
+                )
+            )
+
+
+async def test_numbers_are_masked_unless_the_role_may_see_them_S53(sessions, world) -> None:
+    await _numbers(sessions, world)
+    async with unit_of_work(sessions) as session:
+        full = await console.trainees(session, world.actor("staff"), "1234", 0)
+        masked = await console.trainees(session, world.actor("supervisor"), "王小", 0)
+        none = await console.trainees(session, world.actor("foreign_supervisor"), None, 0)
+        assert [(t.name, t.id_number, t.mobile) for t in full.items] == [
+            ("王小明", ID_NUMBER, MOBILE)
+        ]
+        assert [(t.id_number, t.mobile) for t in masked.items] == [
+            ("110101********1234", "138****5678")
+        ]
+        assert none.total == 0
+        assert (await console.trainees(session, world.actor("staff"), "%", 0)).total == 0
+        page = await console.trainee(
+            session, world.actor("supervisor"), full.items[0].row.person_id
+        )
+        assert page.id_number == "110101********1234"
+        assert [m.to_state for m in page.cycles[0].transitions] == ["registered", "screened"]
+        with pytest.raises((NotFound, NotAllowed)):
+            await console.trainee(
+                session, world.actor("foreign_supervisor"), full.items[0].row.person_id
+            )
+        table = trainees_table("zh-CN", masked.items, Values.LABELS, NOW.tzinfo)
+        codes = trainees_table("en", masked.items, Values.CODES, NOW.tzinfo)
+    assert table.header[:4] == ["学员编号", "姓名", "身份证号", "手机号"]
+    assert table.rows[0][2] == "110101********1234" and table.rows[0][6] == "已完成筛选，等待确认"
+    assert codes.header[6] == "state" and codes.rows[0][6] == "screened"
+
+
+async def test_exports_open_as_xlsx_and_csv_with_labels_or_codes(sessions, world) -> None:
+    async with unit_of_work(sessions) as session:
+        rows = await console.all_classes(session, world.actor("supervisor"), ClassFilter())
+        waiting = await console.all_todo(session, world.actor("supervisor"))
+    inbox = todo_table("zh-CN", waiting, Values.LABELS, NOW.tzinfo)
+    assert [row[0] for row in inbox.rows] == ["证书核验", "开班申请"]
+    assert todo_table("en", waiting, Values.CODES, NOW.tzinfo).rows[1][:2] == [
+        "class",
+        world.class_id,
+    ]
+    rows[0].training_class.name = '=HYPERLINK("http://x")'
+    data, mime = encoded(classes_table("zh-CN", rows, Values.LABELS), Format.XLSX)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert mime.endswith("spreadsheetml.sheet")
+    assert [c.value for c in sheet[1]][:3] == ["编号", "名称", "类别"]
+    assert sheet.cell(2, 2).value == '=HYPERLINK("http://x")' and sheet.cell(2, 2).data_type == "s"
+    assert {sheet.cell(r, 6).value for r in (2, 3)} == {"待审批", "已批准开班"}
+    data, mime = encoded(classes_table("en", rows, Values.CODES), Format.CSV)
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert mime == "text/csv" and lines[0][:3] == ["id", "name", "programme"]
+    assert lines[1][1].startswith("'=") and {lines[1][5], lines[2][5]} == {"submitted", "approved"}
