@@ -9,11 +9,20 @@ from bot.config import LOCALES
 from bot.domain.roles import INVITES, Grant, Role
 from bot.i18n import text
 
-BASE_COMMANDS = ("start", "help", "lang", "cancel")
+BASE_COMMANDS = ("start", "help", "lang", "cancel", "verify")
 
 
 ROLE_COMMANDS = {
-    Role.TRAINEE: ("status", "forms", "leave", "myfeedback", "practice", "plan", "planpdf"),
+    Role.TRAINEE: (
+        "status",
+        "forms",
+        "leave",
+        "myfeedback",
+        "practice",
+        "plan",
+        "planpdf",
+        "certificate",
+    ),
     Role.LECTURER: (
         "todo",
         "trainees",
@@ -35,8 +44,8 @@ ROLE_COMMANDS = {
         "extend",
         "assessment",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
-    Role.ADMIN: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "certificate", "revoke"),
+    Role.ADMIN: ("todo", "assessment", "revoke"),
 }
 
 

@@ -23,7 +23,7 @@ from bot.i18n import I18n
 from storage import outbox
 from storage.models import Person
 
-CARDS = ("case:", "cert:", "class:", "leave:")
+CARDS = ("case:", "cert:", "class:", "leave:", "capp:")
 """Key prefixes of decision cards: `close_copies` edits their sent copies once decided, so the
 outbox keeps those rows (with their message ids) until then, whatever their age."""
 
@@ -61,6 +61,7 @@ class Notice:
     photo: bytes | None = None
     not_before: datetime | None = None
     expires_at: datetime | None = None
+    document: tuple[str, bytes] | None = None
 
     async def render(self) -> Rendered:
         i18n = I18n(self.to.locale)
@@ -78,6 +79,7 @@ class Notice:
             person_id=self.to.person_id,
             text=text,
             photo=self.photo,
+            document=self.document,
             key=self.key,
             reply_markup=markup.model_dump(exclude_none=True) if markup is not None else None,
             not_before=self.not_before,
@@ -95,13 +97,16 @@ def notice(
     photo: bytes | None = None,
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
+    document: tuple[str, bytes] | None = None,
     **context: Any,
 ) -> Notice:
     """One message for one reader: `key` makes it happen once, `keyboard` is built in the
-    reader's language, `photo` makes it a picture with the text as caption; the remaining
-    keywords are the template's context."""
+    reader's language, `photo` makes it a picture with the text as caption, `document` (file
+    name, bytes) a file; the remaining keywords are the template's context."""
     reader = to if isinstance(to, Reader) else Reader.of(to)
-    return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at)
+    return Notice(
+        reader, message, context, key, keyboard, photo, not_before, expires_at, document
+    )
 
 
 async def tell(

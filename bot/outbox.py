@@ -33,7 +33,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import EditMessageText, SendMessage, SendPhoto
+from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -45,7 +45,7 @@ from storage.db import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | EditMessageText:
+def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | SendDocument | EditMessageText:
     """The Bot API call a queued row stands for (a photo's bytes come from `media_blob`; a row
     queued before pictures were stored once carries them base64-encoded)."""
     if row.method == "editMessageText":
@@ -56,6 +56,10 @@ def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | EditMessageText:
         data = row.media if row.media is not None else base64.b64decode(legacy or "")
         picture = BufferedInputFile(data, filename="chart.png")
         return SendPhoto(chat_id=row.chat_id, photo=picture, **payload)
+    if row.method == "sendDocument":
+        payload = dict(row.payload)
+        document = BufferedInputFile(row.media or b"", filename=payload.pop("filename"))
+        return SendDocument(chat_id=row.chat_id, document=document, **payload)
     return SendMessage(chat_id=row.chat_id, **row.payload)
 
 

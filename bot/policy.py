@@ -49,6 +49,10 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    CERTIFICATE_APPLY = "certificate.apply"
+    CERTIFICATE_ISSUE = "certificate.issue"
+    CERTIFICATE_REVOKE = "certificate.revoke"
+    CERTIFICATE_FETCH = "certificate.fetch"
 
 
 class Reach(StrEnum):
@@ -153,6 +157,12 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Issued certificates (S-14): the institution's staff apply for an assessed class; the
+    # region's supervisor (or an admin) issues or rejects and revokes; a holder fetches theirs.
+    Action.CERTIFICATE_APPLY: {Role.INSTITUTION: INSTITUTION},
+    Action.CERTIFICATE_ISSUE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.CERTIFICATE_REVOKE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.CERTIFICATE_FETCH: _each(LEARNERS, SELF),
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -17,6 +17,7 @@ from handlers import (
     forms,
     intake,
     invites,
+    issuing,
     language,
     leave,
     reasons,
@@ -31,6 +32,7 @@ FEATURES = (
     refusals,
     errors,
     reasons,
+    issuing,
     start,
     finding,
     basics,
@@ -52,7 +54,7 @@ FEATURES = (
 )
 
 
-DECIDING = (intake, teachers, classes, leave, assessment)
+DECIDING = (intake, teachers, classes, leave, assessment, issuing)
 """Features whose decisions ask a reason: each names what to call with it (`REASONS`)."""
 
 

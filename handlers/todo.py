@@ -18,8 +18,9 @@ from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import assessment as assessment_cases
-from bot.services import people, todo
+from bot.services import issuing, people, todo
 from bot.services.todo import Item, Kind
+from bot.views.issuing import review_card
 from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, intake, leave, teachers
 from storage.models import Person
@@ -111,6 +112,8 @@ async def card(
         return await classes.application(session, found, i18n)
     if kind is Kind.SCORING:
         return await assessment_cases.assignment_card(session, found, i18n)
+    if kind is Kind.CERT_APPLICATION:
+        return review_card(i18n, await issuing.sheet(session, found))
     return await leave.request_card(session, found, i18n)
 
 

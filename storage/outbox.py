@@ -79,6 +79,7 @@ def message(
     chat_id: int,
     text: str,
     photo: bytes | None = None,
+    document: tuple[str, bytes] | None = None,
     person_id: int | None = None,
     key: str | None = None,
     reply_markup: dict[str, Any] | None = None,
@@ -91,18 +92,23 @@ def message(
     It is sent from `not_before` on (by default at once), and dropped instead of sent late if
     still unsent at `expires_at`; both are compared with the product's clock. With `photo`
     (PNG bytes, e.g. a chart) the push is that picture with `text` as its caption; the picture
-    is stored once however many rows send it.
+    is stored once however many rows send it. With `document` (file name, bytes: e.g. a
+    certificate's PDF) the push is that file, stored the same way, with `text` as its caption.
     """
     payload: dict[str, Any] = {"text": text}
+    method = "sendMessage"
     if photo is not None:
-        payload = {"caption": text}
+        payload, method = {"caption": text}, "sendPhoto"
+    elif document is not None:
+        payload, method = {"caption": text, "filename": document[0]}, "sendDocument"
+        photo = document[1]
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     return {
         "key": key,
         "chat_id": chat_id,
         "person_id": person_id,
-        "method": "sendPhoto" if photo is not None else "sendMessage",
+        "method": method,
         "payload": payload,
         "status": PENDING,
         "not_before": not_before or ASAP,

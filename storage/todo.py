@@ -34,6 +34,7 @@ from storage import people
 from storage.attendance import PENDING as LEAVE_PENDING
 from storage.models import (
     Certificate,
+    CertificateApplication,
     ClassTeacher,
     LeaveRequest,
     Person,
@@ -52,6 +53,7 @@ class Kind(StrEnum):
     CLASS = "class"
     LEAVE = "leave"
     SCORING = "score"
+    CERT_APPLICATION = "capp"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -168,12 +170,29 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
     )
     if not scope.scores:
         assignments = assignments.where(false())
+    applied, applied_class = CertificateApplication.__table__.c, aliased(TrainingClass.__table__)
+    applications = (
+        select(
+            *columns(
+                Kind.CERT_APPLICATION,
+                applied.id,
+                applied.submitted_at,
+                applied_class.c.name,
+                literal(""),
+            )
+        )
+        .join(applied_class, applied_class.c.id == applied.class_id)
+        .where(applied.status == "pending")
+    )
+    if not scope.is_admin:
+        applications = applications.where(applied.region_id.in_(sorted(scope.region_ids)))
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
         Kind.CLASS: classes,
         Kind.LEAVE: leaves,
         Kind.SCORING: assignments,
+        Kind.CERT_APPLICATION: applications,
     }
 
 

@@ -21,6 +21,8 @@ class Purpose(StrEnum):
     SCORE_COMMENT = "assessment.comment"
     COACHING_NOTES = "assessment.coaching"
     LEAVE_REFUSE = "leave.refuse"
+    ISSUE_REJECT = "issuing.reject"
+    CERTIFICATE_REVOKE = "issuing.revoke"
 
 
 LENGTHS: dict[Purpose, tuple[int, int]] = {
@@ -32,4 +34,6 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.SCORE_COMMENT: COMMENT_LENGTH,
     Purpose.COACHING_NOTES: COMMENT_LENGTH,
     Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
+    Purpose.ISSUE_REJECT: REASON_LENGTH,
+    Purpose.CERTIFICATE_REVOKE: REASON_LENGTH,
 }

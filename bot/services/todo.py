@@ -17,6 +17,7 @@ from bot.views import pages
 from storage import todo
 from storage.models import (
     Certificate,
+    CertificateApplication,
     LeaveRequest,
     ScoringAssignment,
     ScreeningCase,
@@ -32,6 +33,7 @@ DECISIONS = {
     Kind.CLASS: Action.CLASS_DECIDE,
     Kind.LEAVE: Action.LEAVE_DECIDE,
     Kind.SCORING: Action.ASSESSMENT_SCORE,
+    Kind.CERT_APPLICATION: Action.CERTIFICATE_ISSUE,
 }
 """The decision each kind of item waits for."""
 
@@ -46,7 +48,7 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
     class applications of the regions they decide by region (everything when their rule
     reaches all); leave requests of the classes they teach (the query joins on that)."""
     grants = list(grants)
-    by_region = (Action.CERTIFICATE_VERIFY, Action.CLASS_DECIDE)
+    by_region = (Action.CERTIFICATE_VERIFY, Action.CLASS_DECIDE, Action.CERTIFICATE_ISSUE)
     return Scope(
         person_id=person_id,
         institution_ids=frozenset(
@@ -101,6 +103,7 @@ ROWS = {
     Kind.CLASS: TrainingClass,
     Kind.LEAVE: LeaveRequest,
     Kind.SCORING: ScoringAssignment,
+    Kind.CERT_APPLICATION: CertificateApplication,
 }
 
 
