@@ -63,7 +63,6 @@ def certificate_pdf(cert: Printed, verify_url: str, i18n: I18n) -> bytes:
     document = FPDF(format="A4")
     font = str(static_font())
     document.add_font(FAMILY, fname=font)
-    document.add_font(FAMILY, style="B", fname=font)
     document.set_title(i18n(design.title_key))
     document.set_margins(28, 24, 28)
     document.set_auto_page_break(False)

@@ -9,7 +9,7 @@ from bot.config import LOCALES
 from bot.domain.roles import INVITES, Grant, Role
 from bot.i18n import text
 
-BASE_COMMANDS = ("start", "help", "lang", "cancel", "verify")
+BASE_COMMANDS = ("start", "help", "lang", "cancel")
 
 
 ROLE_COMMANDS = {

@@ -14,6 +14,7 @@ from bot.config import Settings
 from scheduler.assessment import scan_assessment
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
+from scheduler.issuing import send_certificates
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from storage.db import unit_of_work
@@ -61,7 +62,8 @@ def create_scheduler(
     never overlap or pile up; anything missed while the bot was down is found by the next run.
     """
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment):
+    scans = (*SCANS, scan_feedback, scan_feedback_summaries, scan_assessment, send_certificates)
+    for scan in scans:
         scheduler.add_job(
             run_scan,
             "interval",

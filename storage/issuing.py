@@ -237,6 +237,31 @@ async def revoke(
     return result.rowcount == 1
 
 
+async def unsent(session: AsyncSession, limit: int) -> list[IssuedCertificate]:
+    """Valid certificates of known holders whose PDF was not queued yet, oldest first."""
+    query = (
+        select(IssuedCertificate)
+        .where(
+            col(IssuedCertificate.sent_at).is_(None),
+            col(IssuedCertificate.revoked_at).is_(None),
+            col(IssuedCertificate.person_id).is_not(None),
+        )
+        .order_by(IssuedCertificate.id)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def mark_sent(session: AsyncSession, certificate_id: int, at: datetime) -> bool:
+    """Claim the sending of one certificate's PDF; False when another run took it first."""
+    result = await session.exec(
+        update(IssuedCertificate)
+        .where(col(IssuedCertificate.id) == certificate_id, col(IssuedCertificate.sent_at).is_(None))
+        .values(sent_at=at)
+    )
+    return result.rowcount == 1
+
+
 async def withdraw_holder(session: AsyncSession, person_id: int) -> int:
     """Erasure of a person's data: their certificates keep number, class and dates, not
     their name or the link to them. Returns how many certificates were touched."""

@@ -756,6 +756,8 @@ class IssuedCertificate(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_by: int | None = Field(default=None, foreign_key="person.id")
     revoke_reason: str | None = None
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    """When its PDF was queued for the holder (scheduler/issuing.py finds those not yet sent)."""
 
 
 class CertificateCounter(SQLModel, table=True):

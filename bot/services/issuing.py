@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
@@ -45,6 +46,7 @@ from bot.views.issuing import Line, Sheet, review_card
 from storage import issuing as store
 from storage import repo
 from storage.assessment import class_span
+from storage.db import unit_of_work
 from storage.models import (
     CertificateApplicant,
     CertificateApplication,
@@ -54,6 +56,8 @@ from storage.models import (
 )
 
 SECRET_NAME = "certificate-check"
+PRINTED_IN = "zh-CN"
+"""The language certificates are printed in (an official document), whoever reads the chat."""
 CARD = "capp"
 """Outbox key prefix of an application's pushed cards (`capp:{id}:...`)."""
 
@@ -374,21 +378,6 @@ async def _tell_decision(
             rejected=len(rejected),
             reason=reason,
         )
-    readers = await notifier.readers(session, [cert.person_id for cert in made])
-    for cert in made:
-        reader = readers.get(cert.person_id)
-        if reader is None:
-            continue
-        pdf = await document(session, settings, cert, I18n(reader.locale))
-        await notifier.tell(
-            session,
-            reader,
-            "issuing.issued_notice",
-            key=f"cert-issued:{cert.id}",
-            document=pdf,
-            number=cert.number,
-            name=cert.class_name,
-        )
     for line in rejected:
         await notifier.tell_person(
             session,
@@ -400,12 +389,45 @@ async def _tell_decision(
         )
 
 
+SEND_BATCH = 20
+"""Certificates whose PDF one scan draws (about 2 s each, off the event loop)."""
+
+
+async def send_pending(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
+    """Send each newly issued certificate's PDF to its holder (at most SEND_BATCH a run). The
+    PDF is drawn outside any transaction (seconds per certificate: never inside the approval,
+    never holding SQLite's write lock); a short unit of work then claims the certificate and
+    queues the document, so two processes never send one twice. Returns how many were queued."""
+    async with unit_of_work(sessions) as session:
+        due = await store.unsent(session, SEND_BATCH)
+        urls = {cert.id: await verify_url(session, settings, cert.number) for cert in due}
+        readers = await notifier.readers(session, [cert.person_id for cert in due])
+    sent = 0
+    for cert in due:
+        reader = readers.get(cert.person_id)
+        pdf = await asyncio.to_thread(certificate_pdf, cert, urls[cert.id], I18n(PRINTED_IN))
+        async with unit_of_work(sessions) as session:
+            if not await store.mark_sent(session, cert.id, now) or reader is None:
+                continue
+            await notifier.tell(
+                session,
+                reader,
+                "issuing.issued_notice",
+                key=f"cert-issued:{cert.id}",
+                document=(I18n(reader.locale)("issuing.file_name", number=cert.number), pdf),
+                number=cert.number,
+                name=cert.class_name,
+            )
+            sent += 1
+    return sent
+
+
 async def document(
     session: AsyncSession, settings: Settings, cert: IssuedCertificate, i18n: I18n
 ) -> tuple[str, bytes]:
     """The certificate's PDF (file name, bytes), drawn off the event loop."""
     url = await verify_url(session, settings, cert.number)
-    pdf = await asyncio.to_thread(certificate_pdf, cert, url, I18n("zh-CN"))
+    pdf = await asyncio.to_thread(certificate_pdf, cert, url, I18n(PRINTED_IN))
     return i18n("issuing.file_name", number=cert.number), pdf
 
 

@@ -91,11 +91,13 @@ def upgrade() -> None:
         sa.Column("revoked_at", TS, nullable=True),
         sa.Column("revoked_by", sa.Integer(), sa.ForeignKey("person.id"), nullable=True),
         sa.Column("revoke_reason", _str(), nullable=True),
+        sa.Column("sent_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("number"),
     )
     op.create_index("ix_issued_certificate_person_id", "issued_certificate", ["person_id"])
     op.create_index("ix_issued_certificate_class_id", "issued_certificate", ["class_id"])
+    op.create_index("ix_issued_certificate_sent_at", "issued_certificate", ["sent_at"])
     op.create_table(
         "certificate_counter",
         sa.Column("region_id", sa.Integer(), sa.ForeignKey("region.id"), nullable=False),
@@ -115,6 +117,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("product_secret")
     op.drop_table("certificate_counter")
+    op.drop_index("ix_issued_certificate_sent_at", table_name="issued_certificate")
     op.drop_index("ix_issued_certificate_class_id", table_name="issued_certificate")
     op.drop_index("ix_issued_certificate_person_id", table_name="issued_certificate")
     op.drop_table("issued_certificate")
