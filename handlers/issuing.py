@@ -236,7 +236,8 @@ async def certificate_command(
     if not may(actor, Action.CERTIFICATE_FETCH):
         await message.answer(i18n("issuing.lookup_usage"))
         return
-    await message.answer(*mine_view(i18n, await issuing.mine(session, actor)))
+    text, markup = mine_view(i18n, await issuing.mine(session, actor))
+    await message.answer(text, reply_markup=markup)
 
 
 async def fetch_pressed(
@@ -274,7 +275,8 @@ async def _show_lookup(
     revocable = shown is not None and await issuing.may_revoke(
         session, actor, shown.certificate_id
     )
-    await message.answer(*verification_view(i18n, shown, revocable=revocable))
+    text, markup = verification_view(i18n, shown, revocable=revocable)
+    await message.answer(text, reply_markup=markup)
 
 
 async def verify_command(
@@ -322,7 +324,8 @@ async def verify_link(
     revocable = shown is not None and await issuing.may_revoke(
         session, actor, shown.certificate_id
     )
-    await message.answer(*verification_view(i18n, shown, revocable=revocable))
+    text, markup = verification_view(i18n, shown, revocable=revocable)
+    await message.answer(text, reply_markup=markup)
 
 
 # --- the supervisor: revocation ------------------------------------------------------------------

@@ -38,6 +38,13 @@ NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None, certificate_secret="test-key", public_url="https://cert.example")
 
 
+@pytest.fixture
+def quick_pdf(monkeypatch):
+    """The PDF's own test draws it (tests/bot/test_certificate_pdf.py); here a stand-in saves
+    the two seconds each takes."""
+    monkeypatch.setattr(issuing, "certificate_pdf", lambda cert, url, i18n: b"%PDF " + url.encode())
+
+
 @dataclass
 class World:
     region: int
@@ -120,7 +127,7 @@ async def _applied(sessions, world: World, class_id: int) -> int:
     return sheet.application.id
 
 
-async def test_s14_apply_approve_some_reject_the_rest_verify_and_revoke(sessions):
+async def test_s14_apply_approve_some_reject_the_rest_verify_and_revoke(sessions, quick_pdf):
     world = await _world(sessions)
     class_id, (zhang, li, zhao) = await _assessed_class(
         sessions, world, [("张晓燕", 85.0), ("李雷", 72.5), ("赵四", 41.0)]
