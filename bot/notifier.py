@@ -104,9 +104,7 @@ def notice(
     reader's language, `photo` makes it a picture with the text as caption, `document` (file
     name, bytes) a file; the remaining keywords are the template's context."""
     reader = to if isinstance(to, Reader) else Reader.of(to)
-    return Notice(
-        reader, message, context, key, keyboard, photo, not_before, expires_at, document
-    )
+    return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at, document)
 
 
 async def tell(

@@ -256,7 +256,7 @@ async def fetch_pressed(
     )
 
 
-# --- anyone: /verify and the deep link --------------------------------------------------------------
+# --- anyone: /verify and the deep link ---------------------------------------------------
 
 
 async def _show_lookup(
@@ -272,9 +272,7 @@ async def _show_lookup(
         await message.answer(i18n("issuing.bad_number"))
         return
     shown = await issuing.lookup(session, number, settings)
-    revocable = shown is not None and await issuing.may_revoke(
-        session, actor, shown.certificate_id
-    )
+    revocable = shown is not None and await issuing.may_revoke(session, actor, shown.certificate_id)
     text, markup = verification_view(i18n, shown, revocable=revocable)
     await message.answer(text, reply_markup=markup)
 
@@ -321,9 +319,7 @@ async def verify_link(
     shown = None
     if parsed is not None:
         shown = await issuing.verify(session, settings, *parsed)
-    revocable = shown is not None and await issuing.may_revoke(
-        session, actor, shown.certificate_id
-    )
+    revocable = shown is not None and await issuing.may_revoke(session, actor, shown.certificate_id)
     text, markup = verification_view(i18n, shown, revocable=revocable)
     await message.answer(text, reply_markup=markup)
 

@@ -39,7 +39,9 @@ async def application(
     return (await session.exec(query.execution_options(populate_existing=True))).first()
 
 
-async def application_of_class(session: AsyncSession, class_id: int) -> CertificateApplication | None:
+async def application_of_class(
+    session: AsyncSession, class_id: int
+) -> CertificateApplication | None:
     query = select(CertificateApplication).where(CertificateApplication.class_id == class_id)
     return (await session.exec(query)).first()
 
@@ -175,9 +177,7 @@ async def advance_counter(session: AsyncSession, region_id: int, year: int, coun
     await insert_ignore(session, CertificateCounter, region_id=region_id, year=year, last=0)
     result = await session.exec(
         update(CertificateCounter)
-        .where(
-            col(CertificateCounter.region_id) == region_id, col(CertificateCounter.year) == year
-        )
+        .where(col(CertificateCounter.region_id) == region_id, col(CertificateCounter.year) == year)
         .values(last=CertificateCounter.last + count)
         .returning(CertificateCounter.last)
     )
@@ -256,7 +256,9 @@ async def mark_sent(session: AsyncSession, certificate_id: int, at: datetime) ->
     """Claim the sending of one certificate's PDF; False when another run took it first."""
     result = await session.exec(
         update(IssuedCertificate)
-        .where(col(IssuedCertificate.id) == certificate_id, col(IssuedCertificate.sent_at).is_(None))
+        .where(
+            col(IssuedCertificate.id) == certificate_id, col(IssuedCertificate.sent_at).is_(None)
+        )
         .values(sent_at=at)
     )
     return result.rowcount == 1

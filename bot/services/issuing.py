@@ -78,7 +78,9 @@ async def check(session: AsyncSession, settings: Settings, number: str) -> str:
 
 async def verify_url(session: AsyncSession, settings: Settings, number: str) -> str:
     """The public verification page of a certificate (its QR code and link)."""
-    return settings.base_url.rstrip("/") + verify_path(number, await check(session, settings, number))
+    return settings.base_url.rstrip("/") + verify_path(
+        number, await check(session, settings, number)
+    )
 
 
 # --- the application --------------------------------------------------------------------------
@@ -435,9 +437,7 @@ async def document(
 
 
 def certificate_target(cert: IssuedCertificate) -> Target:
-    return Target.at(
-        cert.institution_id, cert.region_id, owner=cert.person_id, kind=cert.programme
-    )
+    return Target.at(cert.institution_id, cert.region_id, owner=cert.person_id, kind=cert.programme)
 
 
 async def mine(session: AsyncSession, actor: Actor) -> list[IssuedCertificate]:

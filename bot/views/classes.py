@@ -32,6 +32,7 @@ from bot.class_callbacks import (
     TeacherToggle,
     View,
 )
+from bot.domain.assessment import ClassStage
 from bot.domain.classes import (
     EDITABLE,
     REQUIREMENTS,
@@ -45,7 +46,6 @@ from bot.domain.classes import (
     check_class,
     problems,
 )
-from bot.domain.assessment import ClassStage
 from bot.domain.issuing import design_of
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n

@@ -130,7 +130,9 @@ def draft_view(i18n: I18n, sheet: Sheet, page: int = 0) -> tuple[str, InlineKeyb
                 rows.append(_button(label, data))
     rows = with_turns(
         rows,
-        turns(i18n, shown.page, shown.pages, lambda g: ApplyCb(a=Drafting.PAGE, i=application.id, g=g)),
+        turns(
+            i18n, shown.page, shown.pages, lambda g: ApplyCb(a=Drafting.PAGE, i=application.id, g=g)
+        ),
     )
     if editable:
         rows.append(
@@ -171,7 +173,12 @@ def review_card(i18n: I18n, sheet: Sheet, page: int = 0) -> tuple[str, InlineKey
     ]
     rows = with_turns(
         rows,
-        turns(i18n, shown.page, shown.pages, lambda g: ReviewCb(a=Reviewing.PAGE, i=application.id, g=g)),
+        turns(
+            i18n,
+            shown.page,
+            shown.pages,
+            lambda g: ReviewCb(a=Reviewing.PAGE, i=application.id, g=g),
+        ),
     )
     rows.append(
         [

@@ -20,6 +20,8 @@ from tests.services.test_assessment import hand_in
 
 START = date(2026, 5, 11)
 KEY = "fast-test-key"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""What these tests show does not depend on the store (both: tests/services/test_issuing.py)."""
 
 
 @pytest.fixture
@@ -33,6 +35,7 @@ def has(text: str):
     return lambda m: text in body(m)
 
 
+@SQLITE_ONLY
 async def test_s14_apply_approve_fetch_verify_and_revoke_in_chat(fast_factory, http, quick_pdf):
     app = await fast_factory(certificate_secret=KEY)
     staff, _ = await member(app, http, "王老师", Role.INSTITUTION)
@@ -46,7 +49,9 @@ async def test_s14_apply_approve_fetch_verify_and_revoke_in_chat(fast_factory, h
         for person_id, final in ((holder_id, 88.0), (failed_id, 40.0)):
             passed = final >= 60
             stage = "passed" if passed else "coaching"
-            session.add(TraineeAssessment(class_id=made.id, person_id=person_id, stage=stage, round=1))
+            session.add(
+                TraineeAssessment(class_id=made.id, person_id=person_id, stage=stage, round=1)
+            )
             handed = await hand_in(session, person_id, "practice_results", {})
             session.add(
                 AssessmentResult(

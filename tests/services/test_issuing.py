@@ -17,7 +17,7 @@ from bot.domain.issuing import Standing, check_of
 from bot.domain.roles import Grant, Role
 from bot.services import issuing
 from bot.services.actor import Actor
-from bot.services.errors import NotAllowed, Stale
+from bot.services.errors import NotAllowed, NotFound, Stale
 from storage import repo
 from storage.db import unit_of_work
 from storage.models import (
@@ -35,7 +35,9 @@ from tests.services.test_assessment import hand_in
 
 START = date(2026, 5, 11)
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
-SETTINGS = Settings(_env_file=None, certificate_secret="test-key", public_url="https://cert.example")
+SETTINGS = Settings(
+    _env_file=None, certificate_secret="test-key", public_url="https://cert.example"
+)
 
 
 @pytest.fixture
@@ -84,7 +86,9 @@ async def _world(sessions) -> World:
     )
 
 
-async def _assessed_class(sessions, world: World, results: list[tuple[str, float | None]], serial=0):
+async def _assessed_class(
+    sessions, world: World, results: list[tuple[str, float | None]], serial=0
+):
     """An assessed class whose trainees have these names and final scores (None: no result;
     60 and above passed)."""
     async with unit_of_work(sessions) as session:
@@ -103,7 +107,9 @@ async def _assessed_class(sessions, world: World, results: list[tuple[str, float
         for person_id, (_, final) in zip(trainees, results, strict=True):
             passed = final is not None and final >= 60
             stage = "passed" if passed else ("coaching" if final is not None else "training")
-            session.add(TraineeAssessment(class_id=made.id, person_id=person_id, stage=stage, round=1))
+            session.add(
+                TraineeAssessment(class_id=made.id, person_id=person_id, stage=stage, round=1)
+            )
             if final is not None:
                 handed = await hand_in(session, person_id, "practice_results", {})
                 session.add(
@@ -140,7 +146,7 @@ async def test_s14_apply_approve_some_reject_the_rest_verify_and_revoke(sessions
             ("李雷", 72.5, True),
             ("赵四", 41.0, False),
         ]
-        with pytest.raises(Exception):  # the failed trainee cannot be put on it
+        with pytest.raises(NotFound):  # the failed trainee cannot be put on it
             await issuing.select(session, world.staff, sheet.application.id, zhao, True)
     application_id = await _applied(sessions, world, class_id)
     async with unit_of_work(sessions) as session:
@@ -157,13 +163,21 @@ async def test_s14_apply_approve_some_reject_the_rest_verify_and_revoke(sessions
     assert outcome.numbers == [f"{world.region:04d}2026000001"] and outcome.rejected == 1
     async with unit_of_work(sessions) as session:
         with pytest.raises(Stale):  # decided once
-            await issuing.decide(session, world.supervisor, application_id, SETTINGS, reason="x" * 5)
+            await issuing.decide(
+                session, world.supervisor, application_id, SETTINGS, reason="x" * 5
+            )
         statuses = dict(
-            (await session.exec(select(CertificateApplicant.person_id, CertificateApplicant.status))).all()
+            (
+                await session.exec(
+                    select(CertificateApplicant.person_id, CertificateApplicant.status)
+                )
+            ).all()
         )
         assert statuses == {zhang: "approved", li: "rejected", zhao: "pending"}
         assert (await session.get(TrainingClass, class_id)).stage == "closed"
-        texts = [row.payload.get("text", "") for row in (await session.exec(select(OutboxMessage))).all()]
+        texts = [
+            row.payload.get("text", "") for row in (await session.exec(select(OutboxMessage))).all()
+        ]
         assert any("缺少身份证明材料" in text and "未获批准" in text for text in texts)
         assert any("发证 1 人" in text for text in texts)
     # The holder gets the PDF from the scan, once.

@@ -27,6 +27,8 @@ from tests.factories import make_class
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 KEY = "web-test-key"
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""What these tests show does not depend on the store (both: tests/services/test_issuing.py)."""
 
 
 def free_port() -> int:
@@ -61,6 +63,7 @@ async def issue(app, name: str = "张晓燕") -> IssuedCertificate:
         return cert
 
 
+@SQLITE_ONLY
 async def test_s14_check_page_valid_revoked_wrong_and_unknown_on_a_phone(app_factory, phone):
     port = free_port()
     app = await app_factory(certificate_secret=KEY, web_port=port)
@@ -73,7 +76,9 @@ async def test_s14_check_page_valid_revoked_wrong_and_unknown_on_a_phone(app_fac
     page_one = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
     text = page_one.extract_text()
     assert "张晓燕" in text and number in text and "网络创业培训合格证书" in text
-    decoded = [code.text for image in page_one.images for code in zxingcpp.read_barcodes(image.image)]
+    decoded = [
+        code.text for image in page_one.images for code in zxingcpp.read_barcodes(image.image)
+    ]
     url = f"http://127.0.0.1:{port}/verify/{number}/{check}"
     assert decoded == [url]
 
@@ -109,8 +114,14 @@ async def test_s14_check_page_valid_revoked_wrong_and_unknown_on_a_phone(app_fac
     await expect(english.locator("#status")).to_contain_text("Revoked (2026-05-20)")
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-async def test_s14_check_page_is_served_without_the_web_chat(app_factory, http, telegram, mode) -> None:  # noqa: F811
+async def test_s14_check_page_is_served_without_the_web_chat(
+    app_factory,
+    http,
+    telegram,  # noqa: F811
+    mode,
+) -> None:
     base_url, token = telegram
     hook = {"webhook_url": "https://bot.example.org/hook", "webhook_secret": "s3cret"}
     app = await app_factory(

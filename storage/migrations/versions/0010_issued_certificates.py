@@ -122,7 +122,5 @@ def downgrade() -> None:
     op.drop_index("ix_issued_certificate_person_id", table_name="issued_certificate")
     op.drop_table("issued_certificate")
     op.drop_table("certificate_applicant")
-    op.drop_index(
-        "ix_certificate_application_status_region", table_name="certificate_application"
-    )
+    op.drop_index("ix_certificate_application_status_region", table_name="certificate_application")
     op.drop_table("certificate_application")
