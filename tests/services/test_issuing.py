@@ -243,3 +243,20 @@ async def test_s14_concurrent_approvals_take_contiguous_numbers(sessions):
     assert [int(n[-6:]) for n in numbers] == list(range(1, 11))
     assert {n[:8] for n in numbers} == {f"{world.region:04d}2026"}
     assert sorted(first) == first and sorted(second) == second
+
+
+async def test_s14_a_class_where_nobody_handed_in_is_assessed_when_its_window_closes(sessions):
+    """Otherwise it would wait for results that never come and never reach its certificates
+    and closing."""
+    from bot.services import assessment
+
+    world = await _world(sessions)
+    async with unit_of_work(sessions) as session:
+        made = await make_class(
+            session, institution_id=world.institution, region_id=world.region, start=START
+        )
+        made.stage = "in_progress"
+    async with unit_of_work(sessions) as session:
+        await assessment.scan(session, datetime(2026, 5, 17, 16, 1, tzinfo=UTC))
+    async with unit_of_work(sessions) as session:
+        assert (await session.get(TrainingClass, made.id)).stage == "assessed"
