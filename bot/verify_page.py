@@ -11,8 +11,9 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import LOCALES, Settings
-from bot.domain.issuing import normalise_number
+from bot.domain.issuing import deep_link_payload, normalise_number
 from bot.i18n import environment, locale_for, text
+from bot.links import invite_link
 from bot.services import issuing
 from bot.webchat.security import new_nonce, page_headers
 from storage.db import unit_of_work
@@ -45,10 +46,20 @@ class VerifyPage:
                     session, self.settings, number, request.match_info["check"][:64]
                 )
         nonce = new_nonce()
+        bot_link = None
+        if shown is not None:  # the same check in the bot (Telegram, or the web chat's page)
+            payload = deep_link_payload(shown.number, request.match_info["check"].lower())
+            bot_link = invite_link(self.settings, self.settings.bot_username, payload)
         html = (
             environment()
             .get_template("web/verify.html")
-            .render(locale=locale, bot_name=text(locale, "common.bot_name"), v=shown, nonce=nonce)
+            .render(
+                locale=locale,
+                bot_name=text(locale, "common.bot_name"),
+                v=shown,
+                bot_link=bot_link,
+                nonce=nonce,
+            )
         )
         return web.Response(
             text=html,

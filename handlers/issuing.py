@@ -6,6 +6,7 @@ Thin: the use cases are bot/services/issuing.py, the cards bot/views/issuing.py.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -302,7 +303,11 @@ async def number_typed(
     settings: Settings,
     state: FSMContext,
 ) -> None:
+    """The number /verify asked for; any other text ends the question and goes on to whatever
+    else takes it (a form being filled, say)."""
     await state.clear()
+    if normalise_number(message.text) is None:
+        raise SkipHandler
     await _show_lookup(message, message.text, session, actor, i18n, settings)
 
 

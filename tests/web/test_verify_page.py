@@ -88,6 +88,8 @@ async def test_s14_check_page_valid_revoked_wrong_and_unknown_on_a_phone(app_fac
     await expect(page.locator("#status")).to_contain_text("有效证书")
     await expect(page.locator("#holder")).to_have_text("张*燕")
     assert "张晓燕" not in await page.content()
+    link = await page.locator("#bot-link").get_attribute("href")
+    assert link == f"http://127.0.0.1:{port}/chat?start=verify_{number}_{check}"
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "verify-valid-390x844.png"))
@@ -133,6 +135,8 @@ async def test_s14_check_page_is_served_without_the_web_chat(
     cert = await issue(app)
     check = check_of(KEY.encode(), cert.number)
     async with http.get(f"{app.base_url}/verify/{cert.number}/{check}") as page:
-        assert page.status == 200 and "张*燕" in await page.text()
+        html = await page.text()
+        assert page.status == 200 and "张*燕" in html
+        assert f"https://t.me/wangchuang_bot?start=verify_{cert.number}_{check}" in html
     async with http.get(f"{app.base_url}/verify/{cert.number}/{'b' * 10}") as page:
         assert page.status == 404
