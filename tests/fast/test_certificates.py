@@ -113,8 +113,12 @@ async def test_s14_apply_approve_fetch_verify_and_revoke_in_chat(fast_factory, h
     assert "未找到这个证书" in body(await stranger.reply_to(f"/start {forged}"))
 
     # The supervisor revokes with a reason; the holder is told; the check shows it at once.
-    await boss.reply_to(f"/revoke {number}", predicate=has(f"撤销证书 {number} 的理由"))
+    lookup = await boss.reply_to(f"/certificate {number}", predicate=has("证书查验"))
+    assert "持证人：张*燕" in body(lookup)
+    await boss.press(lookup["message_id"], button(lookup, "撤销证书"))
+    await boss.expect(has(f"撤销证书 {number} 的理由"))
     await boss.reply_to("考核材料造假，经核实撤销", predicate=has("已撤销，查验时会立即显示"))
+    await boss.reply_to(f"/revoke {number}", predicate=has("这张证书已被撤销"))
     notice = await holder.expect(has("已被主管部门撤销"))
     assert "考核材料造假" in body(notice)
     assert "⛔ 已撤销" in body(await stranger.reply_to(f"/verify {number}"))
