@@ -62,6 +62,7 @@ class Notice:
     not_before: datetime | None = None
     expires_at: datetime | None = None
     document: tuple[str, bytes] | None = None
+    """A file (name, bytes) sent with the text as its caption (a report's PDF or XLSX)."""
 
     async def render(self) -> Rendered:
         i18n = I18n(self.to.locale)
@@ -102,7 +103,8 @@ def notice(
 ) -> Notice:
     """One message for one reader: `key` makes it happen once, `keyboard` is built in the
     reader's language, `photo` makes it a picture with the text as caption, `document` (file
-    name, bytes) a file; the remaining keywords are the template's context."""
+    name, bytes) a file with the text as caption; the remaining
+    keywords are the template's context."""
     reader = to if isinstance(to, Reader) else Reader.of(to)
     return Notice(reader, message, context, key, keyboard, photo, not_before, expires_at, document)
 

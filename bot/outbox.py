@@ -58,8 +58,8 @@ def _method(row: outbox.Claimed) -> SendMessage | SendPhoto | SendDocument | Edi
         return SendPhoto(chat_id=row.chat_id, photo=picture, **payload)
     if row.method == "sendDocument":
         payload = dict(row.payload)
-        document = BufferedInputFile(row.media or b"", filename=payload.pop("filename"))
-        return SendDocument(chat_id=row.chat_id, document=document, **payload)
+        attached = BufferedInputFile(row.media or b"", filename=payload.pop("filename", "file"))
+        return SendDocument(chat_id=row.chat_id, document=attached, **payload)
     return SendMessage(chat_id=row.chat_id, **row.payload)
 
 

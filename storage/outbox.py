@@ -92,16 +92,16 @@ def message(
     It is sent from `not_before` on (by default at once), and dropped instead of sent late if
     still unsent at `expires_at`; both are compared with the product's clock. With `photo`
     (PNG bytes, e.g. a chart) the push is that picture with `text` as its caption; the picture
-    is stored once however many rows send it. With `document` (file name, bytes: e.g. a
-    certificate's PDF) the push is that file, stored the same way, with `text` as its caption.
+    is stored once however many rows send it. With `document` (file name, bytes: a report's
+    PDF or XLSX) it is that file, stored the same way, with `text` as its caption.
     """
     payload: dict[str, Any] = {"text": text}
-    method = "sendMessage"
+    method, media = "sendMessage", None
     if photo is not None:
-        payload, method = {"caption": text}, "sendPhoto"
+        payload, method, media = {"caption": text}, "sendPhoto", photo
     elif document is not None:
-        payload, method = {"caption": text, "filename": document[0]}, "sendDocument"
-        photo = document[1]
+        payload = {"caption": text, "filename": document[0]}
+        method, media = "sendDocument", document[1]
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     return {
@@ -115,8 +115,8 @@ def message(
         "expires_at": expires_at,
         "attempts": 0,
         "created_at": utcnow(),
-        "media_sha256": hashlib.sha256(photo).hexdigest() if photo is not None else None,
-        MEDIA: photo,
+        "media_sha256": hashlib.sha256(media).hexdigest() if media is not None else None,
+        MEDIA: media,
     }
 
 
