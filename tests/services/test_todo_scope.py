@@ -13,11 +13,13 @@ from bot.domain.roles import Grant, Role
 from bot.policy import Target, allowed
 from bot.services import todo
 from bot.services.actor import Actor
+from bot.services.issuing import application_target
 from bot.services.targets import case_target, certificate_target, class_target
 from storage import attendance, intake
 from storage.db import unit_of_work
 from storage.models import (
     Certificate,
+    CertificateApplication,
     FormDraft,
     FormSubmission,
     Institution,
@@ -112,6 +114,15 @@ async def store(sessions):
                     seed=index,
                 )
             )
+            session.add(
+                CertificateApplication(
+                    class_id=running.id,
+                    institution_id=institution.id,
+                    region_id=region.id,
+                    programme="trainee",
+                    status="pending",
+                )
+            )
         await session.flush()
     return teacher, places
 
@@ -159,6 +170,9 @@ async def _expected(session, actor: Actor) -> set[tuple[Kind, int]]:
         target = Target.at(owner=assignment.scorer_id)
         if allowed(actor, todo.DECISIONS[Kind.SCORING], target):
             expected.add((Kind.SCORING, assignment.id))
+    for applied in (await session.exec(select(CertificateApplication))).all():
+        if allowed(actor, todo.DECISIONS[Kind.CERT_APPLICATION], application_target(applied)):
+            expected.add((Kind.CERT_APPLICATION, applied.id))
     return expected
 
 
