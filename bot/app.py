@@ -44,6 +44,7 @@ from bot.presses import AnythingElse, OncePerPress
 from bot.replies import HoldRepliesUntilCommit
 from bot.screen import Screen
 from bot.services import campaigns
+from bot.verify_page import VerifyPage
 from bot.webchat.pages import Pages
 from bot.webchat.server import create_webchat_app, webchat_token
 from bot.webchat.store import WebchatStore
@@ -117,6 +118,7 @@ class Product:
         self.webchat_store: WebchatStore | None = None
         self.screen = Screen(settings, self.sessions, self.clock, lambda: self.bot)
         self.console = Console(settings, self.sessions, self.clock)
+        self.verify_page = VerifyPage(settings, self.sessions)
         self.outbox: OutboxWorker | None = None
         self.scheduler = create_scheduler(settings, self.sessions, self.clock)
         self._runner: web.AppRunner | None = None
@@ -177,6 +179,7 @@ class Product:
         )
         app.add_routes(self.screen.routes())
         app.add_routes(self.console.routes())
+        app.add_routes(self.verify_page.routes())
         await self._serve(app)
         self.bot = create_bot(token, api_base=f"http://127.0.0.1:{self.port}")
 
@@ -188,11 +191,12 @@ class Product:
         self.port = self._runner.addresses[0][1]
 
     def _web_app(self) -> web.Application:
-        """Pages people open in a browser (the classroom screen, the web console), served in every
-        mode."""
+        """Pages people open in a browser (the classroom screen, the web console, the
+        certificate check), served in every mode."""
         app = web.Application()
         app.add_routes(self.screen.routes())
         app.add_routes(self.console.routes())
+        app.add_routes(self.verify_page.routes())
         return app
 
     def _webhook_app(self) -> web.Application:

@@ -22,6 +22,7 @@ ROLE_COMMANDS = {
         "plan",
         "planpdf",
         "stop",
+        "certificate",
     ),
     Role.LECTURER: (
         "todo",
@@ -68,13 +69,15 @@ ROLE_COMMANDS = {
         "todo",
         "dispatch",
         "assessment",
+        "certificate",
+        "revoke",
         "report",
         "bundle",
         "services",
         "campaign",
         "console",
     ),
-    Role.ADMIN: ("todo", "assessment", "report", "bundle", "services", "console"),
+    Role.ADMIN: ("todo", "assessment", "revoke", "report", "bundle", "services", "console"),
 }
 
 

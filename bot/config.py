@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     webchat_files_dir: Path = Path("data/webchat-files")
     webchat_secret: SecretStr | None = None
     webchat_flood_limits: bool = False
+    certificate_secret: SecretStr | None = None
     demo_data: bool = False
     bot_username: str = "wangchuang_bot"
     forms_dir: Path | None = None

@@ -23,7 +23,7 @@ from bot.i18n import I18n
 from storage import outbox
 from storage.models import Person
 
-CARDS = ("case:", "cert:", "class:", "leave:", "erase:")
+CARDS = ("case:", "cert:", "class:", "leave:", "erase:", "capp:")
 """Key prefixes of decision cards: `close_copies` edits their sent copies once decided, so the
 outbox keeps those rows (with their message ids) until then, whatever their age."""
 

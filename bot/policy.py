@@ -67,6 +67,10 @@ class Action(StrEnum):
     FOLLOWUP_CALL = "followup.call"
     FOLLOWUP_MOBILE = "followup.mobile"
     CONSOLE_USE = "console.use"
+    CERTIFICATE_APPLY = "certificate.apply"
+    CERTIFICATE_ISSUE = "certificate.issue"
+    CERTIFICATE_REVOKE = "certificate.revoke"
+    CERTIFICATE_FETCH = "certificate.fetch"
 
 
 class Reach(StrEnum):
@@ -210,6 +214,12 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.FOLLOWUP_SCHEDULE: {Role.INSTITUTION: INSTITUTION},
     Action.FOLLOWUP_CALL: {Role.INSTITUTION: INSTITUTION, Role.LECTURER: INSTITUTION},
     Action.FOLLOWUP_MOBILE: {Role.INSTITUTION: INSTITUTION},
+    # Issued certificates (S-14): the institution's staff apply for an assessed class; the
+    # region's supervisor (or an admin) issues or rejects and revokes; a holder fetches theirs.
+    Action.CERTIFICATE_APPLY: {Role.INSTITUTION: INSTITUTION},
+    Action.CERTIFICATE_ISSUE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.CERTIFICATE_REVOKE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
+    Action.CERTIFICATE_FETCH: _each(LEARNERS, SELF),
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -28,3 +28,14 @@ def redact(text: str) -> str:
     """Mask every ID-card or mobile number found in free text (used on every log line)."""
     text = _ID_CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
     return _MOBILE.sub(lambda m: (m.group(1) or "") + m.group(2) + "****" + m.group(3), text)
+
+
+def mask_name(value: str | None) -> str:
+    """张晓燕 -> 张*燕, 李雷 -> 李*, Li Lei -> L***i: first and last character kept (two characters:
+    the first only), the rest starred, so a verification shows whose it is without naming them."""
+    value = (value or "").strip()
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

@@ -20,6 +20,7 @@ from handlers import (
     forms,
     intake,
     invites,
+    issuing,
     language,
     leave,
     personal_data,
@@ -37,6 +38,7 @@ FEATURES = (
     refusals,
     errors,
     reasons,
+    issuing,
     start,
     finding,
     basics,
@@ -64,7 +66,7 @@ FEATURES = (
 )
 
 
-DECIDING = (intake, teachers, classes, leave, assessment, personal_data)
+DECIDING = (intake, teachers, classes, leave, assessment, personal_data, issuing)
 """Features whose decisions ask a reason: each names what to call with it (`REASONS`)."""
 
 

@@ -18,9 +18,10 @@ from bot import notifier
 from bot.domain.roles import Grant
 from bot.i18n import I18n
 from bot.services import assessment as assessment_cases
-from bot.services import people, personal_data, todo
+from bot.services import issuing, people, personal_data, todo
 from bot.services.actor import Actor
 from bot.services.todo import Item, Kind
+from bot.views.issuing import review_card
 from bot.views.pages import page_window, turns, with_turns
 from handlers import classes, followup, intake, leave, support, teachers
 from storage.models import Person
@@ -119,6 +120,8 @@ async def card(
         return await support.followup_card(session, found, i18n)
     if kind is Kind.ERASURE:
         return await personal_data.request_card(session, found, i18n)
+    if kind is Kind.CERT_APPLICATION:
+        return review_card(i18n, await issuing.sheet(session, found))
     return await leave.request_card(session, found, i18n)
 
 

@@ -16,6 +16,7 @@ from scheduler.campaigns import scan_campaigns
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.followup import scan_followup
+from scheduler.issuing import send_certificates
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from scheduler.reports import scan_reports
@@ -36,6 +37,7 @@ STORE_SCANS = (
     scan_support_needs,
     scan_campaigns,
     scan_followup,
+    send_certificates,
 )
 """Every scan that finds due work in the store, each run every `SCAN_INTERVAL_SECONDS`: the
 one list the scheduler, the query-plan test and the benchmark's idle pass share."""

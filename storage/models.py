@@ -986,3 +986,95 @@ Index(
 )
 """The web console's trainee search (by name, by the last digits of an ID or mobile number)
 reads only this index: a few entries per person, never the answers' table."""
+
+
+class CertificateApplication(SQLModel, table=True):
+    """An institution's application for the certificates of an assessed class (S-14): drafted
+    by staff (who is on it), then decided once by the region's supervisor
+    (bot/domain/issuing.ApplicationStatus). One per class."""
+
+    __tablename__ = "certificate_application"
+    __table_args__ = (Index("ix_certificate_application_status_region", "status", "region_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_class.id", unique=True)
+    institution_id: int = Field(foreign_key="institution.id")
+    region_id: int = Field(foreign_key="region.id")
+    programme: str = Field(max_length=12)
+    status: str = Field(default="draft", max_length=10)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    submitted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    submitted_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    reason: str | None = None
+    """Why the learners not approved were rejected."""
+    created_at: datetime = _ts()
+
+
+class CertificateApplicant(SQLModel, table=True):
+    """One learner of a class on its certificate application: `selected` by staff (passed
+    learners only), then `chosen` by the supervisor among those; `status` once decided."""
+
+    __tablename__ = "certificate_applicant"
+
+    application_id: int = Field(foreign_key="certificate_application.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    stage: str | None = Field(default=None, max_length=12)
+    final: float | None = None
+    selected: bool = False
+    chosen: bool = True
+    status: str = Field(default="pending", max_length=10)
+
+
+class IssuedCertificate(SQLModel, table=True):
+    """A certificate the product issued (网络创业培训合格证书; lecturer and trainer certificates
+    later), as printed: names are copied so the certificate reads the same after a rename.
+    `holder_name` is cleared when the holder's personal data is erased; the certificate stays
+    verifiable as issued. Not to be confused with `Certificate`, a teacher's declared one."""
+
+    __tablename__ = "issued_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    programme: str = Field(max_length=12)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    holder_name: str | None = Field(default=None, max_length=255)
+    class_id: int = Field(foreign_key="training_class.id", index=True)
+    class_name: str = Field(max_length=200)
+    institution_id: int = Field(foreign_key="institution.id")
+    institution_name: str = Field(max_length=200)
+    region_id: int = Field(foreign_key="region.id")
+    first_day: date | None = None
+    last_day: date | None = None
+    issued_on: date
+    issued_at: datetime = _ts()
+    issued_by: int | None = Field(default=None, foreign_key="person.id")
+    application_id: int | None = Field(default=None, foreign_key="certificate_application.id")
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_by: int | None = Field(default=None, foreign_key="person.id")
+    revoke_reason: str | None = None
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    """When its PDF was queued for the holder (scheduler/issuing.py finds those not yet sent)."""
+
+
+class CertificateCounter(SQLModel, table=True):
+    """The last serial issued per region and year: advanced with UPDATE ... RETURNING in the
+    approving transaction (the row lock orders concurrent approvals; a rollback returns it)."""
+
+    __tablename__ = "certificate_counter"
+
+    region_id: int = Field(foreign_key="region.id", primary_key=True)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class ProductSecret(SQLModel, table=True):
+    """A key the product generated for itself on first use and keeps (e.g. the certificate
+    check key when CERTIFICATE_SECRET is unset), so links it printed stay valid."""
+
+    __tablename__ = "product_secret"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = _ts()

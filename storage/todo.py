@@ -35,6 +35,7 @@ from storage.attendance import PENDING as LEAVE_PENDING
 from storage.followup import to_call
 from storage.models import (
     Certificate,
+    CertificateApplication,
     ClassTeacher,
     FollowupSurvey,
     LeaveRequest,
@@ -59,6 +60,7 @@ class Kind(StrEnum):
     SUPPORT = "support"
     ERASURE = "erase"
     CALL = "call"
+    CERT_APPLICATION = "capp"
 
 
 ORDER = {kind: index for index, kind in enumerate(Kind)}
@@ -236,6 +238,22 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         .join(surveyed_class, surveyed_class.c.id == survey.class_id)
         .where(survey.institution_id.in_(sorted(scope.call_institution_ids)), *to_call())
     )
+    applied, applied_class = CertificateApplication.__table__.c, aliased(TrainingClass.__table__)
+    applications = (
+        select(
+            *columns(
+                Kind.CERT_APPLICATION,
+                applied.id,
+                applied.submitted_at,
+                applied_class.c.name,
+                literal(""),
+            )
+        )
+        .join(applied_class, applied_class.c.id == applied.class_id)
+        .where(applied.status == "pending")
+    )
+    if not scope.is_admin:
+        applications = applications.where(applied.region_id.in_(sorted(scope.region_ids)))
     return {
         Kind.CASE: cases,
         Kind.CERTIFICATE: certificates,
@@ -245,6 +263,7 @@ def _parts(scope: Scope) -> dict[Kind, Select[Any]]:
         Kind.SUPPORT: followups,
         Kind.ERASURE: erasures,
         Kind.CALL: calls,
+        Kind.CERT_APPLICATION: applications,
     }
 
 

@@ -22,6 +22,8 @@ class Purpose(StrEnum):
     COACHING_NOTES = "assessment.coaching"
     LEAVE_REFUSE = "leave.refuse"
     ERASURE_REFUSE = "personal_data.refuse"
+    ISSUE_REJECT = "issuing.reject"
+    CERTIFICATE_REVOKE = "issuing.revoke"
 
 
 LENGTHS: dict[Purpose, tuple[int, int]] = {
@@ -34,4 +36,6 @@ LENGTHS: dict[Purpose, tuple[int, int]] = {
     Purpose.COACHING_NOTES: COMMENT_LENGTH,
     Purpose.LEAVE_REFUSE: LEAVE_REASON_LENGTH,
     Purpose.ERASURE_REFUSE: REASON_LENGTH,
+    Purpose.ISSUE_REJECT: REASON_LENGTH,
+    Purpose.CERTIFICATE_REVOKE: REASON_LENGTH,
 }

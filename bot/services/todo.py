@@ -17,6 +17,7 @@ from bot.views import pages
 from storage import todo
 from storage.models import (
     Certificate,
+    CertificateApplication,
     FollowupSurvey,
     LeaveRequest,
     PersonalDataRequest,
@@ -38,6 +39,7 @@ DECISIONS = {
     Kind.SUPPORT: Action.SUPPORT_FOLLOWUP,
     Kind.ERASURE: Action.PERSONAL_DATA_ERASE,
     Kind.CALL: Action.FOLLOWUP_CALL,
+    Kind.CERT_APPLICATION: Action.CERTIFICATE_ISSUE,
 }
 """The decision each kind of item waits for."""
 
@@ -52,7 +54,7 @@ def scope_of(person_id: int, grants: Iterable[Grant]) -> Scope:
     class applications of the regions they decide by region (everything when their rule
     reaches all); leave requests of the classes they teach (the query joins on that)."""
     grants = list(grants)
-    by_region = (Action.CERTIFICATE_VERIFY, Action.CLASS_DECIDE)
+    by_region = (Action.CERTIFICATE_VERIFY, Action.CLASS_DECIDE, Action.CERTIFICATE_ISSUE)
     return Scope(
         person_id=person_id,
         institution_ids=frozenset(
@@ -126,6 +128,7 @@ ROWS = {
     Kind.SUPPORT: SupportFollowup,
     Kind.ERASURE: PersonalDataRequest,
     Kind.CALL: FollowupSurvey,
+    Kind.CERT_APPLICATION: CertificateApplication,
 }
 
 

@@ -32,6 +32,7 @@ from bot.class_callbacks import (
     TeacherToggle,
     View,
 )
+from bot.domain.assessment import ClassStage
 from bot.domain.classes import (
     EDITABLE,
     REQUIREMENTS,
@@ -45,9 +46,11 @@ from bot.domain.classes import (
     check_class,
     problems,
 )
+from bot.domain.issuing import design_of
 from bot.domain.timetable import distinct_days, local_span
 from bot.i18n import I18n
 from bot.views.activity_report import report_buttons
+from bot.views.issuing import apply_button
 from bot.views.pages import paged, turns
 from storage import classes
 from storage.models import ClassSession, Institution, Person, TrainingClass
@@ -161,7 +164,10 @@ def board_view(i18n: I18n, snap: Snapshot, now: datetime) -> Rendered:
         builder.add(*report_buttons(i18n, found.id, bundle=True))  # T11, S-15
     builder.button(text=i18n("classes.b_list"), callback_data=ClassView(c=0, v=View.LIST))
     builder.adjust(*((2, 2, 1, 1) if editable else (1, 1, 1)))
-    return text, builder.as_markup()
+    markup = builder.as_markup()
+    if found.stage in (ClassStage.ASSESSED, ClassStage.CLOSED) and design_of(found.programme):
+        markup.inline_keyboard.insert(-1, [apply_button(i18n, found.id)])
+    return text, markup
 
 
 async def board(session: AsyncSession, found: TrainingClass, i18n: I18n, now: datetime) -> Rendered:

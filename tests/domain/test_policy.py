@@ -138,6 +138,15 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.LECTURER: {"self"},
         Role.TRAINER: {"self"},
     },
+    # S-14: staff apply, the region's supervisor issues and revokes, a holder fetches their own.
+    Action.CERTIFICATE_APPLY: STAFF_ONLY,
+    Action.CERTIFICATE_ISSUE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.CERTIFICATE_REVOKE: {Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
+    Action.CERTIFICATE_FETCH: {
+        Role.TRAINEE: {"self"},
+        Role.LECTURER: {"self"},
+        Role.TRAINER: {"self"},
+    },
     Action.FORM_ADD: {Role.SUPERVISOR: REGION},
     Action.FOLLOWUP_ANSWER: {Role.TRAINEE: {"self"}},
     Action.FOLLOWUP_SCHEDULE: STAFF_ONLY,

@@ -13,11 +13,13 @@ from bot.domain.roles import Grant, Role
 from bot.policy import Target, allowed
 from bot.services import todo
 from bot.services.actor import Actor
+from bot.services.issuing import application_target
 from bot.services.targets import case_target, certificate_target, class_target
 from storage import attendance, intake
 from storage.db import unit_of_work
 from storage.models import (
     Certificate,
+    CertificateApplication,
     FollowupSurvey,
     FormDraft,
     FormSubmission,
@@ -134,6 +136,15 @@ async def store(sessions):
                     closed_at=NOW,
                 )
             )
+            session.add(
+                CertificateApplication(
+                    class_id=running.id,
+                    institution_id=institution.id,
+                    region_id=region.id,
+                    programme="trainee",
+                    status="pending",
+                )
+            )
         await session.flush()
     return teacher, places
 
@@ -187,6 +198,9 @@ async def _expected(session, actor: Actor) -> set[tuple[Kind, int]]:
     for survey in (await session.exec(select(FollowupSurvey))).all():
         if allowed(actor, todo.DECISIONS[Kind.CALL], Target.at(survey.institution_id)):
             expected.add((Kind.CALL, survey.id))
+    for applied in (await session.exec(select(CertificateApplication))).all():
+        if allowed(actor, todo.DECISIONS[Kind.CERT_APPLICATION], application_target(applied)):
+            expected.add((Kind.CERT_APPLICATION, applied.id))
     return expected
 
 

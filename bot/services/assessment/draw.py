@@ -100,6 +100,11 @@ async def advance_classes(
             result.ended += 1
             outcome = await draw_class(session, span.training_class, now, config=config)
             result.drawn += len(outcome.assigned)
+            if not await store.handed_in(session, span.training_class.id):
+                # Nothing to score: assessed at once, so staff can apply and close it (S-14).
+                await move_class(
+                    session, span.training_class, ClassStage.ENDED, ClassStage.ASSESSED, now
+                )
 
 
 # --- the draw -----------------------------------------------------------------------------------

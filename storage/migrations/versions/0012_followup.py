@@ -1,7 +1,7 @@
 """follow-up: tracking survey schedules, classes in follow-up, surveys per trainee and wave, stops
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import storage.types
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
