@@ -37,6 +37,7 @@ from bot.domain.personal_data import (
     scrub,
     texts_in,
 )
+from storage import issuing
 from storage.models import (
     AssessmentResult,
     AttendanceMark,
@@ -44,6 +45,8 @@ from storage.models import (
     Campaign,
     CampaignRecipient,
     Certificate,
+    CertificateApplicant,
+    CertificateApplication,
     ClassSession,
     ClassTeacher,
     CoachingSession,
@@ -63,6 +66,7 @@ from storage.models import (
     Institution,
     Invitation,
     InvitationRedemption,
+    IssuedCertificate,
     LeaveRequest,
     MediaBlob,
     OutboxMessage,
@@ -178,6 +182,11 @@ EXPORTERS: dict[str, Query] = {
     "personal_data_request": about(PersonalDataRequest, "person_id", "decided_by"),
     "support_request": about(SupportRequest, "person_id"),
     "custom_form": about(CustomForm, "added_by"),
+    "certificate_application": about(
+        CertificateApplication, "created_by", "submitted_by", "decided_by"
+    ),
+    "certificate_applicant": about(CertificateApplicant, "person_id"),
+    "issued_certificate": about(IssuedCertificate, "person_id", "issued_by", "revoked_by"),
     "console_link": about(ConsoleLink, "person_id"),
     "console_session": about(ConsoleSession, "person_id"),
     "followup_schedule": about(FollowupSchedule, "updated_by"),
@@ -211,6 +220,8 @@ NOT_PERSONAL = frozenset(
         "update_inbox",  # updates not handled yet (seconds); an erasure deletes a person's
         "alembic_version",
         "followup_class",  # a class in follow-up: its end, time zone and waves sent
+        "certificate_counter",  # the last serial of a region's year
+        "product_secret",  # keys the product generated for itself
     }
 )
 """Tables with no row about a person to export (the registry test accepts only these)."""
@@ -437,6 +448,12 @@ async def _inbox(session: AsyncSession, erasure: Erasure) -> int:
     return gone
 
 
+async def _issued(session: AsyncSession, erasure: Erasure) -> int:
+    """Issued certificates stay verifiable as "issued, holder details withdrawn": number,
+    class and dates kept, the holder's name and the link to them gone."""
+    return await issuing.withdraw_holder(session, erasure.person_id)
+
+
 async def _console(session: AsyncSession, erasure: Erasure) -> int:
     """Their console sign-in links and sessions are deleted: nobody signs in as them again."""
     gone = 0
@@ -543,6 +560,7 @@ ERASERS: dict[str, Eraser] = {
     "update_inbox": _inbox,
     "outbox": _outbox,
     "console_session": _console,
+    "issued_certificate": _issued,
 }
 """The person's own rows, in order. An issued certificate's table adds its eraser here: keep
 the row (number, class, date, so it still verifies) and blank the holder's name and ID number,
@@ -563,6 +581,8 @@ SWEEPS: dict[str, Eraser] = {
     "training_class": naming(TrainingClass, "return_reason"),
     "scorer_conflict": naming(ScorerConflict, "reason"),
     "support_contact": naming(SupportContact, "outcome"),
+    "issued_certificate": naming(IssuedCertificate, "revoke_reason"),
+    "certificate_application": naming(CertificateApplication, "reason"),
 }
 """Others' rows that may quote what the person gave (run after ERASERS)."""
 

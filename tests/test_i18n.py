@@ -12,6 +12,7 @@ from jinja2 import nodes
 
 from bot.config import LOCALES
 from bot.i18n import TEMPLATES_DIR, environment, text
+from storage.todo import Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,3 +81,12 @@ def test_console_demo_links_are_printed_as_they_are(locale: str) -> None:
         cards=[{"role_label": "学员", "link": link}],
     )
     assert link in printed and "&amp;" not in printed
+
+
+def test_every_inbox_kind_has_a_name_and_icon_in_every_locale():
+    """The to-do inbox names each kind of pending item (a kind added without its name would
+    fail the whole /todo page)."""
+    for locale in LOCALES:
+        for kind in Kind:
+            assert text(locale, "todo.kind_name", kind=kind)
+            assert text(locale, "todo.kind_icon", kind=kind)
