@@ -49,6 +49,7 @@ class Action(StrEnum):
     ASSESSMENT_PROGRESS = "assessment.progress"
     ASSESSMENT_RESULT = "assessment.result"
     COACHING_RECORD = "coaching.record"
+    STATS_VIEW = "stats.view"
 
 
 class Reach(StrEnum):
@@ -153,6 +154,13 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.SUBMISSION_HAND_IN: _each(LEARNERS, OWN_CLASS),
     Action.SUBMISSION_EXTEND: {Role.INSTITUTION: INSTITUTION},
     Action.PLAN_PRINT: _each(LEARNERS, SELF),
+    # Statistics (S-17, S-41): supervisors of their region (and the regions under it),
+    # institution staff of their institution, admins of everything.
+    Action.STATS_VIEW: {
+        Role.SUPERVISOR: REGION,
+        Role.INSTITUTION: INSTITUTION,
+        Role.ADMIN: ALL,
+    },
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

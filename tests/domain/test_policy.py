@@ -113,6 +113,7 @@ EXPECTED: dict[Action, dict[Role, set[str]]] = {
         Role.TRAINER: {"self"},
     },
     Action.COACHING_RECORD: TEACHERS_TAUGHT,
+    Action.STATS_VIEW: {Role.INSTITUTION: OWN, Role.SUPERVISOR: REGION, Role.ADMIN: EVERYWHERE},
 }
 
 
