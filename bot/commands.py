@@ -34,9 +34,10 @@ ROLE_COMMANDS = {
         "feedback",
         "extend",
         "assessment",
+        "stats",
     ),
-    Role.SUPERVISOR: ("todo", "dispatch", "assessment"),
-    Role.ADMIN: ("todo", "assessment"),
+    Role.SUPERVISOR: ("todo", "dispatch", "assessment", "stats"),
+    Role.ADMIN: ("todo", "assessment", "stats"),
 }
 
 
