@@ -22,7 +22,8 @@ from bot.views.stats import Do, StatsCb, chart, filename, picker_view, table_vie
 
 
 async def stats_command(message: Message, i18n: I18n) -> None:
-    await message.answer(*picker_view(i18n, Dimension.CLASS, Period.ALL))
+    text, markup = picker_view(i18n, Dimension.CLASS, Period.ALL)
+    await message.answer(text, reply_markup=markup)
 
 
 async def pick_pressed(
