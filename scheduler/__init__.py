@@ -16,6 +16,7 @@ from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
+from scheduler.stats import keep_stats
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
 from storage.presses import prune_presses
@@ -75,6 +76,7 @@ def create_scheduler(
         )
     for job, every, first in (
         (prune_outbox, timedelta(hours=1), utcnow()),
+        (keep_stats, timedelta(minutes=10), utcnow()),
         (refresh_statistics, STATISTICS_EVERY, utcnow() + STATISTICS_EVERY),
     ):
         scheduler.add_job(

@@ -688,3 +688,15 @@ class SubmissionExtension(SQLModel, table=True):
     until: datetime = Field(sa_type=UtcDateTime)
     granted_by: int = Field(foreign_key="person.id")
     granted_at: datetime = _ts()
+
+
+class StatsClass(SQLModel, table=True):
+    """Statistics' tallies of one closed class (bot/services/stats.py): per figure [people,
+    numerator, denominator], so a province's figures need not read every past class's marks
+    and answers again; the scheduler fills it for classes that close and renews it daily."""
+
+    __tablename__ = "stats_class"
+
+    class_id: int = Field(foreign_key="training_class.id", primary_key=True)
+    tallies: dict[str, list[float]] = Field(default_factory=dict, sa_type=JsonDoc)
+    computed_at: datetime = _ts(index=True)

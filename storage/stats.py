@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, literal, or_
+from sqlalchemy import Select, and_, delete, func, literal, or_
 from sqlalchemy import case as when
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,7 @@ from storage.models import (
     Institution,
     Region,
     ScreeningCase,
+    StatsClass,
     TraineeAssessment,
     TrainingClass,
 )
@@ -89,6 +90,11 @@ def scope(
     if programme is not None:
         query = query.where(TrainingClass.programme == programme)
     return query
+
+
+def only(ids: Collection[int]) -> Select[Any]:
+    """The classes with these ids, as a scope."""
+    return select(TrainingClass.id).where(col(TrainingClass.id).in_(sorted(ids)))
 
 
 async def classes(session: AsyncSession, ids: Select[Any]) -> list[ClassRow]:
@@ -223,11 +229,17 @@ async def assessment(session: AsyncSession, ids: Select[Any]) -> list[Part]:
     return [Part(column, class_id, n, n, 0) for (column, class_id), n in found.items()]
 
 
-def _answers_of_enrolled(ids: Select[Any], *columns: Any) -> Select[Any]:
-    """`columns` over the current answers of the classes' enrolled learners."""
+def _answers_of_enrolled(ids: Select[Any], forms: Collection[str], *columns: Any) -> Select[Any]:
+    """`columns` over the current answers to these forms of the classes' enrolled learners."""
     return (
         select(Enrollment.class_id, *columns)
-        .join(FormSubmission, col(FormSubmission.person_id) == Enrollment.person_id)
+        .join(
+            FormSubmission,
+            and_(
+                col(FormSubmission.person_id) == Enrollment.person_id,
+                col(FormSubmission.form_id).in_(sorted(forms)),
+            ),
+        )
         .join(FormAnswer, col(FormAnswer.submission_id) == FormSubmission.id)
         .where(
             col(Enrollment.class_id).in_(ids),
@@ -245,7 +257,8 @@ async def businesses(session: AsyncSession, ids: Select[Any]) -> list[Part]:
     """Learners with a business or an online store, by their latest answers: a business
     (registration), a real store (practice results) or an operating store (appendix 3)."""
     people = func.count(func.distinct(Enrollment.person_id))
-    query = _answers_of_enrolled(ids, people, people, literal(0)).where(
+    forms = ("registration", "practice_results", "appendix3")
+    query = _answers_of_enrolled(ids, forms, people, people, literal(0)).where(
         or_(
             and_(_question("registration", "has_business"), col(FormAnswer.flag).is_(True)),
             and_(_question("practice_results", "has_real_store"), col(FormAnswer.flag).is_(True)),
@@ -259,6 +272,7 @@ async def jobs(session: AsyncSession, ids: Select[Any]) -> list[Part]:
     """Jobs in the learners' businesses (their registration's employees), with how many said."""
     query = _answers_of_enrolled(
         ids,
+        ("registration",),
         func.count(func.distinct(Enrollment.person_id)),
         func.sum(FormAnswer.number),
         literal(0),
@@ -276,8 +290,50 @@ async def turnover(session: AsyncSession, ids: Select[Any], bands: tuple[float, 
     )
     people = func.count(func.distinct(Enrollment.person_id))
     query = (
-        _answers_of_enrolled(ids, band, people)
+        _answers_of_enrolled(ids, ("practice_results",), band, people)
         .where(_question("practice_results", "real_sales"), col(FormAnswer.number).is_not(None))
         .group_by(Enrollment.class_id, band)
     )
     return [Part(b, class_id, n, n, 0) for class_id, b, n in await session.exec(query)]
+
+
+async def kept(session: AsyncSession, ids: Select[Any]) -> dict[int, dict[str, list[float]]]:
+    """The kept tallies of these classes (closed ones the scheduler has counted)."""
+    query = select(StatsClass.class_id, StatsClass.tallies).where(
+        col(StatsClass.class_id).in_(ids)
+    )
+    return dict((await session.exec(query)).all())
+
+
+def not_kept(ids: Select[Any]) -> Select[Any]:
+    """Of these classes, those without kept tallies (running ones, and closed ones not yet
+    counted): their figures are read live."""
+    return ids.where(col(TrainingClass.id).not_in(select(StatsClass.class_id)))
+
+
+async def to_keep(session: AsyncSession, before: datetime, limit: int) -> list[int]:
+    """Closed classes whose tallies are missing or were counted before `before`."""
+    query = (
+        select(TrainingClass.id)
+        .outerjoin(StatsClass, col(StatsClass.class_id) == TrainingClass.id)
+        .where(
+            TrainingClass.status == "closed",
+            or_(col(StatsClass.class_id).is_(None), col(StatsClass.computed_at) < before),
+        )
+        .order_by(TrainingClass.id)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def keep(
+    session: AsyncSession, tallies: dict[int, dict[str, list[float]]], now: datetime
+) -> None:
+    """Store (replace) the tallies of these classes."""
+    if not tallies:
+        return
+    await session.exec(delete(StatsClass).where(col(StatsClass.class_id).in_(sorted(tallies))))
+    session.add_all(
+        StatsClass(class_id=k, tallies=v, computed_at=now) for k, v in tallies.items()
+    )
+    await session.flush()

@@ -6,7 +6,9 @@ XLSX export and the web console's dashboard.
 admin: everything) whose first day falls in the period, runs one grouped query per figure
 (`QUERIES`, each per class), adds the classes up by the dimension (class, region, institution,
 month or quarter of their first day) and applies the small-count rule
-(`bot.domain.stats.figure`: "<3"). No query is per person.
+(`bot.domain.stats.figure`: "<3"). No query is per person. A closed class's tallies are kept
+(`keep_closed`, run by the scheduler: table `stats_class`, renewed daily), so only running
+classes and closed ones not yet kept are read live.
 
 Figures not collected yet (`PENDING`: certificates issued, follow-up response rate) show "—";
 each becomes one query function of storage/stats.py's shape added to `QUERIES`.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -95,6 +98,36 @@ def _queries() -> tuple[Query, ...]:
         store.jobs,
         partial(store.turnover, bands=TURNOVER_BANDS),
     )
+
+
+async def _count(session: AsyncSession, ids: Select[Any]) -> dict[str, dict[int, Tally]]:
+    """Every figure of these classes, live: column → class → tally."""
+    parts: dict[str, dict[int, Tally]] = {}
+    for query in _queries():
+        for part in await query(session, ids):
+            parts.setdefault(part.column, {})[part.class_id] = Tally(part.people, part.num, part.den)
+    return parts
+
+
+KEEP_FOR = timedelta(days=1)
+"""A closed class's kept tallies are counted again after this (a learner may still edit their
+registration, say); a running class is always counted live."""
+KEEP_BATCH = 200
+"""Closed classes counted in one unit of work."""
+
+
+async def keep_closed(session: AsyncSession, now: datetime, limit: int = KEEP_BATCH) -> int:
+    """Count closed classes whose kept tallies are missing or older than KEEP_FOR and keep
+    them (the scheduler's statistics job); returns how many were counted."""
+    ids = await store.to_keep(session, now - KEEP_FOR, limit)
+    if not ids:
+        return 0
+    tallies: dict[int, dict[str, list[float]]] = {class_id: {} for class_id in ids}
+    for column, by_class in (await _count(session, store.only(ids))).items():
+        for class_id, tally in by_class.items():
+            tallies[class_id][column] = [tally.people, tally.num, tally.den]
+    await store.keep(session, tallies, now)
+    return len(ids)
 
 
 @dataclass(frozen=True)
@@ -205,10 +238,10 @@ async def figures(
         programme=filters.programme,
     )
     classes = await store.classes(session, ids)
-    parts: dict[str, dict[int, Tally]] = {}
-    for query in _queries():
-        for part in await query(session, ids):
-            parts.setdefault(part.column, {})[part.class_id] = Tally(part.people, part.num, part.den)
+    parts = await _count(session, store.not_kept(ids))
+    for class_id, kept in (await store.kept(session, ids)).items():
+        for column, (people, num, den) in kept.items():
+            parts.setdefault(column, {})[class_id] = Tally(int(people), num, den)
     groups = {c.id: _group_of(dimension, c) for c in classes}
     rolled = roll_up(parts, groups)
     everything_row = roll_up(parts, dict.fromkeys(groups, "total")).get("total", {})

@@ -258,9 +258,17 @@ async def test_s17_each_class_figure_is_hand_counted_and_small_counts_show_few(s
     assert total["enrolled"] == 11 and total["screened_online"] == 6
     assert total["attendance"] == pytest.approx(0.8) and total["feedback"] == pytest.approx(4.25)
     assert table.pending == ("certificates", "followup")
+    # The scheduler keeps the closed class's tallies (k2): the same figures, read from them.
+    async with unit_of_work(sessions) as session:
+        assert await stats.keep_closed(session, NOW) == 1
+        assert await stats.keep_closed(session, NOW) == 0
+        kept = await stats.figures(session, world.actor(ADMIN), Dimension.CLASS, Period.ALL)
+    assert kept == table
+    async with unit_of_work(sessions) as session:
+        assert await stats.keep_closed(session, NOW + stats.KEEP_FOR + timedelta(1)) == 1
 
 
-async def test_s41_regions_institutions_months_and_quarters_add_up_the_classes(sessions, world):
+async def test_s41_regions_institutions_months_quarters_and_periods(sessions, world):
     admin = world.actor(ADMIN)
     regions = _by_label(await _table(sessions, admin, Dimension.REGION))
     assert {k: v["enrolled"] for k, v in regions.items()} == {"区": 7, "外省": 4}
@@ -281,10 +289,6 @@ async def test_s41_regions_institutions_months_and_quarters_add_up_the_classes(s
         ("2026-Q1", 5),
         ("2026-Q2", 6),
     ]
-
-
-async def test_the_period_counts_classes_by_their_first_day(sessions, world):
-    admin = world.actor(ADMIN)
     month = await _table(sessions, admin, Dimension.CLASS, Period.MONTH)
     assert [r.label for r in month.rows] == ["班k3", "班k2"]
     quarter = await _table(sessions, admin, Dimension.CLASS, Period.QUARTER)
@@ -309,9 +313,6 @@ async def test_a_supervisor_sees_their_region_and_below_an_institution_only_its_
     assert [r.label for r in (await _table(sessions, province, Dimension.CLASS, filters=narrowed)).rows] == ["班k2"]
     foreign = stats.Filters(region_id=world.regions["外省"])
     assert (await _table(sessions, province, Dimension.CLASS, filters=foreign)).rows == []
-
-
-async def test_someone_without_statistics_is_refused(sessions, world):
     trainee = world.actor(Grant(Role.TRAINEE, world.regions["区"], world.institutions["A"]))
     with pytest.raises(NotAllowed):
         await _table(sessions, trainee, Dimension.CLASS)
