@@ -250,7 +250,12 @@ def _answers_of_enrolled(ids: Select[Any], forms: Collection[str], *columns: Any
 
 
 def _question(form: str, question: str) -> Any:
-    return and_(FormAnswer.form_id == form, FormAnswer.question_id == question)
+    """This question's answers, matched row by row (`|| ''` keeps the planners from starting at
+    the answers' question index, which holds every learner's answer: the classes' learners are
+    the few, their submissions and answers are found by theirs)."""
+    return and_(
+        FormAnswer.form_id.concat("") == form, FormAnswer.question_id.concat("") == question
+    )
 
 
 async def businesses(session: AsyncSession, ids: Select[Any]) -> list[Part]:
