@@ -26,9 +26,7 @@ async def stats_command(message: Message, i18n: I18n) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def pick_pressed(
-    query: CallbackQuery, callback_data: StatsCb, i18n: I18n, bot: Bot
-) -> None:
+async def pick_pressed(query: CallbackQuery, callback_data: StatsCb, i18n: I18n, bot: Bot) -> None:
     await query.answer()
     await edit_in_place(bot, query.message, *picker_view(i18n, callback_data.d, callback_data.p))
 

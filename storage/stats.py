@@ -112,14 +112,18 @@ async def region_parents(session: AsyncSession) -> dict[int, int | None]:
     return dict((await session.exec(select(Region.id, Region.parent_id))).all())
 
 
-async def names(session: AsyncSession, table: type[Region | Institution], ids: Collection[int]) -> dict[int, str]:
+async def names(
+    session: AsyncSession, table: type[Region | Institution], ids: Collection[int]
+) -> dict[int, str]:
     if not ids:
         return {}
     query = select(table.id, table.name).where(col(table.id).in_(sorted(ids)))
     return dict((await session.exec(query)).all())
 
 
-async def _parts(session: AsyncSession, query: Select[Any], column: str | None = None) -> list[Part]:
+async def _parts(
+    session: AsyncSession, query: Select[Any], column: str | None = None
+) -> list[Part]:
     """Rows (class, people, num, den) or, without `column`, (column, class, people, num, den)."""
     rows = await session.exec(query)
     if column is None:
@@ -285,7 +289,9 @@ async def jobs(session: AsyncSession, ids: Select[Any]) -> list[Part]:
     return await _parts(session, query.group_by(Enrollment.class_id), "jobs")
 
 
-async def turnover(session: AsyncSession, ids: Select[Any], bands: tuple[float, float]) -> list[Part]:
+async def turnover(
+    session: AsyncSession, ids: Select[Any], bands: tuple[float, float]
+) -> list[Part]:
     """Learners with a real store by turnover band (their latest practice results' sales)."""
     low, high = bands
     band = when(
@@ -304,9 +310,7 @@ async def turnover(session: AsyncSession, ids: Select[Any], bands: tuple[float, 
 
 async def kept(session: AsyncSession, ids: Select[Any]) -> dict[int, dict[str, list[float]]]:
     """The kept tallies of these classes (closed ones the scheduler has counted)."""
-    query = select(StatsClass.class_id, StatsClass.tallies).where(
-        col(StatsClass.class_id).in_(ids)
-    )
+    query = select(StatsClass.class_id, StatsClass.tallies).where(col(StatsClass.class_id).in_(ids))
     return dict((await session.exec(query)).all())
 
 
@@ -338,7 +342,5 @@ async def keep(
     if not tallies:
         return
     await session.exec(delete(StatsClass).where(col(StatsClass.class_id).in_(sorted(tallies))))
-    session.add_all(
-        StatsClass(class_id=k, tallies=v, computed_at=now) for k, v in tallies.items()
-    )
+    session.add_all(StatsClass(class_id=k, tallies=v, computed_at=now) for k, v in tallies.items())
     await session.flush()

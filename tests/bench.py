@@ -44,7 +44,8 @@ with PostgreSQL: see `tests/bench_store.py`), and first the outbox's six (`outbo
 `tests/bench_outbox.py`), measured after the form step so that neither run warms or loads
 the other; and the printed business plan's two (`plan_pdf_*`, `tests/bench_plan.py`); and the
 scorer draw's (`scorer_*`, see `tests/bench_assessment.py`); and
-`trainees_page_ms` (`tests/bench_trainees.py`).
+`trainees_page_ms` (`tests/bench_trainees.py`); and after the store's, statistics'
+(`stats_keep_s`, `stats_p95_ms_<dimension>`, each also `_pg`: `tests/bench_stats.py`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
 from storage.models import FormDraft
 from storage.types import utcnow
-from tests import bench_assessment, bench_outbox, bench_plan, bench_store, bench_trainees
+from tests import (
+    bench_assessment,
+    bench_outbox,
+    bench_plan,
+    bench_stats,
+    bench_store,
+    bench_trainees,
+)
 
 TOKEN = "123456789:AAbenchmarkbenchmarkbenchmarkbench0"
 ECHO_WARMUP, ECHO_COUNT = 300, 2_000
@@ -306,6 +314,8 @@ async def main() -> None:
     for line in await bench_outbox.measure():
         print(line)
     for line in await bench_store.measure():
+        print(line)
+    for line in await bench_stats.measure():
         print(line)
     print(f"bare_echo_updates_per_s={bare_rate:.1f}")
     print(f"bare_ratio={form_rate / bare_rate:.2f}")

@@ -223,7 +223,9 @@ async def _build(w: Writer, p: Province) -> None:
         for district in range(DISTRICTS):
             districts.append(w.next_id("region"))
             name = f"区{city}-{district}"
-            await w.add("region", id=districts[-1], name=name, parent_id=city_id, created_at=created)
+            await w.add(
+                "region", id=districts[-1], name=name, parent_id=city_id, created_at=created
+            )
     classes = shape.running + shape.past
     count = -(-classes // shape.classes_per_institution)
     teachers: dict[int, list[int]] = {}
@@ -678,7 +680,11 @@ async def _assessed(w: Writer, class_id: int, person: int, at: datetime) -> None
         updated_at=at,
     )
     if person % 5 == 0:
-        answers = {"has_real_store": True, "real_orders": person % 40, "real_sales": person % 30_000}
+        answers = {
+            "has_real_store": True,
+            "real_orders": person % 40,
+            "real_sales": person % 30_000,
+        }
         await _submission(w, person, "practice_results", answers, at, {"class_id": class_id})
 
 

@@ -1,4 +1,4 @@
-"""Statistics (S-17, S-41; article 24(三) 「按班级、区域、时间、机构等实时统计分析」): the pure rules.
+"""Statistics (S-17, S-41; article 24(三) 「按班级、区域、时间、机构等实时统计分析」): pure rules.
 
 A figure is a `Tally` per class (how many people it is about, a numerator, a denominator),
 added up into the rows of a dimension; `figure` decides what may be shown of it: counts below
@@ -118,7 +118,9 @@ def figure(measure: Measure, tally: Tally | None) -> Shown:
 def band(turnover: float) -> str:
     """The turnover column a sales figure counts in."""
     low, high = TURNOVER_BANDS
-    return "turnover_low" if turnover < low else "turnover_mid" if turnover < high else "turnover_high"
+    return (
+        "turnover_low" if turnover < low else "turnover_mid" if turnover < high else "turnover_high"
+    )
 
 
 def month_key(day: date) -> str:

@@ -105,7 +105,9 @@ async def _count(session: AsyncSession, ids: Select[Any]) -> dict[str, dict[int,
     parts: dict[str, dict[int, Tally]] = {}
     for query in _queries():
         for part in await query(session, ids):
-            parts.setdefault(part.column, {})[part.class_id] = Tally(part.people, part.num, part.den)
+            parts.setdefault(part.column, {})[part.class_id] = Tally(
+                part.people, part.num, part.den
+            )
     return parts
 
 
@@ -159,9 +161,7 @@ class Table:
 
 def _reach(actor: Actor, parents: dict[int, int | None]) -> tuple[bool, set[int], set[int]]:
     rules = policy.RULES[Action.STATS_VIEW]
-    everything = any(
-        Reach.ALL in getattr(rules.get(g.role), "reaches", ()) for g in actor.grants
-    )
+    everything = any(Reach.ALL in getattr(rules.get(g.role), "reaches", ()) for g in actor.grants)
     regions = descendants(parents, policy.regions(actor, Action.STATS_VIEW))
     institutions = set(policy.institutions(actor, Action.STATS_VIEW))
     return everything, regions, institutions
@@ -254,4 +254,3 @@ async def figures(
     rows = [Row(k, labels.get(k, k), _shown(rolled.get(k, {})), counts[k]) for k in keys]
     total = Row("total", "", _shown(everything_row), len(classes))
     return Table(dimension, when, rows, total)
-

@@ -47,7 +47,9 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def picker_view(i18n: I18n, dimension: Dimension, period: Period) -> tuple[str, InlineKeyboardMarkup]:
+def picker_view(
+    i18n: I18n, dimension: Dimension, period: Period
+) -> tuple[str, InlineKeyboardMarkup]:
     """Choose what to group by and which classes (by first day) count; ✓ marks the choice."""
 
     def mark(chosen: bool, name: str) -> str:
@@ -115,7 +117,9 @@ def table_view(
         pages=found.pages,
         pending=table.pending,
     )
-    turn = turns(i18n, found.page, found.pages, lambda g: StatsCb(a=Do.PAGE, d=dimension, p=period, g=g))
+    turn = turns(
+        i18n, found.page, found.pages, lambda g: StatsCb(a=Do.PAGE, d=dimension, p=period, g=g)
+    )
     buttons = with_turns([], turn)
     buttons.append(
         [
@@ -128,9 +132,7 @@ def table_view(
 
 def chart(i18n: I18n, table: Table, dimension: Dimension, period: Period) -> bytes:
     """Enrolled per group (the first CHARTED groups), "<3" written where the rule hides it."""
-    bars = [
-        (row.label or row.key, row.figures.get(CHART_COLUMN)) for row in table.rows[:CHARTED]
-    ]
+    bars = [(row.label or row.key, row.figures.get(CHART_COLUMN)) for row in table.rows[:CHARTED]]
     title = i18n(
         "stats.chart_title",
         d=dimension.value,

@@ -48,7 +48,9 @@ class World:
         return Actor.of(self.people["staff"], grants, "zh-CN", NOW)
 
 
-async def _answers(session, person: int, form_id: str, rows: list[dict], current: bool = True) -> int:
+async def _answers(
+    session, person: int, form_id: str, rows: list[dict], current: bool = True
+) -> int:
     draft = FormDraft(person_id=person, form_id=form_id, form_version=1, status="submitted")
     session.add(draft)
     await session.flush()
@@ -192,13 +194,13 @@ async def world(sessions) -> World:
         # Businesses and jobs: t1, t2 have businesses (3 and 2 employees), t3 not (1
         # employee); t3's earlier registration said yes (superseded: not counted); t4's store
         # operates (appendix 3); real stores: t1 100, t2 200, t3 500, t4 5,000, t5 20,000 yuan.
-        await _answers(
-            s, t["t3"], "registration", [flag("has_business", True)], current=False
-        )
+        await _answers(s, t["t3"], "registration", [flag("has_business", True)], current=False)
         for who, has, employees in (("t1", True, 3), ("t2", True, 2), ("t3", False, 1)):
             rows = [flag("has_business", has), number("business_employees", employees)]
             await _answers(s, t[who], "registration", rows)
-        await _answers(s, t["t4"], "appendix3", [{"question_id": "store_status", "choice": "operating"}])
+        await _answers(
+            s, t["t4"], "appendix3", [{"question_id": "store_status", "choice": "operating"}]
+        )
         for who, sales in (("t1", 100), ("t2", 200), ("t3", 500), ("t4", 5000), ("t5", 20000)):
             rows = [flag("has_real_store", True), number("real_sales", sales)]
             await _answers(s, t[who], "practice_results", rows)
@@ -237,9 +239,9 @@ K2 = {
 K3 = {**K2, "enrolled": 4, "screened_online": 0, "attendance": None, "feedback": None}
 
 
-async def _table(sessions, actor, dimension, period=Period.ALL, filters=stats.Filters()):
+async def _table(sessions, actor, dimension, period=Period.ALL, filters=None):
     async with unit_of_work(sessions) as session:
-        return await stats.figures(session, actor, dimension, period, filters)
+        return await stats.figures(session, actor, dimension, period, filters or stats.Filters())
 
 
 def _by_label(table) -> dict[str, dict]:
@@ -310,7 +312,9 @@ async def test_a_supervisor_sees_their_region_and_below_an_institution_only_its_
     assert [r.label for r in mine.rows] == ["机构A"] and mine.total.figures["enrolled"] == 5
     # A filter narrows, never widens.
     narrowed = stats.Filters(institution_id=world.institutions["B"])
-    assert [r.label for r in (await _table(sessions, province, Dimension.CLASS, filters=narrowed)).rows] == ["班k2"]
+    assert [
+        r.label for r in (await _table(sessions, province, Dimension.CLASS, filters=narrowed)).rows
+    ] == ["班k2"]
     foreign = stats.Filters(region_id=world.regions["外省"])
     assert (await _table(sessions, province, Dimension.CLASS, filters=foreign)).rows == []
     trainee = world.actor(Grant(Role.TRAINEE, world.regions["区"], world.institutions["A"]))
