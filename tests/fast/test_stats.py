@@ -9,6 +9,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from bot.domain.roles import Role
+from storage.models import Person
 from tests.bot.attendance_people import member, open_class
 from tests.chat import ChatUser, body, button, buttons
 
@@ -25,7 +26,11 @@ async def fetch(user: ChatUser, message: dict) -> bytes:
 
 async def test_s17_stats_in_chat_picker_table_chart_pages_and_xlsx(fast, http):
     staff, _ = await member(fast, http, "机构", Role.INSTITUTION)
-    trainees = [(await member(fast, http, f"学员{n}", Role.TRAINEE))[1] for n in range(4)]
+    async with fast.store() as session:
+        people = [Person(tg_user_id=900 + n, first_name=f"学员{n}") for n in range(4)]
+        session.add_all(people)
+        await session.flush()
+        trainees = [person.id for person in people]
     for n in range(10):  # 10 classes: two pages of 8
         await open_class(fast, date(2026, 1 + n % 6, 1 + n), (), tuple(trainees[: n % 4 + 1]))
     picker = await staff.reply_to("/stats")
