@@ -3,7 +3,7 @@ returning per class how many people are behind it and what it adds up (`Part`), 
 classes of one scope (`scope`, a subquery of class ids). Never a person id or a name.
 
 A figure collected later (certificates issued, follow-up responses) is one more function of
-this shape, named in `bot.services.stats.QUERIES`.
+this shape, named in `bot.services.stats.queries()`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ history of past classes, and everything their trainees leave behind, on the migr
 growth; tests/storage/test_query_plans.py builds a small one (`SMALL`) with the same shape to
 read query plans on. Later benches (scans, /trainees, statistics) reuse `build`.
 
+The province has `CITIES` cities of `DISTRICTS` districts each; institutions (and their classes)
+take the districts in turn. Past classes' learners have an assessment stage (4 in 5 passed,
+the rest in coaching) and every 5th has practice results with a real store (statistics,
+tests/bench_stats.py).
+
 The store is what the product would hold at `NOW`: 02:00 class-local time after day 3 of the
 running classes, with every push of days 1-3 made and sent (reminders, feedback forms and
 their reminders, day summaries, morning summaries with their charts, absence notices,

@@ -4,14 +4,14 @@ XLSX export and the web console's dashboard.
 `figures(session, actor, dimension, period, filters)` reads the classes the actor reaches
 (supervisor: their region and every region under it; institution staff: their institution;
 admin: everything) whose first day falls in the period, runs one grouped query per figure
-(`QUERIES`, each per class), adds the classes up by the dimension (class, region, institution,
+(`queries()`, each per class), adds the classes up by the dimension (class, region, institution,
 month or quarter of their first day) and applies the small-count rule
 (`bot.domain.stats.figure`: "<3"). No query is per person. A closed class's tallies are kept
 (`keep_closed`, run by the scheduler: table `stats_class`, renewed daily), so only running
 classes and closed ones not yet kept are read live.
 
 Figures not collected yet (`PENDING`: certificates issued, follow-up response rate) show "—";
-each becomes one query function of storage/stats.py's shape added to `QUERIES`.
+each becomes one query function of storage/stats.py's shape added to `queries()`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ from storage.models import Institution, Region
 
 PENDING = ("certificates", "followup")
 """Figures whose tables are being built (issued certificates, tracking surveys): shown as "—"
-until their query joins QUERIES. NOTE for the coordinator: add `store.certificates` /
-`store.followup` (per class: people, num, den) to QUERIES and drop them from here."""
+until their query joins queries(). NOTE for the coordinator: add `store.certificates` /
+`store.followup` (per class: people, num, den) to queries() and drop them from here."""
 
 
 DAILY_QUESTIONS = ("overall",)
@@ -76,7 +76,7 @@ def rating_questions(*form_ids: str) -> tuple[str, ...]:
 Query = Callable[[AsyncSession, Select[Any]], Awaitable[list[store.Part]]]
 
 
-def _queries() -> tuple[Query, ...]:
+def queries() -> tuple[Query, ...]:
     return (
         store.enrolled,
         store.screened,
@@ -103,7 +103,7 @@ def _queries() -> tuple[Query, ...]:
 async def _count(session: AsyncSession, ids: Select[Any]) -> dict[str, dict[int, Tally]]:
     """Every figure of these classes, live: column → class → tally."""
     parts: dict[str, dict[int, Tally]] = {}
-    for query in _queries():
+    for query in queries():
         for part in await query(session, ids):
             parts.setdefault(part.column, {})[part.class_id] = Tally(
                 part.people, part.num, part.den
