@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from bot import charts
 from bot.domain.stats import COLUMNS, FEW, Dimension, Period, Span
 from bot.i18n import I18n
 from bot.services.stats import Row, Table
@@ -62,6 +63,14 @@ def test_the_chart_is_a_png_with_a_bar_per_group_in_chinese():
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width == 600
     assert image.height > 15 * 36  # 15 groups charted, the rest in the table
+
+
+def test_the_chart_draws_chinese_names_with_the_bundled_font():
+    def drawn(label: str) -> bytes:
+        return Image.open(io.BytesIO(charts.counts("统计", [(label, 5), ("乙", FEW)]))).tobytes()
+
+    missing = drawn("\U0010fffd\U0010fffd")  # the font's empty box
+    assert drawn("网创") != missing and drawn("网创") != drawn("学员")
 
 
 def test_the_xlsx_holds_every_group_and_the_total():
