@@ -47,9 +47,9 @@ def _centred(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, face: Fon
     draw.text((x - (right - left) / 2, y), text, fill=INK, font=face)
 
 
-def _png(image: Image.Image) -> bytes:
+def _png(image: Image.Image, optimize: bool = True) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", optimize=optimize)
     return out.getvalue()
 
 
@@ -178,4 +178,4 @@ def counts(title: str, rows: Sequence[tuple[str, int | float | str | None]]) -> 
             draw.text((left + length + 6, y + 7), f"{float(value):.0f}", fill=INK, font=small)
         else:
             draw.text((left + 6, y + 7), "—" if value is None else str(value), fill=INK, font=small)
-    return _png(image)
+    return _png(image, optimize=False)  # drawn per request: optimize costs ~8x, saves ~3%

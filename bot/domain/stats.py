@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 MIN_PEOPLE = 3
 """Fewer people than this behind a figure and it could identify one of them."""
@@ -79,16 +80,17 @@ TURNOVER_BANDS = (1_000.0, 10_000.0)
 """Turnover (yuan) bands: below the first (low), up to the second (mid), from it on (high)."""
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     """What one figure adds up: people behind it, a numerator, a denominator (rates and
-    averages). Tallies of classes add up into a row."""
+    averages). Tallies of classes add up into a row (a tuple: a province adds up thousands)."""
 
     people: int = 0
     num: float = 0.0
     den: float = 0.0
 
-    def __add__(self, other: Tally) -> Tally:
+    def __add__(self, other: object) -> Tally:
+        if not isinstance(other, Tally):
+            return NotImplemented
         return Tally(self.people + other.people, self.num + other.num, self.den + other.den)
 
 
@@ -174,12 +176,21 @@ def roll_up(
     parts: Mapping[str, Mapping[int, Tally]], groups: Mapping[int, object]
 ) -> dict[object, dict[str, Tally]]:
     """Per-class tallies (column → class → tally) added up by each class's group."""
-    rows: dict[object, dict[str, Tally]] = {}
+    rows: dict[object, dict[str, list[float]]] = {}
     for key, by_class in parts.items():
-        for class_id, tally in by_class.items():
+        for class_id, (people, num, den) in by_class.items():
             group = groups.get(class_id)
             if group is None:
                 continue
             row = rows.setdefault(group, {})
-            row[key] = row.get(key, Tally()) + tally
-    return rows
+            sums = row.get(key)
+            if sums is None:
+                row[key] = [people, num, den]
+            else:
+                sums[0] += people
+                sums[1] += num
+                sums[2] += den
+    return {
+        group: {key: Tally(int(p), n, d) for key, (p, n, d) in row.items()}
+        for group, row in rows.items()
+    }
