@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -92,7 +93,10 @@ async def measure_stats(url: str, suffix: str) -> list[str]:
                 figure = f"stats_p95_ms_{dimension.value}{suffix}={p95(timings):.0f}"
                 if name == "admin":
                     lines.append(figure)
-                print(f"# stats {name} ({rows} rows): {figure}", file=sys.stderr)
+                median = statistics.median(timings)
+                print(
+                    f"# stats {name} ({rows} rows): {figure}, median {median:.0f}", file=sys.stderr
+                )
         return lines
     finally:
         await engine.dispose()
