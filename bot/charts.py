@@ -47,9 +47,9 @@ def _centred(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, face: Fon
     draw.text((x - (right - left) / 2, y), text, fill=INK, font=face)
 
 
-def _png(image: Image.Image) -> bytes:
+def _png(image: Image.Image, optimize: bool = True) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", optimize=optimize)
     return out.getvalue()
 
 
@@ -154,3 +154,28 @@ def round_chart(shown: RoundView, kind: str, day: int, i18n: I18n) -> bytes | No
     if not rows:
         return None
     return averages(i18n("feedback_views.averages_title", kind=kind, day=day), rows)
+
+
+def counts(title: str, rows: Sequence[tuple[str, int | float | str | None]]) -> bytes:
+    """One horizontal bar per group, as long as its count (statistics); a value that is not a
+    number ("<3", "—") is written with no bar. The image grows with the number of groups."""
+    row_height, label_width = 36, 220
+    height = TOP + row_height * max(len(rows), 1) + 24
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 18), title, fill=INK, font=font(22))
+    small = font(16)
+    left, right = MARGIN + label_width, WIDTH - MARGIN - 56
+    numbers = [float(v) for _, v in rows if isinstance(v, int | float)]
+    most = max([*numbers, 1.0])
+    for index, (label, value) in enumerate(rows):
+        y = TOP + row_height * index
+        shown = label if len(label) <= 12 else label[:11] + "…"
+        draw.text((MARGIN, y + 7), shown, fill=INK, font=small)
+        if isinstance(value, int | float):
+            length = (right - left) * float(value) / most
+            draw.rectangle((left, y + 7, left + length, y + row_height - 7), fill=BAR)
+            draw.text((left + length + 6, y + 7), f"{float(value):.0f}", fill=INK, font=small)
+        else:
+            draw.text((left + 6, y + 7), "—" if value is None else str(value), fill=INK, font=small)
+    return _png(image, optimize=False)  # drawn per request: optimize costs ~8x, saves ~3%

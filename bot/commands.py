@@ -63,6 +63,7 @@ ROLE_COMMANDS = {
         "services",
         "campaign",
         "followup",
+        "stats",
         "console",
     ),
     Role.SUPERVISOR: (
@@ -75,9 +76,19 @@ ROLE_COMMANDS = {
         "bundle",
         "services",
         "campaign",
+        "stats",
         "console",
     ),
-    Role.ADMIN: ("todo", "assessment", "revoke", "report", "bundle", "services", "console"),
+    Role.ADMIN: (
+        "todo",
+        "assessment",
+        "revoke",
+        "report",
+        "bundle",
+        "services",
+        "stats",
+        "console",
+    ),
 }
 
 

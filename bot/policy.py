@@ -71,6 +71,7 @@ class Action(StrEnum):
     CERTIFICATE_ISSUE = "certificate.issue"
     CERTIFICATE_REVOKE = "certificate.revoke"
     CERTIFICATE_FETCH = "certificate.fetch"
+    STATS_VIEW = "stats.view"
 
 
 class Reach(StrEnum):
@@ -220,6 +221,13 @@ RULES: dict[Action, dict[Role, Rule]] = {
     Action.CERTIFICATE_ISSUE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     Action.CERTIFICATE_REVOKE: {Role.SUPERVISOR: REGION, Role.ADMIN: ALL},
     Action.CERTIFICATE_FETCH: _each(LEARNERS, SELF),
+    # Statistics (S-17, S-41): supervisors of their region (and the regions under it),
+    # institution staff of their institution, admins of everything.
+    Action.STATS_VIEW: {
+        Role.SUPERVISOR: REGION,
+        Role.INSTITUTION: INSTITUTION,
+        Role.ADMIN: ALL,
+    },
     # Invitations (SPEC section 2): each role invites the roles below it, within its scope.
     Action.INVITE: {
         Role.ADMIN: _rule(Reach.ALL, kinds=INVITES[Role.ADMIN]),

@@ -20,6 +20,7 @@ from scheduler.issuing import send_certificates
 from scheduler.jobs import SCANS
 from scheduler.maintenance import prune_outbox, refresh_statistics
 from scheduler.reports import scan_reports
+from scheduler.stats import keep_stats
 from scheduler.support import scan_support_needs
 from storage.db import unit_of_work
 from storage.maintenance import prune_processed_updates
@@ -94,6 +95,7 @@ def create_scheduler(
         )
     for job, every, first in (
         (prune_outbox, timedelta(hours=1), utcnow()),
+        (keep_stats, timedelta(minutes=10), utcnow()),
         (refresh_statistics, STATISTICS_EVERY, utcnow() + STATISTICS_EVERY),
     ):
         scheduler.add_job(

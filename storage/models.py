@@ -1078,3 +1078,15 @@ class ProductSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = _ts()
+
+
+class StatsClass(SQLModel, table=True):
+    """Statistics' tallies of one closed class (bot/services/stats.py): per figure [people,
+    numerator, denominator], so a province's figures need not read every past class's marks
+    and answers again; the scheduler fills it for classes that close and renews it daily."""
+
+    __tablename__ = "stats_class"
+
+    class_id: int = Field(foreign_key="training_class.id", primary_key=True)
+    tallies: dict[str, list[float]] = Field(default_factory=dict, sa_type=JsonDoc)
+    computed_at: datetime = _ts(index=True)

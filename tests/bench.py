@@ -88,6 +88,7 @@ from tests import (
     bench_personal_data,
     bench_plan,
     bench_reports,
+    bench_stats,
     bench_store,
     bench_trainees,
 )
@@ -102,6 +103,7 @@ PARTS = (
     bench_followup,
     bench_outbox,
     bench_store,
+    bench_stats,
     bench_personal_data,
 )
 """The feature benchmarks, in the order they run: each has `measure()` (sync or async)

@@ -6,6 +6,13 @@ history of past classes, and everything their trainees leave behind, on the migr
 growth; tests/storage/test_query_plans.py builds a small one (`SMALL`) with the same shape to
 read query plans on. Later benches (scans, /trainees, statistics) reuse `build`.
 
+The province has `CITIES` cities of `DISTRICTS` districts each; institutions (and their classes)
+take the districts in turn. Learners of recently ended classes (those whose pushes are
+still kept) have an assessment stage (4 in 5 passed, the rest in coaching) and every 5th has
+practice results with a real store (statistics, tests/bench_stats.py). Only those: with a stage
+for every past learner the assessment's rescore scan reads trainee_assessment in full on
+SQLite (tests/storage/test_query_plans.py), which is the assessment's to fix.
+
 The store is what the product would hold at `NOW`: 02:00 class-local time after day 3 of the
 running classes, with every push of days 1-3 made and sent (reminders, feedback forms and
 their reminders, day summaries, morning summaries with their charts, absence notices,
@@ -41,6 +48,8 @@ NOW = datetime(2026, 6, 4, 2, 0, tzinfo=UTC) - LOCAL
 """02:00 local after day 3 of the running classes: nothing is due."""
 DAYS_DONE = 3
 SLOTS = (("morning", 9, 0, 12, 30), ("afternoon", 14, 0, 17, 30))
+CITIES, DISTRICTS = 5, 4
+"""The province's cities and each city's districts; institutions take the districts in turn."""
 CHAT_BASE = 10_000_000
 """A person's chat id is this plus their id."""
 CHART_BYTES = 15_000
@@ -212,18 +221,31 @@ async def build(engine: AsyncEngine, shape: Shape = PROVINCE, now: datetime = NO
 async def _build(w: Writer, p: Province) -> None:
     shape = p.shape
     created = p.now - timedelta(days=365 * shape.history_years + 30)
-    await w.add("region", id=w.next_id("region"), name="浙江省", parent_id=None, created_at=created)
+    province = w.next_id("region")
+    await w.add("region", id=province, name="浙江省", parent_id=None, created_at=created)
+    districts = []
+    for city in range(CITIES):
+        city_id = w.next_id("region")
+        await w.add("region", id=city_id, name=f"市{city}", parent_id=province, created_at=created)
+        for district in range(DISTRICTS):
+            districts.append(w.next_id("region"))
+            name = f"区{city}-{district}"
+            await w.add(
+                "region", id=districts[-1], name=name, parent_id=city_id, created_at=created
+            )
     classes = shape.running + shape.past
     count = -(-classes // shape.classes_per_institution)
     teachers: dict[int, list[int]] = {}
-    for _ in range(count):
+    region_of: dict[int, int] = {}
+    for n in range(count):
         institution = w.next_id("institution")
         p.institutions.append(institution)
+        region_of[institution] = districts[n % len(districts)]
         await w.add(
             "institution",
             id=institution,
             name=f"培训机构{institution}",
-            region_id=1,
+            region_id=region_of[institution],
             created_at=created,
         )
         await _person(w, created, "institution", institution)
@@ -239,7 +261,9 @@ async def _build(w: Writer, p: Province) -> None:
         else:
             back = 15 + int((n - shape.running) * 365 * shape.history_years / max(shape.past, 1))
             start = START - timedelta(days=back)
-        await _class(w, p, institution, teachers[institution], start, running)
+        await _class(
+            w, p, institution, region_of[institution], teachers[institution], start, running
+        )
 
 
 async def _person(
@@ -452,7 +476,13 @@ FBSUM = (
 
 
 async def _class(
-    w: Writer, p: Province, institution: int, teachers: list[int], start: date, running: bool
+    w: Writer,
+    p: Province,
+    institution: int,
+    region: int,
+    teachers: list[int],
+    start: date,
+    running: bool,
 ) -> None:
     shape = p.shape
     class_id = w.next_id("training_class")
@@ -465,7 +495,7 @@ async def _class(
         programme="trainee",
         name=f"网络创业培训班{class_id}期",
         institution_id=institution,
-        region_id=1,
+        region_id=region,
         venue_address="杭州市西湖区文三路 100 号 3 楼",
         venue_lat=30.27,
         venue_lon=120.15,
@@ -532,6 +562,8 @@ async def _class(
             enrolled_by=None,
             created_at=opened,
         )
+        if not running and pushes:
+            await _assessed(w, class_id, person, _utc(start + timedelta(days=10), 10, 0))
     for day in range(1, days + 1):
         today = [s for s in sessions if s[1] == day]
         last_end = max(s[3] for s in today)
@@ -640,6 +672,27 @@ async def _class(
                 await _outbox(
                     w, p, teacher, f"{key}:chart", "", morning, media=chart, expires_at=until
                 )
+
+
+async def _assessed(w: Writer, class_id: int, person: int, at: datetime) -> None:
+    """A past class's learner: passed (4 in 5) or in coaching; every 5th handed in practice
+    results with a real store (what statistics count as businesses and turnover)."""
+    await w.add(
+        "trainee_assessment",
+        id=w.next_id("trainee_assessment"),
+        class_id=class_id,
+        person_id=person,
+        stage="coaching" if person % 5 == 1 else "passed",
+        round=1,
+        updated_at=at,
+    )
+    if person % 5 == 0:
+        answers = {
+            "has_real_store": True,
+            "real_orders": person % 40,
+            "real_sales": person % 30_000,
+        }
+        await _submission(w, person, "practice_results", answers, at, {"class_id": class_id})
 
 
 def _png(seed: str) -> bytes:
