@@ -9,9 +9,9 @@ or expired.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from types import ModuleType
 from typing import Any, NamedTuple
 
