@@ -34,7 +34,7 @@ from storage import attendance, people
 from storage.db import unit_of_work
 from storage.models import ClassSession, TrainingClass
 
-BATCH = 500
+BATCH = 100
 """Pushes queued per unit of work at most: a scan with much due commits as it goes."""
 TEACHERS = 2
 """Teachers of a class: the pushes of one class day's summary."""
