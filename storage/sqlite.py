@@ -28,6 +28,9 @@ from typing import Any
 import aiosqlite
 
 Outcome = tuple[Any, int, int | None, list[Any]]
+TURN_TIMEOUT = 30.0
+"""Seconds a transaction waits for its turn: as long as SQLite's own busy timeout, and it
+fails the same way ("database is locked") rather than waiting forever."""
 
 
 def _run(
@@ -106,6 +109,7 @@ class Connection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self._turns = turns
         self._holding = False
+        self._timeout = TURN_TIMEOUT
         # a daemon thread, as SQLAlchemy's dialect makes it (aiosqlite < 0.22 is the thread)
         (self if isinstance(self, Thread) else self._thread).daemon = True
         self._idle = True
@@ -127,7 +131,10 @@ class Connection(aiosqlite.Connection):
     async def run(self, sql: str, parameters: Any, many: bool) -> Outcome:
         begin, self._begin = self._begin, None
         if begin is not None and self._turns is not None and not self._holding:
-            await self._turns.acquire()
+            try:
+                await asyncio.wait_for(self._turns.acquire(), self._timeout)
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
             self._holding = True
         try:
             return await self._execute(_run, self._conn, sql, parameters, many, begin)
