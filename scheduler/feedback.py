@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -84,7 +85,7 @@ def _notice(
 async def _push(
     session: AsyncSession,
     training_class: TrainingClass,
-    timetable: list[ClassSession],
+    timetable: list[Row],
     window: Window,
     now: datetime,
 ) -> int:

@@ -190,15 +190,21 @@ CHUNK = 500
 """Ids per IN list: well under both databases' limits on bound parameters."""
 
 
-async def timetables(
-    session: AsyncSession, class_ids: Sequence[int]
-) -> dict[int, list[ClassSession]]:
-    """The sessions of each of these classes (as `storage.classes.sessions_of`), in one query
-    per `CHUNK` classes."""
-    found: dict[int, list[ClassSession]] = defaultdict(list)
+async def timetables(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """The sessions of each of these classes in order of their start, in one query per `CHUNK`
+    classes: rows of what the scans compute windows and pushes from (id, day, times, topic),
+    not ORM objects (a province's scan reads tens of thousands)."""
+    found: dict[int, list[Row]] = defaultdict(list)
     for start in range(0, len(class_ids), CHUNK):
         query = (
-            select(ClassSession)
+            select(
+                ClassSession.id,
+                ClassSession.class_id,
+                ClassSession.day,
+                ClassSession.starts_at,
+                ClassSession.ends_at,
+                ClassSession.topic,
+            )
             .where(col(ClassSession.class_id).in_(class_ids[start : start + CHUNK]))
             .order_by(col(ClassSession.starts_at), col(ClassSession.id))
         )
