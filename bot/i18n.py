@@ -52,9 +52,19 @@ def text(locale: str, key: str, /, **context: Any) -> str:
     """Render message `key` ("feature.name") in `locale`, trimmed of outer whitespace."""
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}")
+    if not context:
+        return _plain(locale, key)
     feature, _, name = key.partition(".")
     macro = getattr(_module(locale, feature), name)
     return str(macro(**context)).strip()
+
+
+@cache
+def _plain(locale: str, key: str) -> str:
+    """A message without context (a button label) is the same text every time: rendered once
+    per locale (a scan labels thousands of buttons)."""
+    feature, _, name = key.partition(".")
+    return str(getattr(_module(locale, feature), name)()).strip()
 
 
 class I18n:

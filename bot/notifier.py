@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
@@ -64,17 +64,26 @@ class Notice:
     document: tuple[str, bytes] | None = None
     """A file (name, bytes) sent with the text as its caption (a report's PDF or XLSX)."""
 
-    async def render(self) -> Rendered:
+    async def render(self, texts: dict[tuple, str] | None = None) -> Rendered:
+        """Text and keyboard in the reader's language. `texts` shares the text among the
+        notices of one batch that render the same template in the same language from the same
+        context objects (a class told one thing: the text is rendered once per language)."""
         i18n = I18n(self.to.locale)
         if callable(self.message):
             shown = self.message(i18n)
             return await shown if inspect.isawaitable(shown) else shown
-        text = i18n(self.message, **self.context)
+        if texts is None:
+            text = i18n(self.message, **self.context)
+        else:
+            same = (self.to.locale, self.message, *map(_same, self.context.items()))
+            text = texts.get(same)
+            if text is None:
+                text = texts[same] = i18n(self.message, **self.context)
         return text, self.keyboard(i18n) if self.keyboard is not None else None
 
-    async def row(self) -> dict[str, Any]:
+    async def row(self, texts: dict[tuple, str] | None = None) -> dict[str, Any]:
         """The outbox row of this push."""
-        text, markup = await self.render()
+        text, markup = await self.render(texts)
         return outbox.message(
             chat_id=self.to.chat_id,
             person_id=self.to.person_id,
@@ -86,6 +95,16 @@ class Notice:
             not_before=self.not_before,
             expires_at=self.expires_at,
         )
+
+
+_VALUES = (str, int, float, bool, type(None), datetime, date)
+
+
+def _same(item: tuple[str, Any]) -> tuple[str, Any]:
+    """A context entry as the text cache compares it: plain values by value, anything else
+    by identity (the same object renders the same)."""
+    name, value = item
+    return name, value if isinstance(value, _VALUES) else id(value)
 
 
 def notice(
@@ -141,7 +160,8 @@ async def readers(session: AsyncSession, person_ids: Iterable[int]) -> dict[int,
 async def tell_many(session: AsyncSession, notices: Iterable[Notice]) -> int:
     """Queue every notice, in order, with one multi-row insert; returns how many were new (a
     notice whose key was queued before, by an earlier run or another process, is skipped)."""
-    return await outbox.enqueue_many(session, [await item.row() for item in notices])
+    texts: dict[tuple, str] = {}
+    return await outbox.enqueue_many(session, [await item.row(texts) for item in notices])
 
 
 async def close_copies(

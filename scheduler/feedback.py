@@ -13,8 +13,8 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,9 +58,10 @@ def _key(prefix: str, found: FeedbackRequest) -> str:
 
 def _fill(request_id: int) -> Keyboard:
     def keyboard(i18n: I18n) -> InlineKeyboardMarkup:
-        builder = InlineKeyboardBuilder()
-        builder.button(text=i18n("feedback.fill"), callback_data=FeedbackFill(r=request_id))
-        return builder.as_markup()
+        fill = InlineKeyboardButton(
+            text=i18n("feedback.fill"), callback_data=FeedbackFill(r=request_id).pack()
+        )
+        return InlineKeyboardMarkup(inline_keyboard=[[fill]])
 
     return keyboard
 
@@ -84,7 +85,7 @@ def _notice(
 async def _push(
     session: AsyncSession,
     training_class: TrainingClass,
-    timetable: list[ClassSession],
+    timetable: list[Row],
     window: Window,
     now: datetime,
 ) -> int:
@@ -93,22 +94,19 @@ async def _push(
     marks = await feedback.marks_by_person(session, [item.id for item in day])
     enrolled = await attendance.enrolled_ids(session, training_class.id)
     closes = window.closes_at.astimezone(ZoneInfo(training_class.timezone))
-    requests = await feedback.requests_of(session, training_class.id, window.kind, window.day)
-    already = {found.person_id for found in requests}
-    readers = await notifier.readers(
-        session, (p for p in attendees(marks, enrolled) if p not in already)
-    )
     asked = await feedback.ask_many(
         session,
         class_id=training_class.id,
         kind=window.kind,
         day=window.day,
-        person_ids=list(readers),
+        person_ids=attendees(marks, enrolled),
         form_id=FORMS[window.kind],
         opens_at=window.opens_at,
         closes_at=window.closes_at,
         now=now,
     )
+    readers = await notifier.readers(session, asked)
+    topics = [item.topic for item in day if item.topic]
     pushes = [
         _notice(
             reader,
@@ -116,7 +114,7 @@ async def _push(
             _key("fb", asked[person_id]),
             "feedback.push",
             name=training_class.name,
-            topics=[item.topic for item in day if item.topic],
+            topics=topics,
             closes=closes,
         )
         for person_id, reader in readers.items()

@@ -27,14 +27,14 @@ from bot.domain.attendance import (
     reminder_due,
 )
 from bot.domain.checkin import Mark
-from bot.domain.classes import ClassStatus
+from bot.domain.classes import MAX_CAPACITY, ClassStatus
 from bot.services import attendance as attendance_service
 from bot.views.timetable import session_shown
 from storage import attendance, people
 from storage.db import unit_of_work
 from storage.models import ClassSession, TrainingClass
 
-BATCH = 500
+BATCH = 100
 """Pushes queued per unit of work at most: a scan with much due commits as it goes."""
 TEACHERS = 2
 """Teachers of a class: the pushes of one class day's summary."""
@@ -74,38 +74,63 @@ async def _sessions_of_classes(
 
 async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
     """Remind every enrolled learner of a session starting within the lead time, unless on
-    leave or already marked. A reminder still unsent when the session starts is dropped."""
+    leave or already marked. A reminder still unsent when the session starts is dropped.
+
+    Set-based: one query finds the sessions starting soon, one the learners not marked and
+    not reminded yet (with their chats and languages), one the classes' approved leave; the
+    reminders are then queued in units of work of at most `BATCH`. A pass with every
+    reminder queued renders nothing."""
     lead = timedelta(minutes=settings.reminder_lead_minutes)
-    queued = 0
     async with unit_of_work(sessions) as session:
-        due = await _sessions_of_classes(
-            session,
-            (ClassStatus.APPROVED,),
-            ClassSession.starts_at > now,
-            ClassSession.starts_at <= now + lead,
+        due = [
+            (class_session, training_class)
+            for class_session, training_class in await _sessions_of_classes(
+                session,
+                (ClassStatus.APPROVED,),
+                ClassSession.starts_at > now,
+                ClassSession.starts_at <= now + lead,
+            )
+            if reminder_due(class_session.starts_at, now, lead)
+        ]
+        learners = await attendance.unreminded(session, [s.id for s, _ in due])
+        if not learners:
+            return 0
+        leaves = await attendance.approved_leaves(session, sorted({c.id for _, c in due}))
+    excused = {(leave.person_id, s) for leave in leaves for s in leave.session_ids}
+    waiting: dict[int, list[notifier.Reader]] = defaultdict(list)
+    for learner in learners:
+        if (learner.person_id, learner.session_id) not in excused:
+            reader = notifier.Reader(learner.person_id, learner.chat_id, learner.locale)
+            waiting[learner.session_id].append(reader)
+    steps: list[Step] = [
+        partial(_remind, class_session=class_session, training_class=training_class, to=to)
+        for class_session, training_class in due
+        if (to := waiting.get(class_session.id))
+    ]
+    return await run_batched(sessions, steps, MAX_CAPACITY)
+
+
+async def _remind(
+    session: AsyncSession,
+    class_session: ClassSession,
+    training_class: TrainingClass,
+    to: list[notifier.Reader],
+) -> int:
+    """Queue one session's reminders (its learners not reminded yet)."""
+    shown = session_shown(class_session, training_class)
+    reminders = [
+        notifier.notice(
+            learner,
+            "attendance.reminder",
+            key=f"remind:{class_session.id}:{learner.person_id}",
+            expires_at=class_session.starts_at,
+            name=training_class.name,
+            s=shown,
+            venue=training_class.venue_address,
         )
-        for class_session, training_class in due:
-            if not reminder_due(class_session.starts_at, now, lead):
-                continue
-            skip = await attendance.on_leave(session, training_class.id, class_session.id)
-            skip |= set(await attendance.marks_of(session, class_session.id))
-            enrolled = await attendance.enrolled_ids(session, training_class.id)
-            learners = await notifier.readers(session, (p for p in enrolled if p not in skip))
-            shown = session_shown(class_session, training_class)
-            reminders = [
-                notifier.notice(
-                    learner,
-                    "attendance.reminder",
-                    key=f"remind:{class_session.id}:{person_id}",
-                    expires_at=class_session.starts_at,
-                    name=training_class.name,
-                    s=shown,
-                    venue=training_class.venue_address,
-                )
-                for person_id, learner in learners.items()
-            ]
-            queued += await notifier.tell_many(session, reminders)
-    return queued
+        for learner in to
+    ]
+    return await notifier.tell_many(session, reminders)
 
 
 async def scan_checkins(

@@ -29,6 +29,7 @@ from storage.models import (
     ClassTeacher,
     Enrollment,
     LeaveRequest,
+    Person,
     TrainingClass,
 )
 from storage.outbox import key_of, not_queued
@@ -75,6 +76,52 @@ async def days_unsummarised(
         .distinct()
     )
     return {(class_id, day) for class_id, day in (await session.exec(query)).all()}
+
+
+class Unreminded(NamedTuple):
+    """An enrolled learner of a session about to start, not marked and not reminded yet."""
+
+    session_id: int
+    person_id: int
+    chat_id: int
+    locale: str
+
+
+async def unreminded(session: AsyncSession, session_ids: Sequence[int]) -> list[Unreminded]:
+    """The learners of these sessions still to remind (their `remind:{session}:{person}` not
+    queued, no mark yet), with what addresses them: one query for the whole pass."""
+    if not session_ids:
+        return []
+    query = (
+        select(ClassSession.id, Enrollment.person_id, Person.tg_user_id, Person.locale)
+        .join(Enrollment, col(Enrollment.class_id) == ClassSession.class_id)
+        .join(Person, col(Person.id) == Enrollment.person_id)
+        .where(
+            col(ClassSession.id).in_(session_ids),
+            Enrollment.status == PlaceStatus.ENROLLED,
+            ~select(AttendanceMark.status)
+            .where(
+                AttendanceMark.session_id == ClassSession.id,
+                AttendanceMark.person_id == Enrollment.person_id,
+            )
+            .exists(),
+            not_queued(key_of("remind", ClassSession.id, Enrollment.person_id)),
+        )
+        .order_by(ClassSession.id, Enrollment.person_id)
+    )
+    return [Unreminded(*row) for row in (await session.exec(query)).all()]
+
+
+async def approved_leaves(
+    session: AsyncSession, class_ids: Sequence[int]
+) -> Sequence[LeaveRequest]:
+    """The approved leave of these classes (one query)."""
+    if not class_ids:
+        return []
+    query = select(LeaveRequest).where(
+        col(LeaveRequest.class_id).in_(class_ids), LeaveRequest.status == APPROVED
+    )
+    return (await session.exec(query)).all()
 
 
 async def leaves_of(

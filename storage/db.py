@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,9 +40,11 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
+    turns = asyncio.Lock()
+
     async def connect() -> sqlite.Connection:
         args, options = engine.dialect.create_connect_args(engine.url)
-        return await sqlite.connect(*args, **options, timeout=30)
+        return await sqlite.connect(*args, **options, timeout=30, turns=turns)
 
     engine = create_async_engine(url, async_creator=connect, json_serializer=dumps)
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
+from types import ModuleType
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,11 +83,14 @@ async def ask_many(
     opens_at: datetime,
     closes_at: datetime,
     now: datetime,
-) -> dict[int, FeedbackRequest]:
-    """`ask` for many people at once (one multi-row insert per `CHUNK`, then one read): the new
-    requests by person; someone asked for this form already is left out."""
+) -> dict[int, Row]:
+    """`ask` for many people at once: one INSERT ... RETURNING of the new rows (sent as
+    multi-row inserts, compiled once); someone asked for this form already is left out. The
+    new requests by person, as rows with every column (building thousands of ORM objects
+    cost more than the insert)."""
+    if not person_ids:
+        return {}
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    table = FeedbackRequest.__table__
     fixed = dict(
         class_id=class_id,
         kind=kind,
@@ -94,22 +100,18 @@ async def ask_many(
         closes_at=closes_at,
         created_at=now,
     )
-    inserted: list[int] = []
-    for start in range(0, len(person_ids), CHUNK):
-        rows = [{**fixed, "person_id": p} for p in person_ids[start : start + CHUNK]]
-        insert = dialect.insert(table).values(rows).on_conflict_do_nothing()
-        result = await session.exec(insert.returning(table.c.person_id))
-        inserted += [person_id for (person_id,) in result.all()]
-    found: dict[int, FeedbackRequest] = {}
-    for start in range(0, len(inserted), CHUNK):
-        query = select(FeedbackRequest).where(
-            FeedbackRequest.class_id == class_id,
-            FeedbackRequest.kind == kind,
-            FeedbackRequest.day == day,
-            col(FeedbackRequest.person_id).in_(inserted[start : start + CHUNK]),
-        )
-        found.update((item.person_id, item) for item in (await session.exec(query)).all())
-    return found
+    result = await session.exec(
+        _ask(dialect),
+        params=[{**fixed, "person_id": person_id} for person_id in person_ids],
+        execution_options={"insertmanyvalues_page_size": CHUNK},
+    )
+    return {row.person_id: row for row in result.all()}
+
+
+@cache
+def _ask(dialect: ModuleType) -> Executable:
+    table = FeedbackRequest.__table__
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.c)
 
 
 async def request(session: AsyncSession, request_id: int) -> FeedbackRequest | None:
@@ -166,10 +168,12 @@ async def marks_by_person(
     session: AsyncSession, session_ids: Iterable[int]
 ) -> dict[int, list[str]]:
     """Each person's marks in these sessions (one class day)."""
-    query = select(AttendanceMark).where(col(AttendanceMark.session_id).in_(list(session_ids)))
+    query = select(AttendanceMark.person_id, AttendanceMark.status).where(
+        col(AttendanceMark.session_id).in_(list(session_ids))
+    )
     found: dict[int, list[str]] = defaultdict(list)
-    for mark in await session.exec(query):
-        found[mark.person_id].append(mark.status)
+    for person_id, status in await session.exec(query):
+        found[person_id].append(status)
     return found
 
 
@@ -186,15 +190,21 @@ CHUNK = 500
 """Ids per IN list: well under both databases' limits on bound parameters."""
 
 
-async def timetables(
-    session: AsyncSession, class_ids: Sequence[int]
-) -> dict[int, list[ClassSession]]:
-    """The sessions of each of these classes (as `storage.classes.sessions_of`), in one query
-    per `CHUNK` classes."""
-    found: dict[int, list[ClassSession]] = defaultdict(list)
+async def timetables(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """The sessions of each of these classes in order of their start, in one query per `CHUNK`
+    classes: rows of what the scans compute windows and pushes from (id, day, times, topic),
+    not ORM objects (a province's scan reads tens of thousands)."""
+    found: dict[int, list[Row]] = defaultdict(list)
     for start in range(0, len(class_ids), CHUNK):
         query = (
-            select(ClassSession)
+            select(
+                ClassSession.id,
+                ClassSession.class_id,
+                ClassSession.day,
+                ClassSession.starts_at,
+                ClassSession.ends_at,
+                ClassSession.topic,
+            )
             .where(col(ClassSession.class_id).in_(class_ids[start : start + CHUNK]))
             .order_by(col(ClassSession.starts_at), col(ClassSession.id))
         )

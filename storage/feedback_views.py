@@ -16,10 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import feedback_summary
 from bot.domain.attendance import local_day
-from bot.domain.feedback import Kind
+from bot.domain.feedback import Kind, Timed
 from storage.classes import sessions_of
 from storage.models import (
-    ClassSession,
     ClassTeacher,
     FeedbackRequest,
     FormSubmission,
@@ -89,7 +88,7 @@ class RoundView:
     names: dict[str, str]
 
 
-def dates_of(timetable: Iterable[ClassSession], timezone: str) -> dict[int, date]:
+def dates_of(timetable: Iterable[Timed], timezone: str) -> dict[int, date]:
     """The local date of each class day of a timetable (sessions in order of their start)."""
     found: dict[int, date] = {}
     for class_session in timetable:

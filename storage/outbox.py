@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import Executable
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -127,26 +130,34 @@ async def enqueue(session: AsyncSession, **push: Any) -> bool:
 
 
 BATCH = 500
-"""Rows per INSERT in `enqueue_many`: far below either database's limit on bound values."""
+"""Rows per round trip in `enqueue_many`: far below either database's limit on bound values."""
+
+
+@cache
+def _enqueue(dialect: ModuleType) -> Executable:
+    """The outbox insert, built once per dialect: executed with a list of rows it is sent as
+    multi-row INSERTs of the dialect's batch size (SQLAlchemy's "insertmanyvalues"), compiled
+    once, where building `insert().values(rows)` compiled a new statement for every batch."""
+    table = OutboxMessage.__table__
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-    """Queue many `message` rows with one multi-row INSERT ... ON CONFLICT DO NOTHING per
-    `BATCH`, in order; returns how many were new (a row whose `key` was queued before, by
-    this call or another, is skipped). A scan that queues thousands pays a few round trips.
+    """Queue many `message` rows with multi-row INSERT ... ON CONFLICT DO NOTHING, in order;
+    returns how many were new (a row whose `key` was queued before, by this call or another,
+    is skipped). A scan that queues thousands pays a few round trips.
     Pictures (`MEDIA`) are stored once each, by content, before the rows that send them."""
-    queued = 0
+    if not rows:
+        return 0
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(OutboxMessage.__table__)
     media = {row["media_sha256"]: row[MEDIA] for row in rows if row.get(MEDIA) is not None}
     if media:
         await store_media(session, media)
     rows = [{k: v for k, v in row.items() if k != MEDIA} for row in rows]
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        result = await session.exec(insert.values(batch).on_conflict_do_nothing())
-        queued += result.rowcount
-    return queued
+    result = await session.exec(
+        _enqueue(dialect), params=rows, execution_options={"insertmanyvalues_page_size": BATCH}
+    )
+    return len(result.all())
 
 
 async def store_media(session: AsyncSession, blobs: dict[str, bytes]) -> None:

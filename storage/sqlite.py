@@ -7,10 +7,18 @@ thread; BEGIN travels with the transaction's first statement; and a rollback is 
 nothing can be open since the last commit or rollback (what sqlite3 itself checks on the
 thread before sending ROLLBACK), so the pool's reset-on-return costs nothing after a commit.
 Same statements, same order, same thread.
+
+Writers take turns in order: every transaction is BEGIN IMMEDIATE (storage.db), and SQLite
+makes a writer that finds the lock taken poll for it with growing sleeps, so a scan committing
+batch after batch could retake the lock before an update waiting since the first batch woke up.
+The connections of one engine share an asyncio lock taken before BEGIN and released at commit
+or rollback: waiting transactions of the process start first come, first served (SQLite's
+polling still arbitrates between processes).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from functools import partial
@@ -20,6 +28,9 @@ from typing import Any
 import aiosqlite
 
 Outcome = tuple[Any, int, int | None, list[Any]]
+TURN_TIMEOUT = 30.0
+"""Seconds a transaction waits for its turn: as long as SQLite's own busy timeout, and it
+fails the same way ("database is locked") rather than waiting forever."""
 
 
 def _run(
@@ -92,8 +103,13 @@ class Cursor:
 class Connection(aiosqlite.Connection):
     """aiosqlite's connection with one-hop cursors and rollbacks skipped when idle."""
 
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], turns: asyncio.Lock | None = None
+    ) -> None:
         super().__init__(connector, iter_chunk_size=64)
+        self._turns = turns
+        self._holding = False
+        self._timeout = TURN_TIMEOUT
         # a daemon thread, as SQLAlchemy's dialect makes it (aiosqlite < 0.22 is the thread)
         (self if isinstance(self, Thread) else self._thread).daemon = True
         self._idle = True
@@ -114,11 +130,30 @@ class Connection(aiosqlite.Connection):
 
     async def run(self, sql: str, parameters: Any, many: bool) -> Outcome:
         begin, self._begin = self._begin, None
-        return await self._execute(_run, self._conn, sql, parameters, many, begin)
+        if begin is not None and self._turns is not None and not self._holding:
+            try:
+                await asyncio.wait_for(self._turns.acquire(), self._timeout)
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
+            self._holding = True
+        try:
+            return await self._execute(_run, self._conn, sql, parameters, many, begin)
+        except BaseException:
+            if begin is not None:
+                self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._turns.release()
 
     async def commit(self) -> None:
         self._begin = None
-        await super().commit()
+        try:
+            await super().commit()
+        finally:
+            self._release()
         self._idle = True
 
     async def rollback(self) -> None:
@@ -126,11 +161,20 @@ class Connection(aiosqlite.Connection):
         marks it busy before it is queued, so an idle connection has no transaction open."""
         self._begin = None
         if self._idle:
+            self._release()
             return
-        await super().rollback()
+        try:
+            await super().rollback()
+        finally:
+            self._release()
         self._idle = True
 
+    async def close(self) -> None:
+        self._release()
+        await super().close()
 
-async def connect(*args: Any, **kwargs: Any) -> Connection:
-    """Open a connection with `sqlite3.connect`'s arguments."""
-    return await Connection(partial(sqlite3.connect, *args, **kwargs))
+
+async def connect(*args: Any, turns: asyncio.Lock | None = None, **kwargs: Any) -> Connection:
+    """Open a connection with `sqlite3.connect`'s arguments; `turns` is the lock its engine's
+    connections share to take the write lock in order."""
+    return await Connection(partial(sqlite3.connect, *args, **kwargs), turns)

@@ -12,6 +12,14 @@ then, on each:
 - `scan_feedback_push_s`: the feedback scan at `NOW` when the running classes' last class day
   has just ended (its requests and pushes deleted first): every attendee asked at once, in
   units of work of at most 500 pushes (measured last, once);
+- `scan_reminders_s`: the reminder scan at 08:45 class-local on day 4, when every running
+  class's first session starts within the lead time (25,000 reminders at full scale; in units
+  of work of at most 500);
+- `update_p99_ms_during_scan`: the p99 latency of form steps run every 20 ms in the same
+  process while a full feedback push runs (as when the scheduler and the bot share one
+  process): each step is what a form answer does in the store — claim the update, read the
+  person's draft, write the answer, commit — in its own unit of work; a "database is locked"
+  would fail the run;
 - `outbox_claim_ms_*_100k_pending`: the median of 20 claims of 32 rows (after 3 to warm up;
   each rolled back, so every claim faces the same backlog) with 100,000 pushes due, queued by
   direct insert; the wall time of `storage.outbox.claim`, statements and Python together.
@@ -32,20 +40,23 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 
 from bot.config import Settings
 from scheduler.feedback import scan_feedback
 from scheduler.feedback_summary import scan_feedback_summaries
-from scheduler.jobs import SCANS
+from scheduler.jobs import SCANS, scan_reminders
 from scheduler.maintenance import prune_outbox
-from storage import outbox
-from storage.db import create_engine, create_sessionmaker
+from storage import outbox, repo
+from storage.db import create_engine, create_sessionmaker, unit_of_work
 from storage.migrate import upgrade_database
+from storage.models import FormDraft, Person
 from tests import province
 
 PENDING = 100_000
@@ -90,8 +101,11 @@ async def _claim_ms(engine: AsyncEngine) -> float:
     return statistics.median(times[WARMUP:]) * 1000
 
 
-async def _push_s(engine: AsyncEngine, sessions: object, settings: Settings) -> float:
-    """Seconds the feedback scan takes to ask everyone about the running classes' day 3."""
+async def _push_s(
+    engine: AsyncEngine, sessions: object, settings: Settings, measured: bool = True
+) -> float:
+    """Seconds the feedback scan takes to ask everyone about the running classes' day 3 (with
+    `measured` false: only undo that push, so it is due again)."""
     async with engine.begin() as conn:
         await conn.execute(
             text("DELETE FROM feedback_request WHERE kind = 'daily' AND day = 3 AND opens_at > :t"),
@@ -100,11 +114,74 @@ async def _push_s(engine: AsyncEngine, sessions: object, settings: Settings) -> 
         await conn.execute(
             text("DELETE FROM outbox WHERE key LIKE 'fb:%:daily:3:%' OR key LIKE 'fbr:%:daily:3:%'")
         )
+    if not measured:
+        return 0.0
     started = time.perf_counter()
     pushed = await scan_feedback(sessions, province.NOW, settings)
     seconds = time.perf_counter() - started
     print(f"# {engine.dialect.name}: the feedback push queued {pushed}", file=sys.stderr)
     return seconds
+
+
+REMINDERS_DUE = province.NOW + timedelta(hours=6, minutes=45)
+"""08:45 class-local on day 4: every running class's first session starts within the lead."""
+
+
+async def _reminders_s(engine: AsyncEngine, sessions: object, settings: Settings) -> float:
+    """Seconds the reminder scan takes when every running class's day-4 sessions are due."""
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM outbox WHERE key LIKE 'remind:%'"))
+    started = time.perf_counter()
+    queued = await scan_reminders(sessions, REMINDERS_DUE, settings)
+    seconds = time.perf_counter() - started
+    print(f"# {engine.dialect.name}: the reminder pass queued {queued}", file=sys.stderr)
+    return seconds
+
+
+STEP_EVERY = 0.02
+"""Seconds between two form steps while the pass runs: 50 updates a second."""
+
+
+async def _form_step(sessions: Any, draft_id: int, update_id: int) -> float:
+    """One form answer's store work, in its own unit of work; its latency in ms."""
+    started = time.perf_counter()
+    async with unit_of_work(sessions) as session:
+        assert await repo.claim_update(session, BOT_ID, update_id)
+        draft = await session.get(FormDraft, draft_id)
+        draft.answers = {**draft.answers, f"q{update_id % 7}": f"答案 {update_id}"}
+        draft.position = f"q{update_id % 7 + 1}"
+        draft.updated_at = province.NOW
+        session.add(draft)
+    return (time.perf_counter() - started) * 1000
+
+
+BOT_ID = 42
+
+
+async def _update_p99_ms(engine: AsyncEngine, sessions: Any, settings: Settings) -> float:
+    """The p99 latency of form steps while a full feedback push runs in the same loop."""
+    async with unit_of_work(sessions) as session:
+        person_id = (await session.exec(select(Person.id).limit(1))).one()
+        draft = FormDraft(person_id=person_id, form_id="daily_feedback", form_version=1)
+        session.add(draft)
+        await session.flush()
+        draft_id = draft.id
+    await _push_s(engine, sessions, settings, measured=False)
+    scan = asyncio.create_task(scan_feedback(sessions, province.NOW, settings))
+    latencies: list[float] = []
+    update_id = 0
+    while not scan.done():
+        update_id += 1
+        latencies.append(await _form_step(sessions, draft_id, update_id))
+        await asyncio.sleep(STEP_EVERY)
+    await scan
+    latencies.sort()
+    print(
+        f"# {engine.dialect.name}: {len(latencies)} form steps during the push, "
+        f"max {latencies[-1]:.0f} ms",
+        file=sys.stderr,
+    )
+    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
 
 
 async def _size(engine: AsyncEngine) -> int:
@@ -147,6 +224,8 @@ async def measure_store(url: str, suffix: str) -> list[str]:
         await province.add_pending(engine, built, PENDING)
         claim = await _claim_ms(engine)
         push_s = await _push_s(engine, sessions, settings)
+        reminders_s = await _reminders_s(engine, sessions, settings)
+        update_p99 = await _update_p99_ms(engine, sessions, settings)
         name = "pg" if engine.dialect.name == "postgresql" else "sqlite"
         return [
             f"scan_idle_s{suffix}={statistics.median(p[0] for p in passes):.3f}",
@@ -154,6 +233,8 @@ async def measure_store(url: str, suffix: str) -> list[str]:
             f"bytes_per_trainee{suffix}={size / built.trainees:.0f}",
             f"outbox_claim_ms_{name}_100k_pending={claim:.2f}",
             f"scan_feedback_push_s{suffix}={push_s:.2f}",
+            f"scan_reminders_s{suffix}={reminders_s:.2f}",
+            f"update_p99_ms_during_scan{suffix}={update_p99:.0f}",
         ]
     finally:
         await engine.dispose()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -84,3 +84,38 @@ async def test_a_transaction_takes_the_write_lock_at_its_first_statement(engine)
 
     await asyncio.gather(writer(), reader())
     assert order == ["writer commits", "reader sees 1"]
+
+
+async def test_a_waiting_update_writes_before_a_scan_takes_its_next_batch(engine):
+    """Issue 11: a scan committing batch after batch does not starve an update that began
+    waiting during its first batch (SQLite alone lets the scan retake the lock while the
+    waiting writer sleeps between polls); the update writes right after that batch."""
+    sessions = create_sessionmaker(engine)
+    order: list[str] = []
+    update_waits = asyncio.Event()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def sent(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "'update'" in statement:
+            update_waits.set()  # next: the update's BEGIN waits for its turn
+
+    async def update() -> None:
+        async with unit_of_work(sessions) as session:
+            await session.exec(text("INSERT INTO item (name) VALUES ('update')"))
+        order.append("update")
+
+    async def scan() -> None:
+        for batch in range(6):
+            async with unit_of_work(sessions) as session:
+                await session.exec(text(f"INSERT INTO item (name) VALUES ('batch {batch}')"))
+                if batch == 0:
+                    waiting = asyncio.create_task(update())
+                    await update_waits.wait()
+                    # a long batch: SQLite's polling writer now sleeps up to 100 ms a poll
+                    await asyncio.sleep(0.3)
+            order.append(f"batch {batch}")
+        await waiting
+
+    await scan()
+    assert order[:3] == ["batch 0", "update", "batch 1"]
+    assert await names(engine) == ["batch 0", "update", *(f"batch {n}" for n in range(1, 6))]
