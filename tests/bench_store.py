@@ -49,9 +49,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.config import Settings
+from scheduler import STORE_SCANS
 from scheduler.feedback import scan_feedback
-from scheduler.feedback_summary import scan_feedback_summaries
-from scheduler.jobs import SCANS, scan_reminders
+from scheduler.jobs import scan_reminders
 from scheduler.maintenance import prune_outbox
 from storage import outbox, repo
 from storage.db import create_engine, create_sessionmaker, unit_of_work
@@ -77,7 +77,7 @@ async def _scan_pass(sessions: object, settings: Settings) -> tuple[float, int, 
     """One pass of every scan at NOW: seconds, how many pushes it made, seconds per scan."""
     started = time.perf_counter()
     queued, each = 0, []
-    for scan in (*SCANS, scan_feedback, scan_feedback_summaries):
+    for scan in STORE_SCANS:
         begun = time.perf_counter()
         result = await scan(sessions, province.NOW, settings)
         each.append(f"{scan.__name__} {time.perf_counter() - begun:.3f}")
