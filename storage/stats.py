@@ -2,8 +2,7 @@
 returning per class how many people are behind it and what it adds up (`Part`), for the
 classes of one scope (`scope`, a subquery of class ids). Never a person id or a name.
 
-A figure collected later (certificates issued, follow-up responses) is one more function of
-this shape, named in `bot.services.stats.queries()`.
+A new figure is one more function of this shape, named in `bot.services.stats.queries()`.
 """
 
 from __future__ import annotations
@@ -24,9 +23,11 @@ from storage.models import (
     ClassSession,
     Enrollment,
     FeedbackRequest,
+    FollowupSurvey,
     FormAnswer,
     FormSubmission,
     Institution,
+    IssuedCertificate,
     Region,
     ScreeningCase,
     StatsClass,
@@ -231,6 +232,36 @@ async def assessment(session: AsyncSession, ids: Select[Any]) -> list[Part]:
         if stage in ("passed", "coaching"):
             found[(stage, class_id)] = n
     return [Part(column, class_id, n, n, 0) for (column, class_id), n in found.items()]
+
+
+async def certificates(session: AsyncSession, ids: Select[Any]) -> list[Part]:
+    """Certificates issued to the class's learners and not revoked (one per learner)."""
+    count = func.count()
+    query = (
+        select(IssuedCertificate.class_id, count, count, literal(0))
+        .where(
+            col(IssuedCertificate.class_id).in_(ids), col(IssuedCertificate.revoked_at).is_(None)
+        )
+        .group_by(IssuedCertificate.class_id)
+    )
+    return await _parts(session, query, "certificates")
+
+
+async def followup(session: AsyncSession, ids: Select[Any]) -> list[Part]:
+    """Tracking surveys' response rate in people: those who answered one (late or taken by
+    phone too) over those sent one (a survey not sent, to someone who stopped, is not asked)."""
+    answered = func.count(
+        func.distinct(
+            when((col(FollowupSurvey.answered_at).is_not(None), FollowupSurvey.person_id))
+        )
+    )
+    sent = func.count(func.distinct(FollowupSurvey.person_id))
+    query = (
+        select(FollowupSurvey.class_id, sent, answered, sent)
+        .where(col(FollowupSurvey.class_id).in_(ids), col(FollowupSurvey.sent_at).is_not(None))
+        .group_by(FollowupSurvey.class_id)
+    )
+    return await _parts(session, query, "followup")
 
 
 def _answers_of_enrolled(ids: Select[Any], forms: Collection[str], *columns: Any) -> Select[Any]:

@@ -35,6 +35,7 @@ from bot.views.classes import local_time
 from bot.xlsx import write_sheets
 from storage import assessment as assessment_store
 from storage import classes as class_store
+from storage import issuing as issuing_store
 from storage import reporting
 from storage.models import ClassSession, Institution, Region, TrainingClass
 from storage.people import names
@@ -220,18 +221,27 @@ async def scores(p: Papers) -> list[File]:
     return [await p.sheet("scores", rows)]
 
 
-async def certificates_issued(session: AsyncSession, class_id: int) -> list[Sequence[Any]]:
-    """(holder, number, issued on, status) of the certificates issued to the class's trainees.
-
-    Wire here the certificates feature's query (its table is not in this branch): until then
-    the part is the sheet with its headers and no rows."""
-    return []
+async def certificates_issued(p: Papers) -> list[Sequence[Any]]:
+    """(holder, number, issued on, status) of the certificates issued to the class's trainees,
+    by number: valid, or revoked with its day. The holder's name as printed (not an ID or
+    mobile number: shown as is), or a note once their personal data was erased."""
+    zone = p.training_class.timezone
+    return [
+        [
+            cert.holder_name or p.i18n("reports.cert_withdrawn"),
+            cert.number,
+            cert.issued_on.isoformat(),
+            p.i18n(
+                "reports.cert_status",
+                revoked_on=local_day(cert.revoked_at, zone).isoformat() if cert.revoked_at else "",
+            ),
+        ]
+        for cert in await issuing_store.of_class(p.session, p.training_class.id)
+    ]
 
 
 async def certificates(p: Papers) -> list[File]:
-    return [
-        await p.sheet("certificates", await certificates_issued(p.session, p.training_class.id))
-    ]
+    return [await p.sheet("certificates", await certificates_issued(p))]
 
 
 async def report(p: Papers) -> list[File]:

@@ -10,8 +10,8 @@ month or quarter of their first day) and applies the small-count rule
 (`keep_closed`, run by the scheduler: table `stats_class`, renewed daily), so only running
 classes and closed ones not yet kept are read live.
 
-Figures not collected yet (`PENDING`: certificates issued, follow-up response rate) show "—";
-each becomes one query function of storage/stats.py's shape added to `queries()`.
+A new figure is one query function of storage/stats.py's shape added to `queries()`; while its
+table is being built it may be listed in `PENDING` (shown as "—").
 """
 
 from __future__ import annotations
@@ -51,10 +51,8 @@ from bot.services.errors import NotAllowed
 from storage import stats as store
 from storage.models import Institution, Region
 
-PENDING = ("certificates", "followup")
-"""Figures whose tables are being built (issued certificates, tracking surveys): shown as "—"
-until their query joins queries(). NOTE for the coordinator: add `store.certificates` /
-`store.followup` (per class: people, num, den) to queries() and drop them from here."""
+PENDING: tuple[str, ...] = ()
+"""Figures whose tables are being built: shown as "—" until their query joins queries()."""
 
 
 DAILY_QUESTIONS = ("overall",)
@@ -94,6 +92,8 @@ def queries() -> tuple[Query, ...]:
             questions=rating_questions("midterm_eval", "final_eval"),
         ),
         store.assessment,
+        store.certificates,
+        store.followup,
         store.businesses,
         store.jobs,
         partial(store.turnover, bands=TURNOVER_BANDS),

@@ -33,6 +33,7 @@ from storage.models import (
     FormDraft,
     FormSubmission,
     Institution,
+    IssuedCertificate,
     OutboxMessage,
     Person,
     Region,
@@ -50,6 +51,7 @@ MOBILE = "13812345678"
 class World:
     people: dict[str, tuple[int, tuple[Grant, ...]]]
     class_id: int
+    region_id: int = 0
 
     def actor(self, name: str, now: datetime = AFTER) -> Actor:
         person_id, grants = self.people[name]
@@ -189,7 +191,26 @@ async def world(sessions) -> World:
         )
         made.equipment_confirmed_by = ids["staff"]
         made.stage, made.stage_at = "assessed", AFTER
-        return World(people, made.id)
+        # Certificates: t1's valid, t2's revoked, t3's holder erased their personal data.
+        for serial, (holder, trainee, revoked) in enumerate(
+            (("小王", t1, None), ("小李", t2, AFTER), (None, t3, None)), start=1
+        ):
+            session.add(
+                IssuedCertificate(
+                    number=f"{here.id:04d}20260000{serial:02d}",
+                    programme="trainee",
+                    person_id=trainee if holder else None,
+                    holder_name=holder,
+                    class_id=made.id,
+                    class_name=made.name,
+                    institution_id=school.id,
+                    institution_name=school.name,
+                    region_id=here.id,
+                    issued_on=date(2026, 5, 18),
+                    revoked_at=revoked,
+                )
+            )
+        return World(people, made.id, here.id)
 
 
 async def test_the_report_counts_a_small_class_by_hand_T11(sessions, world):
@@ -272,6 +293,13 @@ async def test_the_bundle_masks_numbers_for_staff_and_shows_them_to_the_supervis
     assert [row[1] for row in checklist] == ["确认", "是", "否"]
     scores = _sheet(archive, "07-考核成绩.xlsx")
     assert [row[1] for row in scores[1:]] == [1, 1, 2]
+    number = f"{world.region_id:04d}20260000"
+    assert _sheet(archive, "08-证书发放.xlsx") == [
+        ("姓名", "证书编号", "发证日期", "状态"),
+        ("小王", f"{number}01", "2026-05-18", "有效"),
+        ("小李", f"{number}02", "2026-05-18", "已撤销（2026-05-20）"),
+        ("（持证人信息已应本人要求撤回）", f"{number}03", "2026-05-18", "有效"),
+    ]
 
     no_pdf = [part for part in bundle.PARTS if part is not bundle.report]
     full = await _bundle(sessions, world, "supervisor", parts=no_pdf)

@@ -23,13 +23,16 @@ from storage.models import (
     ClassSession,
     Enrollment,
     FeedbackRequest,
+    FollowupSurvey,
     FormAnswer,
     FormDraft,
     FormSubmission,
     Institution,
+    IssuedCertificate,
     Person,
     Region,
     ScreeningCase,
+    StatsClass,
     TraineeAssessment,
 )
 from tests.factories import make_class
@@ -204,6 +207,50 @@ async def world(sessions) -> World:
         for who, sales in (("t1", 100), ("t2", 200), ("t3", 500), ("t4", 5000), ("t5", 20000)):
             rows = [flag("has_real_store", True), number("real_sales", sales)]
             await _answers(s, t[who], "practice_results", rows)
+        # Certificates: k1 t1..t4 (t4's revoked: not counted), k2 t6.
+        issued = [("k1", "t1", None), ("k1", "t2", None), ("k1", "t3", None)]
+        issued += [("k1", "t4", NOW), ("k2", "t6", None)]
+        for n, (key, who, revoked_at) in enumerate(issued, start=1):
+            inst = "A" if key == "k1" else "B"
+            s.add(
+                IssuedCertificate(
+                    number=f"0001202600000{n}",
+                    programme="trainee",
+                    person_id=t[who],
+                    holder_name=who,
+                    class_id=w.classes[key],
+                    class_name=f"班{key}",
+                    institution_id=w.institutions[inst],
+                    institution_name=f"机构{inst}",
+                    region_id=w.regions["区"],
+                    issued_on=date(2026, 5, 20),
+                    revoked_at=revoked_at,
+                )
+            )
+        # Tracking surveys, k1 wave 1: t1 answered, t2 late, t3 by phone, t4 not, t5 stopped
+        # (never sent); wave 2: t1 answered again, t4 not. People sent 4, answered 3. k2: t6
+        # answered.
+        surveys = [
+            ("k1", "t1", 1, {"answered_at": NOW}),
+            ("k1", "t2", 1, {"answered_at": NOW, "late": True}),
+            ("k1", "t3", 1, {"answered_at": NOW, "via_phone": True}),
+            ("k1", "t4", 1, {"closed_at": NOW}),
+            ("k1", "t5", 1, {"stopped": True, "sent_at": None}),
+            ("k1", "t1", 2, {"answered_at": NOW}),
+            ("k1", "t4", 2, {}),
+            ("k2", "t6", 1, {"answered_at": NOW}),
+        ]
+        for key, who, wave, values in surveys:
+            s.add(
+                FollowupSurvey(
+                    person_id=t[who],
+                    class_id=w.classes[key],
+                    institution_id=w.institutions["A" if key == "k1" else "B"],
+                    wave=wave,
+                    months=6 * wave,
+                    **{"sent_at": NOW - timedelta(days=30), **values},
+                )
+            )
     return w
 
 
@@ -218,8 +265,8 @@ K1 = {
     "submitted": 4,
     "passed": 3,
     "coaching": FEW,
-    "certificates": None,
-    "followup": None,
+    "certificates": 3,
+    "followup": 0.75,
     "businesses": 5,
     "jobs": 6.0,
     "turnover_low": 3,
@@ -233,10 +280,18 @@ K2 = {
     "attendance": FEW,
     "feedback": FEW,
     "evaluation": None,
-    "certificates": None,
+    "certificates": FEW,
+    "followup": FEW,
+}
+K3 = {
+    **K2,
+    "enrolled": 4,
+    "screened_online": 0,
+    "attendance": None,
+    "feedback": None,
+    "certificates": 0,
     "followup": None,
 }
-K3 = {**K2, "enrolled": 4, "screened_online": 0, "attendance": None, "feedback": None}
 
 
 async def _table(sessions, actor, dimension, period=Period.ALL, filters=None):
@@ -259,11 +314,17 @@ async def test_s17_each_class_figure_is_hand_counted_and_small_counts_show_few(s
     total = table.total.figures
     assert total["enrolled"] == 11 and total["screened_online"] == 6
     assert total["attendance"] == pytest.approx(0.8) and total["feedback"] == pytest.approx(4.25)
-    assert table.pending == ("certificates", "followup")
+    # Certificates issued (revoked ones not counted) and the follow-up response rate in people
+    # (late and by-phone answers count; someone who stopped was not sent one).
+    assert total["certificates"] == 4 and total["followup"] == pytest.approx(0.8)
+    assert table.pending == ()
     # The scheduler keeps the closed class's tallies (k2): the same figures, read from them.
     async with unit_of_work(sessions) as session:
         assert await stats.keep_closed(session, NOW) == 1
         assert await stats.keep_closed(session, NOW) == 0
+        kept_k2 = await session.get(StatsClass, world.classes["k2"])
+        assert kept_k2.tallies["certificates"] == [1, 1, 0]
+        assert kept_k2.tallies["followup"] == [1, 1, 1]
         kept = await stats.figures(session, world.actor(ADMIN), Dimension.CLASS, Period.ALL)
     assert kept == table
     async with unit_of_work(sessions) as session:
