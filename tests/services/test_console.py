@@ -184,7 +184,7 @@ async def test_exports_open_as_xlsx_and_csv_with_labels_or_codes(sessions, world
         rows = await console.all_classes(session, world.actor("supervisor"), ClassFilter())
         waiting = await console.all_todo(session, world.actor("supervisor"))
     inbox = todo_table("zh-CN", waiting, Values.LABELS, NOW.tzinfo)
-    assert [row[0] for row in inbox.rows] == ["证书核验", "开班申请"]
+    assert [row[0] for row in inbox.rows] == ["证书待审核", "开班申请待审批"]
     assert todo_table("en", waiting, Values.CODES, NOW.tzinfo).rows[1][:2] == [
         "class",
         world.class_id,
