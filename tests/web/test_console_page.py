@@ -1,9 +1,9 @@
 """The web console in Chromium (issue 15), at 390x844 and 1280x800: a supervisor signs in from
-the link /console sends and sees the statistics on the dashboard, a reused and an expired link are refused, the classes list filters by
-stage, a class page shows and its application is approved (after a forged CSRF token was
-refused), the XLSX export opens with openpyxl, another region's class is not found by URL, and
-sign-out ends the session. Run on SQLite only: the store's side has its tests on both
-(tests/services/test_console.py)."""
+the link /console sends and sees the statistics on the dashboard (S-17), a reused and an
+expired link are refused, the classes list filters by stage, a class page shows and its
+application is approved (after a forged CSRF token was refused), the XLSX export opens with
+openpyxl, another region's class is not found by URL, and sign-out ends the session. Run on
+SQLite only: the store's side has its tests on both (tests/services/test_console.py)."""
 
 from __future__ import annotations
 
