@@ -24,7 +24,15 @@ from bot.console.routes import COOKIE, Console
 from bot.domain.console import csrf_token
 from bot.domain.roles import Grant, Role
 from storage import repo
-from storage.models import Campaign, ConsoleLink, Institution, Person, Region
+from storage.models import (
+    Campaign,
+    CampaignRecipient,
+    ConsoleLink,
+    Institution,
+    IssuedCertificate,
+    Person,
+    Region,
+)
 from tests.chat import ChatUser, body
 from tests.conftest import make_settings
 from tests.factories import make_class
@@ -190,6 +198,37 @@ async def test_another_regions_campaign_and_bundle_are_not_found_by_url(fast, ta
         )
         session.add(campaign)
         await session.flush()
+        region = (await repo.regions(session))[0]
+        here = (await repo.institutions_in(session, region.id))[0]
+        mine = await make_class(
+            session, institution_id=here.id, region_id=region.id, start=date(2026, 3, 2)
+        )
+        session.add(
+            IssuedCertificate(
+                number="2026-0009",
+                programme="trainee",
+                holder_name="Li",
+                class_id=mine.id,
+                class_name=mine.name,
+                institution_id=here.id,
+                institution_name=here.name,
+                region_id=region.id,
+                issued_on=date(2026, 3, 20),
+                revoked_at=fast.clock.now(),
+            )
+        )
+        ours = Campaign(
+            token="w3" * 8,
+            form_key="needs",
+            created_by=maker.id,
+            institution_id=here.id,
+            region_id=region.id,
+            status="confirmed",
+        )
+        session.add(ours)
+        await session.flush()
+        session.add(CampaignRecipient(campaign_id=ours.id, person_id=maker.id, state="completed"))
+        own_class, own_campaign = mine.id, ours.id
         urls = [
             f"/console/campaigns/{campaign.id}",
             f"/console/campaigns/{campaign.id}/recipients.xlsx",
@@ -203,9 +242,22 @@ async def test_another_regions_campaign_and_bundle_are_not_found_by_url(fast, ta
                 assert answer.status == 404, url
                 assert "outside what you may see" in await answer.text()
         async with client.get(base + "/console/campaigns") as answer:
-            assert answer.status == 200 and f"/console/campaigns/{campaign.id}" not in (
-                await answer.text()
-            )
+            listed = await answer.text()
+            assert answer.status == 200 and f'/console/campaigns/{campaign.id}"' not in listed
+            assert f'/console/campaigns/{own_campaign}"' in listed
+        async with client.get(base + f"/console/campaigns/{own_campaign}") as answer:
+            shown = await answer.text()
+            assert answer.status == 200 and "Training needs questionnaire" in shown
+            assert "completed" in shown and "100%" in shown
+        async with client.get(base + f"/console/campaigns/{own_campaign}/recipients.csv") as got:
+            assert got.status == 200 and "completed" in (await got.text())
+        async with client.get(base + f"/console/classes/{own_class}") as answer:
+            shown = await answer.text()
+            assert answer.status == 200 and "2026-0009" in shown and "Revoked" in shown
+            assert f"/console/classes/{own_class}/bundle.zip" in shown
+        async with client.get(base + f"/console/classes/{own_class}/report.xlsx") as answer:
+            assert answer.status == 200 and (await answer.read())[:2] == b"PK"
+            assert "filename*=UTF-8''" in answer.headers["Content-Disposition"]
         async with client.get(base + "/console", params={"d": "region", "p": "all"}) as answer:
             page = await answer.text()
             assert answer.status == 200 and 'id="stats-table"' in page and "Total" in page

@@ -29,6 +29,7 @@ from bot.domain.campaigns import Reply
 from bot.domain.classes import ClassStatus
 from bot.domain.console import LinkState, csrf_ok, csrf_token
 from bot.domain.stats import FEW, Dimension, Period
+from bot.i18n import environment
 from bot.services import console
 from bot.services.errors import NotAllowed, NotFound, Refusal
 from storage.console import ClassFilter
@@ -372,3 +373,20 @@ async def test_phone_followups_dial_only_where_FOLLOWUP_MOBILE_allows_S53(sessio
     assert Kind.CALL in {item.kind for item in staff.items}
     assert staff.phones[survey_id] == console.Phone(MOBILE, MOBILE)
     assert lecturer.phones[survey_id] == console.Phone("138****5678", None)
+    for inbox, dialable in ((staff, True), (lecturer, False)):
+        html = (
+            environment()
+            .get_template("console/todo.html")
+            .render(
+                locale="zh-CN",
+                nonce="n",
+                csrf="c",
+                bot_name="b",
+                current="todo",
+                notice=None,
+                inbox=inbox,
+                tz=NOW.tzinfo,
+            )
+        )
+        assert ('href="tel:+8613812345678"' in html) is dialable
+        assert ("138****5678" in html) is not dialable and "电话回访" in html
