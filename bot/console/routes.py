@@ -13,9 +13,9 @@ with a per-response nonce (`bot/webchat/security.py`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -30,21 +30,29 @@ from bot.console.views import (
     Values,
     classes_table,
     encoded,
+    recipients_table,
     roster_table,
+    stats_table,
     todo_table,
     trainees_table,
 )
 from bot.domain.assessment import ClassStage
+from bot.domain.campaigns import SHOWN, Export
 from bot.domain.classes import ClassStatus
 from bot.domain.console import ABSOLUTE, LinkState, csrf_ok, csrf_token
+from bot.domain.stats import Dimension, Period
 from bot.i18n import environment, locale_for, text
 from bot.services import console
 from bot.services.actor import Actor
 from bot.services.errors import NotAllowed, NotFound, Refusal
+from bot.services.stats import Filters
+from bot.views.stats import shown
 from bot.webchat.security import new_nonce, page_headers
+from bot.xlsx import XLSX_MIME
 from storage.console import ClassFilter
 from storage.db import unit_of_work
 
+PDF_MIME, ZIP_MIME = "application/pdf", "application/zip"
 COOKIE = "console_session"
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 MAX_ID = 2**31 - 1
@@ -130,6 +138,24 @@ def _filter_query(chosen: ClassFilter) -> dict[str, str]:
     return {key: value for key, value in shown.items() if value}
 
 
+def stats_choice(query: MultiMapping[str], actor: Actor) -> tuple[Dimension, Period, Filters]:
+    """The dashboard's grouping, period and institution (defaults: by role, this year)."""
+    dimension = _choice(query, "d", tuple(Dimension))
+    period = _choice(query, "p", tuple(Period))
+    return (
+        Dimension(dimension) if dimension else console.stats_dimension(actor),
+        Period(period) if period else console.STATS_PERIOD,
+        Filters(institution_id=_int(query, "institution", 1, MAX_ID)),
+    )
+
+
+def _stats_query(dimension: Dimension, period: Period, filters: Filters) -> dict[str, str]:
+    kept = {"d": dimension.value, "p": period.value}
+    if filters.institution_id:
+        kept["institution"] = str(filters.institution_id)
+    return kept
+
+
 def _search(query: MultiMapping[str]) -> str | None:
     return _clean_text(query.get("q", ""), MAX_SEARCH) or None
 
@@ -158,7 +184,14 @@ class Console:
             web.get("/console/classes", signed_in(self.classes)),
             web.get("/console/classes.{fmt}", signed_in(self.classes_export)),
             web.get("/console/classes/{id}", signed_in(self.class_page)),
+            web.get("/console/stats.{fmt}", signed_in(self.stats_export)),
             web.get("/console/classes/{id}/roster.{fmt}", signed_in(self.roster_export)),
+            web.get("/console/classes/{id}/report.{kind}", signed_in(self.report_download)),
+            web.get("/console/classes/{id}/bundle.zip", signed_in(self.bundle_download)),
+            web.get("/console/campaigns", signed_in(self.campaigns)),
+            web.get("/console/campaigns/{id}", signed_in(self.campaign)),
+            web.get("/console/campaigns/{id}/recipients.{fmt}", signed_in(self.recipients_export)),
+            web.get("/console/campaigns/{id}/answers.xlsx", signed_in(self.answers_export)),
             web.get("/console/trainees", signed_in(self.trainees)),
             web.get("/console/trainees.{fmt}", signed_in(self.trainees_export)),
             web.get("/console/trainees/{id}", signed_in(self.trainee)),
@@ -226,15 +259,7 @@ class Console:
     def _file(self, table: Table, form: Format) -> web.Response:
         data, mime = encoded(table, form)
         stamp = self.clock.now().astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
-        return web.Response(
-            body=data,
-            content_type=mime,
-            headers={
-                **HEADERS,
-                "Content-Disposition": f'attachment; filename="{table.name}-{stamp}.{form}"',
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return _download(f"{table.name}-{stamp}.{form}", data, mime)
 
     def _secure(self, request: web.Request) -> bool:
         return request.secure or (self.settings.public_url or "").startswith("https://")
@@ -345,6 +370,9 @@ class Console:
     async def dashboard(
         self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
     ) -> web.Response:
+        dimension, period, filters = stats_choice(request.query, actor)
+        table = await console.figures(session, actor, dimension, period, filters)
+        end = table.period.end if table else None
         return self._render(
             "dashboard.html",
             actor.locale,
@@ -352,8 +380,27 @@ class Console:
             current="dashboard",
             board=await console.dashboard(session, actor),
             phases=PHASES,
-            stats=None,  # the slot for the /stats figures (bot/services/stats.py)
+            stats=table,
+            last=end - timedelta(days=1) if end else None,
+            dimension=dimension,
+            period=period,
+            dimensions=tuple(Dimension),
+            periods=tuple(Period),
+            chosen_institution=filters.institution_id,
+            institutions=await console.institution_choices(session, actor),
+            query=urlencode(_stats_query(dimension, period, filters)),
+            figure=shown,
         )
+
+    async def stats_export(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        form, values = _export_kind(request)
+        dimension, period, filters = stats_choice(request.query, actor)
+        table = await console.figures(session, actor, dimension, period, filters)
+        if table is None:
+            raise NotAllowed
+        return self._file(stats_table(actor.locale, table, dimension, values), form)
 
     async def classes(
         self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
@@ -393,6 +440,69 @@ class Console:
         form, values = _export_kind(request)
         view = await console.class_page(session, actor, _path_id(request))
         return self._file(roster_table(actor.locale, view.people, values), form)
+
+    async def report_download(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        """The activity report (ACTIVITY_REPORT) as /report prints it, off the event loop."""
+        kind = request.match_info["kind"]
+        if kind not in ("pdf", "xlsx"):
+            raise NotFound
+        files = await console.report_files(session, actor, _path_id(request))
+        name, data = files.pdf if kind == "pdf" else files.xlsx
+        return _download(name, data, PDF_MIME if kind == "pdf" else XLSX_MIME)
+
+    async def bundle_download(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        """The reporting bundle (REPORT_BUNDLE) as one ZIP, as /bundle builds it."""
+        name, data = await console.bundle_archive(session, actor, _path_id(request))
+        return _download(name, data, ZIP_MIME)
+
+    async def campaigns(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        shown = await console.campaign_list(session, actor, _page(request.query))
+        return self._render(
+            "campaigns.html",
+            actor.locale,
+            csrf=csrf,
+            current="campaigns",
+            shown=shown,
+            page_url=lambda page: "/console/campaigns?" + urlencode({"page": page}),
+        )
+
+    async def campaign(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        campaign_id = _path_id(request)
+        view = await console.campaign(session, actor, campaign_id, _page(request.query))
+        return self._render(
+            "campaign.html",
+            actor.locale,
+            csrf=csrf,
+            current="campaigns",
+            view=view,
+            states=SHOWN,
+            page_url=lambda page: f"/console/campaigns/{campaign_id}?" + urlencode({"page": page}),
+        )
+
+    async def recipients_export(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        form, values = _export_kind(request)
+        campaign_id = _path_id(request)
+        rows = await console.all_recipients(session, actor, campaign_id)
+        return self._file(recipients_table(actor.locale, campaign_id, rows, values), form)
+
+    async def answers_export(
+        self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
+    ) -> web.Response:
+        how = _choice(request.query, "values", tuple(Export)) or Export.LABELS
+        name, data = await console.campaign_answers(
+            session, actor, _path_id(request), Export(how), self.settings.tz
+        )
+        return _download(name, data, XLSX_MIME)
 
     async def trainees(
         self, request: web.Request, session: AsyncSession, actor: Actor, csrf: str
@@ -474,6 +584,21 @@ class Console:
 def _field(form: MultiMapping[Any] | None, name: str) -> str | None:
     value = form.get(name) if form is not None else None
     return value if isinstance(value, str) else None
+
+
+def _download(name: str, data: bytes, mime: str) -> web.Response:
+    """A file to save: its name in ASCII for old clients and in full (RFC 6266) for the rest."""
+    plain = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return web.Response(
+        body=data,
+        content_type=mime,
+        headers={
+            **HEADERS,
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def _export_kind(request: web.Request) -> tuple[Format, Values]:

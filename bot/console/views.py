@@ -16,8 +16,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.campaigns import Reply
 from bot.domain.checkin import PersonSummary
+from bot.domain.stats import FEW, MEASURES, Dimension, Measure
 from bot.i18n import text
+from bot.services.stats import Row
+from bot.services.stats import Table as StatsTable
+from bot.views.stats import shown
 from bot.xlsx import XLSX_MIME, write_rows
 from storage.console import ClassRow
 
@@ -145,6 +150,56 @@ def todo_table(locale: str, items: Sequence[Any], values: Values, tz: Any) -> Ta
         for item in items
     ]
     return Table("todo", _header(locale, TODO_COLUMNS, values), out)
+
+
+RECIPIENT_COLUMNS = ("trainee", "state")
+
+
+def stats_table(locale: str, table: StatsTable, dimension: Dimension, values: Values) -> Table:
+    """The statistics as the dashboard shows them, every group and the total last; a figure
+    under the small-count rule stays "<3", one not collected "—" (as /stats's XLSX)."""
+    if values is Values.CODES:
+        header = [dimension.value, "classes", *table.columns]
+    else:
+        header = [
+            text(locale, "stats.dimension", d=dimension.value),
+            text(locale, "stats.classes"),
+            *(text(locale, "stats.column", c=key) for key in table.columns),
+        ]
+
+    def cells(row: Row, label: str) -> list[Any]:
+        out: list[Any] = [label, row.classes]
+        for key in table.columns:
+            value = row.figures.get(key)
+            if value is None or value == FEW:
+                out.append(shown(key, value))
+            elif MEASURES[key] is Measure.RATE:
+                out.append(round(float(value), 4))
+            elif MEASURES[key] is Measure.AVERAGE:
+                out.append(round(float(value), 2))
+            else:
+                out.append(value)
+        return out
+
+    rows = [
+        cells(row, row.key if values is Values.CODES else row.label or row.key)
+        for row in table.rows
+    ]
+    rows.append(
+        cells(table.total, "total" if values is Values.CODES else text(locale, "stats.total"))
+    )
+    return Table(f"stats-{dimension.value}", header, rows)
+
+
+def recipients_table(
+    locale: str, campaign_id: int, rows: Sequence[tuple[str, Reply]], values: Values
+) -> Table:
+    """A campaign's recipients (names only) and where each stands."""
+    out = [
+        [name, _label(locale, "campaigns.state_name", "state", state.value, values)]
+        for name, state in rows
+    ]
+    return Table(f"campaign-{campaign_id}", _header(locale, RECIPIENT_COLUMNS, values), out)
 
 
 def _csv_cell(value: Any) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -424,11 +425,16 @@ async def campaigns_page(
 
 
 async def waiting_page(
-    session: AsyncSession, actor: Actor, campaign_id: int, page: int
+    session: AsyncSession,
+    actor: Actor,
+    campaign_id: int,
+    page: int,
+    shown: Sequence[Reply] = WAITING,
 ) -> Page[tuple[str, Reply]]:
-    """Who was pushed and has not answered (name and state), a page at a time."""
+    """Who was pushed and has not answered (name and state), a page at a time; with `shown`,
+    the recipients in those states (the console lists every recipient: SHOWN)."""
     await campaign_for(session, actor, campaign_id)
-    states = [state.value for state in WAITING]
+    states = [state.value for state in shown]
     total = await store.waiting_count(session, campaign_id, states)
     page, pages, offset = page_window(total, page)
     rows = await store.waiting_page(session, campaign_id, states, offset, PAGE_SIZE)

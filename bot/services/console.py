@@ -5,16 +5,21 @@ page, PERSONAL_DATA_FULL decides whether numbers show in full).
 A page reuses the chat's use cases for what they already give: the attendance summary
 (`checkin.class_summary`), assessment progress (`assessment.staff.progress`), the feedback
 trend (`feedback.trend`), the to-do inbox (`todo`) and the class decision
-(`applications.decide_application`, the same call as the chat's buttons).
+(`applications.decide_application`, the same call as the chat's buttons); the statistics
+(`stats.figures`), a class's issued certificates (`issuing.of_class`), its activity report and
+bundle (`activity_report.for_actor`, `bundle.build`), the follow-up campaigns
+(`campaigns.campaigns_page`, `dashboard`, `waiting_page`) and a phone follow-up's number
+(`followup.call`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.campaigns import SHOWN, Counts, Export, Reply
 from bot.domain.checkin import PersonSummary, SessionSummary
 from bot.domain.classes import ClassStatus
 from bot.domain.console import (
@@ -29,9 +34,22 @@ from bot.domain.console import (
     session_live,
     well_formed,
 )
+from bot.domain.stats import Dimension, Period
+from bot.i18n import I18n
 from bot.policy import RULES, Action, Reach, Target, allowed, institutions, may, regions, require
 from bot.privacy import mask_id_number, mask_phone
-from bot.services import applications, checkin, feedback, todo
+from bot.services import (
+    activity_report,
+    applications,
+    bundle,
+    campaigns,
+    checkin,
+    feedback,
+    followup,
+    issuing,
+    stats,
+    todo,
+)
 from bot.services.actor import Actor, grants_of
 from bot.services.assessment import staff as assessment_staff
 from bot.services.errors import NotAllowed, NotFound, Refusal
@@ -43,7 +61,14 @@ from storage import console as store
 from storage import people, repo
 from storage.assessment import Progress
 from storage.console import ClassFilter, ClassRow, CycleHistory, Scope
-from storage.models import ClassSession, Institution, Person, TrainingClass
+from storage.models import (
+    Campaign,
+    ClassSession,
+    Institution,
+    IssuedCertificate,
+    Person,
+    TrainingClass,
+)
 from storage.todo import Item, Kind
 
 EXPORT_LIMIT = 50_000
@@ -163,6 +188,30 @@ async def dashboard(session: AsyncSession, actor: Actor) -> Dashboard:
     )
 
 
+def stats_dimension(actor: Actor) -> Dimension:
+    """The dashboard's grouping unless chosen: by region for whoever sees every region (an
+    admin), by institution for the others (a supervisor's region, a staff member's own)."""
+    rules = RULES[Action.STATS_VIEW]
+    everything = any(Reach.ALL in getattr(rules.get(g.role), "reaches", ()) for g in actor.grants)
+    return Dimension.REGION if everything else Dimension.INSTITUTION
+
+
+STATS_PERIOD = Period.YEAR
+
+
+async def figures(
+    session: AsyncSession,
+    actor: Actor,
+    dimension: Dimension,
+    period: Period,
+    filters: stats.Filters | None = None,
+) -> stats.Table | None:
+    """The /stats table for the dashboard (None when the actor's role sees no statistics)."""
+    if not stats.may_view(actor):
+        return None
+    return await stats.figures(session, actor, dimension, period, filters or stats.Filters())
+
+
 # --- classes --------------------------------------------------------------------------------
 
 
@@ -194,6 +243,10 @@ class ClassPage:
     progress: Progress | None
     trend: list[tuple[int, float | None]] | None
     may_decide: bool
+    may_report: bool = False
+    may_bundle: bool = False
+    certificates: list[IssuedCertificate] | None = None
+    """Issued to the class's trainees; None when the actor does not read its papers."""
 
 
 async def class_page(session: AsyncSession, actor: Actor, class_id: int) -> ClassPage:
@@ -214,9 +267,11 @@ async def class_page(session: AsyncSession, actor: Actor, class_id: int) -> Clas
         trend = None
     institution = await session.get(Institution, training_class.institution_id)
     named = await people.names(session, await class_store.teacher_ids(session, class_id))
-    may_decide = training_class.status == ClassStatus.SUBMITTED and await _may_decide(
-        session, actor, class_id
+    may_decide = training_class.status == ClassStatus.SUBMITTED and await _may(
+        session, actor, Action.CLASS_DECIDE, class_id
     )
+    approved = training_class.status == ClassStatus.APPROVED
+    may_bundle = approved and await _may(session, actor, Action.REPORT_BUNDLE, class_id)
     return ClassPage(
         training_class,
         institution.name if institution else "",
@@ -226,15 +281,33 @@ async def class_page(session: AsyncSession, actor: Actor, class_id: int) -> Clas
         progress,
         trend,
         may_decide,
+        may_report=approved and await _may(session, actor, Action.ACTIVITY_REPORT, class_id),
+        may_bundle=may_bundle,
+        certificates=await issuing.of_class(session, actor, class_id) if may_bundle else None,
     )
 
 
-async def _may_decide(session: AsyncSession, actor: Actor, class_id: int) -> bool:
+async def _may(session: AsyncSession, actor: Actor, action: Action, class_id: int) -> bool:
     try:
-        await class_for(session, actor, Action.CLASS_DECIDE, class_id)
+        await class_for(session, actor, action, class_id)
     except Refusal:
         return False
     return True
+
+
+async def report_files(session: AsyncSession, actor: Actor, class_id: int) -> activity_report.Files:
+    """The class's activity report (PDF and XLSX), as the chat's /report sends it."""
+    return await activity_report.for_actor(session, actor, class_id)
+
+
+WEB_BUNDLE_LIMIT = 2**31
+"""A download has no chat upload limit: the bundle comes as one archive."""
+
+
+async def bundle_archive(session: AsyncSession, actor: Actor, class_id: int) -> tuple[str, bytes]:
+    """The class's reporting bundle as one ZIP (file name, bytes), as /bundle builds it."""
+    ((name, data),) = (await bundle.build(session, actor, class_id, WEB_BUNDLE_LIMIT)).archives
+    return name, data
 
 
 # --- trainees -------------------------------------------------------------------------------
@@ -311,7 +384,75 @@ async def trainee(session: AsyncSession, actor: Actor, person_id: int) -> Traine
     return TraineePage(person_id, named.get(person_id, ""), cycles=history, **shown)
 
 
+# --- follow-up campaigns ---------------------------------------------------------------------
+
+
+def _campaigner(actor: Actor) -> None:
+    if not may(actor, Action.CAMPAIGN_PUSH):
+        raise NotAllowed
+
+
+async def campaign_list(
+    session: AsyncSession, actor: Actor, page: int
+) -> Page[tuple[Campaign, str]]:
+    """The campaigns the actor follows (CAMPAIGN_PUSH: none for a role that pushes none),
+    newest first, a page at a time."""
+    return await campaigns.campaigns_page(session, actor, page)
+
+
+@dataclass(frozen=True)
+class CampaignPage:
+    dashboard: campaigns.Dashboard
+    recipients: Page[tuple[str, Reply]]
+
+    @property
+    def counts(self) -> Counts:
+        return self.dashboard.counts
+
+
+async def campaign(
+    session: AsyncSession, actor: Actor, campaign_id: int, page: int
+) -> CampaignPage:
+    """A campaign's counts and percentages per state and its recipients with their state (a
+    page); another institution's or region's campaign is not found."""
+    _campaigner(actor)
+    shown = await campaigns.dashboard(session, actor, campaign_id)
+    return CampaignPage(
+        shown, await campaigns.waiting_page(session, actor, campaign_id, page, SHOWN)
+    )
+
+
+async def all_recipients(
+    session: AsyncSession, actor: Actor, campaign_id: int
+) -> list[tuple[str, Reply]]:
+    """Every recipient of the campaign and their state, for an export (the pages in turn)."""
+    _campaigner(actor)
+    rows: list[tuple[str, Reply]] = []
+    for number in range(EXPORT_LIMIT // PAGE_SIZE):
+        shown = await campaigns.waiting_page(session, actor, campaign_id, number, SHOWN)
+        rows.extend(shown.items)
+        if number + 1 >= shown.pages:
+            break
+    return rows
+
+
+async def campaign_answers(
+    session: AsyncSession, actor: Actor, campaign_id: int, how: Export, tz: tzinfo
+) -> tuple[str, bytes]:
+    """Every answer of the campaign as the chat's XLSX (option labels or codes)."""
+    _campaigner(actor)
+    return await campaigns.export(session, actor, campaign_id, how, I18n(actor.locale), tz)
+
+
 # --- to-do ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A phone follow-up's number as the actor may see it, and `tel` (dialable) only in full."""
+
+    shown: str
+    tel: str | None
 
 
 @dataclass(frozen=True)
@@ -320,6 +461,8 @@ class Inbox:
     items: list[Item]
     page: int
     pages: int
+    phones: dict[int, Phone] | None = None
+    """Per phone follow-up (survey id) on the page: its mobile (FOLLOWUP_MOBILE: in full)."""
 
 
 async def inbox(session: AsyncSession, actor: Actor, page: int) -> Inbox:
@@ -328,7 +471,13 @@ async def inbox(session: AsyncSession, actor: Actor, page: int) -> Inbox:
     total = sum(counts.values())
     page, pages, _ = page_window(total, page, todo.PAGE_SIZE)
     items = await todo.page(session, actor.person_id, actor.grants, page) if total else []
-    return Inbox(counts, items, page, pages)
+    phones = {}
+    for item in items:
+        if item.kind is Kind.CALL:
+            call = await followup.call(session, actor, item.id)
+            shown = call.mobile if call.full or not call.mobile else mask_phone(call.mobile)
+            phones[item.id] = Phone(shown, call.mobile if call.full and call.mobile else None)
+    return Inbox(counts, items, page, pages, phones)
 
 
 async def all_todo(session: AsyncSession, actor: Actor) -> list[Item]:

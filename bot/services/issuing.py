@@ -433,6 +433,13 @@ async def document(
     return i18n("issuing.file_name", number=cert.number), pdf
 
 
+async def of_class(session: AsyncSession, actor: Actor, class_id: int) -> list[IssuedCertificate]:
+    """The certificates issued to a class's trainees (revoked ones too, and those whose holder's
+    details were withdrawn), for whoever reads the class's papers (REPORT_BUNDLE)."""
+    await class_for(session, actor, Action.REPORT_BUNDLE, class_id)
+    return await store.of_class(session, class_id)
+
+
 # --- the holder -------------------------------------------------------------------------------
 
 

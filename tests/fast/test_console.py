@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from urllib.parse import quote
 
 import aiohttp
@@ -23,9 +24,18 @@ from bot.console.routes import COOKIE, Console
 from bot.domain.console import csrf_token
 from bot.domain.roles import Grant, Role
 from storage import repo
-from storage.models import ConsoleLink, Person
+from storage.models import (
+    Campaign,
+    CampaignRecipient,
+    ConsoleLink,
+    Institution,
+    IssuedCertificate,
+    Person,
+    Region,
+)
 from tests.chat import ChatUser, body
 from tests.conftest import make_settings
+from tests.factories import make_class
 from tests.fast.conftest import fast_factory  # noqa: F401  (the fast tier's fixture)
 
 FUZZ = settings(
@@ -86,9 +96,12 @@ async def target(fast, http):
 
 QUERIES = st.tuples(
     st.just("query"),
-    st.sampled_from(["/console/classes", "/console/trainees", "/console/todo", "/console"]),
+    st.sampled_from(
+        ["/console/classes", "/console/trainees", "/console/todo", "/console", "/console/campaigns"]
+    ),
     st.dictionaries(
-        st.sampled_from(["phase", "institution", "from", "to", "page", "q", "values"]), TEXT
+        st.sampled_from(["phase", "institution", "from", "to", "page", "q", "values", "d", "p"]),
+        TEXT,
     ),
 )
 PATHS = st.tuples(
@@ -100,6 +113,9 @@ PATHS = st.tuples(
             "/console/classes.{}",
             "/console/trainees.{}",
             "/console/classes/{}/roster.xlsx",
+            "/console/stats.{}",
+            "/console/campaigns/{}",
+            "/console/campaigns/{}/recipients.csv",
             "/console/signin/{}",
             "/console?{}",
             "/console/classes?{}",
@@ -154,6 +170,100 @@ async def test_console_routes_never_fail(target, caplog, case) -> None:
                 if route.startswith("/console/todo") and (raw is not None or not real_csrf):
                     assert answer.status in (400, 403)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_another_regions_campaign_and_bundle_are_not_found_by_url(fast, target) -> None:
+    """A supervisor typing another region's campaign, its recipients' export, or that region's
+    class bundle or activity report into the address bar gets the 404 page (the same as an
+    unknown id); their own dashboard shows the statistics and exports them."""
+    base, cookie, _ = target
+    async with fast.store() as session:
+        elsewhere = Region(name="别的区")
+        session.add(elsewhere)
+        await session.flush()
+        there = Institution(name="别的机构", region_id=elsewhere.id)
+        session.add(there)
+        await session.flush()
+        foreign = await make_class(
+            session, institution_id=there.id, region_id=elsewhere.id, start=date(2026, 3, 2)
+        )
+        maker = (await session.exec(select(Person))).first()
+        campaign = Campaign(
+            token="w2" * 8,
+            form_key="needs",
+            created_by=maker.id,
+            institution_id=there.id,
+            region_id=elsewhere.id,
+            status="confirmed",
+        )
+        session.add(campaign)
+        await session.flush()
+        region = (await repo.regions(session))[0]
+        here = (await repo.institutions_in(session, region.id))[0]
+        mine = await make_class(
+            session, institution_id=here.id, region_id=region.id, start=date(2026, 3, 2)
+        )
+        session.add(
+            IssuedCertificate(
+                number="2026-0009",
+                programme="trainee",
+                holder_name="Li",
+                class_id=mine.id,
+                class_name=mine.name,
+                institution_id=here.id,
+                institution_name=here.name,
+                region_id=region.id,
+                issued_on=date(2026, 3, 20),
+                revoked_at=fast.clock.now(),
+            )
+        )
+        ours = Campaign(
+            token="w3" * 8,
+            form_key="needs",
+            created_by=maker.id,
+            institution_id=here.id,
+            region_id=region.id,
+            status="confirmed",
+        )
+        session.add(ours)
+        await session.flush()
+        session.add(CampaignRecipient(campaign_id=ours.id, person_id=maker.id, state="completed"))
+        own_class, own_campaign = mine.id, ours.id
+        urls = [
+            f"/console/campaigns/{campaign.id}",
+            f"/console/campaigns/{campaign.id}/recipients.xlsx",
+            f"/console/campaigns/{campaign.id}/answers.xlsx",
+            f"/console/classes/{foreign.id}/bundle.zip",
+            f"/console/classes/{foreign.id}/report.pdf",
+        ]
+    async with aiohttp.ClientSession(headers=cookie) as client:
+        for url in urls:
+            async with client.get(base + url) as answer:
+                assert answer.status == 404, url
+                assert "outside what you may see" in await answer.text()
+        async with client.get(base + "/console/campaigns") as answer:
+            listed = await answer.text()
+            assert answer.status == 200 and f'/console/campaigns/{campaign.id}"' not in listed
+            assert f'/console/campaigns/{own_campaign}"' in listed
+        async with client.get(base + f"/console/campaigns/{own_campaign}") as answer:
+            shown = await answer.text()
+            assert answer.status == 200 and "Training needs questionnaire" in shown
+            assert "completed" in shown and "100%" in shown
+        async with client.get(base + f"/console/campaigns/{own_campaign}/recipients.csv") as got:
+            assert got.status == 200 and "completed" in (await got.text())
+        async with client.get(base + f"/console/classes/{own_class}") as answer:
+            shown = await answer.text()
+            assert answer.status == 200 and "2026-0009" in shown and "Revoked" in shown
+            assert f"/console/classes/{own_class}/bundle.zip" in shown
+        async with client.get(base + f"/console/classes/{own_class}/report.xlsx") as answer:
+            assert answer.status == 200 and (await answer.read())[:2] == b"PK"
+            assert "filename*=UTF-8''" in answer.headers["Content-Disposition"]
+        async with client.get(base + "/console", params={"d": "region", "p": "all"}) as answer:
+            page = await answer.text()
+            assert answer.status == 200 and 'id="stats-table"' in page and "Total" in page
+        async with client.get(base + "/console/stats.csv", params={"values": "codes"}) as answer:
+            lines = (await answer.text()).lstrip("\ufeff").splitlines()
+            assert answer.status == 200 and lines[0].startswith("institution,classes,enrolled")
 
 
 def test_the_console_is_served_in_polling_and_webhook_mode_too(tmp_path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -19,16 +20,34 @@ from bot.console.views import (
     Values,
     classes_table,
     encoded,
+    recipients_table,
+    stats_table,
     todo_table,
     trainees_table,
 )
+from bot.domain.campaigns import Reply
 from bot.domain.classes import ClassStatus
 from bot.domain.console import LinkState, csrf_ok, csrf_token
+from bot.domain.stats import FEW, Dimension, Period
+from bot.i18n import environment
 from bot.services import console
 from bot.services.errors import NotAllowed, NotFound, Refusal
 from storage.console import ClassFilter
 from storage.db import unit_of_work
-from storage.models import AuditEntry, FormAnswer, FormSubmission, OutboxMessage, TrainingClass
+from storage.models import (
+    AuditEntry,
+    Campaign,
+    CampaignRecipient,
+    FollowupSurvey,
+    FormAnswer,
+    FormSubmission,
+    Institution,
+    IssuedCertificate,
+    OutboxMessage,
+    Person,
+    TrainingClass,
+)
+from storage.todo import Kind
 from tests.services import test_decisions
 from tests.services.test_decisions import NOW, World
 
@@ -163,9 +182,7 @@ async def test_numbers_are_masked_unless_the_role_may_see_them_S53(sessions, wor
         ]
         assert none.total == 0
         assert (await console.trainees(session, world.actor("staff"), "%", 0)).total == 0
-        page = await console.trainee(
-            session, world.actor("staff"), full.items[0].row.person_id
-        )
+        page = await console.trainee(session, world.actor("staff"), full.items[0].row.person_id)
         assert page.id_number == "110101********1234"
         assert [m.to_state for m in page.cycles[0].transitions] == ["registered", "screened"]
         with pytest.raises((NotFound, NotAllowed)):
@@ -184,7 +201,7 @@ async def test_exports_open_as_xlsx_and_csv_with_labels_or_codes(sessions, world
         rows = await console.all_classes(session, world.actor("supervisor"), ClassFilter())
         waiting = await console.all_todo(session, world.actor("supervisor"))
     inbox = todo_table("zh-CN", waiting, Values.LABELS, NOW.tzinfo)
-    assert [row[0] for row in inbox.rows] == ["证书核验", "开班申请"]
+    assert [row[0] for row in inbox.rows] == ["证书待审核", "开班申请待审批"]
     assert todo_table("en", waiting, Values.CODES, NOW.tzinfo).rows[1][:2] == [
         "class",
         world.class_id,
@@ -200,3 +217,176 @@ async def test_exports_open_as_xlsx_and_csv_with_labels_or_codes(sessions, world
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert mime == "text/csv" and lines[0][:3] == ["id", "name", "programme"]
     assert lines[1][1].startswith("'=") and {lines[1][5], lines[2][5]} == {"submitted", "approved"}
+
+
+# --- the pages wired to the features that landed since (brief W2) ----------------------------
+
+
+async def test_dashboard_statistics_are_the_stats_use_case_S17(sessions, world) -> None:
+    """S-17 on the dashboard: the figures are stats.figures for the actor (grouped by
+    institution for a supervisor, "<3" kept as the service gives it), none for a trainee;
+    the export carries labels or codes."""
+    supervisor = world.actor("supervisor")
+    async with unit_of_work(sessions) as session:
+        dimension = console.stats_dimension(supervisor)
+        table = await console.figures(session, supervisor, dimension, Period.ALL)
+        foreign = await console.figures(
+            session, world.actor("foreign_supervisor"), dimension, Period.ALL
+        )
+        assert await console.figures(session, world.actor("trainee"), dimension, Period.ALL) is None
+    assert dimension is Dimension.INSTITUTION
+    assert [row.label for row in table.rows] == [f"机构{world_institution(world)}"]
+    assert table.total.figures["enrolled"] == FEW  # one learner: under the small-count rule
+    assert foreign.rows == [] and foreign.total.classes == 0
+    labels = stats_table("zh-CN", table, dimension, Values.LABELS)
+    codes = stats_table("en", table, dimension, Values.CODES)
+    assert labels.header[:2] == ["机构", "班级数"] and labels.rows[-1][0] == "合计"
+    assert codes.header[:3] == ["institution", "classes", "enrolled"]
+    assert codes.rows[-1][:3] == ["total", table.total.classes, FEW]
+    data, _ = encoded(labels, Format.CSV)
+    assert "<3" in data.decode("utf-8-sig")
+
+
+def world_institution(world: World) -> int:
+    return world.people["staff"][1][0].institution_id
+
+
+async def test_class_papers_certificates_report_and_bundle_follow_the_policy(
+    sessions, world
+) -> None:
+    """The class page lists the certificates issued (revoked and withdrawn ones marked) and
+    offers the activity report and the bundle to whom ACTIVITY_REPORT / REPORT_BUNDLE allow;
+    another region's supervisor gets neither by id."""
+    class_id = world.running_class_id
+    async with unit_of_work(sessions) as session:
+        running = await session.get(TrainingClass, class_id)
+        for number, holder, revoked in (("2026-0002", None, NOW), ("2026-0001", "小红", None)):
+            session.add(
+                IssuedCertificate(
+                    number=number,
+                    programme="trainee",
+                    holder_name=holder,
+                    class_id=class_id,
+                    class_name=running.name,
+                    institution_id=running.institution_id,
+                    institution_name="机构",
+                    region_id=running.region_id,
+                    issued_on=NOW.date(),
+                    revoked_at=revoked,
+                )
+            )
+    async with unit_of_work(sessions) as session:
+        shown = await console.class_page(session, world.actor("supervisor"), class_id)
+        staff = await console.class_page(session, world.actor("staff"), class_id)
+        pending = await console.class_page(session, world.actor("supervisor"), world.class_id)
+        name, data = await console.bundle_archive(session, world.actor("staff"), class_id)
+        files = await console.report_files(session, world.actor("supervisor"), class_id)
+        for action in (console.bundle_archive, console.report_files):
+            with pytest.raises((NotFound, NotAllowed)):
+                await action(session, world.actor("foreign_supervisor"), class_id)
+    assert shown.may_report and shown.may_bundle and staff.may_bundle
+    assert [(c.number, c.holder_name, c.revoked_at is not None) for c in shown.certificates] == [
+        ("2026-0001", "小红", False),
+        ("2026-0002", None, True),
+    ]
+    assert not pending.may_bundle and pending.certificates is None
+    assert name.endswith(".zip") and zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert files.pdf[1].startswith(b"%PDF") and files.xlsx[0].endswith(".xlsx")
+
+
+async def _campaign(sessions, world: World, states: tuple[str, ...]) -> int:
+    async with unit_of_work(sessions) as session:
+        here = await session.get(Institution, world_institution(world))
+        campaign = Campaign(
+            token="t" * 16,
+            form_key="needs",
+            created_by=world.people["staff"][0],
+            institution_id=here.id,
+            region_id=here.region_id,
+            selection={"kind": "all"},
+            status="confirmed",
+            confirmed_at=NOW,
+        )
+        session.add(campaign)
+        await session.flush()
+        for serial, state in enumerate(states):
+            person = Person(tg_user_id=90_000 + serial, first_name=f"学员{serial}")
+            session.add(person)
+            await session.flush()
+            session.add(
+                CampaignRecipient(campaign_id=campaign.id, person_id=person.id, state=state)
+            )
+        return campaign.id
+
+
+async def test_campaign_pages_show_progress_per_state_within_scope(sessions, world) -> None:
+    """A campaign's counts and percentages per state and every recipient with their state, for
+    the institution's staff and the region's supervisor (CAMPAIGN_PUSH); another region's
+    supervisor neither lists nor opens it."""
+    campaign_id = await _campaign(sessions, world, ("sent", "completed", "completed", "queued"))
+    async with unit_of_work(sessions) as session:
+        listed = await console.campaign_list(session, world.actor("supervisor"), 0)
+        hidden = await console.campaign_list(session, world.actor("foreign_supervisor"), 0)
+        view = await console.campaign(session, world.actor("staff"), campaign_id, 0)
+        everyone = await console.all_recipients(session, world.actor("supervisor"), campaign_id)
+        for name in ("foreign_supervisor", "foreign_staff"):
+            with pytest.raises((NotFound, NotAllowed)):
+                await console.campaign(session, world.actor(name), campaign_id, 0)
+    assert [c.id for c, _ in listed.items] == [campaign_id] and hidden.total == 0
+    assert view.counts.total == 4 and view.counts.percent(Reply.COMPLETED) == 50
+    assert view.recipients.total == 4
+    assert sorted(state for _, state in view.recipients.items) == sorted(
+        [Reply.SENT, Reply.COMPLETED, Reply.COMPLETED, Reply.QUEUED]
+    )
+    table = recipients_table("zh-CN", campaign_id, everyone, Values.LABELS)
+    codes = recipients_table("en", campaign_id, everyone, Values.CODES)
+    assert len(table.rows) == 4 and table.header == ["姓名", "所处环节"]
+    assert sorted(row[1] for row in table.rows) == ["已完成", "已完成", "已推送", "待推送"]
+    assert sorted(row[1] for row in codes.rows) == ["completed", "completed", "queued", "sent"]
+
+
+async def test_phone_followups_dial_only_where_FOLLOWUP_MOBILE_allows_S53(sessions, world) -> None:
+    """A phone follow-up in the console's inbox: the institution's staff get the number in
+    full (a tel: link); a lecturer who calls too sees it masked (S-53)."""
+    trainee_id = world.people["trainee"][0]
+    async with unit_of_work(sessions) as session:
+        registration = (
+            await session.exec(select(FormSubmission).where(FormSubmission.person_id == trainee_id))
+        ).one()
+        registration.answers = {"mobile": MOBILE}
+        session.add(registration)
+        survey = FollowupSurvey(
+            person_id=trainee_id,
+            class_id=world.running_class_id,
+            institution_id=world_institution(world),
+            wave=1,
+            months=6,
+            sent_at=NOW,
+            closed_at=NOW,
+        )
+        session.add(survey)
+        await session.flush()
+        survey_id = survey.id
+    async with unit_of_work(sessions) as session:
+        staff = await console.inbox(session, world.actor("staff"), 0)
+        lecturer = await console.inbox(session, world.actor("teacher"), 0)
+    assert Kind.CALL in {item.kind for item in staff.items}
+    assert staff.phones[survey_id] == console.Phone(MOBILE, MOBILE)
+    assert lecturer.phones[survey_id] == console.Phone("138****5678", None)
+    for inbox, dialable in ((staff, True), (lecturer, False)):
+        html = (
+            environment()
+            .get_template("console/todo.html")
+            .render(
+                locale="zh-CN",
+                nonce="n",
+                csrf="c",
+                bot_name="b",
+                current="todo",
+                notice=None,
+                inbox=inbox,
+                tz=NOW.tzinfo,
+            )
+        )
+        assert ('href="tel:+8613812345678"' in html) is dialable
+        assert ("138****5678" in html) is not dialable and "电话回访" in html

@@ -1,9 +1,9 @@
 """The web console in Chromium (issue 15), at 390x844 and 1280x800: a supervisor signs in from
-the link /console sends, a reused and an expired link are refused, the classes list filters by
-stage, a class page shows and its application is approved (after a forged CSRF token was
-refused), the XLSX export opens with openpyxl, another region's class is not found by URL, and
-sign-out ends the session. Run on SQLite only: the store's side has its tests on both
-(tests/services/test_console.py)."""
+the link /console sends and sees the statistics on the dashboard (S-17), a reused and an
+expired link are refused, the classes list filters by stage, a class page shows and its
+application is approved (after a forged CSRF token was refused), the XLSX export opens with
+openpyxl, another region's class is not found by URL, and sign-out ends the session. Run on
+SQLite only: the store's side has its tests on both (tests/services/test_console.py)."""
 
 from __future__ import annotations
 
@@ -69,9 +69,11 @@ async def test_console_sign_in_filters_class_page_export_and_refusals(
     await page.goto(app.base_url + path)
     await page.click("#sign-in-button")
     await expect(page.locator("#classes-total")).to_have_text("2")
-    await expect(page.locator("#stats")).to_be_visible()
+    await expect(page.locator("#stats-table tr")).to_have_count(3)  # header, one place, total
+    await expect(page.locator("#stats-total th >> nth=1")).to_have_text("1")  # approved only
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "console-dashboard-390x844.png"), full_page=True)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
     reused = await (await phone()).goto(app.base_url + path)
     assert reused.status == 410 and "已经用过" in await reused.text()
