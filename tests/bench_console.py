@@ -15,19 +15,13 @@ percentile of all those requests (after one warm-up round); `_pg` for PostgreSQL
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -130,28 +124,8 @@ async def measure_store(url: str, suffix: str) -> list[str]:
 
 
 async def measure() -> list[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-console-") as directory:
-        lines = await measure_store(f"sqlite+aiosqlite:///{Path(directory) / 'c.db'}", "")
-    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url:
-        return lines
-    admin = make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port or 5432,
-        user=admin.username,
-        password=admin.password,
-        database=admin.database,
-    )
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin.set(drivername="postgresql+asyncpg", database=name)
-        lines += await measure_store(url.render_as_string(hide_password=False), "_pg")
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-    return lines
+    """This benchmark's result lines for stdout, on SQLite and PostgreSQL."""
+    return await province.on_both_stores(measure_store, "bench-console")
 
 
 if __name__ == "__main__":

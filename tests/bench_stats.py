@@ -24,13 +24,7 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
-
-import asyncpg
-from sqlalchemy.engine import make_url
 
 from bot.domain.roles import Grant, Role
 from bot.domain.stats import Dimension, Period
@@ -103,30 +97,8 @@ async def measure_stats(url: str, suffix: str) -> list[str]:
 
 
 async def measure() -> list[str]:
-    """The statistics' result lines for stdout."""
-    with tempfile.TemporaryDirectory(prefix="bench-stats-") as directory:
-        lines = await measure_stats(f"sqlite+aiosqlite:///{Path(directory) / 's.db'}", "")
-    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url:
-        print("# no PostgreSQL: set TEST_POSTGRES_URL for the _pg figures", file=sys.stderr)
-        return lines
-    admin = make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port or 5432,
-        user=admin.username,
-        password=admin.password,
-        database=admin.database,
-    )
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin.set(drivername="postgresql+asyncpg", database=name)
-        lines += await measure_stats(url.render_as_string(hide_password=False), "_pg")
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-    return lines
+    """This benchmark's result lines for stdout, on SQLite and PostgreSQL."""
+    return await province.on_both_stores(measure_stats, "bench-stats")
 
 
 if __name__ == "__main__":

@@ -34,17 +34,12 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -241,30 +236,8 @@ async def measure_store(url: str, suffix: str) -> list[str]:
 
 
 async def measure() -> list[str]:
-    """The store's result lines for stdout."""
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as directory:
-        lines = await measure_store(f"sqlite+aiosqlite:///{Path(directory) / 'p.db'}", "")
-    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url:
-        print("# no PostgreSQL: set TEST_POSTGRES_URL for the _pg figures", file=sys.stderr)
-        return lines
-    admin = make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port or 5432,
-        user=admin.username,
-        password=admin.password,
-        database=admin.database,
-    )
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin.set(drivername="postgresql+asyncpg", database=name)
-        lines += await measure_store(url.render_as_string(hide_password=False), "_pg")
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-    return lines
+    """This benchmark's result lines for stdout, on SQLite and PostgreSQL."""
+    return await province.on_both_stores(measure_store, "bench-store")
 
 
 if __name__ == "__main__":

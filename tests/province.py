@@ -26,14 +26,21 @@ end.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
+import tempfile
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import JSON, Table, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 
@@ -740,3 +747,34 @@ async def add_pending(engine: AsyncEngine, province: Province, count: int) -> No
         await conn.commit()
         await refresh_statistics(conn)
         await conn.commit()
+
+
+async def on_both_stores(
+    measure: Callable[[str, str], Awaitable[list[str]]], prefix: str
+) -> list[str]:
+    """A province benchmark's lines on SQLite (a temporary file) and, when `BENCH_POSTGRES_URL`
+    or `TEST_POSTGRES_URL` names a server, on a PostgreSQL database made for the run and
+    dropped after it: `measure(url, suffix)` with suffix "" and then "_pg"."""
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as directory:
+        lines = await measure(f"sqlite+aiosqlite:///{Path(directory) / 'province.db'}", "")
+    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+    if not admin_url:
+        print("# no PostgreSQL: set TEST_POSTGRES_URL for the _pg figures", file=sys.stderr)
+        return lines
+    admin = make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        database=admin.database,
+    )
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = admin.set(drivername="postgresql+asyncpg", database=name)
+        lines += await measure(url.render_as_string(hide_password=False), "_pg")
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+    return lines
