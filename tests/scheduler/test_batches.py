@@ -18,9 +18,10 @@ async def test_a_scan_commits_its_work_in_units_of_at_most_batch_pushes(sessions
 
         return run
 
-    queued = await run_batched(sessions, [step(200) for _ in range(5)] + [step(0)], most=200)
+    size = BATCH * 2 // 5  # two steps fit in a unit of work, a third does not
+    queued = await run_batched(sessions, [step(size) for _ in range(5)] + [step(0)], most=size)
 
-    assert queued == 1000
-    assert [held for _, held in units] == [400, 400, 200]
+    assert queued == 5 * size
+    assert [held for _, held in units] == [2 * size, 2 * size, size]
     assert all(held <= BATCH for _, held in units)
-    assert await run_batched(sessions, [], most=200) == 0
+    assert await run_batched(sessions, [], most=size) == 0
