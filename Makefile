@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	DEMO_DATA=$${DEMO_DATA:-true} $(PY) -m bot
 
+PYTEST_ARGS ?= -n auto
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
