@@ -68,6 +68,16 @@ def _shape() -> province.Shape:
     )
 
 
+def _count(result: object) -> int:
+    """What a scan reports as done: a list of ids, a number, or a dataclass of numbers (the
+    assessment scan's `ScanResult`)."""
+    if isinstance(result, list):
+        return len(result)
+    if result is None or isinstance(result, int):
+        return int(result or 0)
+    return sum(vars(result).values())
+
+
 async def _scan_pass(sessions: object, settings: Settings) -> tuple[float, int, str]:
     """One pass of every scan at NOW: seconds, how many pushes it made, seconds per scan."""
     started = time.perf_counter()
@@ -76,7 +86,7 @@ async def _scan_pass(sessions: object, settings: Settings) -> tuple[float, int, 
         begun = time.perf_counter()
         result = await scan(sessions, province.NOW, settings)
         each.append(f"{scan.__name__} {time.perf_counter() - begun:.3f}")
-        queued += len(result) if isinstance(result, list) else int(result or 0)
+        queued += _count(result)
     return time.perf_counter() - started, queued, ", ".join(each)
 
 
