@@ -24,7 +24,7 @@ from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action, may
 from bot.services import campaigns, forms
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.services.forms import Filling
 from bot.views import campaigns as views
 from bot.views import edit_in_place
@@ -230,14 +230,9 @@ async def confirm_pressed(
     await edit_in_place(bot, query.message, text, markup)
 
 
-async def _actor_of(done: Submitted) -> Actor:
-    grants = await grants_of(done.session, done.person.id)
-    return Actor.of(done.person.id, grants, done.person.locale, done.now)
-
-
 async def when_submitted(done: Submitted) -> None:
     """The chosen push time: the confirmation card comes next."""
-    actor = await _actor_of(done)
+    actor = await done.actor()
     answers, tz = done.submission.answers, done.settings.tz
     send_at = campaigns.send_time(answers["send_on"], answers["send_hour"], tz)
     shown = await campaigns.schedule(
@@ -249,7 +244,7 @@ async def when_submitted(done: Submitted) -> None:
 
 async def range_submitted(done: Submitted) -> None:
     """The end-date range: the preview of the count comes next."""
-    actor = await _actor_of(done)
+    actor = await done.actor()
     answers, tz = done.submission.answers, done.settings.tz
     campaign_id = done.submission.context[DRAFT]
     selection = campaigns.ended_selection(answers["ended_from"], answers["ended_to"])

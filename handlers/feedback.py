@@ -21,7 +21,7 @@ from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import feedback, forms
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.services.forms import Filling, today_in
 from bot.views.feedback import counted_text, my_feedback_text
 from handlers.forms.screens import show, started
@@ -48,8 +48,7 @@ async def fill_pressed(
 
 async def feedback_submitted(done: Submitted) -> None:
     """Count the answer if it is the first one and the form is still open; say what next."""
-    grants = await grants_of(done.session, done.person.id)
-    actor = Actor.of(done.person.id, grants, done.person.locale, done.now)
+    actor = await done.actor()
     counted = await feedback.count_answer(done.session, actor, done.submission, done.first_time)
     if counted is not None:
         await done.bot.send_message(done.person.tg_user_id, counted_text(counted, done.i18n))

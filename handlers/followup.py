@@ -23,7 +23,7 @@ from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import followup, forms, people
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.services.forms import Filling
 from bot.services.todo import Kind
 from bot.views import edit_in_place
@@ -73,8 +73,7 @@ async def resume_pressed(
 async def survey_submitted(done: Submitted) -> None:
     """A tracking survey: the trainee's own answer (counted once, late kept), or the form
     staff filled during a phone follow-up (stored as the trainee's, marked by phone)."""
-    grants = await grants_of(done.session, done.person.id)
-    actor = Actor.of(done.person.id, grants, done.person.locale, done.now)
+    actor = await done.actor()
     chat_id = done.person.tg_user_id
     if done.submission.context.get("via_phone"):
         survey = await followup.phone_answer(done.session, actor, done.submission, done.first_time)

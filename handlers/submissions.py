@@ -25,7 +25,7 @@ from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import people
 from bot.services import submissions as cases
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.services.targets import class_for
 from bot.views import edit_in_place
 from bot.views.submissions import (
@@ -115,8 +115,7 @@ async def handed_in(done: Submitted) -> None:
     lost while filling refuses it, rolling it back), then the learner is told the version."""
     if not done.first_time:
         return
-    grants = await grants_of(done.session, done.person.id)
-    actor = Actor.of(done.person.id, grants, done.i18n.locale, done.now)
+    actor = await done.actor()
     opening = await cases.handed_in(done.session, actor, done.submission)
     form_id = done.submission.form_id
     text, markup = handed_in_view(

@@ -36,7 +36,7 @@ from bot.forms.service import FormHooks, Submitted
 from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import support as cases
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.views import edit_in_place
 from bot.views.pages import Page
 from bot.views.support import (
@@ -307,13 +307,8 @@ async def add_or_edit_pressed(
     )
 
 
-async def _actor_of(done: Submitted) -> Actor:
-    grants = await grants_of(done.session, done.person.id)
-    return Actor.of(done.person.id, grants, done.person.locale, done.now)
-
-
 async def service_submitted(done: Submitted) -> None:
-    service = await cases.save_service(done.session, await _actor_of(done), done.submission)
+    service = await cases.save_service(done.session, await done.actor(), done.submission)
     await done.bot.send_message(
         done.person.tg_user_id, done.i18n("support.service_saved", s=service)
     )
@@ -457,7 +452,7 @@ async def service_pressed(
 
 
 async def contact_submitted(done: Submitted) -> None:
-    actor = await _actor_of(done)
+    actor = await done.actor()
     contact = await cases.record_contact(done.session, actor, done.submission)
     item = await cases.followup_for(done.session, actor, contact.followup_id)
     text, markup = followup_view(done.i18n, await cases.followup_card(done.session, item))

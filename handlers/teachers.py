@@ -24,7 +24,7 @@ from bot.i18n import I18n
 from bot.policy import Action
 from bot.services import certificates
 from bot.services import teachers as profiles
-from bot.services.actor import Actor, grants_of
+from bot.services.actor import Actor
 from bot.services.reasons import Purpose
 from bot.views.certificates import CertAction, CertDecision, card_text, certificate_card
 from handlers import reasons
@@ -110,7 +110,7 @@ async def profile_submitted(done: Submitted) -> None:
     if not done.first_time:
         return
     person = done.person
-    actor = Actor.of(person.id, await grants_of(done.session, person.id), person.locale, done.now)
+    actor = await done.actor()
     outcomes = await profiles.declare_certificates(
         done.session,
         actor,

@@ -23,6 +23,7 @@ from bot.forms.registry import form, known
 from bot.forms.runner import FormRun
 from bot.forms.schema import Question, QuestionType
 from bot.i18n import I18n
+from bot.services.actor import Actor, grants_of
 from storage.models import FormAnswer, FormDraft, FormSubmission, Person
 
 ACTIVE, PAUSED = DraftStatus.ACTIVE, DraftStatus.PAUSED
@@ -43,6 +44,11 @@ class Submitted:
     settings: Settings
     now: datetime
     """The product's clock at submitting (tests move it)."""
+
+    async def actor(self) -> Actor:
+        """The person who submitted, as the use cases take them (their grants read now)."""
+        grants = await grants_of(self.session, self.person.id)
+        return Actor.of(self.person.id, grants, self.person.locale, self.now)
 
 
 SubmitHook = Callable[[Submitted], Awaitable[list["FormStart"] | None]]

@@ -9,16 +9,10 @@ from bot.forms.registry import form
 from bot.forms.service import Submitted
 from bot.policy import Action
 from bot.services import classes as prepare
-from bot.services.actor import Actor, grants_of
 from bot.services.errors import Refusal, Stale
 from bot.views.classes import board
 from handlers.refusals import wording
 from storage.models import TrainingClass
-
-
-async def _actor(done: Submitted) -> Actor:
-    person = done.person
-    return Actor.of(person.id, await grants_of(done.session, person.id), person.locale, done.now)
 
 
 async def _show(done: Submitted, found: TrainingClass) -> None:
@@ -35,7 +29,7 @@ async def class_submitted(done: Submitted) -> None:
     timetable with it."""
     if not done.first_time:
         return
-    actor = await _actor(done)
+    actor = await done.actor()
     context = done.submission.context
     details = ClassDetails.from_answers(done.submission.answers)
     class_id = context.get("class_id")
@@ -68,7 +62,7 @@ async def equipment_submitted(done: Submitted) -> None:
     speed may be no, with a warning): the checklist is confirmed (T4)."""
     if not done.first_time:
         return
-    actor = await _actor(done)
+    actor = await done.actor()
     class_id = done.submission.context["class_id"]
     found = await prepare.preparing_or_none(done.session, actor, Action.CLASS_EQUIPMENT, class_id)
     if found is None:
