@@ -34,7 +34,7 @@ from storage.models import (
     Person,
     TrainingClass,
 )
-from storage.outbox import key_of
+from storage.outbox import BLOCKED, FAILED, key_of
 
 CHUNK = 500
 """Ids per IN list: well under both databases' limits on bound parameters."""
@@ -315,7 +315,7 @@ async def mark_undelivered(session: AsyncSession) -> int:
     """Open surveys whose push was refused (blocked, chat not found) go on the phone list."""
     refused = select(OutboxMessage.id).where(
         OutboxMessage.key == key_of(PUSH, FollowupSurvey.id),
-        col(OutboxMessage.status).in_(("blocked", "failed")),
+        col(OutboxMessage.status).in_((BLOCKED, FAILED)),
     )
     result = await session.exec(
         update(FollowupSurvey)
