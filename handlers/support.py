@@ -7,28 +7,19 @@ the generic runner."""
 
 from __future__ import annotations
 
-import html
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiohttp import ClientError
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.config import LOCALES, Settings
-from bot.domain.enrolment import MAX_IMPORT_BYTES
+from bot.config import Settings
 from bot.domain.support import (
     CONTACT_FORM,
-    MAX_IMPORT_ROWS,
     NEEDS_FORM,
-    SERVICE_FORM,
-    Column,
-    ServiceRow,
 )
 from bot.filters import Can
 from bot.forms import service as form_service
@@ -45,31 +36,19 @@ from bot.views.support import (
     NeedsAct,
     NeedsCb,
     NeedsFill,
-    SvcAct,
-    SvcCb,
-    catalogue_view,
     class_view,
     classes_view,
     followup_view,
     service_picker,
-    service_view,
     trainee_view,
 )
-from bot.xlsx import SheetUnreadable, read_rows, write_rows
 from handlers.forms import Runner, begin
-from storage.models import Person, Region, SupportFollowup
+from storage.models import Person, SupportFollowup
 
 log = logging.getLogger(__name__)
 
-SHOWN_PROBLEMS = 30
-TEXT_LIMIT = 4000
 
-
-class ServiceImport(StatesGroup):
-    file = State()
-
-
-async def _run(
+async def start_form(
     bot: Bot,
     chat_id: int,
     session: AsyncSession,
@@ -116,7 +95,7 @@ async def fill_pressed(
         await form_service.resume(session, draft, clock.now())
         await Runner(bot, query.from_user.id, draft, i18n, settings, clock).show()
         return
-    await _run(
+    await start_form(
         bot,
         query.from_user.id,
         session,
@@ -205,7 +184,7 @@ async def complete_pressed(
     """A teaching lecturer fills the survey for the trainee, from their answers if any."""
     context, answers = await cases.complete_for(session, actor, callback_data.c, callback_data.p)
     await query.answer()
-    await _run(
+    await start_form(
         bot,
         query.from_user.id,
         session,
@@ -217,194 +196,6 @@ async def complete_pressed(
         context,
         answers,
     )
-
-
-# --- /services: the catalogue ----------------------------------------------------------------
-
-
-async def _region_name(session: AsyncSession, region_id: int) -> str:
-    region = await session.get(Region, region_id)
-    return region.name if region else ""
-
-
-async def services_command(
-    message: Message, session: AsyncSession, actor: Actor, i18n: I18n, state: FSMContext
-) -> None:
-    await state.clear()
-    text, markup = catalogue_view(i18n, await cases.catalogue(session, actor, 0))
-    await message.answer(text, reply_markup=markup)
-
-
-async def page_pressed(
-    query: CallbackQuery,
-    callback_data: SvcCb,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    shown = await cases.catalogue(session, actor, callback_data.n)
-    await query.answer()
-    await edit_in_place(bot, query.message, *catalogue_view(i18n, shown))
-
-
-async def open_pressed(
-    query: CallbackQuery,
-    callback_data: SvcCb,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    service = await cases.service_for(session, actor, callback_data.s)
-    region = await _region_name(session, service.region_id)
-    await query.answer()
-    await edit_in_place(bot, query.message, *service_view(i18n, service, region, callback_data.n))
-
-
-async def switch_pressed(
-    query: CallbackQuery,
-    callback_data: SvcCb,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    active = callback_data.a == SvcAct.ON
-    service = await cases.set_active(session, actor, callback_data.s, active)
-    region = await _region_name(session, service.region_id)
-    await query.answer(i18n("support.switched", active=active))
-    await edit_in_place(bot, query.message, *service_view(i18n, service, region))
-
-
-async def add_or_edit_pressed(
-    query: CallbackQuery,
-    callback_data: SvcCb,
-    session: AsyncSession,
-    person: Person,
-    actor: Actor,
-    i18n: I18n,
-    settings: Settings,
-    bot: Bot,
-    clock: Clock,
-    state: FSMContext,
-) -> None:
-    service_id = callback_data.s if callback_data.a == SvcAct.EDIT else None
-    await state.clear()  # no longer waiting for an import file: the answers go to the form
-    context, answers = await cases.service_form(session, actor, service_id)
-    await query.answer()
-    await _run(
-        bot,
-        query.from_user.id,
-        session,
-        person,
-        i18n,
-        settings,
-        clock,
-        SERVICE_FORM,
-        context,
-        answers,
-    )
-
-
-async def service_submitted(done: Submitted) -> None:
-    service = await cases.save_service(done.session, await done.actor(), done.submission)
-    await done.bot.send_message(
-        done.person.tg_user_id, done.i18n("support.service_saved", s=service)
-    )
-
-
-def _locales() -> list[I18n]:
-    return [I18n(locale) for locale in LOCALES]
-
-
-async def import_pressed(query: CallbackQuery, actor: Actor, i18n: I18n, state: FSMContext) -> None:
-    cases.home_region(actor)
-    await query.answer()
-    await state.set_state(ServiceImport.file)
-    template = write_rows(
-        i18n("support.sheet_title"), [i18n("support.column", name=c) for c in Column], []
-    )
-    await query.message.answer_document(
-        BufferedInputFile(template, filename=i18n("support.template_file")),
-        caption=i18n("support.ask_file", max_rows=MAX_IMPORT_ROWS),
-    )
-
-
-async def _table(message: Message, bot: Bot, i18n: I18n) -> list | None:
-    """The data rows of the sheet sent, or None once the sender is told what is wrong with
-    the file as a whole."""
-    document = message.document
-    if not (document.file_name or "").lower().endswith(".xlsx"):
-        await message.answer(i18n("enrolment.not_xlsx"))
-        return None
-    too_big = i18n("enrolment.too_big", max_kb=MAX_IMPORT_BYTES // 1024)
-    if (document.file_size or 0) > MAX_IMPORT_BYTES:
-        await message.answer(too_big)
-        return None
-    try:
-        content = (await bot.download(document)).read()
-    except (TelegramAPIError, ClientError, TimeoutError) as error:
-        log.warning("service import download failed: %s", type(error).__name__)
-        await message.answer(i18n("enrolment.download_failed"))
-        return None
-    try:
-        headers = cases.header_names(_locales())
-        return cases.read_sheet(read_rows(content), headers, MAX_IMPORT_ROWS)
-    except SheetUnreadable:
-        await message.answer(i18n("enrolment.unreadable"))
-    except cases.SheetRefused as refused:
-        await message.answer(i18n(f"support.sheet_{refused.code}", **refused.params))
-    return None
-
-
-async def file_sent(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    state: FSMContext,
-    bot: Bot,
-) -> None:
-    """All rows are added, or none, and every wrong row is named with its reasons."""
-    data = await _table(message, bot, i18n)
-    if data is None:
-        return
-    imported = await cases.import_services(session, actor, data)
-    if imported.bad:
-        await _refuse(message, imported.bad, len(imported.rows), i18n)
-        return
-    await state.clear()
-    await message.answer(i18n("support.imported", count=imported.added))
-
-
-async def _refuse(message: Message, bad: list[ServiceRow], total: int, i18n: I18n) -> None:
-    listed = [(row.number, row.name, row.problems) for row in bad[:SHOWN_PROBLEMS]]
-    text = i18n("support.import_refused", rows=listed, bad=len(bad), total=total)
-    while len(text) > TEXT_LIMIT:
-        listed.pop()
-        text = i18n("support.import_refused", rows=listed, bad=len(bad), total=total)
-    await message.answer(text)
-    if len(listed) < len(bad):
-        report = write_rows(
-            i18n("support.sheet_title"),
-            [i18n("support.column", name=c) for c in ("row", "name", "problem")],
-            [
-                [
-                    row.number,
-                    row.name,
-                    html.unescape(i18n("support.reasons", problems=row.problems)),
-                ]
-                for row in bad
-            ],
-        )
-        await message.answer_document(
-            BufferedInputFile(report, filename=i18n("support.problems_file"))
-        )
-
-
-async def not_a_file(message: Message, i18n: I18n) -> None:
-    await message.answer(i18n("support.send_file", max_rows=MAX_IMPORT_ROWS))
 
 
 # --- follow-up items -------------------------------------------------------------------------
@@ -446,7 +237,7 @@ async def service_pressed(
     context = await cases.contact_context(session, actor, callback_data.f, callback_data.s)
     await state.clear()
     await query.answer()
-    await _run(
+    await start_form(
         bot, query.from_user.id, session, person, i18n, settings, clock, CONTACT_FORM, context, None
     )
 
@@ -477,7 +268,6 @@ async def done_pressed(
 
 def form_hooks(hooks: FormHooks) -> None:
     hooks.add(NEEDS_FORM, needs_submitted, announces=True)
-    hooks.add(SERVICE_FORM, service_submitted, announces=True)
     hooks.add(CONTACT_FORM, contact_submitted, announces=True)
 
 
@@ -494,23 +284,10 @@ def create_router() -> Router:
     readers.callback_query.register(class_pressed, NeedsCb.filter(F.a == NeedsAct.CLASS))
     readers.callback_query.register(trainee_pressed, NeedsCb.filter(F.a == NeedsAct.TRAINEE))
     readers.callback_query.register(complete_pressed, NeedsCb.filter(F.a == NeedsAct.COMPLETE))
-    keepers = Router(name=f"{__name__}.services")
-    keepers.message.filter(Can(Action.SUPPORT_SERVICES))
-    keepers.callback_query.filter(Can(Action.SUPPORT_SERVICES))
-    keepers.message.register(services_command, Command("services"))
-    keepers.message.register(file_sent, StateFilter(ServiceImport.file), F.document)
-    keepers.message.register(not_a_file, StateFilter(ServiceImport.file), ~F.text.startswith("/"))
-    keepers.callback_query.register(page_pressed, SvcCb.filter(F.a == SvcAct.PAGE))
-    keepers.callback_query.register(open_pressed, SvcCb.filter(F.a == SvcAct.OPEN))
-    for action in (SvcAct.ON, SvcAct.OFF):
-        keepers.callback_query.register(switch_pressed, SvcCb.filter(F.a == action))
-    for action in (SvcAct.ADD, SvcAct.EDIT):
-        keepers.callback_query.register(add_or_edit_pressed, SvcCb.filter(F.a == action))
-    keepers.callback_query.register(import_pressed, SvcCb.filter(F.a == SvcAct.IMPORT))
     followers = Router(name=f"{__name__}.followup")
     followers.callback_query.filter(Can(Action.SUPPORT_FOLLOWUP))
     followers.callback_query.register(record_pressed, FupCb.filter(F.a == FupAct.RECORD))
     followers.callback_query.register(service_pressed, FupCb.filter(F.a == FupAct.SERVICE))
     followers.callback_query.register(done_pressed, FupCb.filter(F.a == FupAct.DONE))
-    router.include_routers(trainees, readers, keepers, followers)
+    router.include_routers(trainees, readers, followers)
     return router
