@@ -27,12 +27,14 @@ CARDS = ("case:", "cert:", "class:", "leave:", "erase:", "capp:")
 """Key prefixes of decision cards: `close_copies` edits their sent copies once decided, so the
 outbox keeps those rows (with their message ids) until then, whatever their age."""
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
+Rendered = tuple[str, "Markup | None"]
 View = Callable[[I18n], Rendered | Awaitable[Rendered]]
 """A view builder bound to its data: text and keyboard in the reader's language (a card read
 from the store may be async)."""
 
-Keyboard = Callable[[I18n], InlineKeyboardMarkup | None]
+Markup = InlineKeyboardMarkup | dict[str, Any]
+"""A keyboard as aiogram's model, or as the Bot API's `reply_markup` itself (`one_button`)."""
+Keyboard = Callable[[I18n], Markup | None]
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,29 @@ class Notice:
             photo=self.photo,
             document=self.document,
             key=self.key,
-            reply_markup=markup.model_dump(exclude_none=True) if markup is not None else None,
+            reply_markup=_dumped(markup),
             not_before=self.not_before,
             expires_at=self.expires_at,
         )
+
+
+def _dumped(markup: Markup | None) -> dict[str, Any] | None:
+    if markup is None or isinstance(markup, dict):
+        return markup
+    return markup.model_dump(exclude_none=True)
+
+
+def in_every_locale(message: str, /, **context: Any) -> tuple[str, ...]:
+    """`message` rendered in each of `LOCALES`, in order: for a push whose rows the database
+    makes (`storage.feedback.ask_attendees`), each reader getting the text of their locale."""
+    return tuple(I18n(locale)(message, **context) for locale in LOCALES)
+
+
+def one_button(text: str, callback_data: str) -> dict[str, Any]:
+    """A keyboard of one callback button, as the Bot API reads it: what a push made for
+    thousands of people at once carries (building aiogram's models for each cost more than
+    the rest of the push)."""
+    return {"inline_keyboard": [[{"text": text, "callback_data": callback_data}]]}
 
 
 _VALUES = (str, int, float, bool, type(None), datetime, date)

@@ -17,41 +17,42 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
 from bot.config import Settings
-from bot.domain.followup import closes_at, schedule_for, sending_hours, wave_due
+from bot.domain.followup import closes_at, due_at, schedule_for, sending_hours, wave_due
+from bot.domain.wake import next_after
 from bot.followup_callbacks import FollowupFill
 from bot.i18n import I18n
-from bot.notifier import Keyboard
+from bot.notifier import Keyboard, one_button
 from scheduler.jobs import BATCH, Step, run_batched
-from storage import followup
+from storage import attendance, followup, wake
 from storage.db import unit_of_work
 from storage.followup import Active
 
+SCAN = "followup"
+"""The registration of ended classes' name in `storage.wake`: a class is woken when it ends."""
+
 
 def _fill(survey_id: int) -> Keyboard:
-    def keyboard(i18n: I18n) -> InlineKeyboardMarkup:
-        button = InlineKeyboardButton(
-            text=i18n("followup.fill"), callback_data=FollowupFill(s=survey_id).pack()
-        )
-        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    def keyboard(i18n: I18n) -> dict[str, Any]:
+        return one_button(i18n("followup.fill"), FollowupFill(s=survey_id).pack())
 
     return keyboard
 
 
 @dataclass(frozen=True)
 class Wave:
-    """One class's wave due now, and the trainees owed it."""
+    """One class's wave due now, the trainees owed it, and when the next is due (None: last)."""
 
     active: Active
     wave: int
     months: int
     waves: int
     people: list[int]
+    next_at: datetime | None
 
 
 async def _push(session: AsyncSession, due: list[Wave], now: datetime, settings: Settings) -> int:
@@ -95,7 +96,7 @@ async def _push(session: AsyncSession, due: list[Wave], now: datetime, settings:
         ]
     await notifier.tell_many(session, pushes)
     for item in due:
-        await followup.advance(session, item.active.class_id, item.wave, item.waves)
+        await followup.advance(session, item.active.class_id, item.wave, item.waves, item.next_at)
     return len(pushes)
 
 
@@ -125,19 +126,29 @@ async def _remind(
 async def scan_followup(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
     """Queue the tracking surveys and reminders due at `now`; returns how many were queued.
 
-    One unit of work registers the classes that ended, closes the surveys past their time,
-    marks refused pushes, and finds the due work: the classes still in follow-up are read
-    through a partial index and their next wave's day computed; only the classes with a wave
-    due are joined to their trainees (anti-joined to the surveys of that wave). The pushes
+    One unit of work registers the classes that ended (those woken for this scan, `storage.
+    wake`: each wakes when it ends), closes the surveys past their time, marks refused pushes,
+    and finds the due work: the classes in follow-up whose next wave's day has come are read
+    through a partial index, and those outside the sending hours wait; a class whose wave is
+    not due yet sleeps until its day. Only the classes with a wave due are joined to their
+    trainees (anti-joined to the surveys of that wave). The pushes
     are then made for groups of classes, one multi-row insert each, in units of work of at
     most `BATCH` pushes."""
     async with unit_of_work(sessions) as session:
-        await followup.register_ended(session, now)
+        woken = await wake.due(session, SCAN, now)
+        if woken:
+            await followup.register_ended(session, now, sorted(woken))
+            ends = await attendance.day_ends(session, sorted(woken))
+            last = {class_id: max(ends[class_id]) for class_id in woken if ends.get(class_id)}
+            await wake.settle(
+                session, SCAN, woken, {c: next_after([end], now) for c, end in last.items()}
+            )
         await followup.close_due(session, now, settings.followup_close_days)
         await followup.mark_undelivered(session)
-        active = await followup.active_classes(session)
+        active = await followup.active_classes(session, now)
         plans = await followup.schedules(session, {item.institution_id for item in active})
         due: dict[int, tuple[Active, int, tuple[int, ...]]] = {}
+        later: dict[int, datetime] = {}
         for item in active:
             months = schedule_for(
                 plans.get((item.institution_id, item.class_id)),
@@ -148,6 +159,9 @@ async def scan_followup(sessions: async_sessionmaker, now: datetime, settings: S
                 due[item.class_id] = (item, wave, months)
             elif item.waves_sent >= len(months):
                 await followup.finish(session, item.class_id)
+            elif (when := due_at(item.ended_at, item.timezone, months[item.waves_sent])) > now:
+                later[item.class_id] = when
+        await followup.next_waves(session, later)
         owed = await followup.owed(session, sorted(due))
         reminders = [
             (survey, zone)
@@ -163,7 +177,10 @@ async def scan_followup(sessions: async_sessionmaker, now: datetime, settings: S
         if group and sum(len(g.people) for g in group) + len(people) > BATCH:
             steps.append(partial(_push, due=group, now=now, settings=settings))
             group = []
-        group.append(Wave(item, wave, months[wave - 1], len(months), people))
+        following = (
+            due_at(item.ended_at, item.timezone, months[wave]) if wave < len(months) else None
+        )
+        group.append(Wave(item, wave, months[wave - 1], len(months), people, following))
     if group:
         steps.append(partial(_push, due=group, now=now, settings=settings))
     for start in range(0, len(reminders), BATCH):

@@ -28,16 +28,19 @@ from bot.domain.attendance import (
 )
 from bot.domain.checkin import Mark
 from bot.domain.classes import MAX_CAPACITY, ClassStatus
+from bot.domain.wake import next_after
 from bot.services import attendance as attendance_service
 from bot.views.timetable import session_shown
-from storage import attendance, people
-from storage.db import unit_of_work
+from storage import attendance, people, wake
+from storage.db import reading, unit_of_work
 from storage.models import ClassSession, TrainingClass
 
-BATCH = 100
+BATCH = 500
 """Pushes queued per unit of work at most: a scan with much due commits as it goes."""
 TEACHERS = 2
 """Teachers of a class: the pushes of one class day's summary."""
+DAY_SUMMARY_SCAN = "daysum"
+"""The day summary scan's name in `storage.wake`."""
 SUMMARY_USEFUL = timedelta(hours=12)
 """An end-of-day summary more than this late (the bot was down) is not sent any more."""
 
@@ -76,12 +79,12 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
     """Remind every enrolled learner of a session starting within the lead time, unless on
     leave or already marked. A reminder still unsent when the session starts is dropped.
 
-    Set-based: one query finds the sessions starting soon, one the learners not marked and
-    not reminded yet (with their chats and languages), one the classes' approved leave; the
-    reminders are then queued in units of work of at most `BATCH`. A pass with every
-    reminder queued renders nothing."""
+    Set-based, read without the write lock: one query finds the sessions starting soon, one the
+    learners not marked and not reminded yet (with their chats and languages), one the classes'
+    approved leave; the reminders are then queued in units of work of at most `BATCH`. A pass with
+    every reminder queued renders nothing."""
     lead = timedelta(minutes=settings.reminder_lead_minutes)
-    async with unit_of_work(sessions) as session:
+    async with reading(sessions) as session:
         due = [
             (class_session, training_class)
             for class_session, training_class in await _sessions_of_classes(
@@ -233,19 +236,26 @@ async def scan_day_summaries(
     """Once a class day's last session has ended and its check-ins are closed, each teacher
     gets that day's attendance once (also for the last day of a class closed meanwhile).
 
-    Only the days with a teacher's summary not queued yet are read (one query); their
-    summaries are then queued in units of work of at most `BATCH`."""
-    async with unit_of_work(sessions) as session:
-        since, until = now - SUMMARY_USEFUL - timedelta(days=1), now + timedelta(days=1)
-        waiting = await attendance.days_unsummarised(session, since, until)
-        if not waiting:
+    Only classes woken for this scan are read (`storage.wake`, without the write lock), and of
+    those only the days with
+    a teacher's summary not queued yet (one query); their summaries are then queued in units
+    of work of at most `BATCH`. Each class then sleeps until its next class day ends; closing
+    a check-in (or any change to its sessions) wakes it sooner."""
+    since, until = now - SUMMARY_USEFUL - timedelta(days=1), now + timedelta(days=1)
+    async with reading(sessions) as session:
+        woken = await wake.due(session, DAY_SUMMARY_SCAN, now)
+        if not woken:
             return 0
+        class_ids = sorted(woken)
+        waiting = await attendance.days_unsummarised(session, class_ids, since, until)
         recent = await _sessions_of_classes(
             session,
             (ClassStatus.APPROVED, ClassStatus.CLOSED),
+            col(ClassSession.class_id).in_(class_ids),
             ClassSession.ends_at > since,
             ClassSession.ends_at <= until,
         )
+        ends = await attendance.day_ends(session, class_ids)
     days: dict[tuple[int, int], list[ClassSession]] = defaultdict(list)
     classes: dict[int, TrainingClass] = {}
     for class_session, training_class in recent:
@@ -268,7 +278,11 @@ async def scan_day_summaries(
                 day_sessions=day_sessions,
             )
         )
-    return await run_batched(sessions, steps, TEACHERS)
+    queued = await run_batched(sessions, steps, TEACHERS)
+    next_at = {class_id: next_after(ends.get(class_id, ()), now) for class_id in woken}
+    async with unit_of_work(sessions) as session:
+        await wake.settle(session, DAY_SUMMARY_SCAN, woken, next_at)
+    return queued
 
 
 SCANS = (scan_checkins, scan_reminders, scan_day_summaries)

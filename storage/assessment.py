@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, update
@@ -50,16 +51,19 @@ async def classes_to_advance(
     session: AsyncSession,
     now: datetime,
     stages: Collection[str | None],
+    class_ids: Sequence[int],
     *,
     ended: bool = False,
 ) -> list[ClassSpan]:
-    """Approved classes in one of `stages` whose first session has started (`ended`: whose
-    last session has ended), with their span."""
+    """Of these classes, the approved ones in one of `stages` whose first session has started
+    (`ended`: whose last session has ended), with their span."""
     named = [s for s in stages if s is not None]
     where = col(TrainingClass.stage).in_(named)
     if None in stages:
         where = where | col(TrainingClass.stage).is_(None)
-    candidates = select(TrainingClass.id).where(TrainingClass.status == "approved", where)
+    candidates = select(TrainingClass.id).where(
+        col(TrainingClass.id).in_(class_ids), TrainingClass.status == "approved", where
+    )
     span = (  # the sessions of those classes only, not of every class ever held
         select(
             ClassSession.class_id,
@@ -78,6 +82,28 @@ async def classes_to_advance(
             where,
             (span.c.last if ended else span.c.first) <= now,
         )
+        .order_by(TrainingClass.id)
+    )
+    rows = (await session.exec(query)).all()
+    return [ClassSpan(c, _aware(first), _aware(last)) for c, first, last in rows]
+
+
+async def class_spans(session: AsyncSession, class_ids: Sequence[int]) -> list[ClassSpan]:
+    """Of these classes, the approved ones with sessions, with their span."""
+    span = (
+        select(
+            ClassSession.class_id,
+            func.min(ClassSession.starts_at).label("first"),
+            func.max(ClassSession.ends_at).label("last"),
+        )
+        .where(col(ClassSession.class_id).in_(class_ids))
+        .group_by(ClassSession.class_id)
+        .subquery()
+    )
+    query = (
+        select(TrainingClass, span.c.first, span.c.last)
+        .join(span, span.c.class_id == TrainingClass.id)
+        .where(TrainingClass.status == "approved")
         .order_by(TrainingClass.id)
     )
     rows = (await session.exec(query)).all()
@@ -455,6 +481,14 @@ async def stages_of_person(session: AsyncSession, person_id: int) -> list[Traine
 async def resubmitted(session: AsyncSession, rounds: int) -> list[TraineeAssessment]:
     """Trainees in coaching, with rounds left, whose current practice results are newer than
     what their last round scored (one query)."""
+    return list((await session.exec(_resubmitted(rounds))).all())
+
+
+@cache
+def _resubmitted(rounds: int) -> Any:
+    """Built once per number of rounds (the scan runs it every interval)."""
+    # Correlated by hand: the trainee is two levels up, where SQLAlchemy does not look (left
+    # to itself it compared with the newest scored practice results of anyone).
     scored = (
         select(func.max(ScoringAssignment.submission_id))
         .where(
@@ -463,6 +497,7 @@ async def resubmitted(session: AsyncSession, rounds: int) -> list[TraineeAssessm
             ScoringAssignment.round == TraineeAssessment.round,
             ScoringAssignment.status == "done",
         )
+        .correlate(TraineeAssessment)
         .scalar_subquery()
     )
     newer = (
@@ -473,14 +508,14 @@ async def resubmitted(session: AsyncSession, rounds: int) -> list[TraineeAssessm
             col(FormSubmission.current).is_(True),
             FormSubmission.id > scored,
         )
+        .offset(0)  # looked up per trainee in coaching, not merged with all practice results
         .exists()
     )
-    query = (
+    return (
         select(TraineeAssessment)
         .where(TraineeAssessment.stage == "coaching", TraineeAssessment.round < rounds, newer)
         .order_by(TraineeAssessment.class_id, TraineeAssessment.person_id)
     )
-    return list((await session.exec(query)).all())
 
 
 async def add_result(session: AsyncSession, **values: Any) -> AssessmentResult:
@@ -647,6 +682,12 @@ async def people(session: AsyncSession, person_ids: Collection[int]) -> list[Per
 async def classes_with_late_work(session: AsyncSession) -> list[TrainingClass]:
     """Ended classes with a trainee who handed in practice results after the draw (with an
     extended deadline) and has no scorer yet (one query)."""
+    return list((await session.exec(_classes_with_late_work())).all())
+
+
+@cache
+def _classes_with_late_work() -> Any:
+    """Built once (the scan runs it every interval)."""
     drawn = select(TraineeAssessment.id).where(
         TraineeAssessment.class_id == Enrollment.class_id,
         TraineeAssessment.person_id == Enrollment.person_id,
@@ -663,9 +704,8 @@ async def classes_with_late_work(session: AsyncSession) -> list[TrainingClass]:
         handed.exists(),
         ~drawn.exists(),
     )
-    query = (
+    return (
         select(TrainingClass)
         .where(col(TrainingClass.stage).in_(("ended", "assessed")), waiting.exists())
         .order_by(TrainingClass.id)
     )
-    return list((await session.exec(query)).all())

@@ -5,11 +5,12 @@ Queries and writes only: who is told what is decided in `bot/services/attendance
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +49,23 @@ async def enrolled_ids(session: AsyncSession, class_id: int) -> list[int]:
     return list((await session.exec(query)).all())
 
 
+async def enrolled_by_class(
+    session: AsyncSession, class_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """`enrolled_ids` of many classes in one query: class id → its enrolled people."""
+    found: dict[int, list[int]] = defaultdict(list)
+    if not class_ids:
+        return found
+    query = (
+        select(Enrollment.class_id, Enrollment.person_id)
+        .where(col(Enrollment.class_id).in_(class_ids), Enrollment.status == PlaceStatus.ENROLLED)
+        .order_by(Enrollment.class_id, Enrollment.person_id)
+    )
+    for class_id, person_id in await session.exec(query):
+        found[class_id].append(person_id)
+    return found
+
+
 async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
     query = (
         select(ClassTeacher.person_id)
@@ -58,15 +76,16 @@ async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
 
 
 async def days_unsummarised(
-    session: AsyncSession, ended_after: datetime, ended_by: datetime
+    session: AsyncSession, class_ids: Sequence[int], ended_after: datetime, ended_by: datetime
 ) -> set[tuple[int, int]]:
-    """(class id, day) of the class days with a session ending in (`ended_after`, `ended_by`]
+    """(class id, day) of these classes' days with a session ending in (`ended_after`, `ended_by`]
     for which some teacher's day summary (`daysum:{class}:{day}:{teacher}`) is not queued yet:
     the only days the summary scan need compute."""
     query = (
         select(ClassSession.class_id, ClassSession.day)
         .join(ClassTeacher, col(ClassTeacher.class_id) == ClassSession.class_id)
         .where(
+            col(ClassSession.class_id).in_(class_ids),
             ClassSession.ends_at > ended_after,
             ClassSession.ends_at <= ended_by,
             not_queued(
@@ -76,6 +95,19 @@ async def days_unsummarised(
         .distinct()
     )
     return {(class_id, day) for class_id, day in (await session.exec(query)).all()}
+
+
+async def day_ends(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, list[datetime]]:
+    """When each class day of these classes ends (its last session's end), by class."""
+    query = (
+        select(ClassSession.class_id, func.max(ClassSession.ends_at))
+        .where(col(ClassSession.class_id).in_(class_ids))
+        .group_by(ClassSession.class_id, ClassSession.day)
+    )
+    found: dict[int, list[datetime]] = defaultdict(list)
+    for class_id, ends_at in await session.exec(query):
+        found[class_id].append(ends_at)
+    return found
 
 
 class Unreminded(NamedTuple):

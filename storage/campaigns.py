@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, literal, or_, update
+from sqlalchemy import bindparam, func, insert, literal, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -311,9 +312,11 @@ class Due:
     form_key: str
 
 
-async def due_pushes(session: AsyncSession, now: datetime, limit: int) -> list[Due]:
-    """Queued recipients of confirmed campaigns whose time has come, `limit` at most."""
-    query = (
+@cache
+def _due_pushes() -> Any:
+    """Built once (a scan runs it every interval): parameters `now` and `most`."""
+    now = bindparam("now", type_=UtcDateTime)
+    return (
         select(CampaignRecipient.campaign_id, CampaignRecipient.person_id, Campaign.form_key)
         .join(Campaign, col(Campaign.id) == CampaignRecipient.campaign_id)
         .where(
@@ -322,14 +325,20 @@ async def due_pushes(session: AsyncSession, now: datetime, limit: int) -> list[D
             or_(col(Campaign.send_at).is_(None), col(Campaign.send_at) <= now),
         )
         .order_by(CampaignRecipient.campaign_id, CampaignRecipient.person_id)
-        .limit(limit)
+        .limit(bindparam("most"))
     )
-    return await _addressed(session, list(await session.exec(query)))
 
 
-async def due_reminders(session: AsyncSession, limit: int) -> list[Due]:
-    """Recipients still waiting in campaigns whose reminder was asked for, not reminded yet."""
-    query = (
+async def due_pushes(session: AsyncSession, now: datetime, limit: int) -> list[Due]:
+    """Queued recipients of confirmed campaigns whose time has come, `limit` at most."""
+    found = await session.exec(_due_pushes(), params={"now": now, "most": limit})
+    return await _addressed(session, list(found))
+
+
+@cache
+def _due_reminders() -> Any:
+    """Built once (a scan runs it every interval): parameter `most`."""
+    return (
         select(CampaignRecipient.campaign_id, CampaignRecipient.person_id, Campaign.form_key)
         .join(Campaign, col(Campaign.id) == CampaignRecipient.campaign_id)
         .where(
@@ -339,9 +348,14 @@ async def due_reminders(session: AsyncSession, limit: int) -> list[Due]:
             col(Campaign.reminded_at).is_not(None),
         )
         .order_by(CampaignRecipient.campaign_id, CampaignRecipient.person_id)
-        .limit(limit)
+        .limit(bindparam("most"))
     )
-    return await _addressed(session, list(await session.exec(query)))
+
+
+async def due_reminders(session: AsyncSession, limit: int) -> list[Due]:
+    """Recipients still waiting in campaigns whose reminder was asked for, not reminded yet."""
+    found = await session.exec(_due_reminders(), params={"most": limit})
+    return await _addressed(session, list(found))
 
 
 async def _addressed(session: AsyncSession, rows: list[Any]) -> list[Due]:

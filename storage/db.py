@@ -18,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import sqlite
 
 current_session: ContextVar[AsyncSession] = ContextVar("current_session")
+READ_ONLY = "read_only"
+"""The connection option `reading` sets: on SQLite, a deferred BEGIN that takes no write lock."""
 
 
 def dumps(value: Any) -> str:
@@ -59,7 +61,11 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.connection.driver_connection.begin_with_next("BEGIN IMMEDIATE")
+        driver = conn.connection.driver_connection
+        if conn.get_execution_options().get(READ_ONLY):
+            driver.begin_with_next("BEGIN", take_turn=False)
+        else:
+            driver.begin_with_next("BEGIN IMMEDIATE")
 
     return engine
 
@@ -77,3 +83,15 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
             yield session
         finally:
             current_session.reset(token)
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A read-only transaction: one consistent snapshot, rolled back at the end. On SQLite it
+    takes neither the write lock nor a writer's turn, so a scan reading a province's timetables
+    before it writes in batches does not hold back people's updates meanwhile (WAL readers and
+    the writer do not block each other). Only for reading: PostgreSQL refuses a write in it,
+    and on SQLite one would jump the writers' queue."""
+    async with sessions() as session:
+        await session.connection(execution_options={READ_ONLY: True, "postgresql_readonly": True})
+        yield session  # closing the session ends the transaction; what was read stays loaded

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import cache
-from types import ModuleType
+from functools import cache, lru_cache
+from typing import Any
 
-from sqlalchemy import Row, update
+from sqlalchemy import Row, String, bindparam, case, cast, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
@@ -30,9 +30,11 @@ from storage.models import (
     FeedbackRequest,
     FormSubmission,
     OutboxMessage,
+    Person,
 )
-from storage.outbox import key_of, not_queued
+from storage.outbox import insert_from, key_of, not_queued, one_button_payload
 from storage.repo import insert_ignore
+from storage.types import utcnow
 
 
 async def ask(
@@ -72,46 +74,135 @@ async def ask(
     return (await session.exec(query)).one()
 
 
-async def ask_many(
+ASKED = ("class_id", "kind", "day", "person_id", "form_id", "opens_at", "closes_at", "created_at")
+
+
+async def ask_attendees(
     session: AsyncSession,
-    *,
-    class_id: int,
-    kind: str,
-    day: int,
-    person_ids: Sequence[int],
-    form_id: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    now: datetime,
-) -> dict[int, Row]:
-    """`ask` for many people at once: one INSERT ... RETURNING of the new rows (sent as
-    multi-row inserts, compiled once); someone asked for this form already is left out. The
-    new requests by person, as rows with every column (building thousands of ORM objects
-    cost more than the insert)."""
-    if not person_ids:
-        return {}
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    fixed = dict(
-        class_id=class_id,
-        kind=kind,
-        day=day,
-        form_id=form_id,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        created_at=now,
+    rounds: Sequence[dict[str, Any]],
+    locales: tuple[str, ...],
+    callback_head: str,
+) -> list[int]:
+    """Ask about each round everyone enrolled who attended one of its day's sessions and was
+    not asked yet, and queue each new request's push; returns the class of each request made.
+
+    Two INSERT ... SELECT statements: the requests of all the rounds at once (created at the
+    rounds' `now`), then, once per round (the driver's executemany), the pushes of the requests
+    created then, addressed and worded in SQL (`storage.outbox.insert_from`): key
+    `fb:{class}:{kind}:{day}:{person}`, the text and button label in the reader's locale
+    (parameters `t{i}` and `b{i}` for `locales[i]`, the first for any other), the button's
+    callback data `callback_head` + the request's id, expiring at the close. A round's
+    parameters: class_id, kind, day, form_id, opens_at, closes_at, now (the same for all) and
+    the texts. Who attended is `bot.domain.checkin.ATTENDED` in one session of the day, and
+    only people still enrolled are asked."""
+    if not rounds:
+        return []
+    dialect = session.bind.dialect.name
+    named = {f"{name}_{i}": item[name] for i, item in enumerate(rounds) for name in ROUND}
+    made = await session.exec(  # type: ignore[call-overload]
+        _ask_attendees(dialect, len(rounds)), params={**named, "now": rounds[0]["now"]}
     )
-    result = await session.exec(
-        _ask(dialect),
-        params=[{**fixed, "person_id": person_id} for person_id in person_ids],
-        execution_options={"insertmanyvalues_page_size": CHUNK},
+    asked = [class_id for (class_id,) in made.all()]
+    params = [{**item, "created_at": utcnow(), "head": callback_head} for item in rounds]
+    await session.exec(_push_asked(dialect, locales), params=params)  # type: ignore[call-overload]
+    return asked
+
+
+ROUND = ("class_id", "kind", "day", "form_id", "opens_at", "closes_at")
+"""A round's parameters that say whom to ask about what (the texts only word the push)."""
+
+
+def _p(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+@lru_cache(maxsize=64)
+def _ask_attendees(dialect: str, count: int) -> Executable:
+    """The requests of `count` rounds in one INSERT ... SELECT ... RETURNING (so the new ones
+    are counted however many processes ask at once): the rounds as a table of parameters
+    (`{name}_{i}`), joined to the enrolled who attended."""
+    request = FeedbackRequest.__table__
+    enrollment = Enrollment.__table__
+    mark, class_session = AttendanceMark.__table__, ClassSession.__table__
+    rounds = union_all(
+        *(
+            select(*(_p(f"{name}_{i}", request.c[name]).label(name) for name in ROUND))
+            for i in range(count)
+        )
+    ).subquery("round")
+    attended = (
+        select(mark.c.person_id)
+        .join(class_session, class_session.c.id == mark.c.session_id)
+        .where(
+            class_session.c.class_id == enrollment.c.class_id,
+            class_session.c.day == rounds.c.day,
+            mark.c.person_id == enrollment.c.person_id,
+            mark.c.status.in_(sorted(ATTENDED)),
+        )
+        .correlate(enrollment, rounds)
+        .exists()
     )
-    return {row.person_id: row for row in result.all()}
+    enrolled = (enrollment.c.status == PlaceStatus.ENROLLED, attended)
+    if dialect == "postgresql":
+        # Each round's class looked up by its index, as a lateral subquery the planner cannot
+        # flatten (OFFSET 0): otherwise it may hash a whole small enrolment table instead.
+        people: Any = (
+            select(enrollment.c.class_id, enrollment.c.person_id)
+            .where(enrollment.c.class_id == rounds.c.class_id, *enrolled)
+            .offset(0)
+            .lateral("asked")
+        )
+        joined, conditions = rounds.join(people, true()), ()
+    else:  # SQLite walks the rounds and looks each class up by its index anyway
+        people = enrollment
+        joined = rounds.join(enrollment, enrollment.c.class_id == rounds.c.class_id)
+        conditions = enrolled
+    query = (
+        select(
+            people.c.class_id,
+            rounds.c.kind,
+            rounds.c.day,
+            people.c.person_id,
+            rounds.c.form_id,
+            rounds.c.opens_at,
+            rounds.c.closes_at,
+            _p("now", request.c.created_at),
+        )
+        .select_from(joined)
+        .where(*conditions)
+    )
+    module = postgresql if dialect == "postgresql" else sqlite
+    insert = module.insert(request).from_select(list(ASKED), query).on_conflict_do_nothing()
+    return insert.returning(request.c.class_id)
 
 
 @cache
-def _ask(dialect: ModuleType) -> Executable:
-    table = FeedbackRequest.__table__
-    return dialect.insert(table).on_conflict_do_nothing().returning(*table.c)
+def _push_asked(dialect: str, locales: tuple[str, ...]) -> Executable:
+    request, person = FeedbackRequest.__table__, Person.__table__
+    labels = [(locale, bindparam(f"t{i}", type_=String), bindparam(f"b{i}", type_=String))
+              for i, locale in enumerate(locales)]  # fmt: skip
+    text = case(*((person.c.locale == loc, t) for loc, t, _ in labels[1:]), else_=labels[0][1])
+    label = case(*((person.c.locale == loc, b) for loc, _, b in labels[1:]), else_=labels[0][2])
+    callback = bindparam("head", type_=String) + cast(request.c.id, String)
+    rows = (
+        select(
+            key_of(
+                "fb", request.c.class_id, request.c.kind, request.c.day, request.c.person_id
+            ).label("key"),
+            person.c.tg_user_id.label("chat_id"),
+            person.c.id.label("person_id"),
+            one_button_payload(dialect, text, label, callback).label("payload"),
+            request.c.closes_at.label("expires_at"),
+        )
+        .join(person, person.c.id == request.c.person_id)
+        .where(
+            request.c.class_id == _p("class_id", request.c.class_id),
+            request.c.kind == _p("kind", request.c.kind),
+            request.c.day == _p("day", request.c.day),
+            request.c.created_at == _p("now", request.c.created_at),
+        )
+    )
+    return insert_from(dialect, rows)
 
 
 async def request(session: AsyncSession, request_id: int) -> FeedbackRequest | None:
@@ -164,16 +255,18 @@ async def answered_by(
     return [(found, submitted) for found, submitted in (await session.exec(query)).all()]
 
 
-async def marks_by_person(
-    session: AsyncSession, session_ids: Iterable[int]
-) -> dict[int, list[str]]:
-    """Each person's marks in these sessions (one class day)."""
-    query = select(AttendanceMark.person_id, AttendanceMark.status).where(
-        col(AttendanceMark.session_id).in_(list(session_ids))
-    )
-    found: dict[int, list[str]] = defaultdict(list)
-    for person_id, status in await session.exec(query):
-        found[person_id].append(status)
+async def marks_of_sessions(
+    session: AsyncSession, session_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str]]]:
+    """The marks of these sessions: session id → (person id, mark) pairs."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not session_ids:
+        return found
+    query = select(
+        AttendanceMark.session_id, AttendanceMark.person_id, AttendanceMark.status
+    ).where(col(AttendanceMark.session_id).in_(session_ids))
+    for session_id, person_id, status in await session.exec(query):
+        found[session_id].append((person_id, status))
     return found
 
 
@@ -193,74 +286,37 @@ CHUNK = 500
 async def timetables(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, list[Row]]:
     """The sessions of each of these classes in order of their start, in one query per `CHUNK`
     classes: rows of what the scans compute windows and pushes from (id, day, times, topic),
-    not ORM objects (a province's scan reads tens of thousands)."""
+    read without the ORM (a province's scan reads tens of thousands). Sorted here, not in SQL,
+    so the planner reads the classes' sessions by class, not the whole table in time order."""
     found: dict[int, list[Row]] = defaultdict(list)
+    connection = await session.connection()
     for start in range(0, len(class_ids), CHUNK):
-        query = (
-            select(
-                ClassSession.id,
-                ClassSession.class_id,
-                ClassSession.day,
-                ClassSession.starts_at,
-                ClassSession.ends_at,
-                ClassSession.topic,
-            )
-            .where(col(ClassSession.class_id).in_(class_ids[start : start + CHUNK]))
-            .order_by(col(ClassSession.starts_at), col(ClassSession.id))
-        )
-        for item in await session.exec(query):
+        query = select(
+            ClassSession.id,
+            ClassSession.class_id,
+            ClassSession.day,
+            ClassSession.starts_at,
+            ClassSession.ends_at,
+            ClassSession.topic,
+        ).where(col(ClassSession.class_id).in_(class_ids[start : start + CHUNK]))
+        for item in await connection.execute(query):
             found[item.class_id].append(item)
-    return found
-
-
-async def days_to_ask(
-    session: AsyncSession, kind: str, session_ids: Sequence[int]
-) -> set[tuple[int, int]]:
-    """(class id, day) of these sessions where an enrolled person who attended one of them has
-    no request of `kind` for that day yet: the only days whose push of `kind` has work. (The
-    ids bound both the sessions and the marks, so PostgreSQL reads each through its index.)"""
-    found: set[tuple[int, int]] = set()
-    for start in range(0, len(session_ids), CHUNK):
-        chunk = session_ids[start : start + CHUNK]
-        asked = (
-            select(FeedbackRequest.id)
-            .where(
-                FeedbackRequest.class_id == ClassSession.class_id,
-                FeedbackRequest.kind == kind,
-                FeedbackRequest.day == ClassSession.day,
-                FeedbackRequest.person_id == AttendanceMark.person_id,
-            )
-            .offset(0)
-        )
-        query = (
-            select(ClassSession.class_id, ClassSession.day)
-            .join(AttendanceMark, col(AttendanceMark.session_id) == ClassSession.id)
-            .join(
-                Enrollment,
-                (col(Enrollment.class_id) == ClassSession.class_id)
-                & (col(Enrollment.person_id) == AttendanceMark.person_id),
-            )
-            .where(
-                col(ClassSession.id).in_(chunk),
-                col(AttendanceMark.session_id).in_(chunk),
-                col(AttendanceMark.status).in_(sorted(ATTENDED)),
-                Enrollment.status == PlaceStatus.ENROLLED,
-                ~asked.exists(),
-            )
-            .distinct()
-        )
-        found.update((class_id, day) for class_id, day in (await session.exec(query)).all())
+    for timetable in found.values():
+        timetable.sort(key=lambda item: (item.starts_at, item.id))
     return found
 
 
 async def rounds_to_remind(
-    session: AsyncSession, opened_after: datetime, asked_by: datetime
+    session: AsyncSession, class_ids: Sequence[int], opened_after: datetime, asked_by: datetime
 ) -> set[tuple[int, str, int]]:
-    """(class id, kind, day) of the rounds opened after `opened_after` with a request made by
-    `asked_by`, still unanswered, whose reminder (`fbr:...`) is not queued yet."""
+    """(class id, kind, day) of these classes' rounds opened after `opened_after` with a
+    request made by `asked_by`, still unanswered, whose reminder (`fbr:...`) is not queued."""
+    if not class_ids:
+        return set()
     query = (
         select(FeedbackRequest.class_id, FeedbackRequest.kind, FeedbackRequest.day)
         .where(
+            col(FeedbackRequest.class_id).in_(class_ids),
             col(FeedbackRequest.kind).in_(sorted(Kind)),
             FeedbackRequest.opens_at > opened_after,
             FeedbackRequest.created_at <= asked_by,

@@ -148,16 +148,20 @@ async def daily_rounds_since(session: AsyncSession, since: datetime) -> Sequence
 
 
 async def daily_rounds_unsummarised(
-    session: AsyncSession, since: datetime
+    session: AsyncSession, class_ids: Sequence[int], since: datetime
 ) -> Sequence[tuple[int, int]]:
-    """`daily_rounds_since`, less the rounds whose every teacher's morning summary
+    """These classes' `daily_rounds_since`, less the rounds whose every teacher's morning summary
     (`fbsum:{class}:{day}:{teacher}`) is queued already: the only ones the scan need look at.
 
     The rounds are found first (a few per class), then each teacher's key is looked up in the
     outbox's unique index."""
     rounds = (
         select(FeedbackRequest.class_id, FeedbackRequest.day)
-        .where(FeedbackRequest.kind == Kind.DAILY, FeedbackRequest.opens_at >= since)
+        .where(
+            col(FeedbackRequest.class_id).in_(class_ids),
+            FeedbackRequest.kind == Kind.DAILY,
+            FeedbackRequest.opens_at >= since,
+        )
         .distinct()
         .subquery()
     )

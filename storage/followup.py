@@ -13,9 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, cast, delete, exists, func, literal_column, or_, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +47,7 @@ from storage.models import (
     TrainingClass,
 )
 from storage.outbox import BLOCKED, FAILED, key_of
+from storage.types import UtcDateTime
 
 CHUNK = 500
 """Ids per IN list: well under both databases' limits on bound parameters."""
@@ -120,8 +133,8 @@ async def reopen(
     session: AsyncSession, institution_id: int, class_id: int | None, waves: int
 ) -> None:
     """After a schedule change: the classes it governs are done once `waves` have been sent
-    (a longer schedule reopens a finished class). An institution's change leaves the classes
-    with their own schedule alone."""
+    (a longer schedule reopens a finished class), and the scan works their next wave's day out
+    again. An institution's change leaves the classes with their own schedule alone."""
     condition: Any
     if class_id is not None:
         condition = FollowupClass.class_id == class_id
@@ -137,7 +150,7 @@ async def reopen(
     await session.exec(
         update(FollowupClass)
         .where(condition)
-        .values(done=FollowupClass.waves_sent >= waves)
+        .values(done=FollowupClass.waves_sent >= waves, next_wave_at=FollowupClass.ended_at)
         .execution_options(synchronize_session=False)
     )
 
@@ -159,10 +172,10 @@ async def ended_classes(
 # --- the scan --------------------------------------------------------------------------------
 
 
-async def register_ended(session: AsyncSession, now: datetime) -> int:
-    """Put every approved trainee class whose last session has ended into follow-up (once).
-    Only classes not yet there are looked at (those running or to come), each class's end
-    read from its own sessions through their index."""
+async def register_ended(session: AsyncSession, now: datetime, class_ids: Sequence[int]) -> int:
+    """Put each of these classes that is an approved trainee class whose last session has
+    ended into follow-up (once), to be looked at by the scan at once (`next_wave_at`: its end).
+    The scan passes the classes woken for it (`storage.wake`): changed, or come to their end."""
     klass = TrainingClass.__table__.c
     last = (
         select(func.max(ClassSession.ends_at))
@@ -172,6 +185,7 @@ async def register_ended(session: AsyncSession, now: datetime) -> int:
     candidates = (
         select(klass.id, klass.institution_id, last.label("ended"), klass.timezone)
         .where(
+            klass.id.in_(class_ids),
             klass.programme == Programme.TRAINEE,
             klass.status.in_((ClassStatus.APPROVED, ClassStatus.CLOSED)),
             ~exists(select(FollowupClass.class_id).where(FollowupClass.class_id == klass.id)),
@@ -185,13 +199,23 @@ async def register_ended(session: AsyncSession, now: datetime) -> int:
         candidates.c.timezone,
         literal_column("0"),
         literal_column("false"),
+        candidates.c.ended,
     ).where(candidates.c.ended <= now)
     table = FollowupClass.__table__
     insert = (
         _dialect(session)
         .insert(table)
         .from_select(
-            ["class_id", "institution_id", "ended_at", "timezone", "waves_sent", "done"], source
+            [
+                "class_id",
+                "institution_id",
+                "ended_at",
+                "timezone",
+                "waves_sent",
+                "done",
+                "next_wave_at",
+            ],
+            source,
         )
         .on_conflict_do_nothing()
     )
@@ -208,16 +232,39 @@ class Active(NamedTuple):
     waves_sent: int
 
 
-async def active_classes(session: AsyncSession) -> list[Active]:
-    """The classes with waves still to send (a partial index holds only those)."""
-    query = select(
+@cache
+def _active_classes() -> Any:
+    """Built once (the scan runs it every interval): parameter `now`."""
+    return select(
         FollowupClass.class_id,
         FollowupClass.institution_id,
         FollowupClass.ended_at,
         FollowupClass.timezone,
         FollowupClass.waves_sent,
-    ).where(col(FollowupClass.done).is_(False))
-    return [Active(*row) for row in await session.exec(query)]
+    ).where(
+        col(FollowupClass.done).is_(False),
+        col(FollowupClass.next_wave_at) <= bindparam("now", type_=UtcDateTime),
+    )
+
+
+async def active_classes(session: AsyncSession, now: datetime) -> list[Active]:
+    """The classes with waves still to send whose next wave's day has come (a partial index
+    on `next_wave_at` holds only the classes not done)."""
+    return [Active(*row) for row in await session.exec(_active_classes(), params={"now": now})]
+
+
+async def next_waves(session: AsyncSession, next_at: dict[int, datetime]) -> None:
+    """Each class is looked at again on its next wave's day."""
+    if not next_at:
+        return
+    table = FollowupClass.__table__
+    statement = (
+        update(table)
+        .where(table.c.class_id == bindparam("c"))
+        .values(next_wave_at=bindparam("w", type_=table.c.next_wave_at.type))
+    )
+    params = [{"c": class_id, "w": when} for class_id, when in sorted(next_at.items())]
+    await session.exec(statement, params=params)  # type: ignore[call-overload]
 
 
 async def class_names(session: AsyncSession, class_ids: Sequence[int]) -> dict[int, str]:
@@ -281,12 +328,14 @@ async def add_surveys(
     return made
 
 
-async def advance(session: AsyncSession, class_id: int, wave: int, waves: int) -> None:
-    """Record that `wave` went to every trainee of the class."""
+async def advance(
+    session: AsyncSession, class_id: int, wave: int, waves: int, next_at: datetime | None
+) -> None:
+    """Record that `wave` went to every trainee of the class; the next is due at `next_at`."""
     await session.exec(
         update(FollowupClass)
         .where(FollowupClass.class_id == class_id, FollowupClass.waves_sent == wave - 1)
-        .values(waves_sent=wave, done=wave >= waves)
+        .values(waves_sent=wave, done=wave >= waves, next_wave_at=next_at)
         .execution_options(synchronize_session=False)
     )
 
@@ -311,18 +360,24 @@ def _open() -> list[Any]:
     ]
 
 
-async def mark_undelivered(session: AsyncSession) -> int:
-    """Open surveys whose push was refused (blocked, chat not found) go on the phone list."""
+@cache
+def _mark_undelivered() -> Any:
+    """Built once (the scan runs it every interval)."""
     refused = select(OutboxMessage.id).where(
         OutboxMessage.key == key_of(PUSH, FollowupSurvey.id),
         col(OutboxMessage.status).in_((BLOCKED, FAILED)),
     )
-    result = await session.exec(
+    return (
         update(FollowupSurvey)
         .where(*_open(), col(FollowupSurvey.undelivered).is_(False), refused.exists())
         .values(undelivered=True)
         .execution_options(synchronize_session=False)
     )
+
+
+async def mark_undelivered(session: AsyncSession) -> int:
+    """Open surveys whose push was refused (blocked, chat not found) go on the phone list."""
+    result = await session.exec(_mark_undelivered())
     return result.rowcount or 0
 
 
@@ -333,25 +388,33 @@ async def to_remind(
     their class's time zone."""
     if not reminder_days:
         return []
+    sent_by = {f"sent_{i}": now - timedelta(days=days) for i, days in enumerate(reminder_days)}
+    found = await session.exec(_to_remind(len(reminder_days)), params=sent_by)
+    return [(survey, zone) for survey, zone in found.all()]
+
+
+@cache
+def _to_remind(reminders: int) -> Any:
+    """Built once per number of reminders (the scan runs it every interval): parameters
+    `sent_{i}`, the latest send time for which reminder i is due."""
     due = or_(
         *(
             and_(
                 FollowupSurvey.reminders == index,
-                col(FollowupSurvey.sent_at) <= now - timedelta(days=days),
+                col(FollowupSurvey.sent_at) <= bindparam(f"sent_{index}", type_=UtcDateTime),
             )
-            for index, days in enumerate(reminder_days)
+            for index in range(reminders)
         )
     )
     stopped = select(FollowupStop.person_id).where(
         FollowupStop.person_id == FollowupSurvey.person_id
     )
-    query = (
+    return (
         select(FollowupSurvey, FollowupClass.timezone)
         .join(FollowupClass, col(FollowupClass.class_id) == FollowupSurvey.class_id)
         .where(*_open(), col(FollowupSurvey.undelivered).is_(False), due, ~stopped.exists())
         .order_by(FollowupSurvey.id)
     )
-    return [(survey, zone) for survey, zone in (await session.exec(query)).all()]
 
 
 async def reminded(session: AsyncSession, survey_ids: Sequence[int]) -> None:
@@ -366,13 +429,20 @@ async def reminded(session: AsyncSession, survey_ids: Sequence[int]) -> None:
 
 async def close_due(session: AsyncSession, now: datetime, close_days: int) -> int:
     """Close the open surveys sent `close_days` ago; returns how many."""
-    result = await session.exec(
+    params = {"now": now, "sent_by": now - timedelta(days=close_days)}
+    result = await session.exec(_close_due(), params=params)
+    return result.rowcount or 0
+
+
+@cache
+def _close_due() -> Any:
+    """Built once (the scan runs it every interval): parameters `now` and `sent_by`."""
+    return (
         update(FollowupSurvey)
-        .where(*_open(), col(FollowupSurvey.sent_at) <= now - timedelta(days=close_days))
-        .values(closed_at=now)
+        .where(*_open(), col(FollowupSurvey.sent_at) <= bindparam("sent_by", type_=UtcDateTime))
+        .values(closed_at=bindparam("now", type_=UtcDateTime))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
 
 
 # --- answers and calls -----------------------------------------------------------------------

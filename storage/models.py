@@ -317,6 +317,11 @@ class TrainingClass(SQLModel, table=True):
     """
 
     __tablename__ = "training_class"
+    __table_args__ = (
+        # The scans after a class moves on (reports, comments, support needs) ask for the
+        # classes that reached a stage since a time: a range in this index, not every class.
+        Index("ix_training_class_stage", "stage", "stage_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     programme: str = Field(max_length=12)
@@ -342,7 +347,7 @@ class TrainingClass(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    stage: str | None = Field(default=None, max_length=12, index=True)
+    stage: str | None = Field(default=None, max_length=12)
     """The life of an approved class (bot/domain/assessment.ClassStage): open → in_progress →
     ended → assessed → closed; empty before approval."""
     stage_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -544,7 +549,8 @@ class FeedbackRequest(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    class_id: int = Field(foreign_key="training_class.id", index=True)
+    class_id: int = Field(foreign_key="training_class.id")
+    """Looked up through the unique (class_id, kind, day, person_id) index, whose prefix it is."""
     kind: str = Field(max_length=10)
     day: int
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -873,6 +879,12 @@ class FollowupClass(SQLModel, table=True):
             postgresql_where=_FOLLOWUP_ACTIVE,
         ),
         Index("ix_followup_class_institution", "institution_id"),
+        Index(
+            "ix_followup_class_next_wave",
+            "next_wave_at",
+            sqlite_where=_FOLLOWUP_ACTIVE,
+            postgresql_where=_FOLLOWUP_ACTIVE,
+        ),
     )
 
     class_id: int = Field(foreign_key="training_class.id", primary_key=True)
@@ -881,6 +893,10 @@ class FollowupClass(SQLModel, table=True):
     timezone: str = Field(default="Asia/Shanghai", max_length=40)
     waves_sent: int = 0
     done: bool = False
+    next_wave_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the scan next looks at the class: its next wave's day, or (after it registered or
+    its schedule changed) its end, so that the scan works that day out. Read through a partial
+    index, so a pass reads only the classes with a wave due."""
 
 
 _SURVEY_OPEN = text(
@@ -1090,3 +1106,21 @@ class StatsClass(SQLModel, table=True):
     class_id: int = Field(foreign_key="training_class.id", primary_key=True)
     tallies: dict[str, list[float]] = Field(default_factory=dict, sa_type=JsonDoc)
     computed_at: datetime = _ts(index=True)
+
+
+class ScanWake(SQLModel, table=True):
+    """When a class-day scan (`storage.wake.SCANS`) next has work for a class: the scan looks
+    only at classes whose `wake_at` has come, so a pass with nothing due reads no class.
+
+    Database triggers (migration 0018) wake a class (`wake_at` = the epoch, `touched` + 1)
+    whenever something the scans compute from changes: its sessions, marks, teachers, status.
+    After working on a class a scan sets the next time its clock makes work due, only if
+    `touched` is still what it read, so a change made meanwhile is never lost."""
+
+    __tablename__ = "scan_wake"
+    __table_args__ = (Index("ix_scan_wake_due", "scan", "wake_at"),)
+
+    scan: str = Field(primary_key=True, max_length=20)
+    class_id: int = Field(foreign_key="training_class.id", primary_key=True)
+    wake_at: datetime = Field(sa_type=UtcDateTime)
+    touched: int = 0

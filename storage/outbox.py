@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,6 +124,45 @@ def message(
     }
 
 
+def one_button_payload(dialect: str, text: Any, button: Any, callback_data: Any) -> Any:
+    """SQL for the `payload` of a text message with one callback button (what `message`
+    writes for `notifier.one_button`), built by the database from columns and parameters:
+    a push made for thousands of people at once is then one INSERT ... SELECT."""
+    obj, arr = (
+        (func.jsonb_build_object, func.jsonb_build_array)
+        if dialect == "postgresql"
+        else (func.json_object, func.json_array)
+    )
+    button = obj("text", button, "callback_data", callback_data)
+    return obj("text", text, "reply_markup", obj("inline_keyboard", arr(arr(button))))
+
+
+def insert_from(dialect: str, rows: Any) -> Executable:
+    """INSERT INTO outbox the rows `rows` selects (columns: key, chat_id, person_id, payload,
+    expires_at; the rest as `message` sets them for a text message sent as soon as can be);
+    a key queued before is skipped."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = OutboxMessage.__table__
+    rows = rows.subquery()
+    query = select(
+        rows.c.key,
+        rows.c.chat_id,
+        rows.c.person_id,
+        literal("sendMessage", String),
+        rows.c.payload,
+        literal(PENDING, String),
+        literal(ASAP, table.c.not_before.type),
+        rows.c.expires_at,
+        literal(0),
+        bindparam("created_at", type_=table.c.created_at.type),
+    ).where(true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT only after a WHERE
+    columns = [
+        "key", "chat_id", "person_id", "method", "payload", "status", "not_before",
+        "expires_at", "attempts", "created_at",
+    ]  # fmt: skip
+    return module.insert(table).from_select(columns, query).on_conflict_do_nothing()
+
+
 async def enqueue(session: AsyncSession, **push: Any) -> bool:
     """Queue one message (`message`'s arguments) in the caller's unit of work; False when
     its `key` was queued before."""
@@ -153,11 +193,19 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     media = {row["media_sha256"]: row[MEDIA] for row in rows if row.get(MEDIA) is not None}
     if media:
         await store_media(session, media)
-    rows = [{k: v for k, v in row.items() if k != MEDIA} for row in rows]
+    rows = [_without_media(row) for row in rows]
     result = await session.exec(
         _enqueue(dialect), params=rows, execution_options={"insertmanyvalues_page_size": BATCH}
     )
     return len(result.all())
+
+
+def _without_media(row: dict[str, Any]) -> dict[str, Any]:
+    if MEDIA not in row:
+        return row
+    row = dict(row)
+    del row[MEDIA]
+    return row
 
 
 async def store_media(session: AsyncSession, blobs: dict[str, bytes]) -> None:
@@ -236,37 +284,30 @@ async def claim(
     indexes on pending rows (not_before, id) and sending rows (lease_until), so a claim costs
     the same however long the history and however deep the backlog.
     """
-    t = _OUTBOX.c
-    busy = select(t.chat_id).where(status_is(SENDING), t.lease_until >= now)
-    abandoned = select(*_CLAIMED).where(status_is(SENDING), t.lease_until < now).limit(limit)
-    due = (
-        select(*_CLAIMED)
-        .where(status_is(PENDING), t.not_before <= now, t.chat_id.not_in(busy))
-        .order_by(t.not_before, t.id)
-        .limit(limit * 2)
-    )
-    rows: list[Claimed] = []
-    for query in (abandoned, due):
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows += [Claimed(*row) for row in await session.exec(query)]
+    rows: list[Any] = []
+    for query in _claims(session.bind.dialect.name == "postgresql"):
+        rows += (await session.exec(query, params={"now": now, "most": limit})).all()
     chats: set[int] = set()
     expired: list[int] = []
-    claimed: list[Claimed] = []
-    for row in rows:
-        if row.expires_at is not None and row.expires_at <= now:
-            expired.append(row.id)
-        elif row.chat_id not in chats and len(claimed) < limit:
-            chats.add(row.chat_id)
-            claimed.append(row)
+    chosen: list[int] = []
+    for row_id, chat_id, expires_at in rows:
+        if expires_at is not None and expires_at <= now:
+            expired.append(row_id)
+        elif chat_id not in chats and len(chosen) < limit:
+            chats.add(chat_id)
+            chosen.append(row_id)
     await _set(session, expired, status=EXPIRED, lease_until=None, leased_by=None)
-    await _set(
-        session,
-        [row.id for row in claimed],
-        status=SENDING,
-        lease_until=now + lease,
-        leased_by=worker,
+    if not chosen:
+        return []
+    # Only the leased rows' contents are read, as the lease is written (RETURNING).
+    leased = await session.exec(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(chosen))
+        .values(status=SENDING, lease_until=now + lease, leased_by=worker)
+        .returning(*_CLAIMED)
     )
+    by_id = {row.id: Claimed(*row) for row in leased}
+    claimed = [by_id[row_id] for row_id in chosen]
     wanted = {row.media_sha256 for row in claimed if row.media_sha256 is not None}
     if wanted:
         blob = MediaBlob.__table__.c
@@ -279,6 +320,26 @@ async def claim(
             for row in claimed
         ]
     return claimed
+
+
+@cache
+def _claims(skip_locked: bool) -> tuple[Any, Any]:
+    """The claim's two queries, built once (every worker runs them every tick): the abandoned
+    rows, then the due ones (parameters `now` and `most`), each row's id, chat and expiry."""
+    t = _OUTBOX.c
+    now, most = bindparam("now", type_=t.not_before.type), bindparam("most")
+    picked = (t.id, t.chat_id, t.expires_at)
+    busy = select(t.chat_id).where(status_is(SENDING), t.lease_until >= now)
+    abandoned = select(*picked).where(status_is(SENDING), t.lease_until < now).limit(most)
+    due = (
+        select(*picked)
+        .where(status_is(PENDING), t.not_before <= now, t.chat_id.not_in(busy))
+        .order_by(t.not_before, t.id)
+        .limit(most * 2)
+    )
+    if skip_locked:
+        return abandoned.with_for_update(skip_locked=True), due.with_for_update(skip_locked=True)
+    return abandoned, due
 
 
 async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +23,7 @@ from storage.models import (
     TrainingClass,
 )
 from storage.outbox import key_of, not_queued
+from storage.types import UtcDateTime
 
 
 async def marks_of_class(session: AsyncSession, class_id: int) -> list[tuple[int, int, str]]:
@@ -60,24 +64,30 @@ async def class_forms(
     return [row for row in rows if (row.context or {}).get("class_id") == class_id]
 
 
-async def reports_due(
-    session: AsyncSession, role: str, since: datetime, stages: Collection[str]
-) -> list[tuple[int, int]]:
-    """(class id, person id) for each class in `stages` since `since` and each holder of `role`
-    at its institution who has not been queued its report (outbox key `report:<class>:<person>`)."""
-    query = (
+@cache
+def _reports_due(role: str, stages: tuple[str, ...]) -> Any:
+    """Built once per role and stages (a scan runs it every interval): parameter `since`."""
+    return (
         select(TrainingClass.id, RoleGrant.person_id)
         .join(RoleGrant, col(RoleGrant.institution_id) == col(TrainingClass.institution_id))
         .where(
-            col(TrainingClass.stage).in_(sorted(stages)),
-            col(TrainingClass.stage_at) >= since,
+            col(TrainingClass.stage).in_(stages),
+            col(TrainingClass.stage_at) >= bindparam("since", type_=UtcDateTime),
             RoleGrant.role == role,
             not_queued(key_of("report", TrainingClass.id, RoleGrant.person_id)),
         )
         .distinct()
         .order_by(TrainingClass.id, RoleGrant.person_id)
     )
-    return [tuple(row) for row in (await session.exec(query)).all()]
+
+
+async def reports_due(
+    session: AsyncSession, role: str, since: datetime, stages: Collection[str]
+) -> list[tuple[int, int]]:
+    """(class id, person id) for each class in `stages` since `since` and each holder of `role`
+    at its institution who has not been queued its report (outbox key `report:<class>:<person>`)."""
+    query = _reports_due(role, tuple(sorted(stages)))
+    return [tuple(row) for row in (await session.exec(query, params={"since": since})).all()]
 
 
 async def done_assignments(session: AsyncSession, class_id: int) -> list[ScoringAssignment]:
@@ -90,19 +100,25 @@ async def done_assignments(session: AsyncSession, class_id: int) -> list[Scoring
     return list((await session.exec(query)).all())
 
 
+@cache
+def _comments_due(stages: tuple[str, ...]) -> Any:
+    """Built once per stages (a scan runs it every interval): parameter `since`."""
+    return (
+        select(TrainingClass.id, ClassTeacher.person_id, TrainingClass.name)
+        .join(ClassTeacher, col(ClassTeacher.class_id) == col(TrainingClass.id))
+        .where(
+            col(TrainingClass.stage).in_(stages),
+            col(TrainingClass.stage_at) >= bindparam("since", type_=UtcDateTime),
+            not_queued(key_of("comments", TrainingClass.id, ClassTeacher.person_id)),
+        )
+        .order_by(TrainingClass.id, ClassTeacher.person_id)
+    )
+
+
 async def comments_due(
     session: AsyncSession, since: datetime, stages: Collection[str]
 ) -> list[tuple[int, int, str]]:
     """(class id, teacher id, class name) for each teacher of a class in `stages` since `since`
     not yet asked for their comments (outbox key `comments:<class>:<person>`)."""
-    query = (
-        select(TrainingClass.id, ClassTeacher.person_id, TrainingClass.name)
-        .join(ClassTeacher, col(ClassTeacher.class_id) == col(TrainingClass.id))
-        .where(
-            col(TrainingClass.stage).in_(sorted(stages)),
-            col(TrainingClass.stage_at) >= since,
-            not_queued(key_of("comments", TrainingClass.id, ClassTeacher.person_id)),
-        )
-        .order_by(TrainingClass.id, ClassTeacher.person_id)
-    )
-    return [tuple(row) for row in (await session.exec(query)).all()]
+    query = _comments_due(tuple(sorted(stages)))
+    return [tuple(row) for row in (await session.exec(query, params={"since": since})).all()]

@@ -114,14 +114,17 @@ class Connection(aiosqlite.Connection):
         (self if isinstance(self, Thread) else self._thread).daemon = True
         self._idle = True
         self._begin: str | None = None
+        self._take_turn = True
 
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
 
-    def begin_with_next(self, statement: str) -> None:
+    def begin_with_next(self, statement: str, take_turn: bool = True) -> None:
         """Send `statement` (e.g. BEGIN IMMEDIATE) in the same call as the next statement: a
-        transaction takes its locks at its first statement either way."""
+        transaction takes its locks at its first statement either way. A reader (a deferred
+        BEGIN) takes no writer's turn."""
         self._begin = statement
+        self._take_turn = take_turn
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Every call to the thread goes through here and marks the connection busy first."""
@@ -130,7 +133,7 @@ class Connection(aiosqlite.Connection):
 
     async def run(self, sql: str, parameters: Any, many: bool) -> Outcome:
         begin, self._begin = self._begin, None
-        if begin is not None and self._turns is not None and not self._holding:
+        if begin is not None and self._take_turn and self._turns is not None and not self._holding:
             try:
                 await asyncio.wait_for(self._turns.acquire(), self._timeout)
             except TimeoutError:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import bindparam, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,7 @@ from storage.models import (
     SupportService,
     TrainingClass,
 )
+from storage.types import UtcDateTime
 
 ASKED_STAGES = (ClassStage.ASSESSED, ClassStage.CLOSED)
 """A class's trainees are asked about their needs once it is assessed (and still when closed:
@@ -44,31 +46,43 @@ async def unasked(session: AsyncSession, since: datetime, limit: int) -> list[tu
     """(class, trainee) of enrolled trainees of trainee classes assessed (or closed) since
     `since` and not asked yet, a batch at a time: one query, its cost the recent classes'
     places, not the history."""
-    recent = select(TrainingClass.id).where(
-        col(TrainingClass.stage).in_([str(stage) for stage in ASKED_STAGES]),
-        col(TrainingClass.stage_at) >= since,
-        TrainingClass.programme == "trainee",
-    )
-    class_ids = list((await session.exec(recent)).all())
+    class_ids = list((await session.exec(_recent(), params={"since": since})).all())
     if not class_ids:
         return []
+    params = {"classes": sorted(class_ids), "most": limit}
+    found = await session.exec(_unasked(), params=params)
+    return [(class_id, person_id) for class_id, person_id in found.all()]
+
+
+@cache
+def _recent() -> Any:
+    """Built once (the scan runs it every interval): parameter `since`."""
+    return select(TrainingClass.id).where(
+        col(TrainingClass.stage).in_([str(stage) for stage in ASKED_STAGES]),
+        col(TrainingClass.stage_at) >= bindparam("since", type_=UtcDateTime),
+        TrainingClass.programme == "trainee",
+    )
+
+
+@cache
+def _unasked() -> Any:
+    """Built once: parameters `classes` and `most`."""
     asked = exists(
         select(SupportRequest.id).where(
             SupportRequest.class_id == Enrollment.class_id,
             SupportRequest.person_id == Enrollment.person_id,
         )
     )
-    query = (
+    return (
         select(Enrollment.class_id, Enrollment.person_id)
         .where(
-            col(Enrollment.class_id).in_(sorted(class_ids)),
+            col(Enrollment.class_id).in_(bindparam("classes", expanding=True)),
             Enrollment.status == PlaceStatus.ENROLLED,
             ~asked,
         )
         .order_by(Enrollment.class_id, Enrollment.person_id)
-        .limit(limit)
+        .limit(bindparam("most"))
     )
-    return [(class_id, person_id) for class_id, person_id in (await session.exec(query)).all()]
 
 
 async def claim(

@@ -123,6 +123,9 @@ async def build(path: Path, trainees: int, due: int) -> None:
                     "institution_id": institution.id,
                     "ended_at": ended[n],
                     "waves_sent": 0 if n < due_classes else 1,
+                    # as registration leaves it: looked at from its end (the first pass then
+                    # puts the classes with their first wave sent to sleep until the second)
+                    "next_wave_at": ended[n],
                 }
                 for n in range(classes)
             ],

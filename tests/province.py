@@ -39,13 +39,16 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import JSON, Table, bindparam, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 
+from bot.domain.followup import DEFAULT_MONTHS, due_at
+from storage import wake
 from storage.db import dumps
 from storage.maintenance import refresh_statistics
+from storage.types import UtcDateTime
 
 LOCAL = timedelta(hours=8)
 """Asia/Shanghai: the classes' time zone (no daylight saving)."""
@@ -218,11 +221,38 @@ async def build(engine: AsyncEngine, shape: Shape = PROVINCE, now: datetime = NO
         await writer.start()
         await _build(writer, province)
         await writer.finish()
+        await _settle_past(conn, now)
         await conn.commit()
         await refresh_statistics(conn)
         await conn.commit()
     province.seconds = time.perf_counter() - started
     return province
+
+
+async def _settle_past(conn: AsyncConnection, now: datetime) -> None:
+    """The inserts woke every class (the scans' triggers; on PostgreSQL, where the load skipped
+    triggers, the same rows are written here); past classes sleep, as the upgrade that added the
+    wake (migration 0018) leaves them: only live classes are looked at."""
+    for scan in wake.SCANS:
+        await conn.execute(
+            text(
+                "INSERT INTO scan_wake (scan, class_id, wake_at, touched)"
+                " SELECT :scan, id, :epoch, 1 FROM training_class WHERE true"
+                " ON CONFLICT (scan, class_id) DO NOTHING"
+            ).bindparams(
+                bindparam("epoch", datetime(1970, 1, 1, tzinfo=UTC), type_=UtcDateTime),
+                scan=scan,
+            )
+        )
+    await conn.execute(
+        text(
+            "UPDATE scan_wake SET wake_at = :never WHERE class_id NOT IN"
+            " (SELECT class_id FROM class_session WHERE ends_at > :since)"
+        ).bindparams(
+            bindparam("never", wake.NEVER, type_=UtcDateTime),
+            bindparam("since", now - timedelta(days=15), type_=UtcDateTime),
+        )
+    )
 
 
 async def _build(w: Writer, p: Province) -> None:
@@ -512,6 +542,8 @@ async def _class(
         start_date=start,
         capacity=30,
         status="approved" if running else "closed",
+        stage="in_progress" if running else "closed",
+        stage_at=opened,
         invite_code=f"c{class_id:08d}",
         equipment_confirmed_at=opened,
         equipment_confirmed_by=None,
@@ -557,6 +589,8 @@ async def _class(
                 checkin_closed_at=ends if held else None,
             )
             sessions.append((session, day, starts, ends))
+    if not running:
+        await _in_followup(w, p, class_id, institution, sessions[-1][3])
     trainees = [await _trainee(w, p, institution, opened, pushes) for _ in range(shape.per_class)]
     for person in trainees:
         await w.add(
@@ -679,6 +713,25 @@ async def _class(
                 await _outbox(
                     w, p, teacher, f"{key}:chart", "", morning, media=chart, expires_at=until
                 )
+
+
+async def _in_followup(
+    w: Writer, p: Province, class_id: int, institution: int, ended: datetime
+) -> None:
+    """A past class in follow-up as the scan leaves it: the default schedule's waves due by
+    `now` sent, the next one's day to wake on."""
+    due = [due_at(ended, "Asia/Shanghai", months) for months in DEFAULT_MONTHS]
+    sent = sum(1 for when in due if when <= p.now)
+    await w.add(
+        "followup_class",
+        class_id=class_id,
+        institution_id=institution,
+        ended_at=ended,
+        timezone="Asia/Shanghai",
+        waves_sent=sent,
+        done=sent >= len(due),
+        next_wave_at=due[sent] if sent < len(due) else None,
+    )
 
 
 async def _assessed(w: Writer, class_id: int, person: int, at: datetime) -> None:

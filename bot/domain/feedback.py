@@ -10,14 +10,13 @@ timetable, so the forms close the next calendar day at the local time the last d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.checkin import ATTENDED, Mark
 from bot.domain.classes import Programme
 
 
@@ -109,17 +108,6 @@ def windows(
         for kind in kinds_due(programme, index + 1, len(order)):
             found.append(Window(kind, day, opens, closes, remind))
     return found
-
-
-def attendees(marks: Mapping[int, Iterable[Mark | str]], enrolled: Iterable[int]) -> list[int]:
-    """Who is asked about a day: enrolled people who attended (present, late or left early) at
-    least one of its sessions (`marks`: each person's marks that day). Absent or on leave all
-    day: not asked."""
-    return [
-        person
-        for person in enrolled
-        if any(Mark(mark) in ATTENDED for mark in marks.get(person, ()))
-    ]
 
 
 def class_day_number(day: int, days: Iterable[int]) -> int:

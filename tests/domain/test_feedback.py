@@ -15,7 +15,6 @@ from bot.domain.feedback import (
     Kind,
     Window,
     answerable,
-    attendees,
     class_day_number,
     kinds_due,
     reminder_at,
@@ -220,20 +219,6 @@ def test_open_and_remind_due_bounds():
     assert not window.remind_due(window.closes_at)
     never = Window(Kind.DAILY, 1, opens, opens + timedelta(hours=1), None)
     assert not never.remind_due(opens + timedelta(minutes=59))
-
-
-def test_attendees_present_or_late_in_at_least_one_session():
-    marks = {
-        1: ["present", "present"],
-        2: ["late", "absent"],
-        3: ["absent", "absent"],
-        4: ["excused", "excused"],
-        5: ["excused", "present"],
-        6: [],
-        8: ["left_early", "absent"],
-        99: ["present"],  # not enrolled (withdrawn)
-    }
-    assert attendees(marks, [1, 2, 3, 4, 5, 6, 7, 8]) == [1, 2, 5, 8]
 
 
 def test_class_day_number_counts_only_days_with_sessions():

@@ -315,7 +315,7 @@ async def test_each_teacher_gets_the_morning_summary_once_in_their_language(sess
     assert "1/3" in text and ("Fewer than 3" in text or "回答不足 3 人" in text)
 
 
-async def test_a_moved_day_moves_its_summary_and_a_late_one_is_dropped(sessions):
+async def test_a_moved_day_moves_its_summary(sessions):
     setup = await setup_class(sessions)
     await store_answers(sessions, setup, 1, 3)
     async with unit_of_work(sessions) as session:
@@ -327,5 +327,16 @@ async def test_a_moved_day_moves_its_summary_and_a_late_one_is_dropped(sessions)
     old_due = datetime(2026, 5, 11, 23, 30, tzinfo=UTC)
     new_due = datetime(2026, 5, 13, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai after the moved day
     assert await scan_feedback_summaries(sessions, old_due, settings) == 0
-    assert await scan_feedback_summaries(sessions, new_due + timedelta(hours=12), settings) == 0
+    assert await scan_feedback_summaries(sessions, new_due - timedelta(seconds=1), settings) == 0
     assert await scan_feedback_summaries(sessions, new_due, settings) == 2
+
+
+async def test_a_summary_the_scheduler_missed_by_half_a_day_is_dropped(sessions):
+    """A morning summary is news only that day: a scheduler down until 12 hours after it was
+    due sends nothing late."""
+    setup = await setup_class(sessions)
+    await store_answers(sessions, setup, 1, 3)
+    due = datetime(2026, 5, 11, 23, 30, tzinfo=UTC)
+    settings = Settings(_env_file=None)
+    assert await scan_feedback_summaries(sessions, due + timedelta(hours=12), settings) == 0
+    assert not [row for row in await outbox(sessions) if row.key.startswith("fbsum:")]

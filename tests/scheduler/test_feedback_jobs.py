@@ -171,13 +171,21 @@ async def test_a_reminder_that_would_fall_after_the_close_is_never_sent(sessions
     assert not [key for key in await keys(sessions) if key.startswith("fbr:")]
 
 
-async def test_after_the_close_nothing_is_pushed_and_answers_are_refused(sessions):
+async def test_after_the_close_nothing_is_pushed(sessions):
+    setup = await setup_class(sessions)
+    a, b, _ = setup.trainees
+    await mark_day(sessions, setup, 1, {a: (Mark.PRESENT,) * 2, b: (Mark.PRESENT,) * 2})
+    closes = min(s.starts_at for s in setup.timetable if s.day == 2)
+    assert await scan_feedback(sessions, closes, SETTINGS) == 0  # the bot was down all night
+    assert await requests(sessions) == []
+
+
+async def test_answers_after_the_close_are_refused(sessions):
     setup = await setup_class(sessions)
     a, b, _ = setup.trainees
     await mark_day(sessions, setup, 1, {a: (Mark.PRESENT,) * 2, b: (Mark.PRESENT,) * 2})
     await mark_day(sessions, setup, 2, {a: (Mark.PRESENT,) * 2})
     closes = min(s.starts_at for s in setup.timetable if s.day == 2)
-    assert await scan_feedback(sessions, closes, SETTINGS) == 0  # the bot was down all night
     await scan_feedback(sessions, end_of(setup, 1), SETTINGS)
     found = {r.person_id: r for r in await requests(sessions)}
     assert not await answer(sessions, found[a], closes)

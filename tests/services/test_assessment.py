@@ -277,6 +277,24 @@ async def test_a_score_under_60_needs_a_comment_and_the_trainee_is_coached(sessi
         assert [(r.round, r.passed) for r in results] == [(1, False), (2, True)]
 
 
+async def test_s13_a_resubmission_is_scored_again_whatever_others_had_scored_since(sessions, world):
+    """Regression: the scan compared a resubmission with the newest scored practice results of
+    anyone, so another trainee's later submission, once scored, hid it from the scan."""
+    await _scan(sessions, AFTER)
+    first, second, *_ = await _open(sessions, world)
+    await _score(sessions, world, first, FAIL, plan=False, comment="商品太少，详情页不完整")
+    async with unit_of_work(sessions) as session:
+        await hand_in(session, first.trainee_id, "practice_results", {"mall_store": "新店铺"})
+        # Another trainee's practice results, handed in later still, already scored.
+        later = await hand_in(session, second.trainee_id, "practice_results", {"orders": 30})
+        scored = await session.get(ScoringAssignment, second.id)
+        scored.submission_id, scored.status = later, "done"
+        session.add(scored)
+    assert (await _scan(sessions, AFTER + timedelta(days=2))).rescored == 1
+    again = [a for a in await _open(sessions, world) if a.round == 2]
+    assert [a.trainee_id for a in again] == [first.trainee_id]
+
+
 async def test_borderline_score_asks_a_second_scorer_and_the_mean_is_final(sessions, world):
     await _scan(sessions, AFTER)
     first, *_ = await _open(sessions, world)

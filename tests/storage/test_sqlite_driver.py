@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, create_sessionmaker, unit_of_work
+from storage.db import create_engine, create_sessionmaker, reading, unit_of_work
 
 
 @pytest.fixture
@@ -119,3 +119,21 @@ async def test_a_waiting_update_writes_before_a_scan_takes_its_next_batch(engine
     await scan()
     assert order[:3] == ["batch 0", "update", "batch 1"]
     assert await names(engine) == ["batch 0", "update", *(f"batch {n}" for n in range(1, 6))]
+
+
+async def test_a_scan_reading_holds_back_no_update(engine):
+    """A scan's read (`reading`) takes neither the write lock nor a writer's turn: an update
+    commits while it is open, and the reader keeps its snapshot."""
+    sessions = create_sessionmaker(engine)
+    async with unit_of_work(sessions) as session:
+        await session.exec(text("INSERT INTO item (name) VALUES ('before')"))
+    async with reading(sessions) as reader:
+        assert (await reader.exec(text("SELECT count(*) FROM item"))).scalar_one() == 1
+        async with asyncio.timeout(5):  # a write lock or a turn held would block for 30 s
+            async with unit_of_work(sessions) as session:
+                await session.exec(text("INSERT INTO item (name) VALUES ('during')"))
+        assert (await reader.exec(text("SELECT count(*) FROM item"))).scalar_one() == 1
+    async with asyncio.timeout(5):
+        async with unit_of_work(sessions) as session:
+            await session.exec(text("INSERT INTO item (name) VALUES ('after')"))
+    assert await names(engine) == ["before", "during", "after"]

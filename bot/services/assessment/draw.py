@@ -21,6 +21,7 @@ from bot.domain.assessment import (
     transition,
     verdict,
 )
+from bot.domain.wake import next_after
 from bot.services.assessment.common import (
     DEFAULT,
     Config,
@@ -33,7 +34,7 @@ from bot.services.assessment.common import (
     window_closes,
 )
 from storage import assessment as store
-from storage import repo
+from storage import repo, wake
 from storage.models import ScoringAssignment, TrainingClass
 
 # --- the class's life ---------------------------------------------------------------------------
@@ -75,12 +76,23 @@ class ScanResult:
         return any(vars(self).values())
 
 
+SCAN = "assess"
+"""Classes moving on (open → in progress → ended): this scan's name in `storage.wake`."""
+
+
 async def advance_classes(
     session: AsyncSession, now: datetime, result: ScanResult, config: Config = DEFAULT
 ) -> None:
     """Open classes whose first session started are in progress; classes in progress whose
-    submission window closed (the end of the last day) have ended and their scorers drawn."""
-    for span in await store.classes_to_advance(session, now, (None, ClassStage.OPEN)):
+    submission window closed (the end of the last day) have ended and their scorers drawn.
+
+    Only classes woken for this (`storage.wake`) are looked at; each then sleeps until its
+    first session starts or its window closes (a change to its sessions or status wakes it)."""
+    woken = await wake.due(session, SCAN, now)
+    if not woken:
+        return
+    ids = sorted(woken)
+    for span in await store.classes_to_advance(session, now, (None, ClassStage.OPEN), ids):
         stage = span.training_class.stage
         if await move_class(
             session,
@@ -91,7 +103,7 @@ async def advance_classes(
         ):
             result.started += 1
     in_progress = (ClassStage.IN_PROGRESS,)
-    for span in await store.classes_to_advance(session, now, in_progress, ended=True):
+    for span in await store.classes_to_advance(session, now, in_progress, ids, ended=True):
         if window_closes(span.training_class, span.last_end) > now:
             continue
         if await move_class(
@@ -105,6 +117,15 @@ async def advance_classes(
                 await move_class(
                     session, span.training_class, ClassStage.ENDED, ClassStage.ASSESSED, now
                 )
+    next_at: dict[int, datetime | None] = {}
+    for span in await store.class_spans(session, ids):
+        stage = span.training_class.stage
+        if stage in (None, ClassStage.OPEN):
+            next_at[span.training_class.id] = next_after([span.first_start], now)
+        elif stage == ClassStage.IN_PROGRESS:
+            closes = window_closes(span.training_class, span.last_end)
+            next_at[span.training_class.id] = next_after([closes], now)
+    await wake.settle(session, SCAN, woken, next_at)
 
 
 # --- the draw -----------------------------------------------------------------------------------
