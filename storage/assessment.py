@@ -64,46 +64,39 @@ async def classes_to_advance(
     candidates = select(TrainingClass.id).where(
         col(TrainingClass.id).in_(class_ids), TrainingClass.status == "approved", where
     )
+    return await _spans(session, candidates, where, by=now, ended=ended)
+
+
+async def class_spans(session: AsyncSession, class_ids: Sequence[int]) -> list[ClassSpan]:
+    """Of these classes, the approved ones with sessions, with their span."""
+    return await _spans(session, class_ids)
+
+
+async def _spans(
+    session: AsyncSession,
+    of: Any,
+    *where: Any,
+    by: datetime | None = None,
+    ended: bool = False,
+) -> list[ClassSpan]:
+    """The approved classes among `of` (ids or a query of them) meeting `where`, with their
+    span; with `by`, only those whose first session started by then (`ended`: last ended)."""
     span = (  # the sessions of those classes only, not of every class ever held
         select(
             ClassSession.class_id,
             func.min(ClassSession.starts_at).label("first"),
             func.max(ClassSession.ends_at).label("last"),
         )
-        .where(col(ClassSession.class_id).in_(candidates))
+        .where(col(ClassSession.class_id).in_(of))
         .group_by(ClassSession.class_id)
         .subquery()
     )
+    if by is not None:
+        where = (*where, (span.c.last if ended else span.c.first) <= by)
     query = (
         select(TrainingClass, span.c.first, span.c.last)
         .join(span, span.c.class_id == TrainingClass.id)
-        .where(
-            TrainingClass.status == "approved",
-            where,
-            (span.c.last if ended else span.c.first) <= now,
-        )
-        .order_by(TrainingClass.id)
-    )
-    rows = (await session.exec(query)).all()
-    return [ClassSpan(c, _aware(first), _aware(last)) for c, first, last in rows]
-
-
-async def class_spans(session: AsyncSession, class_ids: Sequence[int]) -> list[ClassSpan]:
-    """Of these classes, the approved ones with sessions, with their span."""
-    span = (
-        select(
-            ClassSession.class_id,
-            func.min(ClassSession.starts_at).label("first"),
-            func.max(ClassSession.ends_at).label("last"),
-        )
-        .where(col(ClassSession.class_id).in_(class_ids))
-        .group_by(ClassSession.class_id)
-        .subquery()
-    )
-    query = (
-        select(TrainingClass, span.c.first, span.c.last)
-        .join(span, span.c.class_id == TrainingClass.id)
-        .where(TrainingClass.status == "approved")
+        .where(TrainingClass.status == "approved", *where)
         .order_by(TrainingClass.id)
     )
     rows = (await session.exec(query)).all()
