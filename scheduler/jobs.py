@@ -27,7 +27,7 @@ from bot.domain.attendance import (
     reminder_due,
 )
 from bot.domain.checkin import Mark
-from bot.domain.classes import MAX_CAPACITY, ClassStatus
+from bot.domain.classes import ClassStatus
 from bot.domain.wake import next_after
 from bot.services import attendance as attendance_service
 from bot.views.timetable import session_shown
@@ -105,34 +105,39 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
         if (learner.person_id, learner.session_id) not in excused:
             reader = notifier.Reader(learner.person_id, learner.chat_id, learner.locale)
             waiting[learner.session_id].append(reader)
-    steps: list[Step] = [
-        partial(_remind, class_session=class_session, training_class=training_class, to=to)
-        for class_session, training_class in due
-        if (to := waiting.get(class_session.id))
-    ]
-    return await run_batched(sessions, steps, MAX_CAPACITY)
+    groups: list[list[Reminding]] = [[]]
+    for class_session, training_class in due:
+        if not (to := waiting.get(class_session.id)):
+            continue
+        if sum(len(item[2]) for item in groups[-1]) + len(to) > BATCH:
+            groups.append([])
+        groups[-1].append((class_session, training_class, to))
+    steps: list[Step] = [partial(_remind, due=group) for group in groups if group]
+    return await run_batched(sessions, steps, BATCH)
 
 
-async def _remind(
-    session: AsyncSession,
-    class_session: ClassSession,
-    training_class: TrainingClass,
-    to: list[notifier.Reader],
-) -> int:
-    """Queue one session's reminders (its learners not reminded yet)."""
-    shown = session_shown(class_session, training_class)
-    reminders = [
-        notifier.notice(
-            learner,
-            "attendance.reminder",
-            key=f"remind:{class_session.id}:{learner.person_id}",
-            expires_at=class_session.starts_at,
-            name=training_class.name,
-            s=shown,
-            venue=training_class.venue_address,
-        )
-        for learner in to
-    ]
+Reminding = tuple[ClassSession, TrainingClass, list[notifier.Reader]]
+"""A session starting soon, its class and the learners to remind of it."""
+
+
+async def _remind(session: AsyncSession, due: list[Reminding]) -> int:
+    """Queue these sessions' reminders (their learners not reminded yet) in one multi-row
+    insert: a unit of work sends one statement, not one per session."""
+    reminders = []
+    for class_session, training_class, to in due:
+        shown = session_shown(class_session, training_class)
+        reminders += [
+            notifier.notice(
+                learner,
+                "attendance.reminder",
+                key=f"remind:{class_session.id}:{learner.person_id}",
+                expires_at=class_session.starts_at,
+                name=training_class.name,
+                s=shown,
+                venue=training_class.venue_address,
+            )
+            for learner in to
+        ]
     return await notifier.tell_many(session, reminders)
 
 

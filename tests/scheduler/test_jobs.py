@@ -34,6 +34,19 @@ async def test_reminders_within_the_lead_time_once(sessions):
     assert "上课提醒" in text and "5月11日上午 09:00–12:30" in text and "文三路" in text
 
 
+async def test_sessions_reminded_in_one_pass_each_get_their_own_text(sessions):
+    """A pass queues many sessions' reminders in one insert: each learner still reads the time
+    of the session they are reminded of."""
+    setup = await setup_class(sessions)
+    morning, afternoon = setup.timetable[0], setup.timetable[1]
+    all_day = Settings(_env_file=None, reminder_lead_minutes=10 * 60)
+    assert await scan_reminders(sessions, morning.starts_at - timedelta(minutes=1), all_day) == 6
+    texts = {row.key: row.payload["text"] for row in await outbox(sessions)}
+    for person in setup.trainees:
+        assert "09:00–12:30" in texts[f"remind:{morning.id}:{person}"]
+        assert "09:00–12:30" not in texts[f"remind:{afternoon.id}:{person}"]
+
+
 async def test_lead_time_is_a_setting_and_times_are_in_the_class_time_zone(sessions):
     setup = await setup_class(sessions)
     first = setup.timetable[0]
