@@ -49,23 +49,6 @@ async def enrolled_ids(session: AsyncSession, class_id: int) -> list[int]:
     return list((await session.exec(query)).all())
 
 
-async def enrolled_by_class(
-    session: AsyncSession, class_ids: Sequence[int]
-) -> dict[int, list[int]]:
-    """`enrolled_ids` of many classes in one query: class id → its enrolled people."""
-    found: dict[int, list[int]] = defaultdict(list)
-    if not class_ids:
-        return found
-    query = (
-        select(Enrollment.class_id, Enrollment.person_id)
-        .where(col(Enrollment.class_id).in_(class_ids), Enrollment.status == PlaceStatus.ENROLLED)
-        .order_by(Enrollment.class_id, Enrollment.person_id)
-    )
-    for class_id, person_id in await session.exec(query):
-        found[class_id].append(person_id)
-    return found
-
-
 async def teacher_ids(session: AsyncSession, class_id: int) -> list[int]:
     query = (
         select(ClassTeacher.person_id)

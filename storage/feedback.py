@@ -255,21 +255,6 @@ async def answered_by(
     return [(found, submitted) for found, submitted in (await session.exec(query)).all()]
 
 
-async def marks_of_sessions(
-    session: AsyncSession, session_ids: Sequence[int]
-) -> dict[int, list[tuple[int, str]]]:
-    """The marks of these sessions: session id → (person id, mark) pairs."""
-    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    if not session_ids:
-        return found
-    query = select(
-        AttendanceMark.session_id, AttendanceMark.person_id, AttendanceMark.status
-    ).where(col(AttendanceMark.session_id).in_(session_ids))
-    for session_id, person_id, status in await session.exec(query):
-        found[session_id].append((person_id, status))
-    return found
-
-
 async def queued_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     """Which of these outbox keys were queued already, so a scan need not try them again."""
     wanted = list(keys)
