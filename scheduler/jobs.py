@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notifier
-from bot.config import Settings
+from bot.config import LOCALES, Settings
 from bot.domain.attendance import (
     SessionView,
     checkin_closes_at,
@@ -79,10 +80,11 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
     """Remind every enrolled learner of a session starting within the lead time, unless on
     leave or already marked. A reminder still unsent when the session starts is dropped.
 
-    Set-based, read without the write lock: one query finds the sessions starting soon, one the
-    learners not marked and not reminded yet (with their chats and languages), one the classes'
-    approved leave; the reminders are then queued in units of work of at most `BATCH`. A pass with
-    every reminder queued renders nothing."""
+    Set-based, read without the write lock: one query finds the sessions starting soon, one
+    how many of each one's learners are still to remind; each such session's text is rendered
+    once per language, and the database makes the rows (`storage.attendance.remind`), one
+    INSERT ... SELECT per unit of work of at most `BATCH` reminders. A pass with every reminder
+    queued renders nothing."""
     lead = timedelta(minutes=settings.reminder_lead_minutes)
     async with reading(sessions) as session:
         due = [
@@ -95,50 +97,33 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
             )
             if reminder_due(class_session.starts_at, now, lead)
         ]
-        learners = await attendance.unreminded(session, [s.id for s, _ in due])
-        if not learners:
-            return 0
-        leaves = await attendance.approved_leaves(session, sorted({c.id for _, c in due}))
-    excused = {(leave.person_id, s) for leave in leaves for s in leave.session_ids}
-    waiting: dict[int, list[notifier.Reader]] = defaultdict(list)
-    for learner in learners:
-        if (learner.person_id, learner.session_id) not in excused:
-            reader = notifier.Reader(learner.person_id, learner.chat_id, learner.locale)
-            waiting[learner.session_id].append(reader)
-    groups: list[list[Reminding]] = [[]]
+        waiting = await attendance.to_remind(session, [s.id for s, _ in due])
+    groups: list[list[dict[str, Any]]] = [[]]
+    held = 0
     for class_session, training_class in due:
-        if not (to := waiting.get(class_session.id)):
+        if not (count := waiting.get(class_session.id)):
             continue
-        if sum(len(item[2]) for item in groups[-1]) + len(to) > BATCH:
+        if groups[-1] and held + count > BATCH:
             groups.append([])
-        groups[-1].append((class_session, training_class, to))
-    steps: list[Step] = [partial(_remind, due=group) for group in groups if group]
+            held = 0
+        held += count
+        texts = notifier.in_every_locale(
+            "attendance.reminder",
+            name=training_class.name,
+            s=session_shown(class_session, training_class),
+            venue=training_class.venue_address,
+        )
+        groups[-1].append(
+            {
+                "session_id": class_session.id,
+                "expires_at": class_session.starts_at,
+                **{f"t{i}": text for i, text in enumerate(texts)},
+            }
+        )
+    steps: list[Step] = [
+        partial(attendance.remind, due=group, locales=LOCALES) for group in groups if group
+    ]
     return await run_batched(sessions, steps, BATCH)
-
-
-Reminding = tuple[ClassSession, TrainingClass, list[notifier.Reader]]
-"""A session starting soon, its class and the learners to remind of it."""
-
-
-async def _remind(session: AsyncSession, due: list[Reminding]) -> int:
-    """Queue these sessions' reminders (their learners not reminded yet) in one multi-row
-    insert: a unit of work sends one statement, not one per session."""
-    reminders = []
-    for class_session, training_class, to in due:
-        shown = session_shown(class_session, training_class)
-        reminders += [
-            notifier.notice(
-                learner,
-                "attendance.reminder",
-                key=f"remind:{class_session.id}:{learner.person_id}",
-                expires_at=class_session.starts_at,
-                name=training_class.name,
-                s=shown,
-                venue=training_class.venue_address,
-            )
-            for learner in to
-        ]
-    return await notifier.tell_many(session, reminders)
 
 
 async def scan_checkins(

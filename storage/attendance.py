@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import String, case, func, update
+from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,10 +32,13 @@ from storage.models import (
     ClassTeacher,
     Enrollment,
     LeaveRequest,
+    OutboxMessage,
     Person,
     TrainingClass,
 )
-from storage.outbox import key_of, not_queued
+from storage.outbox import insert_from, key_of, not_queued, text_payload
+from storage.repo import param_table, table_params
+from storage.types import utcnow
 
 APPROVED = LeaveStatus.APPROVED
 PENDING = LeaveStatus.PENDING
@@ -93,50 +98,106 @@ async def day_ends(session: AsyncSession, class_ids: Sequence[int]) -> dict[int,
     return found
 
 
-class Unreminded(NamedTuple):
-    """An enrolled learner of a session about to start, not marked and not reminded yet."""
-
-    session_id: int
-    person_id: int
-    chat_id: int
-    locale: str
-
-
-async def unreminded(session: AsyncSession, session_ids: Sequence[int]) -> list[Unreminded]:
-    """The learners of these sessions still to remind (their `remind:{session}:{person}` not
-    queued, no mark yet), with what addresses them: one query for the whole pass."""
-    if not session_ids:
-        return []
-    query = (
-        select(ClassSession.id, Enrollment.person_id, Person.tg_user_id, Person.locale)
-        .join(Enrollment, col(Enrollment.class_id) == ClassSession.class_id)
-        .join(Person, col(Person.id) == Enrollment.person_id)
+def _to_remind(dialect: str) -> tuple[Any, ...]:
+    """Who of a session's class is still to remind of it (conditions on `class_session` and
+    `enrollment`): enrolled, not marked, not on approved leave for it, and their reminder
+    (`remind:{session}:{person}`) not queued."""
+    cs, enrollment = _SESSION, _ENROLLMENT
+    mark, leave = AttendanceMark.__table__, LeaveRequest.__table__
+    if dialect == "postgresql":
+        for_session: Any = leave.c.session_ids.op("@>")(func.to_jsonb(cs.c.id))
+    else:
+        listed = func.json_each(leave.c.session_ids).table_valued("value")
+        for_session = select(listed.c.value).where(listed.c.value == cs.c.id).correlate(cs).exists()
+    return (
+        enrollment.c.class_id == cs.c.class_id,
+        enrollment.c.status == PlaceStatus.ENROLLED,
+        ~select(mark.c.status)
+        .where(mark.c.session_id == cs.c.id, mark.c.person_id == enrollment.c.person_id)
+        .exists(),
+        ~select(leave.c.id)
         .where(
-            col(ClassSession.id).in_(session_ids),
-            Enrollment.status == PlaceStatus.ENROLLED,
-            ~select(AttendanceMark.status)
-            .where(
-                AttendanceMark.session_id == ClassSession.id,
-                AttendanceMark.person_id == Enrollment.person_id,
-            )
-            .exists(),
-            not_queued(key_of("remind", ClassSession.id, Enrollment.person_id)),
+            leave.c.class_id == cs.c.class_id,
+            leave.c.person_id == enrollment.c.person_id,
+            leave.c.status == APPROVED,
+            for_session,
         )
-        .order_by(ClassSession.id, Enrollment.person_id)
+        .exists(),
+        not_queued(key_of("remind", cs.c.id, enrollment.c.person_id)),
     )
-    return [Unreminded(*row) for row in (await session.exec(query)).all()]
 
 
-async def approved_leaves(
-    session: AsyncSession, class_ids: Sequence[int]
-) -> Sequence[LeaveRequest]:
-    """The approved leave of these classes (one query)."""
-    if not class_ids:
-        return []
-    query = select(LeaveRequest).where(
-        col(LeaveRequest.class_id).in_(class_ids), LeaveRequest.status == APPROVED
+_SESSION, _ENROLLMENT = ClassSession.__table__, Enrollment.__table__
+
+
+async def to_remind(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:
+    """How many learners of each of these sessions are still to remind (sessions with none
+    left out): one query for the whole pass, so a pass with every reminder queued renders
+    nothing."""
+    if not session_ids:
+        return {}
+    cs, enrollment = _SESSION, _ENROLLMENT
+    query = (
+        select(cs.c.id, func.count())
+        .select_from(cs.join(enrollment, enrollment.c.class_id == cs.c.class_id))
+        .where(cs.c.id.in_(session_ids), *_to_remind(session.bind.dialect.name))
+        .group_by(cs.c.id)
     )
-    return (await session.exec(query)).all()
+    return {session_id: count for session_id, count in (await session.exec(query)).all()}
+
+
+REMINDED = ("session_id", "expires_at")
+"""A reminded session's parameters besides its texts: which session, and when its reminders
+expire (when it starts: a reminder not sent by then is dropped)."""
+
+
+async def remind(
+    session: AsyncSession, due: Sequence[dict[str, Any]], locales: tuple[str, ...]
+) -> int:
+    """Queue the reminders of these sessions for everyone still to remind of them, in one
+    INSERT ... SELECT; returns how many were queued (a key queued before, by another process
+    too, is skipped). An item: `REMINDED` and its text in each of `locales` (`t{i}`), the
+    first for a reader of any other language."""
+    if not due:
+        return 0
+    dialect = session.bind.dialect.name
+    rows = [{name: item[name] for name in (*REMINDED, *_texts(locales))} for item in due]
+    made = await session.exec(  # type: ignore[call-overload]
+        _remind(dialect, len(due), locales), params={**table_params(rows), "created_at": utcnow()}
+    )
+    return len(made.all())
+
+
+def _texts(locales: tuple[str, ...]) -> list[str]:
+    return [f"t{i}" for i in range(len(locales))]
+
+
+@lru_cache(maxsize=64)
+def _remind(dialect: str, count: int, locales: tuple[str, ...]) -> Executable:
+    cs, enrollment, person = _SESSION, _ENROLLMENT, Person.__table__
+    columns = [("session_id", cs.c.id.type), ("expires_at", cs.c.starts_at.type)]
+    due = param_table("due", columns + [(t, String()) for t in _texts(locales)], count)
+    texts = [due.c[t] for t in _texts(locales)]
+    text = case(
+        *((person.c.locale == locale, t) for locale, t in zip(locales[1:], texts[1:], strict=True)),
+        else_=texts[0],
+    )
+    rows = (
+        select(
+            key_of("remind", cs.c.id, enrollment.c.person_id).label("key"),
+            person.c.tg_user_id.label("chat_id"),
+            person.c.id.label("person_id"),
+            text_payload(dialect, text).label("payload"),
+            due.c.expires_at.label("expires_at"),
+        )
+        .select_from(
+            due.join(cs, cs.c.id == due.c.session_id)
+            .join(enrollment, enrollment.c.class_id == cs.c.class_id)
+            .join(person, person.c.id == enrollment.c.person_id)
+        )
+        .where(*_to_remind(dialect))
+    )
+    return insert_from(dialect, rows).returning(OutboxMessage.__table__.c.id)
 
 
 async def leaves_of(

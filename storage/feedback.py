@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, case, cast, true, union_all, update
+from sqlalchemy import Row, String, bindparam, case, cast, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
@@ -33,7 +33,7 @@ from storage.models import (
     Person,
 )
 from storage.outbox import insert_from, key_of, not_queued, one_button_payload
-from storage.repo import insert_ignore
+from storage.repo import insert_ignore, param_table, table_params
 from storage.types import utcnow
 
 
@@ -98,7 +98,7 @@ async def ask_attendees(
     if not rounds:
         return []
     dialect = session.bind.dialect.name
-    named = {f"{name}_{i}": item[name] for i, item in enumerate(rounds) for name in ROUND}
+    named = table_params([{name: item[name] for name in ROUND} for item in rounds])
     made = await session.exec(  # type: ignore[call-overload]
         _ask_attendees(dialect, len(rounds)), params={**named, "now": rounds[0]["now"]}
     )
@@ -119,17 +119,12 @@ def _p(name: str, column: Any) -> Any:
 @lru_cache(maxsize=64)
 def _ask_attendees(dialect: str, count: int) -> Executable:
     """The requests of `count` rounds in one INSERT ... SELECT ... RETURNING (so the new ones
-    are counted however many processes ask at once): the rounds as a table of parameters
-    (`{name}_{i}`), joined to the enrolled who attended."""
+    are counted however many processes ask at once): the rounds as a `param_table`, joined to
+    the enrolled who attended."""
     request = FeedbackRequest.__table__
     enrollment = Enrollment.__table__
     mark, class_session = AttendanceMark.__table__, ClassSession.__table__
-    rounds = union_all(
-        *(
-            select(*(_p(f"{name}_{i}", request.c[name]).label(name) for name in ROUND))
-            for i in range(count)
-        )
-    ).subquery("round")
+    rounds = param_table("round", [(name, request.c[name].type) for name in ROUND], count)
     attended = (
         select(mark.c.person_id)
         .join(class_session, class_session.c.id == mark.c.session_id)

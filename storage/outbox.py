@@ -137,6 +137,11 @@ def one_button_payload(dialect: str, text: Any, button: Any, callback_data: Any)
     return obj("text", text, "reply_markup", obj("inline_keyboard", arr(arr(button))))
 
 
+def text_payload(dialect: str, text: Any) -> Any:
+    """SQL for the `payload` of a plain text message (what `message` writes for a text alone)."""
+    return (func.jsonb_build_object if dialect == "postgresql" else func.json_object)("text", text)
+
+
 def insert_from(dialect: str, rows: Any) -> Executable:
     """INSERT INTO outbox the rows `rows` selects (columns: key, chat_id, person_id, payload,
     expires_at; the rest as `message` sets them for a text message sent as soon as can be);

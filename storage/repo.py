@@ -8,8 +8,9 @@ from functools import cache
 from types import ModuleType
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Executable, bindparam, func, update
+from sqlalchemy import Executable, Subquery, bindparam, func, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +30,22 @@ from storage.types import utcnow
 
 def _dialect(session: AsyncSession) -> ModuleType:
     return postgresql if session.bind.dialect.name == "postgresql" else sqlite
+
+
+def param_table(name: str, columns: Sequence[tuple[str, TypeEngine[Any]]], count: int) -> Subquery:
+    """A table of `count` rows made of bound parameters (`{column}_{i}` for row i), to join in
+    one statement: how a scan hands the database many items at once (VALUES with column names
+    is not SQL SQLite reads). Compile it once per count (`functools.lru_cache`)."""
+    rows = (
+        select(*(bindparam(f"{column}_{i}", type_=kind).label(column) for column, kind in columns))
+        for i in range(count)
+    )
+    return union_all(*rows).subquery(name)
+
+
+def table_params(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of a `param_table` holding these rows."""
+    return {f"{column}_{i}": value for i, row in enumerate(rows) for column, value in row.items()}
 
 
 async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: Any) -> bool:

@@ -15,7 +15,7 @@ from bot.domain.checkin import Mark
 from scheduler.jobs import SUMMARY_USEFUL, scan_checkins, scan_day_summaries, scan_reminders
 from storage import attendance
 from storage.db import unit_of_work
-from storage.models import AttendanceMark, ClassSession, LeaveRequest
+from storage.models import AttendanceMark, ClassSession, LeaveRequest, Person
 from tests.scheduler.store import keys, outbox, setup_class
 
 SETTINGS = Settings(_env_file=None)
@@ -76,6 +76,35 @@ async def test_no_reminder_on_approved_leave_or_once_checked_in(sessions):
         )
     assert await scan_reminders(sessions, first.starts_at - timedelta(minutes=10), SETTINGS) == 1
     assert await keys(sessions) == [f"remind:{first.id}:{b}"]
+
+
+async def test_leave_for_another_session_does_not_stop_a_reminder_and_each_reads_their_language(
+    sessions,
+):
+    """The database decides who is on leave for which session and words each reminder: leave
+    for the afternoon leaves the morning's reminder, and an English reader gets English."""
+    setup = await setup_class(sessions)
+    a, b, _ = setup.trainees
+    first, second = setup.timetable[0], setup.timetable[1]
+    async with unit_of_work(sessions) as session:
+        session.add(
+            LeaveRequest(
+                class_id=setup.made.id,
+                person_id=a,
+                session_ids=[second.id, first.id + 10],
+                hours=4,
+                reason="看病",
+                status="approved",
+            )
+        )
+        english = await session.get(Person, b)
+        english.locale = "en"
+        session.add(english)
+    assert await scan_reminders(sessions, first.starts_at - timedelta(minutes=10), SETTINGS) == 3
+    texts = {row.key: row.payload["text"] for row in await outbox(sessions)}
+    assert "上课提醒" in texts[f"remind:{first.id}:{a}"]
+    assert "Class reminder" in texts[f"remind:{first.id}:{b}"]
+    assert "上课提醒" not in texts[f"remind:{first.id}:{b}"]
 
 
 async def test_a_reminder_missed_while_down_is_queued_until_the_start_only(sessions):
