@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, case, func, update
+from sqlalchemy import String, func, update
 from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,7 +36,7 @@ from storage.models import (
     Person,
     TrainingClass,
 )
-from storage.outbox import insert_from, key_of, not_queued, text_payload
+from storage.outbox import in_locale, insert_from, key_of, not_queued, text_payload
 from storage.repo import param_table, table_params
 from storage.types import utcnow
 
@@ -178,16 +178,12 @@ def _remind(dialect: str, count: int, locales: tuple[str, ...]) -> Executable:
     columns = [("session_id", cs.c.id.type), ("expires_at", cs.c.starts_at.type)]
     due = param_table("due", columns + [(t, String()) for t in _texts(locales)], count)
     texts = [due.c[t] for t in _texts(locales)]
-    text = case(
-        *((person.c.locale == locale, t) for locale, t in zip(locales[1:], texts[1:], strict=True)),
-        else_=texts[0],
-    )
     rows = (
         select(
             key_of("remind", cs.c.id, enrollment.c.person_id).label("key"),
             person.c.tg_user_id.label("chat_id"),
             person.c.id.label("person_id"),
-            text_payload(dialect, text).label("payload"),
+            text_payload(dialect, in_locale(person.c.locale, locales, texts)).label("payload"),
             due.c.expires_at.label("expires_at"),
         )
         .select_from(

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, case, cast, true, update
+from sqlalchemy import Row, String, bindparam, cast, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import Executable
 from sqlmodel import col, select
@@ -32,7 +32,7 @@ from storage.models import (
     OutboxMessage,
     Person,
 )
-from storage.outbox import insert_from, key_of, not_queued, one_button_payload
+from storage.outbox import in_locale, insert_from, key_of, not_queued, one_button_payload
 from storage.repo import insert_ignore, param_table, table_params
 from storage.types import utcnow
 
@@ -174,10 +174,11 @@ def _ask_attendees(dialect: str, count: int) -> Executable:
 @cache
 def _push_asked(dialect: str, locales: tuple[str, ...]) -> Executable:
     request, person = FeedbackRequest.__table__, Person.__table__
-    labels = [(locale, bindparam(f"t{i}", type_=String), bindparam(f"b{i}", type_=String))
-              for i, locale in enumerate(locales)]  # fmt: skip
-    text = case(*((person.c.locale == loc, t) for loc, t, _ in labels[1:]), else_=labels[0][1])
-    label = case(*((person.c.locale == loc, b) for loc, _, b in labels[1:]), else_=labels[0][2])
+    texts, labels = (
+        [bindparam(f"{name}{i}", type_=String) for i in range(len(locales))] for name in "tb"
+    )
+    text = in_locale(person.c.locale, locales, texts)
+    label = in_locale(person.c.locale, locales, labels)
     callback = bindparam("head", type_=String) + cast(request.c.id, String)
     rows = (
         select(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -135,6 +136,13 @@ def one_button_payload(dialect: str, text: Any, button: Any, callback_data: Any)
     )
     button = obj("text", button, "callback_data", callback_data)
     return obj("text", text, "reply_markup", obj("inline_keyboard", arr(arr(button))))
+
+
+def in_locale(locale: Any, locales: tuple[str, ...], texts: Sequence[Any]) -> Any:
+    """SQL choosing, by a reader's `locale` column, their text of `texts` (one per `locales`,
+    in order; the first for a reader of any other language)."""
+    chosen = zip(locales[1:], texts[1:], strict=True)
+    return case(*((locale == name, text) for name, text in chosen), else_=texts[0])
 
 
 def text_payload(dialect: str, text: Any) -> Any:
