@@ -133,14 +133,12 @@ async def remind_batch(session: AsyncSession, now: datetime, limit: int = BATCH)
 
 
 async def scan_campaigns(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
-    """Push every due recipient and every reminder asked for, a batch per unit of work;
-    returns how many recipients were settled."""
-    settled = 0
-    for step in (push_batch, remind_batch):
-        while True:
-            async with unit_of_work(sessions) as session:
-                done = await step(session, now)
-            settled += done
-            if done == 0:
-                break
+    """Push every due recipient and every reminder asked for, a batch of each per unit of
+    work; returns how many recipients were settled."""
+    settled, steps = 0, [push_batch, remind_batch]
+    while steps:  # both in one unit of work while both have work: one when nothing is due
+        async with unit_of_work(sessions) as session:
+            done = [await step(session, now) for step in steps]
+        settled += sum(done)
+        steps = [step for step, count in zip(steps, done, strict=True) if count]
     return settled

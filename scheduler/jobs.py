@@ -135,22 +135,31 @@ async def scan_checkins(
     nobody is marked absent by the clock (a teacher can still mark by hand)."""
     window = settings.checkin_window_minutes
     window = timedelta(minutes=window) if window else None
+    query = select(ClassSession).where(
+        col(ClassSession.checkin_opened_at).is_not(None),
+        col(ClassSession.checkin_closed_at).is_(None),
+        ClassSession.starts_at <= now,
+    )
+    async with reading(sessions) as session:  # most passes close nothing: no write lock
+        opened = (await session.exec(query)).all()
+    due = [
+        class_session.id
+        for class_session in opened
+        if close_due(
+            class_session.checkin_opened_at,
+            class_session.checkin_closed_at,
+            checkin_closes_at(class_session.starts_at, class_session.ends_at, window),
+            now,
+        )
+    ]
+    if not due:
+        return []
     closed = []
     async with unit_of_work(sessions) as session:
-        query = select(ClassSession).where(
-            col(ClassSession.checkin_opened_at).is_not(None),
-            col(ClassSession.checkin_closed_at).is_(None),
-            ClassSession.starts_at <= now,
-        )
-        for class_session in (await session.exec(query)).all():
-            closes_at = checkin_closes_at(class_session.starts_at, class_session.ends_at, window)
-            due = close_due(
-                class_session.checkin_opened_at, class_session.checkin_closed_at, closes_at, now
-            )
-            if due:
-                await attendance_service.close_checkin(session, class_session, now)
-                if class_session.checkin_closed_at is not None:
-                    closed.append(class_session.id)
+        for class_session in await session.exec(query.where(col(ClassSession.id).in_(due))):
+            await attendance_service.close_checkin(session, class_session, now)
+            if class_session.checkin_closed_at is not None:
+                closed.append(class_session.id)
     return closed
 
 
