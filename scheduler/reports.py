@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
 from bot.services import activity_report
-from storage.db import unit_of_work
+from storage.db import reading, unit_of_work
 
 
 async def scan_reports(sessions: async_sessionmaker, now: datetime, settings: Settings) -> int:
-    """Ask for comments; find the reports due (one transaction), print them (none: PDFs take
-    CPU, not the store's lock), queue them."""
-    async with unit_of_work(sessions) as session:
-        asked = await activity_report.ask_comments(session, now)
+    """Ask for comments; find the reports due (read without the write lock), print them
+    (none: PDFs take CPU, not the store's lock), queue them."""
+    async with reading(sessions) as session:
+        asking = await activity_report.comments_due(session, now)
         waiting = await activity_report.due(session, now)
+    asked = 0
+    if asking:
+        async with unit_of_work(sessions) as session:
+            asked = await activity_report.ask_comments(session, now)
     if not waiting.readers:
         return asked
     prints = await activity_report.printed(waiting)

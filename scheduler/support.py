@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.config import Settings
 from bot.services import support
 from bot.views.support import fill_keyboard
-from storage.db import unit_of_work
+from storage.db import reading, unit_of_work
 
 
 async def scan_support_needs(
@@ -21,6 +21,9 @@ async def scan_support_needs(
 ) -> int:
     """Ask every trainee of an assessed class not asked yet; returns how many pushes were
     queued (`support.BATCH` trainees per unit of work)."""
+    async with reading(sessions) as session:
+        if not await support.anyone_to_ask(session, now):
+            return 0
     queued = 0
     while True:
         async with unit_of_work(sessions) as session:

@@ -243,12 +243,24 @@ async def push(session: AsyncSession, waiting: Due, prints: dict[tuple[int, str]
     return await notifier.tell_many(session, notices)
 
 
+async def _comments_due(session: AsyncSession, now: datetime) -> list[tuple[int, int, str]]:
+    """(class, lecturer, class name) of the teaching lecturers of classes ended (or assessed)
+    within `PUSH_WINDOW` not asked for their comments yet."""
+    return await reporting.comments_due(
+        session, now - PUSH_WINDOW, (ClassStage.ENDED, ClassStage.ASSESSED)
+    )
+
+
+async def comments_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether `ask_comments` has anyone to ask: read first, so an idle scan takes no write
+    lock."""
+    return bool(await _comments_due(session, now))
+
+
 async def ask_comments(session: AsyncSession, now: datetime) -> int:
     """Ask each teaching lecturer of a class ended (or assessed) within `PUSH_WINDOW` once for
     their comments, with a button that opens the form; returns the pushes queued."""
-    found = await reporting.comments_due(
-        session, now - PUSH_WINDOW, (ClassStage.ENDED, ClassStage.ASSESSED)
-    )
+    found = await _comments_due(session, now)
     readers = await notifier.readers(session, {person_id for _, person_id, _ in found})
     notices = [
         notifier.notice(

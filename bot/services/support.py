@@ -56,6 +56,12 @@ BATCH = 500
 # --- asking: the scan, and the trainee opening the survey ------------------------------------
 
 
+async def anyone_to_ask(session: AsyncSession, now: datetime) -> bool:
+    """Whether `ask_assessed` has anyone to ask: read first, so an idle scan takes no write
+    lock (SQLite) and opens no transaction (PostgreSQL)."""
+    return bool(await store.unasked(session, now - ASK_WITHIN, 1))
+
+
 async def ask_assessed(session: AsyncSession, now: datetime, keyboard: Any) -> tuple[int, int]:
     """Ask up to `BATCH` trainees of classes assessed within `ASK_WITHIN` not asked yet (a
     `support_request` row claimed with the keyed push, so nobody is asked twice).
