@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 
-from bot.app import Product
+from bot.app import Product, freeze_startup_heap
 from bot.config import Settings
 from bot.i18n import text
 from bot.logs import setup_logging
@@ -33,6 +33,7 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await product.start()
+        freeze_startup_heap()
         if settings.demo_data:
             print(
                 text(

@@ -27,7 +27,7 @@ from bot.domain.wake import next_after
 from bot.feedback_callbacks import FeedbackFill
 from bot.i18n import I18n
 from bot.notifier import Keyboard, Notice, Reader, notice, one_button
-from scheduler.jobs import BATCH, Step, run_batched
+from scheduler.jobs import BATCH, Step, run_batched, taking_turns
 from storage import feedback, wake
 from storage.db import reading, unit_of_work
 from storage.models import FeedbackRequest, TrainingClass
@@ -179,7 +179,7 @@ async def scan_feedback(sessions: async_sessionmaker, now: datetime, settings: S
         timetables = await feedback.timetables(session, [item.id for item in classes])
         plans = {
             item.id: windows(item.programme, timetables[item.id], item.timezone, delay)
-            for item in classes
+            async for item in taking_turns(classes)
         }
         reminding = sorted(
             class_id

@@ -6,12 +6,13 @@ memory between runs. Tests call these functions with a chosen `now` instead of w
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -48,6 +49,22 @@ SUMMARY_USEFUL = timedelta(hours=12)
 
 Step = Callable[[AsyncSession], Awaitable[int]]
 """A piece of a scan's work: queues some pushes in the session given; returns how many."""
+
+
+TURN = 100
+"""Items a scan computes on (classes, sessions) between two turns of the event loop."""
+
+T = TypeVar("T")
+
+
+async def taking_turns(items: Iterable[T], every: int = TURN) -> AsyncIterator[T]:
+    """The items, handing the event loop over every `every` of them: a scan computing windows
+    or rendering texts for a province's classes in one go held every update in the same
+    process back for a fifth of a second."""
+    for i, item in enumerate(items):
+        if i and i % every == 0:
+            await asyncio.sleep(0)
+        yield item
 
 
 async def run_batched(sessions: async_sessionmaker, steps: Sequence[Step], most: int) -> int:
@@ -100,7 +117,7 @@ async def scan_reminders(sessions: async_sessionmaker, now: datetime, settings: 
         waiting = await attendance.to_remind(session, [s.id for s, _ in due])
     groups: list[list[dict[str, Any]]] = [[]]
     held = 0
-    for class_session, training_class in due:
+    async for class_session, training_class in taking_turns(due):
         if not (count := waiting.get(class_session.id)):
             continue
         if groups[-1] and held + count > BATCH:

@@ -18,7 +18,7 @@ then, on each:
   of work of at most 500);
 - `update_p99_ms_during_scan`: the p99 latency of form steps run every 20 ms in the same
   process while a full feedback push runs (as when the scheduler and the bot share one
-  process): each step is what a form answer does in the store — claim the update, read the
+  process; the start-up heap frozen as `python -m bot` freezes it): each step is what a form answer does in the store — claim the update, read the
   person's draft, write the answer, commit — in its own unit of work; a "database is locked"
   would fail the run;
 - `outbox_claim_ms_*_100k_pending`: the median of 20 claims of 32 rows (after 3 to warm up;
@@ -44,6 +44,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from bot.app import freeze_startup_heap
 from bot.config import Settings
 from scheduler import STORE_SCANS
 from scheduler.feedback import scan_feedback
@@ -232,6 +233,7 @@ async def measure_store(url: str, suffix: str) -> list[str]:
         )
         sessions = create_sessionmaker(engine)
         settings = Settings(_env_file=None, database_url=url)
+        freeze_startup_heap()  # what `python -m bot` does once started (the loop's pauses)
         # The built store's classes were all woken by its inserts (the triggers): the first
         # passes look at each once and settle it, as after the upgrade that added the wake.
         first = [await _scan_pass(sessions, settings) for _ in range(2)]
