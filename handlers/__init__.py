@@ -6,6 +6,7 @@ from bot.forms.service import FormHooks
 from handlers import (
     assessment,
     basics,
+    campaign_replies,
     campaigns,
     checkin,
     classes,
@@ -64,6 +65,7 @@ FEATURES = (
     support,
     services,
     campaigns,
+    campaign_replies,
     followup,
     forms,
     fallback,

@@ -1,7 +1,8 @@
 """Campaigns (issue 14): /campaign for institution staff and supervisors — form → selection →
 preview of the count → time → confirm, then the live counts, who has not answered, remind
-once, cancel what is not sent, the aggregate with its chart and the .xlsx of the answers; the
-recipients' buttons (fill in, 不再接收); a supervisor's questionnaire sent as a YAML document.
+once, cancel what is not sent, the aggregate with its chart and the .xlsx of the answers; a
+supervisor's questionnaire sent as a YAML document. The recipients' buttons are
+handlers/campaign_replies.py.
 
 Thin adapters over bot/services/campaigns.py; the cards are bot/views/campaigns.py. A date (a
 chosen push time, an end-date range) is asked by the form runner's calendar: the small forms
@@ -15,7 +16,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign_callbacks import Answer, CampaignDo, CampaignForm, CampaignReply, Do
+from bot.campaign_callbacks import CampaignDo, CampaignForm, Do
 from bot.config import Settings
 from bot.domain.campaigns import Export, Selection
 from bot.filters import Can
@@ -25,10 +26,9 @@ from bot.i18n import I18n
 from bot.policy import Action, may
 from bot.services import campaigns, forms
 from bot.services.actor import Actor
-from bot.services.forms import Filling
 from bot.views import campaigns as views
 from bot.views import edit_in_place
-from handlers.forms.screens import show, started
+from handlers.forms.screens import started
 
 WHEN_FORM, RANGE_FORM = "campaign_when", "campaign_range"
 DRAFT = "draft_campaign"
@@ -372,42 +372,6 @@ async def form_sent(
     )
 
 
-# --- recipients --------------------------------------------------------------------------------
-
-
-async def fill_pressed(
-    query: CallbackQuery,
-    callback_data: CampaignReply,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    opened = await campaigns.open_reply(session, actor, callback_data.c)
-    await query.answer()
-    if opened.draft is not None:
-        await show(bot, query.from_user.id, Filling(opened.draft, actor.now, settings.tz), i18n)
-        return
-    outcome = await forms.start(session, actor, opened.form_id, opened.context, settings.tz)
-    await started(bot, query.from_user.id, outcome, i18n)
-
-
-async def stop_pressed(
-    query: CallbackQuery,
-    callback_data: CampaignReply,
-    session: AsyncSession,
-    actor: Actor,
-    i18n: I18n,
-) -> None:
-    await campaigns.stop(session, actor, callback_data.c)
-    await query.answer(i18n("campaigns.stopped"), show_alert=True)
-
-
-async def reply_submitted(done: Submitted) -> None:
-    await campaigns.answered(done.session, done.submission, done.now)
-
-
 def _yaml_document(message: Message) -> bool:
     return (message.document.file_name or "").lower().endswith((".yaml", ".yml"))
 
@@ -415,7 +379,6 @@ def _yaml_document(message: Message) -> bool:
 def form_hooks(hooks: FormHooks) -> None:
     hooks.add(WHEN_FORM, when_submitted, announces=True)
     hooks.add(RANGE_FORM, range_submitted, announces=True)
-    hooks.add_for_context("campaign_id", reply_submitted)
 
 
 def create_router() -> Router:
@@ -446,9 +409,5 @@ def create_router() -> Router:
     adding = Router(name=f"{__name__}.forms")
     adding.message.filter(Can(Action.FORM_ADD))
     adding.message.register(form_sent, F.document, _yaml_document)
-    replying = Router(name=f"{__name__}.replies")
-    replying.callback_query.filter(Can(Action.CAMPAIGN_REPLY))
-    replying.callback_query.register(fill_pressed, CampaignReply.filter(F.a == Answer.FILL))
-    replying.callback_query.register(stop_pressed, CampaignReply.filter(F.a == Answer.STOP))
-    router.include_routers(staff, adding, replying)
+    router.include_routers(staff, adding)
     return router
