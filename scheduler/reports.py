@@ -18,7 +18,7 @@ async def scan_reports(sessions: async_sessionmaker, now: datetime, settings: Se
     """Ask for comments; find the reports due (read without the write lock), print them
     (none: PDFs take CPU, not the store's lock), queue them."""
     async with reading(sessions) as session:
-        asking = await activity_report.comments_due(session, now)
+        asking = await activity_report.anyone_to_ask_for_comments(session, now)
         waiting = await activity_report.due(session, now)
     asked = 0
     if asking:

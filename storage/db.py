@@ -119,4 +119,4 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
             else {READ_ONLY: True}
         )
         await session.connection(execution_options=options)
-        yield session  # closing the session ends the transaction; what was read stays loaded
+        yield session  # closing the session ends what it began; what was read stays loaded

@@ -18,9 +18,9 @@ then, on each:
   of work of at most 500);
 - `update_p99_ms_during_scan`: the p99 latency of form steps run every 20 ms in the same
   process while a full feedback push runs (as when the scheduler and the bot share one
-  process; the start-up heap frozen as `python -m bot` freezes it): each step is what a form answer does in the store — claim the update, read the
-  person's draft, write the answer, commit — in its own unit of work; a "database is locked"
-  would fail the run;
+  process; the start-up heap frozen as `python -m bot` freezes it): each step is what a form
+  answer does in the store — claim the update, read the person's draft, write the answer,
+  commit — in its own unit of work; a "database is locked" would fail the run;
 - `outbox_claim_ms_*_100k_pending`: the median of 20 claims of 32 rows (after 3 to warm up;
   each rolled back, so every claim faces the same backlog) with 100,000 pushes due, queued by
   direct insert; the wall time of `storage.outbox.claim`, statements and Python together.

@@ -251,7 +251,7 @@ async def _comments_due(session: AsyncSession, now: datetime) -> list[tuple[int,
     )
 
 
-async def comments_due(session: AsyncSession, now: datetime) -> bool:
+async def anyone_to_ask_for_comments(session: AsyncSession, now: datetime) -> bool:
     """Whether `ask_comments` has anyone to ask: read first, so an idle scan takes no write
     lock."""
     return bool(await _comments_due(session, now))
